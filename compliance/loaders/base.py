@@ -1,0 +1,68 @@
+"""What every loader gets and gives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compliance.models import LoadError, Resource, Source
+from compliance.models.report import InputRef
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    sets: tuple[str, ...] = ()
+    """``--set dotted.path=value`` overrides for SecurityConfig files, in order given."""
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    """Environment consulted for ``BPI__...`` overrides."""
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """One input file: ``rel`` is what reports show, ``path`` what we read."""
+
+    path: Path
+    rel: str
+    options: LoadOptions
+
+    def resource(
+        self,
+        *,
+        id: str,
+        kind: str,
+        name: str,
+        format: str,
+        line: int,
+        body: dict[str, Any],
+        namespace: str | None = None,
+        end_line: int | None = None,
+        facts: dict[str, Any] | None = None,
+        lines: dict[str, int] | None = None,
+    ) -> Resource:
+        return Resource(
+            id=id,
+            kind=kind,
+            name=name,
+            namespace=namespace,
+            source=Source(file=self.rel, line=line, end_line=end_line, format=format),  # type: ignore[arg-type]
+            body=body,
+            facts=facts or {},
+            lines=lines or {},
+        )
+
+
+@dataclass
+class LoadResult:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    inputs: list[InputRef] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    """Files under a scanned folder that hold nothing we evaluate, with the reason."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """rel path -> text as read, for evidence bundles (redacted there)."""

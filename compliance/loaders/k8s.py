@@ -1,0 +1,116 @@
+"""Kubernetes objects from YAML/JSON documents (multi-document files and ``List`` kinds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.errors import InputError
+from compliance.loaders.base import FileContext
+from compliance.loaders.yamlutil import Document
+from compliance.models import Resource
+
+POD_SPEC_PATHS: dict[str, str] = {
+    "Pod": "spec",
+    "Deployment": "spec.template.spec",
+    "StatefulSet": "spec.template.spec",
+    "DaemonSet": "spec.template.spec",
+    "ReplicaSet": "spec.template.spec",
+    "ReplicationController": "spec.template.spec",
+    "Job": "spec.template.spec",
+    "CronJob": "spec.jobTemplate.spec.template.spec",
+    "PodTemplate": "template.spec",
+}
+
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "Node",
+    "IngressClass",
+    "RuntimeClass",
+}
+
+
+def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
+    value = doc.value
+    kind = value.get("kind")
+    items = value.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        out: list[Resource] = []
+        for i, item in enumerate(items):
+            prefix = f"items[{i}]"
+            lines = {
+                k[len(prefix) + 1 :]: v for k, v in doc.lines.items() if k.startswith(prefix + ".")
+            }
+            line = doc.lines.get(prefix, doc.line)
+            if not (isinstance(item, dict) and "apiVersion" in item and "kind" in item):
+                raise InputError(f"{kind} item {i} is not a Kubernetes object", file=ctx.rel, line=line)
+            out.append(_resource(item, line, None, lines, ctx))
+        return out
+    return [_resource(value, doc.line, doc.end_line, doc.lines, ctx)]
+
+
+def _resource(
+    obj: dict[str, Any], line: int, end_line: int | None, lines: dict[str, int], ctx: FileContext
+) -> Resource:
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        raise InputError("apiVersion and kind must be strings", file=ctx.rel, line=line)
+    metadata = obj.get("metadata")
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise InputError(f"{kind}: metadata must be a mapping", file=ctx.rel, line=line)
+    name = metadata.get("name") or metadata.get("generateName") or ""
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{kind} without metadata.name", file=ctx.rel, line=line)
+    namespace = metadata.get("namespace")
+    if kind in CLUSTER_SCOPED:
+        namespace = None
+    elif namespace is not None:
+        namespace = str(namespace)
+    scope = f"{namespace}/{name}" if namespace else name
+    return ctx.resource(
+        id=f"k8s:{api_version}/{kind}:{scope}",
+        kind=kind,
+        name=name,
+        namespace=namespace,
+        format="k8s",
+        line=line,
+        end_line=end_line,
+        body=obj,
+        facts=_facts(obj, kind),
+        lines=lines,
+    )
+
+
+def pod_spec(obj: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]] | None:
+    path = POD_SPEC_PATHS.get(kind)
+    if path is None:
+        return None
+    node: Any = obj
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return (path, node) if isinstance(node, dict) else None
+
+
+def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    found = pod_spec(obj, kind)
+    if found is None:
+        return {}
+    path, spec = found
+    containers = []
+    for field, role in (("initContainers", "init"), ("containers", "app"), ("ephemeralContainers", "ephemeral")):
+        for i, c in enumerate(spec.get(field) or []):
+            if isinstance(c, dict):
+                containers.append(
+                    {"name": c.get("name", ""), "image": c.get("image", ""), "role": role, "path": f"{path}.{field}[{i}]"}
+                )
+    return {"pod_spec_path": path, "containers": containers}

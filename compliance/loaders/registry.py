@@ -1,0 +1,224 @@
+"""Find input files, read them safely, and hand each to the loader of its kind.
+
+By name: Dockerfiles, compose files, ``*.tf`` and ``*.toml``. By content, for YAML/JSON:
+``apiVersion`` + ``kind`` is Kubernetes, a ``security`` table is a SecurityConfig, a
+``terraform show -json`` document is a Terraform plan.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from compliance.errors import InputError
+from compliance.loaders import compose, dockerfile, k8s, securityconfig, terraform
+from compliance.loaders.base import FileContext, LoadOptions, LoadResult
+from compliance.loaders.yamlutil import Document, YamlError, load_documents
+from compliance.models import LoadError, Resource
+from compliance.models.report import InputRef
+
+FORMATS: dict[str, str] = {
+    "k8s": "Kubernetes YAML/JSON (multi-document, List): apiVersion + kind",
+    "dockerfile": "Dockerfile, *.Dockerfile, Dockerfile.*",
+    "compose": "compose*.y*ml, docker-compose*.y*ml",
+    "terraform": "*.tf, terraform show -json plan output",
+    "securityconfig": "TOML/YAML/JSON with a [security] table",
+}
+
+_DOCKERFILE = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile")
+_COMPOSE = ("compose*.yml", "compose*.yaml", "docker-compose*.yml", "docker-compose*.yaml")
+_YAML_JSON = (".yaml", ".yml", ".json")
+_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".terraform", ".compliance-cache", "__pycache__"}
+
+
+def kind_by_name(name: str) -> str | None:
+    if any(fnmatch.fnmatch(name, p) for p in _COMPOSE):
+        return "compose"
+    if any(fnmatch.fnmatch(name, p) for p in _DOCKERFILE):
+        return "dockerfile"
+    lower = name.lower()
+    if lower.endswith(".tf"):
+        return "terraform"
+    if lower.endswith(".toml"):
+        return "securityconfig"
+    if lower.endswith(_YAML_JSON):
+        return "yaml"
+    return None
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for child in sorted(root.iterdir(), key=lambda p: p.name):
+        if child.is_dir() and not child.is_symlink():
+            if child.name not in _SKIP_DIRS:
+                yield from _walk(child)
+        else:
+            yield child
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_paths(paths: list[str], options: LoadOptions | None = None) -> LoadResult:
+    """Load every file under ``paths``. Never raises for bad input: errors are collected."""
+    options = options or LoadOptions()
+    result = LoadResult()
+    cwd = Path.cwd()
+    for given in paths:
+        if given == "-":
+            raise InputError("'-' (stdin) must be read with load_stream")
+        root = Path(given)
+        if not root.exists() and not root.is_symlink():
+            result.errors.append(LoadError(file=given, message="no such file or directory"))
+            continue
+        if root.is_dir():
+            root_real = root.resolve()
+            for path in _walk(root):
+                rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
+                kind = kind_by_name(path.name)
+                if path.is_symlink():
+                    target = path.resolve()
+                    if not target.is_relative_to(root_real):
+                        result.errors.append(
+                            LoadError(file=rel, message=f"symlink leaves the scanned root (points to {target})")
+                        )
+                        continue
+                    if target.is_dir():
+                        result.skipped.append({"file": rel, "reason": "symlink to a directory (not followed)"})
+                        continue
+                if kind is None:
+                    result.skipped.append({"file": rel, "reason": "not a recognised input kind"})
+                    continue
+                _load_file(path, rel, kind, options, result, explicit=False)
+        else:
+            kind = kind_by_name(root.name) or "yaml"
+            _load_file(root, given, kind, options, result, explicit=True)
+    return result
+
+
+def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) -> LoadResult:
+    """A YAML stream (``helm template ... | compliance evaluate -``)."""
+    result = LoadResult()
+    ctx = FileContext(Path(name), name, options or LoadOptions())
+    _dispatch_text(text, ctx, "yaml", result, explicit=True)
+    return result
+
+
+def _read(path: Path, rel: str, options: LoadOptions) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=rel) from e
+    if size > options.max_file_bytes:
+        raise InputError(
+            f"file is {size} bytes, over the {options.max_file_bytes}-byte limit", file=rel
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=rel) from e
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file (NUL bytes), not a configuration file", file=rel)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte 0x{data[e.start]:02x})", file=rel, line=line) from e
+
+
+def _load_file(
+    path: Path, rel: str, kind: str, options: LoadOptions, result: LoadResult, *, explicit: bool
+) -> None:
+    try:
+        text = _read(path, rel, options)
+    except InputError as e:
+        result.errors.append(LoadError(file=rel, line=e.line, message=e.message))
+        return
+    _dispatch_text(text, FileContext(path, rel, options), kind, result, explicit=explicit)
+
+
+def _dispatch_text(
+    text: str, ctx: FileContext, kind: str, result: LoadResult, *, explicit: bool
+) -> None:
+    resources: list[Resource] = []
+    fmt = kind
+    try:
+        if kind == "dockerfile":
+            resources = dockerfile.load(text, ctx)
+        elif kind == "terraform":
+            resources = terraform.load(text, ctx)
+        elif kind == "securityconfig":
+            resources = securityconfig.load_toml(text, ctx)
+        elif kind == "compose":
+            docs = _documents(text, ctx)
+            for doc in docs:
+                resources.extend(compose.load_document(doc, ctx))
+        else:
+            fmt, resources = _load_yaml_json(text, ctx, result, explicit=explicit)
+    except InputError as e:
+        result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
+        return
+    if fmt == "unrecognised":
+        return
+    result.resources.extend(resources)
+    result.texts[ctx.rel] = text
+    result.inputs.append(
+        InputRef(
+            file=ctx.rel,
+            format=fmt,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            resources=len(resources),
+        )
+    )
+
+
+def _documents(text: str, ctx: FileContext) -> list[Document]:
+    try:
+        return load_documents(text)
+    except YamlError as e:
+        raise InputError(e.message, file=ctx.rel, line=e.line) from e
+
+
+def _load_yaml_json(
+    text: str, ctx: FileContext, result: LoadResult, *, explicit: bool
+) -> tuple[str, list[Resource]]:
+    if ctx.rel.lower().endswith(".json"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(f"invalid JSON: {e.msg}", file=ctx.rel, line=e.lineno) from e
+        if terraform.is_plan(value):
+            return "terraform", terraform.load_plan(value, ctx)
+        # JSON is YAML: re-read with marks so findings get lines.
+    docs = _documents(text, ctx)
+    resources: list[Resource] = []
+    formats: set[str] = set()
+    for doc in docs:
+        value = doc.value
+        if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
+            try:
+                resources.extend(k8s.load_document(doc, ctx))
+                formats.add("k8s")
+            except InputError as e:
+                result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
+        elif isinstance(value, dict) and isinstance(value.get("security"), dict):
+            resources.extend(securityconfig.load_document(doc, ctx))
+            formats.add("securityconfig")
+        elif explicit:
+            raise InputError(
+                "not a recognised input: expected a Kubernetes object (apiVersion, kind) "
+                "or a SecurityConfig (security table)",
+                file=ctx.rel,
+                line=doc.line,
+            )
+    if not formats:
+        if docs or explicit:
+            result.skipped.append({"file": ctx.rel, "reason": "YAML/JSON without Kubernetes objects or a SecurityConfig"})
+        return "unrecognised", []
+    return "+".join(sorted(formats)), resources

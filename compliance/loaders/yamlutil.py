@@ -1,0 +1,140 @@
+"""YAML with line marks: PyYAML's C composer, our own construction.
+
+Constructing from the node graph ourselves gives every mapping key and sequence item a
+1-based line, and lets us bound alias expansion (billion laughs), nesting depth and
+duplicate keys, which PyYAML's own constructor does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_NODES = 2_000_000
+"""Nodes constructed per file, aliases expanded; far above any real manifest."""
+MAX_DEPTH = 100
+
+_scalar = yaml.constructor.SafeConstructor()
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Document:
+    value: Any
+    line: int
+    end_line: int
+    lines: dict[str, int] = field(default_factory=dict)
+    """Dotted path -> 1-based line, relative to the document root."""
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.budget = MAX_NODES
+
+    def build(self, node: yaml.Node, path: str, lines: dict[str, int], depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)",
+                node.start_mark.line + 1,
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in self._pairs(node):
+                key = _scalar.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if key is None or isinstance(key, (dict, list)):
+                    raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
+                key = str(key) if not isinstance(key, str) else key
+                if key in out:
+                    raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+                child = f"{path}.{key}" if path else key
+                lines[child] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, child, lines, depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                child = f"{path}[{i}]"
+                lines[child] = item.start_mark.line + 1
+                items.append(self.build(item, child, lines, depth + 1))
+            return items
+        value = _scalar.construct_object(node)
+        if isinstance(value, bytes):
+            raise YamlError("binary scalars are not supported", node.start_mark.line + 1)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """Mapping pairs with ``<<`` merge keys resolved (explicit keys win)."""
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for src in sources:
+                    if not isinstance(src, yaml.MappingNode):
+                        raise YamlError("merge key needs a mapping", src.start_mark.line + 1)
+                    merged.extend(self._pairs(src))
+            else:
+                own.append((key_node, value_node))
+        if not merged:
+            return own
+        own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+        seen: set[str] = set()
+        result = []
+        for k, v in merged:
+            if k.value not in own_keys and k.value not in seen:
+                seen.add(k.value)
+                result.append((k, v))
+        return result + own
+
+
+def load_documents(text: str) -> list[Document]:
+    """Every non-empty document in ``text``. Raises YamlError with a 1-based line."""
+    builder = _Builder()
+    docs: list[Document] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            lines: dict[str, int] = {}
+            value = builder.build(node, "", lines, 0)
+            if value is None:
+                continue
+            docs.append(
+                Document(value, node.start_mark.line + 1, _end_line(node), lines)
+            )
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or str(e)
+        raise YamlError(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from e
+    except yaml.YAMLError as e:
+        raise YamlError(f"invalid YAML: {e}") from e
+    except RecursionError as e:
+        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels") from e
+    return docs
+
+
+def _end_line(node: yaml.Node) -> int:
+    mark = node.end_mark
+    return mark.line + 1 if mark.column > 0 else max(mark.line, node.start_mark.line + 1)
+
+
+def document_from_json(value: Any) -> Document:
+    return Document(value, 1, 1, {})

@@ -1,0 +1,53 @@
+"""Pack manifests (controls -> checks) and check metadata."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Evidence = Literal["automated", "partial", "manual"]
+
+
+class CheckMeta(BaseModel):
+    """From a check's ``# METADATA`` block."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    severity: str
+    remediation: str = ""
+    kinds: list[str] = Field(default_factory=list)
+    module: str = ""
+    """Path of the Rego module that defines it, relative to ``policies/``."""
+
+
+class Control(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    title: str
+    checks: list[str] = Field(default_factory=list)
+    evidence: Evidence = "automated"
+    description: str | None = None
+
+
+class Pack(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    framework: str
+    framework_version: str = ""
+    version: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    controls: list[Control]
+    digest: str = ""
+    """``sha256:<hex>`` over the manifest and every Rego module it uses."""
+    path: str = ""
+    modules: dict[str, str] = Field(default_factory=dict, exclude=True)
+    """Pack-specific Rego modules, name -> source."""
+
+    def check_ids(self) -> set[str]:
+        return {c for control in self.controls for c in control.checks}

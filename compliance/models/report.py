@@ -1,0 +1,130 @@
+"""Findings, control results and the report: the stable JSON contract (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from compliance.models.resource import LoadError
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+ControlStatus = Literal["pass", "fail", "not_applicable", "waived", "manual", "error"]
+CONTROL_STATUSES: tuple[ControlStatus, ...] = (
+    "pass",
+    "fail",
+    "not_applicable",
+    "waived",
+    "manual",
+    "error",
+)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)  # type: ignore[arg-type]
+
+
+class ResourceRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    check_id: str
+    title: str = ""
+    severity: Severity
+    status: Literal["fail", "waived"] = "fail"
+    message: str
+    file: str
+    line: int
+    path: str | None = None
+    resource: ResourceRef
+    controls: list[str]
+    """``pack:control`` ids, e.g. ``soc2:CC6.7``."""
+    remediation: str = ""
+    fingerprint: str
+    """Stable across line shifts: check, resource id, field path and message."""
+    waiver: dict[str, Any] | None = None
+    baseline: Literal["new", "unchanged"] | None = None
+
+
+class ControlResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    pack: str
+    control_id: str
+    title: str
+    status: ControlStatus
+    evidence: Literal["automated", "partial", "manual"]
+    checks: list[str]
+    finding_count: int
+    waived_count: int = 0
+
+
+class PackRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+    framework: str
+    digest: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class InputRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    format: str
+    sha256: str
+    resources: int
+
+
+class Summary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    resources: int
+    findings: int
+    waived: int = 0
+    by_severity: dict[str, int]
+    controls: dict[str, int]
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = 1
+    tool: dict[str, str]
+    engine: dict[str, str]
+    evaluated_at: str
+    packs: list[PackRef]
+    summary: Summary
+    controls: list[ControlResult]
+    findings: list[Finding]
+    inputs: list[InputRef] = Field(default_factory=list)
+    errors: list[LoadError] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Additions from later stages (waivers, baseline), keyed by feature."""
+
+    def exit_code(self, fail_on: str = "high") -> int:
+        """0 clean, 1 an unwaived, non-baseline finding at or above ``fail_on``, 3 errors."""
+        if self.errors or any(c.status == "error" for c in self.controls):
+            return 3
+        if fail_on == "none":
+            return 0
+        threshold = severity_rank(fail_on)
+        for f in self.findings:
+            if (
+                f.status == "fail"
+                and f.baseline != "unchanged"
+                and severity_rank(f.severity) >= threshold
+            ):
+                return 1
+        return 0

@@ -1,0 +1,73 @@
+"""The normalized model every loader produces (DESIGN.md section 3)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Format = Literal["k8s", "dockerfile", "compose", "terraform", "securityconfig"]
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    """Path relative to the root the user gave (``-`` for stdin)."""
+    line: int
+    """1-based line where the resource starts."""
+    end_line: int | None = None
+    format: Format
+
+
+class Resource(BaseModel):
+    """One evaluable object: a Kubernetes object, a Dockerfile, a compose service, ...
+
+    ``body`` is the document as written; ``facts`` are values computed in Python that Rego
+    should not have to compute. ``lines`` maps dotted field paths
+    (``spec.template.spec.containers[0].image``) to 1-based lines; it stays in Python and is
+    never sent to the engine.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: str
+    name: str
+    namespace: str | None = None
+    source: Source
+    body: dict[str, Any]
+    facts: dict[str, Any] = Field(default_factory=dict)
+    lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+
+    def line_for(self, path: str | None) -> int:
+        """Line of ``path`` or of its nearest recorded ancestor; the resource line otherwise."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return self.source.line
+
+    def engine_input(self) -> dict[str, Any]:
+        """What the Rego checks see of this resource."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+            "format": self.source.format,
+            "file": self.source.file,
+            "body": self.body,
+            "facts": self.facts,
+        }
+
+
+class LoadError(BaseModel):
+    """An input that could not be (fully) loaded. Reported, never fatal to the run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int | None = None
+    message: str
