@@ -1,3 +1,131 @@
-"""Placeholder until the loader lands."""
-def load_document(doc, ctx):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+"""docker-compose files: one Resource per service, with environment and ports normalized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.errors import InputError
+from compliance.loaders.base import FileContext
+from compliance.loaders.yamlutil import Document
+from compliance.models import Resource
+
+
+def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
+    value = doc.value
+    services = value.get("services") if isinstance(value, dict) else None
+    if not isinstance(services, dict):
+        raise InputError("compose file without a services mapping", file=ctx.rel, line=doc.line)
+    out: list[Resource] = []
+    for name, service in services.items():
+        prefix = f"services.{name}"
+        line = doc.lines.get(prefix, doc.line)
+        if service is None:
+            service = {}
+        if not isinstance(service, dict):
+            raise InputError(f"service {name!r} must be a mapping", file=ctx.rel, line=line)
+        lines = {
+            k[len(prefix) + 1 :]: v for k, v in doc.lines.items() if k.startswith(prefix + ".")
+        }
+        out.append(
+            ctx.resource(
+                id=f"compose:{ctx.rel}#{name}",
+                kind="ComposeService",
+                name=str(name),
+                format="compose",
+                line=line,
+                body=service,
+                facts={
+                    "environment": _environment(service.get("environment"), lines, line),
+                    "ports": _ports(service.get("ports"), lines, line, ctx),
+                    "image": service["image"] if isinstance(service.get("image"), str) else None,
+                    "has_healthcheck": _has_healthcheck(service.get("healthcheck")),
+                },
+                lines=lines,
+            )
+        )
+    return out
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _environment(env: Any, lines: dict[str, int], default: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(env, dict):
+        for k, v in env.items():
+            path = f"environment.{k}"
+            out.append({"name": str(k), "value": _scalar(v), "line": lines.get(path, default)})
+    elif isinstance(env, list):
+        for i, item in enumerate(env):
+            name, sep, val = str(item).partition("=")
+            line = lines.get(f"environment[{i}]", default)
+            out.append({"name": name, "value": val if sep else None, "line": line})
+    return out
+
+
+def _ports(
+    ports: Any, lines: dict[str, int], default: int, ctx: FileContext
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if not isinstance(ports, list):
+        return out
+    for i, item in enumerate(ports):
+        line = lines.get(f"ports[{i}]", default)
+        if isinstance(item, dict):
+            out.append(
+                {
+                    "published": _scalar(item.get("published")),
+                    "target": _scalar(item.get("target")),
+                    "host_ip": item.get("host_ip"),
+                    "protocol": item.get("protocol", "tcp"),
+                    "line": line,
+                }
+            )
+            continue
+        text = str(item)
+        host_ip: str | None = None
+        proto = "tcp"
+        if "/" in text:
+            text, proto = text.rsplit("/", 1)
+        parts = text.rsplit(":", 2) if not text.startswith("[") else _split_v6(text)
+        if len(parts) == 3:
+            host_ip, published, target = parts
+        elif len(parts) == 2:
+            published, target = parts
+        else:
+            published, target = "", parts[0]
+        if not target:
+            raise InputError(f"invalid port {item!r}", file=ctx.rel, line=line)
+        out.append(
+            {
+                "published": published or None,
+                "target": target,
+                "host_ip": (host_ip.strip("[]") or None) if host_ip is not None else None,
+                "protocol": proto,
+                "line": line,
+            }
+        )
+    return out
+
+
+def _split_v6(text: str) -> list[str]:
+    host, _, rest = text.partition("]:")
+    return [host + "]", *rest.split(":", 1)]
+
+
+def _has_healthcheck(hc: Any) -> bool:
+    if not isinstance(hc, dict):
+        return False
+    if hc.get("disable") is True:
+        return False
+    test = hc.get("test")
+    if test is None:
+        return False
+    if isinstance(test, list):
+        return bool(test) and str(test[0]).upper() != "NONE"
+    return str(test).strip().upper() != "NONE" and bool(str(test).strip())

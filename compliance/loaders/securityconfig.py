@@ -1,5 +1,322 @@
-"""Placeholder until the loader lands."""
-def load_toml(text, ctx):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
-def load_document(doc, ctx):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+"""The BPI SecurityConfig (TOML, YAML or JSON), with ``--set`` and ``BPI__`` overrides.
+
+Precedence, highest first: ``--set`` (``ctx.options.sets``), ``BPI__A__B=...`` environment
+variables (``ctx.options.env``), the file, the model defaults. The certificate named by
+``security.tls_config.cert_file`` is parsed into ``facts.certificate``; ``key_file`` is never read.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import re
+import tomllib
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from pydantic import ValidationError
+
+from compliance.errors import InputError
+from compliance.loaders.base import FileContext
+from compliance.loaders.yamlutil import Document
+from compliance.models import Resource
+from compliance.models.securityconfig import SecurityConfig
+
+ENV_PREFIX = "BPI__"
+MAX_CERT_BYTES = 1024 * 1024
+
+_SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r'^\s*((?:[A-Za-z0-9_-]+|"[^"]*")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"))*)\s*=')
+_INLINE_KEY = re.compile(r'[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=')
+
+
+def load_toml(text: str, ctx: FileContext) -> list[Resource]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line = getattr(e, "lineno", None)
+        if not isinstance(line, int):
+            m = re.search(r"at line (\d+)", str(e))
+            line = int(m.group(1)) if m else None
+        msg = getattr(e, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(e))
+        raise InputError(f"invalid TOML: {msg}", file=ctx.rel, line=line) from e
+    if not isinstance(data.get("security"), dict):
+        raise InputError(
+            "TOML file without a [security] table (not a SecurityConfig)", file=ctx.rel, line=1
+        )
+    return [_build(data, toml_lines(text), 1, ctx)]
+
+
+def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
+    if not isinstance(doc.value, dict):
+        raise InputError("SecurityConfig must be a mapping", file=ctx.rel, line=doc.line)
+    return [_build(doc.value, dict(doc.lines), doc.line, ctx)]
+
+
+def _build(data: dict[str, Any], lines: dict[str, int], line: int, ctx: FileContext) -> Resource:
+    data = copy.deepcopy(data)
+    overrides: dict[str, str] = {}
+    env_names: dict[str, str] = {}
+    for name, raw in sorted(ctx.options.env.items()):
+        if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
+            path = ".".join(p.lower() for p in name[len(ENV_PREFIX) :].split("__"))
+            _apply(data, path, raw, ctx, f"environment variable {name}")
+            overrides[path] = "env"
+            env_names[path] = name
+    for item in ctx.options.sets:
+        path, sep, raw = item.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise InputError(f"--set {item!r}: expected dotted.path=value", file=ctx.rel)
+        _apply(data, path, raw, ctx, f"--set {item}")
+        overrides[path] = "cli"
+    try:
+        config = SecurityConfig.model_validate(data)
+    except ValidationError as e:
+        raise _input_error(e, lines, overrides, env_names, ctx) from e
+
+    body = config.model_dump(mode="json")
+    facts: dict[str, Any] = {"overrides": [{"path": p, "source": s} for p, s in overrides.items()]}
+    cert_file = config.security.tls_config.cert_file
+    if cert_file:
+        facts["certificate"] = certificate_facts(cert_file, ctx)
+    return ctx.resource(
+        id=f"config:{ctx.rel}",
+        kind="SecurityConfig",
+        name=PurePath(ctx.rel).stem,
+        format="securityconfig",
+        line=line,
+        body=body,
+        facts=facts,
+        lines=lines,
+    )
+
+
+def parse_value(raw: str) -> Any:
+    """An override's value: a TOML value (``443``, ``true``, ``[443, 8443]``), else a string.
+
+    Floats stay strings: ``1.3`` is a TLS version, and no SecurityConfig field is a float.
+    """
+    text = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        if text[:1] in "[{":
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError:
+                return text
+            return value
+        return text
+    return text if isinstance(value, float) else value
+
+
+def _split_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for segment in path.split("."):
+        m = _SEGMENT.match(segment)
+        if not m:
+            raise ValueError(segment)
+        parts.append(m.group(1))
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    return parts
+
+
+def _apply(data: dict[str, Any], path: str, raw: str, ctx: FileContext, origin: str) -> None:
+    try:
+        parts = _split_path(path)
+    except ValueError as e:
+        raise InputError(f"{origin}: invalid path {path!r}", file=ctx.rel) from e
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        nxt: Any = [] if not last and isinstance(parts[i + 1], int) else {}
+        if isinstance(part, int):
+            if not isinstance(node, list) or part > len(node):
+                raise InputError(f"{origin}: {path} has no item {part}", file=ctx.rel)
+            if part == len(node):
+                node.append(nxt)
+            if last:
+                node[part] = parse_value(raw)
+            elif not isinstance(node[part], (dict, list)):
+                node[part] = nxt
+            node = node[part]
+        else:
+            if not isinstance(node, dict):
+                raise InputError(f"{origin}: {path} crosses a non-table value", file=ctx.rel)
+            if last:
+                node[part] = parse_value(raw)
+            elif not isinstance(node.get(part), (dict, list)):
+                node[part] = nxt
+            node = node[part]
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_for(path: str, lines: dict[str, int]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+def _input_error(
+    e: ValidationError,
+    lines: dict[str, int],
+    overrides: dict[str, str],
+    env_names: dict[str, str],
+    ctx: FileContext,
+) -> InputError:
+    parts: list[str] = []
+    first_line: int | None = None
+    for err in e.errors():
+        path = _dotted(tuple(err["loc"]))
+        if err["type"] == "missing":
+            what = f"{path}: field required"
+        elif err["type"] == "extra_forbidden":
+            what = f"{path}: unknown field"
+        else:
+            what = f"{path}: {err['msg']} (got {err['input']!r})"
+        source = overrides.get(path)
+        if source == "cli":
+            what += " [from --set]"
+        elif source == "env":
+            what += f" [from {env_names.get(path, 'environment')}]"
+        elif first_line is None:
+            first_line = _line_for(path, lines)
+        parts.append(what)
+    return InputError("invalid SecurityConfig: " + "; ".join(parts), file=ctx.rel, line=first_line)
+
+
+def toml_lines(text: str) -> dict[str, int]:
+    """Best-effort dotted path -> line for a TOML file: headers, ``key =`` and inline keys."""
+    lines: dict[str, int] = {}
+    table = ""
+    counts: dict[str, int] = {}
+    array_key: str | None = None
+    array_items = 0
+    depth = 0
+    for n, raw in enumerate(text.splitlines(), start=1):
+        code = _strip_comment(raw)
+        if depth > 0 and array_key is not None:
+            for _ in re.finditer(r"\{", code):
+                lines.setdefault(f"{array_key}[{array_items}]", n)
+                array_items += 1
+            depth += code.count("[") - code.count("]")
+            if depth <= 0:
+                array_key = None
+            continue
+        header = _HEADER.match(code)
+        if header:
+            name = _unquote_key(header.group(2))
+            if header.group(1) == "[[":
+                i = counts.get(name, 0)
+                counts[name] = i + 1
+                lines.setdefault(name, n)
+                table = f"{name}[{i}]"
+            else:
+                table = name
+            lines[table] = n
+            continue
+        key = _KEY.match(code)
+        if not key:
+            continue
+        path = f"{table}.{_unquote_key(key.group(1))}" if table else _unquote_key(key.group(1))
+        lines[path] = n
+        value = code[key.end() :]
+        for inline in _INLINE_KEY.finditer(value):
+            lines[f"{path}.{_unquote_key(inline.group(1))}"] = n
+        stripped = value.strip()
+        if stripped.startswith("["):
+            depth = value.count("[") - value.count("]")
+            item = 0
+            for _ in re.finditer(r"\{", value):
+                lines[f"{path}[{item}]"] = n
+                item += 1
+            if depth > 0:
+                array_key, array_items = path, item
+    return lines
+
+
+def _unquote_key(key: str) -> str:
+    return ".".join(p.strip().strip('"') for p in re.split(r'\.(?=(?:[^"]*"[^"]*")*[^"]*$)', key))
+
+
+def _strip_comment(line: str) -> str:
+    in_str: str | None = None
+    for i, c in enumerate(line):
+        if in_str:
+            if c == in_str:
+                in_str = None
+        elif c in "\"'":
+            in_str = c
+        elif c == "#":
+            return line[:i]
+    return line
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
+    """Facts about the first certificate in ``cert_file`` (relative to the config file)."""
+    path = Path(cert_file)
+    if not path.is_absolute():
+        path = ctx.path.parent / path
+    facts: dict[str, Any] = {"file": cert_file}
+    try:
+        if path.stat().st_size > MAX_CERT_BYTES:
+            return {**facts, "error": f"certificate file over {MAX_CERT_BYTES} bytes"}
+        data = path.read_bytes()
+    except OSError as e:
+        return {**facts, "error": f"cannot read certificate: {e.strerror or e}"}
+    try:
+        cert = x509.load_pem_x509_certificate(data)
+    except ValueError as e:
+        return {**facts, "error": f"not a PEM X.509 certificate: {e}"}
+    key = cert.public_key()
+    key_type, key_size, curve = "unknown", None, None
+    if isinstance(key, rsa.RSAPublicKey):
+        key_type, key_size = "RSA", key.key_size
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key_type, key_size, curve = "EC", key.key_size, key.curve.name
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        key_type, key_size = "Ed25519", 256
+    elif isinstance(key, ed448.Ed448PublicKey):
+        key_type, key_size = "Ed448", 456
+    elif isinstance(key, dsa.DSAPublicKey):
+        key_type, key_size = "DSA", key.key_size
+    try:
+        algorithm = cert.signature_hash_algorithm
+        signature_hash = algorithm.name if algorithm is not None else None
+    except Exception:  # unsupported signature algorithm
+        signature_hash = None
+    not_after = cert.not_valid_after_utc
+    return {
+        **facts,
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "not_before": _rfc3339(cert.not_valid_before_utc),
+        "not_after": _rfc3339(not_after),
+        "not_after_ns": calendar.timegm(not_after.utctimetuple()) * 1_000_000_000,
+        "key_type": key_type,
+        "key_size": key_size,
+        "curve": curve,
+        "signature_hash": signature_hash,
+        "self_signed": cert.issuer == cert.subject,
+        "serial": format(cert.serial_number, "x"),
+        "error": None,
+    }

@@ -1,7 +1,350 @@
-"""Placeholder until the loader lands."""
-def load(text, ctx):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
-def is_plan(value):  # type: ignore[no-untyped-def]
-    return False
-def load_plan(value, ctx):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+"""Terraform: ``*.tf`` (python-hcl2) and ``terraform show -json`` plans, one Resource per block.
+
+python-hcl2 8.x marks blocks with ``__is_block__`` and always puts them in lists. We drop the
+marker and unwrap a single block (``root_block_device``, ``lifecycle``) into a mapping, except
+for block types Terraform repeats (``ingress``, ``rule``, ...) which stay lists even when there
+is one, so checks see one shape. python-hcl2 gives no line numbers: block lines come from a
+light scan of the source text.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import Any
+
+import hcl2
+from hcl2 import SerializationOptions
+
+from compliance.errors import InputError
+from compliance.loaders.base import FileContext
+from compliance.models import Resource
+
+REPEATED_BLOCKS = frozenset(
+    {
+        "ingress",
+        "egress",
+        "rule",
+        "statement",
+        "condition",
+        "setting",
+        "tag",
+        "lifecycle_rule",
+        "cors_rule",
+        "transition",
+        "noncurrent_version_transition",
+        "event_selector",
+        "advanced_event_selector",
+        "field_selector",
+        "data_resource",
+        "ebs_block_device",
+        "ephemeral_block_device",
+        "network_interface",
+        "default_action",
+        "action",
+        "origin",
+        "ordered_cache_behavior",
+        "attribute",
+        "global_secondary_index",
+        "local_secondary_index",
+        "dynamic",
+        "principals",
+        "not_principals",
+        "policy_rule",
+        "volume",
+        "container_definitions",
+        "subnet_mapping",
+        "access_logs_rule",
+        "filter",
+        "replica",
+        "parameter",
+        "provisioner",
+    }
+)
+
+SG_KINDS = frozenset(
+    {
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+    }
+)
+WORLD = frozenset({"0.0.0.0/0", "::/0"})
+
+_OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
+_HEREDOC = re.compile(r"^<<(-?)([A-Za-z_][A-Za-z0-9_]*)\n(.*?)\n?[ \t]*\2$", re.S)
+_ATTR = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*=(?!=)')
+_BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\s*\{')
+
+
+def load(text: str, ctx: FileContext) -> list[Resource]:
+    try:
+        parsed = hcl2.loads(text, serialization_options=_OPTIONS)
+    except Exception as e:  # lark raises UnexpectedInput subclasses, others raise ValueError
+        line = getattr(e, "line", None)
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(
+            f"invalid HCL: {message}",
+            file=ctx.rel,
+            line=line if isinstance(line, int) and line > 0 else None,
+        ) from e
+    source_lines = text.splitlines()
+    out: list[Resource] = []
+    for block in parsed.get("resource", []) or []:
+        for rtype, named in block.items():
+            for name, body in named.items():
+                out.append(_block_resource(ctx, source_lines, "resource", rtype, name, body))
+    for block in parsed.get("data", []) or []:
+        for dtype, named in block.items():
+            for name, body in named.items():
+                out.append(_block_resource(ctx, source_lines, "data", dtype, name, body))
+    for block in parsed.get("variable", []) or []:
+        for name, body in block.items():
+            out.append(_block_resource(ctx, source_lines, "variable", None, name, body))
+    return out
+
+
+def _block_resource(
+    ctx: FileContext,
+    source_lines: list[str],
+    keyword: str,
+    btype: str | None,
+    name: str,
+    raw: Any,
+) -> Resource:
+    body = normalize(raw) if isinstance(raw, dict) else {}
+    labels = [btype, name] if btype else [name]
+    start = _find_block(source_lines, keyword, labels)
+    lines, end = _scan_lines(source_lines, start, body) if start else ({}, None)
+    if keyword == "resource":
+        rid, kind = f"tf:{btype}.{name}", str(btype)
+    elif keyword == "data":
+        rid, kind = f"tf:data.{btype}.{name}", f"data.{btype}"
+    else:
+        rid, kind = f"tf:var.{name}", "terraform_variable"
+    return ctx.resource(
+        id=rid,
+        kind=kind,
+        name=name,
+        format="terraform",
+        line=start or 1,
+        end_line=end,
+        body=body,
+        facts=facts_for(str(btype), body, lines) if keyword == "resource" else {},
+        lines=lines,
+    )
+
+
+def normalize(value: Any, key: str | None = None) -> Any:
+    """hcl2 output to plain JSON values (see the module docstring)."""
+    if isinstance(value, dict):
+        return {k: normalize(v, k) for k, v in value.items() if k != "__is_block__"}
+    if isinstance(value, list):
+        items = [normalize(v) for v in value]
+        is_blocks = bool(value) and all(
+            isinstance(v, dict) and v.get("__is_block__") for v in value
+        )
+        if is_blocks and len(items) == 1 and key not in REPEATED_BLOCKS:
+            return items[0]
+        return items
+    if isinstance(value, str):
+        m = _HEREDOC.match(value)
+        if m:
+            content = m.group(3)
+            return textwrap.dedent(content) if m.group(1) else content
+    return value
+
+
+def _find_block(source_lines: list[str], keyword: str, labels: list[str]) -> int | None:
+    pattern = re.compile(
+        r"^\s*"
+        + keyword
+        + "".join(r'\s+"?' + re.escape(label) + r'"?' for label in labels)
+        + r"\s*\{"
+    )
+    for i, text in enumerate(source_lines):
+        if pattern.match(text):
+            return i + 1
+    return None
+
+
+def _braces(text: str) -> tuple[int, int, str]:
+    """Open and close braces outside strings and comments; the line without its comment."""
+    opens = closes = 0
+    in_str = False
+    out = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if in_str:
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+        elif c == "#" or text.startswith("//", i):
+            break
+        elif c == "{":
+            opens += 1
+        elif c == "}":
+            closes += 1
+        out.append(c)
+        i += 1
+    return opens, closes, "".join(out)
+
+
+def _scan_lines(
+    source_lines: list[str], start: int, body: dict[str, Any]
+) -> tuple[dict[str, int], int | None]:
+    """Dotted path -> line for the block starting at ``start`` (1-based); and its end line."""
+    lines: dict[str, int] = {}
+    stack: list[tuple[str, Any, dict[str, int]]] = []
+    heredoc: str | None = None
+    for i in range(start - 1, len(source_lines)):
+        raw = source_lines[i]
+        if heredoc is not None:
+            if raw.strip() == heredoc:
+                heredoc = None
+            continue
+        opens, closes, code = _braces(raw)
+        hd = re.search(r"<<-?([A-Za-z_]\w*)\s*$", code)
+        if i == start - 1:
+            stack.append(("", body, {}))
+            opens -= 1
+        elif stack:
+            prefix, node, counts = stack[-1]
+            attr, block = _ATTR.match(code), _BLOCK.match(code)
+            child_path: str | None = None
+            child_node: Any = None
+            if attr:
+                key = attr.group(1)
+                child_path = f"{prefix}.{key}" if prefix else key
+                child_node = node.get(key) if isinstance(node, dict) else None
+                lines[child_path] = i + 1
+            elif block:
+                key = block.group(1)
+                value = node.get(key) if isinstance(node, dict) else None
+                base = f"{prefix}.{key}" if prefix else key
+                if isinstance(value, list):
+                    n = counts.get(key, 0)
+                    counts[key] = n + 1
+                    child_path = f"{base}[{n}]"
+                    child_node = value[n] if n < len(value) else None
+                    lines.setdefault(base, i + 1)
+                else:
+                    child_path, child_node = base, value
+                lines[child_path] = i + 1
+            if opens > closes:
+                stack.append((child_path or prefix, child_node, {}))
+                opens -= 1
+                for _ in range(opens - closes):
+                    stack.append((child_path or prefix, None, {}))
+                opens = closes
+        if hd:
+            heredoc = hd.group(1)
+        for _ in range(max(0, closes - opens)):
+            if stack:
+                stack.pop()
+        if not stack:
+            return lines, i + 1
+    return lines, None
+
+
+def _as_port(value: Any) -> Any:
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _cidrs(*values: Any) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(str(v) for v in value if v is not None)
+    return out
+
+
+def _rule(rule: dict[str, Any], line: int | None, protocol_key: str = "protocol") -> dict[str, Any]:
+    if protocol_key == "ip_protocol":
+        cidrs = _cidrs(rule.get("cidr_ipv4"), rule.get("cidr_ipv6"))
+    else:
+        cidrs = _cidrs(rule.get("cidr_blocks"), rule.get("ipv6_cidr_blocks"))
+    return {
+        "from_port": _as_port(rule.get("from_port")),
+        "to_port": _as_port(rule.get("to_port")),
+        "protocol": None if rule.get(protocol_key) is None else str(rule.get(protocol_key)),
+        "cidrs": cidrs,
+        "world_open": any(c in WORLD for c in cidrs),
+        "line": line,
+    }
+
+
+def facts_for(kind: str, body: dict[str, Any], lines: dict[str, int]) -> dict[str, Any]:
+    """Security-group rules normalized across the three AWS resource styles."""
+    if kind not in SG_KINDS:
+        return {}
+    facts: dict[str, list[dict[str, Any]]] = {"ingress": [], "egress": []}
+    if kind == "aws_security_group":
+        for direction in ("ingress", "egress"):
+            rules = body.get(direction)
+            if isinstance(rules, dict):
+                rules = [rules]
+            for i, rule in enumerate(rules if isinstance(rules, list) else []):
+                if isinstance(rule, dict):
+                    line = lines.get(f"{direction}[{i}]") or lines.get(direction)
+                    facts[direction].append(_rule(rule, line))
+    elif kind == "aws_security_group_rule":
+        direction = body.get("type")
+        if direction in facts:
+            facts[str(direction)].append(_rule(body, lines.get("type")))
+    else:
+        direction = "ingress" if kind.endswith("ingress_rule") else "egress"
+        line = lines.get("cidr_ipv4") or lines.get("cidr_ipv6") or lines.get("from_port")
+        facts[direction].append(_rule(body, line, "ip_protocol"))
+    return facts
+
+
+def is_plan(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and "format_version" in value
+        and ("planned_values" in value or "values" in value)
+    )
+
+
+def load_plan(value: dict[str, Any], ctx: FileContext) -> list[Resource]:
+    root = value.get("planned_values") or value.get("values") or {}
+    module = root.get("root_module") if isinstance(root, dict) else None
+    if not isinstance(module, dict):
+        raise InputError("Terraform plan without a root_module", file=ctx.rel, line=1)
+    out: list[Resource] = []
+    _plan_module(module, ctx, out)
+    return out
+
+
+def _plan_module(module: dict[str, Any], ctx: FileContext, out: list[Resource]) -> None:
+    for res in module.get("resources") or []:
+        if not isinstance(res, dict) or "address" not in res:
+            raise InputError("Terraform plan resource without an address", file=ctx.rel, line=1)
+        rtype = str(res.get("type", ""))
+        kind = f"data.{rtype}" if res.get("mode") == "data" else rtype
+        body = res.get("values") if isinstance(res.get("values"), dict) else {}
+        out.append(
+            ctx.resource(
+                id=f"tf:{res['address']}",
+                kind=kind,
+                name=str(res.get("name", res["address"])),
+                format="terraform",
+                line=1,
+                body=body,
+                facts=facts_for(kind, body, {}),
+            )
+        )
+    for child in module.get("child_modules") or []:
+        if isinstance(child, dict):
+            _plan_module(child, ctx, out)
