@@ -111,6 +111,13 @@ def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
         for i, c in enumerate(spec.get(field) or []):
             if isinstance(c, dict):
                 containers.append(
-                    {"name": c.get("name", ""), "image": c.get("image", ""), "role": role, "path": f"{path}.{field}[{i}]"}
+                    {
+                        "name": c.get("name", ""),
+                        "image": c.get("image", ""),
+                        "role": role,
+                        "field": field,
+                        "index": i,
+                        "path": f"{path}.{field}[{i}]",
+                    }
                 )
     return {"pod_spec_path": path, "containers": containers}

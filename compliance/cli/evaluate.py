@@ -1,0 +1,108 @@
+"""``compliance evaluate``."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from compliance.errors import UsageError
+from compliance.formats import FORMATS, renderer
+from compliance.loaders import LoadOptions
+from compliance.models.report import SEVERITIES
+from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
+
+
+def parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise UsageError(f"--now {value!r} is not an RFC 3339 timestamp (e.g. 2026-11-27T00:00:00Z)") from e
+    if moment.tzinfo is None:
+        raise UsageError(f"--now {value!r} needs a timezone (e.g. Z or +00:00)")
+    return moment
+
+
+def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{option} {item!r}: expected NAME=VALUE")
+        try:
+            out[name.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            out[name.strip()] = raw
+    return out
+
+
+@contextlib.contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--pack", "packs", multiple=True, help="Pack to evaluate (repeatable; default: all).")
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None, help="Output format (default: table on a terminal, json otherwise).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice([*SEVERITIES, "none"]), default="high", show_default=True, help="Exit 1 when an open finding is at or above this severity.")
+@click.option("--now", "now_text", metavar="RFC3339", help="Evaluation time (certificate expiry and other time-dependent checks).")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a SecurityConfig field, e.g. security.tls_config.min_version=1.3.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter.")
+def evaluate(
+    paths: tuple[str, ...],
+    packs: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    fail_on: str,
+    now_text: str | None,
+    sets: tuple[str, ...],
+    params: tuple[str, ...],
+) -> None:
+    """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
+    for s in sets:
+        if "=" not in s:
+            raise UsageError(f"--set {s!r}: expected dotted.path=value")
+    options = RunOptions(
+        packs=list(packs) or None,
+        parameters=parse_assignments(params, "--param"),
+        now=parse_now(now_text),
+        load=LoadOptions(sets=sets),
+    )
+    with progress("Loading packs"):
+        evaluator = build_evaluator(options)
+    known = {k for p in evaluator.packs for k in p.parameters}
+    unknown = sorted(set(options.parameters) - known)
+    if unknown:
+        raise UsageError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    stdin_text = sys.stdin.read() if "-" in paths else None
+    with progress("Loading inputs"):
+        loaded = load_inputs(paths, options.load, stdin_text)
+    with progress(f"Evaluating {len(loaded.resources)} resources"):
+        report = evaluate_loaded(evaluator, loaded, options)
+
+    fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
+    text = renderer(fmt)(report)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {fmt} report to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(report.exit_code(fail_on))

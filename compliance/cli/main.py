@@ -1,0 +1,41 @@
+"""The click root: maps the project's errors to exit codes in one place."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from compliance import __version__
+from compliance.errors import ComplianceError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_VERIFY = 0, 1, 2, 3, 4
+
+
+class RootGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ComplianceError as e:
+            click.echo(f"error: {e.diagnostics()}", err=True)
+            sys.exit(e.exit_code)
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="compliance")
+def cli() -> None:
+    """Compliance-as-code for deployment configuration: SOC 2, ISO 27001, GDPR, HIPAA."""
+
+
+def _register() -> None:
+    from compliance.cli import evaluate
+
+    cli.add_command(evaluate.evaluate)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="compliance")

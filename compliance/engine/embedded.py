@@ -1,0 +1,50 @@
+"""In-process Rego with regorus (the ``gordon-to-regorus`` wheel), a Rust interpreter."""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import version as dist_version
+from typing import Any
+
+import orjson
+
+from compliance.errors import EngineError
+
+os.environ.pop("RUST_BACKTRACE", None)  # a panic must not dump Rust frames into reports
+
+import regorus  # noqa: E402
+
+
+class EmbeddedEngine:
+    name = "embedded"
+
+    def __init__(self) -> None:
+        self._engine = regorus.Engine()
+        self._engine.set_rego_v0(False)
+
+    def version(self) -> str:
+        return f"regorus {dist_version('gordon-to-regorus')}"
+
+    def load(self, modules: dict[str, str], data: dict[str, Any] | None = None) -> None:
+        for name in sorted(modules):
+            try:
+                self._engine.add_policy(name, modules[name])
+            except Exception as e:  # regorus raises plain RuntimeError/ValueError
+                raise EngineError(f"Rego compile error: {_clean(e)}", file=name) from e
+        if data:
+            self._engine.add_data_json(orjson.dumps(data).decode())
+
+    def evaluate(self, query: str, input: dict[str, Any]) -> Any:
+        try:
+            self._engine.set_input_json(orjson.dumps(input).decode())
+            raw = self._engine.eval_query_as_json(query)
+        except Exception as e:
+            raise EngineError(f"Rego evaluation failed ({query}): {_clean(e)}") from e
+        result = orjson.loads(raw).get("result") or []
+        if not result:
+            return None
+        return result[0]["expressions"][0]["value"]
+
+
+def _clean(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -1,0 +1,228 @@
+"""The Evaluator: resources x packs -> Report. No I/O, no printing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from compliance import __version__
+from compliance.engine.base import VIOLATIONS_QUERY, Engine
+from compliance.errors import EngineError
+from compliance.models import LoadError, Pack, Resource
+from compliance.models.report import (
+    CONTROL_STATUSES,
+    SEVERITIES,
+    ControlResult,
+    Finding,
+    InputRef,
+    PackRef,
+    Report,
+    ResourceRef,
+    Summary,
+    severity_rank,
+)
+from compliance.packs import CheckLibrary, effective_parameters
+
+Waive = Callable[[Finding], dict[str, Any] | None]
+"""Returns the waiver that covers a finding, or None."""
+
+
+def fingerprint(check_id: str, resource_id: str, path: str | None, message: str) -> str:
+    material = "\x1f".join((check_id, resource_id, path or "", message))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def engine_input(
+    resources: Sequence[Resource], params: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The document checks read: resources grouped by kind, parameters and the run's time."""
+    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in resources:
+        kinds[r.kind].append(r.engine_input())
+    return {
+        "kinds": dict(kinds),
+        "params": params,
+        "now": rfc3339(now),
+        "now_ns": int(now.timestamp()) * 1_000_000_000,
+    }
+
+
+class Evaluator:
+    """Loads the check library and the packs into ``engine`` once; evaluates runs on it."""
+
+    def __init__(self, engine: Engine, library: CheckLibrary, packs: Sequence[Pack]) -> None:
+        self.engine = engine
+        self.library = library
+        self.packs = list(packs)
+        modules = dict(library.modules)
+        for pack in self.packs:
+            modules.update(pack.modules)
+        engine.load(modules)
+
+    def evaluate(
+        self,
+        resources: Sequence[Resource],
+        *,
+        now: datetime | None = None,
+        parameters: dict[str, Any] | None = None,
+        load_errors: Sequence[LoadError] = (),
+        inputs: Sequence[InputRef] = (),
+        waive: Waive | None = None,
+    ) -> Report:
+        now = now or datetime.now(UTC)
+        overrides = parameters or {}
+        by_id = {r.id: r for r in resources}
+        errors = list(load_errors)
+
+        # One query per distinct parameter set (usually one for all packs).
+        groups: dict[bytes, list[Pack]] = defaultdict(list)
+        effective = {p.name: effective_parameters(p, overrides) for p in self.packs}
+        for pack in self.packs:
+            groups[orjson.dumps(effective[pack.name], option=orjson.OPT_SORT_KEYS)].append(pack)
+
+        raw: dict[tuple[str, str, str | None, str], dict[str, Any]] = {}
+        controls_of: dict[tuple[str, str, str | None, str], set[str]] = defaultdict(set)
+        failed_packs: set[str] = set()
+        for key, group in groups.items():
+            try:
+                violations = self.engine.evaluate(
+                    VIOLATIONS_QUERY, engine_input(resources, orjson.loads(key), now)
+                )
+            except EngineError as e:
+                errors.append(LoadError(file=e.file or f"engine:{self.engine.name}", line=e.line, message=e.message))
+                failed_packs.update(p.name for p in group)
+                continue
+            check_controls: dict[str, list[str]] = defaultdict(list)
+            for pack in group:
+                for control in pack.controls:
+                    for check in control.checks:
+                        check_controls[check].append(f"{pack.name}:{control.id}")
+            for v in violations or []:
+                problem = _invalid_violation(v, self.library, by_id)
+                if problem:
+                    errors.append(LoadError(file="policies", message=problem))
+                    continue
+                if v["check"] not in check_controls:
+                    continue
+                ident = (v["check"], v["resource"], v.get("path"), v["message"])
+                raw[ident] = v
+                controls_of[ident].update(check_controls[v["check"]])
+
+        findings = []
+        for ident, v in raw.items():
+            meta = self.library.checks[v["check"]]
+            resource = by_id[v["resource"]]
+            finding = Finding(
+                check_id=meta.id,
+                title=meta.title,
+                severity=v.get("severity") or meta.severity,
+                message=v["message"],
+                file=resource.source.file,
+                line=v["line"] if isinstance(v.get("line"), int) else resource.line_for(v.get("path")),
+                path=v.get("path"),
+                resource=ResourceRef(
+                    id=resource.id, kind=resource.kind, name=resource.name, namespace=resource.namespace
+                ),
+                controls=sorted(controls_of[ident]),
+                remediation=meta.remediation,
+                fingerprint=fingerprint(*ident),
+            )
+            waiver = waive(finding) if waive else None
+            if waiver is not None:
+                finding = finding.model_copy(update={"status": "waived", "waiver": waiver})
+            findings.append(finding)
+        findings.sort(key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.check_id, f.resource.id, f.message))
+
+        kinds_present = {r.kind for r in resources}
+        controls = [
+            self._control_result(pack, control, findings, kinds_present, pack.name in failed_packs)
+            for pack in self.packs
+            for control in pack.controls
+        ]
+        active = [f for f in findings if f.status == "fail"]
+        summary = Summary(
+            resources=len(resources),
+            findings=len(active),
+            waived=len(findings) - len(active),
+            by_severity={s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)},
+            controls={s: sum(1 for c in controls if c.status == s) for s in CONTROL_STATUSES},
+        )
+        return Report(
+            tool={"name": "compliance", "version": __version__},
+            engine={"name": self.engine.name, "version": self.engine.version()},
+            evaluated_at=rfc3339(now),
+            packs=[
+                PackRef(
+                    name=p.name,
+                    version=p.version,
+                    framework=p.framework,
+                    digest=p.digest,
+                    parameters=effective[p.name],
+                )
+                for p in self.packs
+            ],
+            summary=summary,
+            controls=controls,
+            findings=findings,
+            inputs=list(inputs),
+            errors=errors,
+        )
+
+    def _control_result(
+        self,
+        pack: Pack,
+        control: Any,
+        findings: list[Finding],
+        kinds_present: set[str],
+        failed: bool,
+    ) -> ControlResult:
+        key = f"{pack.name}:{control.id}"
+        mine = [f for f in findings if key in f.controls]
+        active = [f for f in mine if f.status == "fail"]
+        if control.evidence == "manual":
+            status = "manual"
+        elif failed:
+            status = "error"
+        elif active:
+            status = "fail"
+        elif mine:
+            status = "waived"
+        elif any(kinds_present.intersection(self.library.checks[c].kinds) for c in control.checks):
+            status = "pass"
+        else:
+            status = "not_applicable"
+        return ControlResult(
+            pack=pack.name,
+            control_id=control.id,
+            title=control.title,
+            status=status,
+            evidence=control.evidence,
+            checks=list(control.checks),
+            finding_count=len(active),
+            waived_count=len(mine) - len(active),
+        )
+
+
+def _invalid_violation(v: Any, library: CheckLibrary, by_id: dict[str, Resource]) -> str | None:
+    if not isinstance(v, dict):
+        return f"a check returned a non-object violation: {v!r}"
+    check = v.get("check")
+    if check not in library.checks:
+        return f"violation names unknown check {check!r}"
+    if v.get("resource") not in by_id:
+        return f"{check}: violation names unknown resource {v.get('resource')!r}"
+    if not isinstance(v.get("message"), str):
+        return f"{check}: violation without a message"
+    sev = v.get("severity")
+    if sev is not None and sev not in SEVERITIES:
+        return f"{check}: invalid severity {sev!r}"
+    return None

@@ -1,0 +1,22 @@
+"""Output formats: one module per format, registered in ``FORMATS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from compliance.models import Report
+
+Renderer = Callable[[Report], str]
+
+FORMATS: dict[str, str] = {
+    "table": "compliance.formats.table",
+    "json": "compliance.formats.json",
+}
+"""Format name -> module exposing ``render(report) -> str``."""
+
+
+def renderer(name: str) -> Renderer:
+    module = import_module(FORMATS[name])
+    render: Renderer = module.render
+    return render

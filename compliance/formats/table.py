@@ -1,0 +1,78 @@
+"""Terminal summary: per framework, control counts; then findings with file:line."""
+
+from __future__ import annotations
+
+import io
+import os
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from compliance.models import Report
+
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "waived": "blue", "manual": "dim", "not_applicable": "dim"}
+
+
+def render(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
+    buffer = io.StringIO()
+    if color is None:
+        color = os.environ.get("FORCE_COLOR") is not None
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 120, highlight=False)
+
+    frameworks = Table(title="Controls by framework", title_justify="left", expand=False)
+    for column in ("pack", "framework", "pass", "fail", "waived", "n/a", "manual", "error"):
+        frameworks.add_column(column, justify="right" if column not in ("pack", "framework") else "left")
+    for pack in report.packs:
+        counts = {s: 0 for s in ("pass", "fail", "waived", "not_applicable", "manual", "error")}
+        for c in report.controls:
+            if c.pack == pack.name:
+                counts[c.status] += 1
+        frameworks.add_row(
+            f"{pack.name} {pack.version}",
+            pack.framework,
+            Text(str(counts["pass"]), style="green" if counts["pass"] else ""),
+            Text(str(counts["fail"]), style="bold red" if counts["fail"] else ""),
+            str(counts["waived"]),
+            str(counts["not_applicable"]),
+            str(counts["manual"]),
+            Text(str(counts["error"]), style="bold magenta" if counts["error"] else ""),
+        )
+    console.print(frameworks)
+
+    if report.findings:
+        findings = Table(title=f"Findings ({report.summary.findings} open, {report.summary.waived} waived)", title_justify="left")
+        findings.add_column("severity")
+        findings.add_column("check")
+        findings.add_column("location", overflow="fold")
+        findings.add_column("resource", overflow="fold")
+        findings.add_column("message", overflow="fold")
+        for f in report.findings:
+            severity = Text(f.severity, style=SEVERITY_STYLE[f.severity])
+            if f.status == "waived":
+                severity = Text(f"{f.severity} (waived)", style="blue")
+            findings.add_row(severity, f.check_id, f"{f.file}:{f.line}", f"{f.resource.kind}/{f.resource.name}", f.message)
+        console.print(findings)
+    else:
+        console.print(Text("No findings.", style="green"))
+
+    if report.errors:
+        console.print(Text(f"Errors ({len(report.errors)}): these inputs were not (fully) evaluated", style="bold magenta"))
+        for e in report.errors:
+            where = f"{e.file}:{e.line}" if e.line else e.file
+            console.print(f"  {where}: {e.message}", markup=False)
+
+    by_sev = ", ".join(f"{n} {s}" for s, n in report.summary.by_severity.items() if n) or "none"
+    console.print(
+        f"{report.summary.resources} resources, {report.summary.findings} findings ({by_sev}); "
+        f"engine {report.engine['name']}, evaluated at {report.evaluated_at}",
+        markup=False,
+    )
+    return buffer.getvalue()

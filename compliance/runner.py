@@ -1,0 +1,63 @@
+"""One evaluation run from paths to Report: what the CLI, the server and benchmarks share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from compliance.engine import make_engine
+from compliance.evaluate import Evaluator, Waive
+from compliance.loaders import LoadOptions, LoadResult, load_paths, load_stream
+from compliance.models import Report
+from compliance.packs import load_library, load_packs
+
+
+@dataclass
+class RunOptions:
+    packs: list[str] | None = None
+    engine: str = "embedded"
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    now: datetime | None = None
+    load: LoadOptions = field(default_factory=LoadOptions)
+    policy_root: Path | None = None
+
+
+def build_evaluator(options: RunOptions) -> Evaluator:
+    """Load the library and packs, compile them into the engine. Raises PackError/EngineError."""
+    library = load_library(options.policy_root)
+    packs = load_packs(options.packs, library, options.policy_root)
+    engine = make_engine(options.engine, **options.engine_options)
+    return Evaluator(engine, library, packs)
+
+
+def load_inputs(paths: Sequence[str], options: LoadOptions, stdin_text: str | None = None) -> LoadResult:
+    files = [p for p in paths if p != "-"]
+    result = load_paths(files, options)
+    if "-" in paths:
+        stream = load_stream(stdin_text or "", "-", options)
+        result.resources.extend(stream.resources)
+        result.errors.extend(stream.errors)
+        result.inputs.extend(stream.inputs)
+        result.skipped.extend(stream.skipped)
+        result.texts.update(stream.texts)
+    return result
+
+
+def evaluate_loaded(
+    evaluator: Evaluator, loaded: LoadResult, options: RunOptions, waive: Waive | None = None
+) -> Report:
+    report = evaluator.evaluate(
+        loaded.resources,
+        now=options.now,
+        parameters=options.parameters,
+        load_errors=loaded.errors,
+        inputs=loaded.inputs,
+        waive=waive,
+    )
+    if loaded.skipped:
+        report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
+    return report

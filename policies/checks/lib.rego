@@ -1,0 +1,47 @@
+# Shared helpers for the check library. No violations here.
+package compliance.lib
+
+import rego.v1
+
+workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+
+# Resources of one kind; checks iterate by kind, never over every resource.
+of_kind(kind) := object.get(input.kinds, kind, [])
+
+workloads contains r if {
+	some kind in workload_kinds
+	some r in of_kind(kind)
+	r.facts.pod_spec_path
+}
+
+pod_spec(r) := object.get(r.body, split(r.facts.pod_spec_path, "."), {})
+
+# Each container of a workload: facts (name, image, role, path) plus its spec.
+containers(r) := [object.union(c, {"spec": pod_spec(r)[c.field][c.index]}) | some c in r.facts.containers]
+
+param(name, default_value) := object.get(input.params, name, default_value)
+
+admin_ports := param("admin_ports", [22, 3389, 3306, 5432, 6379, 27017, 9200])
+
+world_cidrs := {"0.0.0.0/0", "::/0"}
+
+secret_name_pattern := `(?i)(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key|auth[_-]?key)`
+
+looks_secret(name) if regex.match(secret_name_pattern, name)
+
+# A value that is a reference to something else (not a literal secret).
+is_reference(value) if regex.match(`^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*)\s*$`, value)
+
+literal_secret(name, value) if {
+	looks_secret(name)
+	is_string(value)
+	count(trim_space(value)) > 0
+	not is_reference(value)
+}
+
+tls_rank := {"1.0": 10, "1.1": 11, "1.2": 12, "1.3": 13}
+
+port_in_range(port, from, to) if {
+	port >= from
+	port <= to
+}
