@@ -106,3 +106,6 @@ def evaluate(
     else:
         click.echo(text, nl=False)
     sys.exit(report.exit_code(fail_on))
+
+
+COMMANDS = [evaluate]

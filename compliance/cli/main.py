@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -28,10 +29,15 @@ def cli() -> None:
     """Compliance-as-code for deployment configuration: SOC 2, ISO 27001, GDPR, HIPAA."""
 
 
-def _register() -> None:
-    from compliance.cli import evaluate
+COMMAND_MODULES = ("evaluate", "packs", "keys", "evidence", "serve")
+"""Modules of ``compliance.cli`` that each expose ``COMMANDS: list[click.Command]``."""
 
-    cli.add_command(evaluate.evaluate)
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"compliance.cli.{name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
 _register()

@@ -12,6 +12,11 @@ Renderer = Callable[[Report], str]
 FORMATS: dict[str, str] = {
     "table": "compliance.formats.table",
     "json": "compliance.formats.json",
+    "sarif": "compliance.formats.sarif",
+    "junit": "compliance.formats.junit",
+    "html": "compliance.formats.html",
+    "markdown": "compliance.formats.markdown",
+    "oscal": "compliance.formats.oscal",
 }
 """Format name -> module exposing ``render(report) -> str``."""
 
