@@ -135,11 +135,9 @@ def _pairs(value: str, instruction: str) -> list[tuple[str, str | None]]:
         words = value.split()
     if not words:
         return []
-    if "=" not in words[0]:
-        if instruction == "ENV":
-            rest = value.strip()[len(value.strip().split(None, 1)[0]) :].strip()
-            return [(words[0], _unquote(rest))]
-        return [(w, None) for w in words]
+    if instruction == "ENV" and "=" not in words[0]:
+        rest = value.strip()[len(value.strip().split(None, 1)[0]) :].strip()
+        return [(words[0], _unquote(rest))]
     out: list[tuple[str, str | None]] = []
     for w in words:
         name, sep, val = w.partition("=")
