@@ -106,7 +106,7 @@ def parse_value(raw: str) -> Any:
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        if text[:1] in "[{":
+        if text[:1] in ("[", "{"):
             try:
                 value = yaml.safe_load(text)
             except yaml.YAMLError:
