@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders.base import FileContext
+from compliance.loaders.base import FileContext, LoadOptions
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 
@@ -55,6 +56,12 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
             out.append(_resource(item, line, None, lines, ctx))
         return out
     return [_resource(value, doc.line, doc.end_line, doc.lines, ctx)]
+
+
+def resource_from_object(obj: dict[str, Any], file: str, line: int = 1) -> Resource:
+    """One Kubernetes object already parsed (e.g. from an AdmissionReview) as a Resource."""
+    ctx = FileContext(Path(file), file, LoadOptions())
+    return _resource(obj, line, None, {}, ctx)
 
 
 def _resource(
