@@ -132,3 +132,21 @@ violations contains v if {
 	v := {"check": "CTR-01", "resource": r.id, "severity": "high", "path": sprintf("cap_add[%d]", [i]),
 		"message": sprintf("compose service %s adds capability %s", [r.name, cap])}
 }
+
+# METADATA
+# title: Image provenance - pinned images from allowed registries
+# custom:
+#   id: CTR-02
+#   severity: medium
+#   remediation: Pin images by digest (@sha256:...) or at least an explicit version tag (never latest); pull only from allowed registries.
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Dockerfile, ComposeService]
+violations contains v if {
+	some r in lib.of_kind("Dockerfile")
+	some b in r.facts.base_images
+	not b.is_stage_ref
+	b.image != "scratch"
+	b.digest == null
+	b.tag in {null, "latest"}
+	v := {"check": "CTR-02", "resource": r.id, "line": b.line,
+		"message": sprintf("base image %s is not pinned (no version tag or digest)", [b.reference])}
+}

@@ -74,3 +74,32 @@ violations contains v if {
 	v := {"check": "NET-02", "resource": r.id, "path": sprintf("spec.ports[%d]", [i]),
 		"message": sprintf("LoadBalancer Service %s exposes admin/database port %d to the internet (no loadBalancerSourceRanges)", [r.name, port.port])}
 }
+
+# METADATA
+# title: Default-deny ingress (and egress) on NetworkPolicies, security groups and firewalls
+# custom:
+#   id: NET-01
+#   severity: high
+#   remediation: Give every namespace a default-deny NetworkPolicy (podSelector {} with policyTypes Ingress and Egress and no rules); restrict security group egress; end firewall rules with a deny.
+#   kinds: [Namespace, NetworkPolicy, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, aws_security_group, aws_security_group_rule, aws_vpc_security_group_egress_rule, aws_default_security_group, SecurityConfig]
+violations contains v if {
+	some r in lib.of_kind("aws_default_security_group")
+	count(object.get(r.body, "ingress", [])) + count(object.get(r.body, "egress", [])) > 0
+	v := {"check": "NET-01", "resource": r.id,
+		"message": sprintf("default security group %s has rules; the default group should allow no traffic", [r.name])}
+}
+
+# METADATA
+# title: Workload isolation - no host namespaces or host ports
+# custom:
+#   id: NET-03
+#   severity: high
+#   remediation: Do not use hostNetwork, hostPID, hostIPC or hostPort; in compose avoid network_mode/pid/ipc host; deploy workloads into dedicated namespaces.
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ComposeService]
+violations contains v if {
+	some r in lib.workloads
+	some field in ["hostNetwork", "hostPID", "hostIPC"]
+	object.get(lib.pod_spec(r), field, false) == true
+	v := {"check": "NET-03", "resource": r.id, "path": sprintf("%s.%s", [r.facts.pod_spec_path, field]),
+		"message": sprintf("%s %s shares the node's namespace (%s: true)", [r.kind, r.name, field])}
+}
