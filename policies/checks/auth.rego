@@ -95,3 +95,65 @@ violations contains v if {
 	v := {"check": "AUTH-03", "resource": r.id, "severity": "medium", "path": sprintf("security.auth_config.bindings[%d].role", [i]),
 		"message": sprintf("subject %s is bound to undefined role %s", [b.subject, b.role])}
 }
+
+# METADATA
+# title: No anonymous or unauthenticated access
+# custom:
+#   id: AUTH-01
+#   severity: critical
+#   remediation: Disable anonymous access (allow_anonymous = false, --anonymous-auth=false), configure at least one authentication method, and never bind system:anonymous or system:unauthenticated.
+#   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod]
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	r.body.security.auth_config.allow_anonymous
+	v := {"check": "AUTH-01", "resource": r.id, "path": "security.auth_config.allow_anonymous",
+		"message": "anonymous access is allowed (allow_anonymous = true)"}
+}
+
+# METADATA
+# title: MFA enforced for human and admin access
+# custom:
+#   id: AUTH-02
+#   severity: high
+#   remediation: Set mfa_required = true, or authenticate people through an identity provider (OIDC) that enforces MFA, and keep the IdP MFA policy as evidence.
+#   kinds: [SecurityConfig]
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	"password" in r.body.security.auth_config.methods
+	not r.body.security.auth_config.mfa_required
+	v := {"check": "AUTH-02", "resource": r.id, "path": "security.auth_config.mfa_required",
+		"message": "password logins are allowed without a second factor (mfa_required = false)"}
+}
+
+# METADATA
+# title: Session idle timeout
+# custom:
+#   id: AUTH-04
+#   severity: medium
+#   remediation: Set session_timeout_minutes to 15 or less (PCI DSS 8.2.8), or to the limit your pack sets.
+#   kinds: [SecurityConfig]
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	have := r.body.security.auth_config.session_timeout_minutes
+	want := lib.param("session_timeout_max_minutes", 15)
+	have > want
+	v := {"check": "AUTH-04", "resource": r.id, "path": "security.auth_config.session_timeout_minutes",
+		"message": sprintf("sessions stay open for %d idle minutes; at most %d are allowed", [have, want])}
+}
+
+# METADATA
+# title: Password policy and no default credentials
+# custom:
+#   id: AUTH-05
+#   severity: medium
+#   remediation: Require passwords of at least 14 characters (password_min_length) and replace every default or well-known credential.
+#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster]
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	"password" in r.body.security.auth_config.methods
+	have := r.body.security.auth_config.password_min_length
+	want := lib.param("password_min_length", 14)
+	have < want
+	v := {"check": "AUTH-05", "resource": r.id, "path": "security.auth_config.password_min_length",
+		"message": sprintf("passwords may be %d characters long; at least %d are required", [have, want])}
+}

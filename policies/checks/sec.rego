@@ -78,3 +78,19 @@ violations contains v if {
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
 		"message": sprintf("%s %s has a literal %s; use manage_master_user_password or a secret store", [kind, r.name, field])}
 }
+
+# METADATA
+# title: Secrets and keys are rotated
+# custom:
+#   id: SEC-02
+#   severity: medium
+#   remediation: Enable automatic rotation for KMS keys (enable_key_rotation = true) and for Secrets Manager secrets, at most every 90 days.
+#   kinds: [aws_kms_key, aws_secretsmanager_secret, aws_secretsmanager_secret_rotation]
+violations contains v if {
+	some r in lib.of_kind("aws_kms_key")
+	object.get(r.body, "key_usage", "ENCRYPT_DECRYPT") == "ENCRYPT_DECRYPT"
+	object.get(r.body, "customer_master_key_spec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+	not object.get(r.body, "enable_key_rotation", false) == true
+	v := {"check": "SEC-02", "resource": r.id, "path": "enable_key_rotation",
+		"message": sprintf("KMS key %s does not rotate automatically (enable_key_rotation is not true)", [r.name])}
+}
