@@ -12,11 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from compliance.errors import InputError
 from compliance.loaders import compose, dockerfile, k8s, securityconfig, terraform
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
-from compliance.loaders.yamlutil import Document, YamlError, load_documents
+from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
 from compliance.models import LoadError, Resource
 from compliance.models.report import InputRef
 
@@ -31,7 +32,17 @@ FORMATS: dict[str, str] = {
 _DOCKERFILE = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile")
 _COMPOSE = ("compose*.yml", "compose*.yaml", "docker-compose*.yml", "docker-compose*.yaml")
 _YAML_JSON = (".yaml", ".yml", ".json")
-_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".terraform", ".compliance-cache", "__pycache__"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".terraform",
+    ".compliance-cache",
+    "__pycache__",
+}
 
 
 def kind_by_name(name: str) -> str | None:
@@ -49,11 +60,16 @@ def kind_by_name(name: str) -> str | None:
     return None
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for child in sorted(root.iterdir(), key=lambda p: p.name):
+def _walk(root: Path, errors: list[tuple[Path, str]]) -> Iterator[Path]:
+    try:
+        children = sorted(root.iterdir(), key=lambda p: p.name)
+    except OSError as e:
+        errors.append((root, f"cannot list directory: {e.strerror or e}"))
+        return
+    for child in children:
         if child.is_dir() and not child.is_symlink():
             if child.name not in _SKIP_DIRS:
-                yield from _walk(child)
+                yield from _walk(child, errors)
         else:
             yield child
 
@@ -79,23 +95,39 @@ def load_paths(paths: list[str], options: LoadOptions | None = None) -> LoadResu
             continue
         if root.is_dir():
             root_real = root.resolve()
-            for path in _walk(root):
+            walk_errors: list[tuple[Path, str]] = []
+            for path in _walk(root, walk_errors):
                 rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
                 kind = kind_by_name(path.name)
                 if path.is_symlink():
-                    target = path.resolve()
+                    try:
+                        target = path.resolve(strict=True)
+                    except (OSError, RuntimeError) as e:
+                        reason = (
+                            "symlink loop" if isinstance(e, RuntimeError) else "dangling symlink"
+                        )
+                        result.errors.append(LoadError(file=rel, message=reason))
+                        continue
                     if not target.is_relative_to(root_real):
                         result.errors.append(
-                            LoadError(file=rel, message=f"symlink leaves the scanned root (points to {target})")
+                            LoadError(
+                                file=rel,
+                                message=f"symlink leaves the scanned root (points to {target})",
+                            )
                         )
                         continue
                     if target.is_dir():
-                        result.skipped.append({"file": rel, "reason": "symlink to a directory (not followed)"})
+                        result.skipped.append(
+                            {"file": rel, "reason": "symlink to a directory (not followed)"}
+                        )
                         continue
                 if kind is None:
                     result.skipped.append({"file": rel, "reason": "not a recognised input kind"})
                     continue
                 _load_file(path, rel, kind, options, result, explicit=False)
+            for path, message in walk_errors:
+                rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
+                result.errors.append(LoadError(file=rel, message=message))
         else:
             kind = kind_by_name(root.name) or "yaml"
             _load_file(root, given, kind, options, result, explicit=True)
@@ -129,7 +161,9 @@ def _read(path: Path, rel: str, options: LoadOptions) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise InputError(f"not valid UTF-8 (byte 0x{data[e.start]:02x})", file=rel, line=line) from e
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[e.start]:02x})", file=rel, line=line
+        ) from e
 
 
 def _load_file(
@@ -154,6 +188,11 @@ def _dispatch_text(
         elif kind == "terraform":
             resources = terraform.load(text, ctx)
         elif kind == "securityconfig":
+            if not explicit and not securityconfig.may_be_config(text):
+                result.skipped.append(
+                    {"file": ctx.rel, "reason": "TOML without a [security] table"}
+                )
+                return
             resources = securityconfig.load_toml(text, ctx)
         elif kind == "compose":
             docs = _documents(text, ctx)
@@ -185,40 +224,71 @@ def _documents(text: str, ctx: FileContext) -> list[Document]:
         raise InputError(e.message, file=ctx.rel, line=e.line) from e
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _load_yaml_json(
     text: str, ctx: FileContext, result: LoadResult, *, explicit: bool
 ) -> tuple[str, list[Resource]]:
     if ctx.rel.lower().endswith(".json"):
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as e:
             raise InputError(f"invalid JSON: {e.msg}", file=ctx.rel, line=e.lineno) from e
+        except _DuplicateKey as e:
+            raise InputError(f"invalid JSON: duplicate key {e.key!r}", file=ctx.rel) from e
+        except RecursionError as e:
+            raise InputError("invalid JSON: nested too deeply", file=ctx.rel) from e
         if terraform.is_plan(value):
             return "terraform", terraform.load_plan(value, ctx)
         # JSON is YAML: re-read with marks so findings get lines.
-    docs = _documents(text, ctx)
+        try:
+            docs = load_documents(text)
+        except YamlError:
+            docs = [document_from_json(value)] if value is not None else []
+    else:
+        docs = _documents(text, ctx)
     resources: list[Resource] = []
     formats: set[str] = set()
     for doc in docs:
         value = doc.value
-        if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
-            try:
-                resources.extend(k8s.load_document(doc, ctx))
+        try:
+            if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
                 formats.add("k8s")
-            except InputError as e:
-                result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
-        elif isinstance(value, dict) and isinstance(value.get("security"), dict):
-            resources.extend(securityconfig.load_document(doc, ctx))
-            formats.add("securityconfig")
-        elif explicit:
-            raise InputError(
-                "not a recognised input: expected a Kubernetes object (apiVersion, kind) "
-                "or a SecurityConfig (security table)",
-                file=ctx.rel,
-                line=doc.line,
-            )
+                resources.extend(k8s.load_document(doc, ctx))
+            elif isinstance(value, dict) and isinstance(value.get("security"), dict):
+                formats.add("securityconfig")
+                resources.extend(securityconfig.load_document(doc, ctx))
+            elif explicit:
+                raise InputError(
+                    "not a recognised input: expected a Kubernetes object (apiVersion, kind) "
+                    "or a SecurityConfig (security table)",
+                    file=ctx.rel,
+                    line=doc.line,
+                )
+        except InputError as e:
+            result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
     if not formats:
-        if docs or explicit:
-            result.skipped.append({"file": ctx.rel, "reason": "YAML/JSON without Kubernetes objects or a SecurityConfig"})
+        if explicit and not docs:
+            result.errors.append(
+                LoadError(file=ctx.rel, message="empty file: no YAML/JSON documents")
+            )
+        elif not explicit:
+            reason = (
+                "YAML/JSON without Kubernetes objects or a SecurityConfig" if docs else "empty file"
+            )
+            result.skipped.append({"file": ctx.rel, "reason": reason})
         return "unrecognised", []
     return "+".join(sorted(formats)), resources

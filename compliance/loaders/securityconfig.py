@@ -52,6 +52,14 @@ def load_toml(text: str, ctx: FileContext) -> list[Resource]:
     return [_build(data, toml_lines(text), 1, ctx)]
 
 
+def may_be_config(text: str) -> bool:
+    """False for valid TOML without a ``security`` table (``Cargo.toml``, ``pyproject.toml``)."""
+    try:
+        return isinstance(tomllib.loads(text).get("security"), dict)
+    except tomllib.TOMLDecodeError:
+        return True
+
+
 def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
     if not isinstance(doc.value, dict):
         raise InputError("SecurityConfig must be a mapping", file=ctx.rel, line=doc.line)

@@ -43,6 +43,32 @@ class Document:
 class _Builder:
     def __init__(self) -> None:
         self.budget = MAX_NODES
+        self._sizes: dict[int, int] = {}
+
+    def check_size(self, node: yaml.Node) -> None:
+        """Fail fast on alias bombs: the expanded size, counted once per distinct node."""
+        self._sizes = {}
+        if self._size(node, 0) > self.budget:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)",
+                node.start_mark.line + 1,
+            )
+
+    def _size(self, node: yaml.Node, depth: int) -> int:
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += self._size(item, depth + 1)
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                total += self._size(key_node, depth + 1) + self._size(value_node, depth + 1)
+        self._sizes[id(node)] = total
+        return total
 
     def build(self, node: yaml.Node, path: str, lines: dict[str, int], depth: int) -> Any:
         self.budget -= 1
@@ -56,7 +82,11 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in self._pairs(node):
-                key = _scalar.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                key = (
+                    _scalar.construct_object(key_node)
+                    if isinstance(key_node, yaml.ScalarNode)
+                    else None
+                )
                 if key is None or isinstance(key, (dict, list)):
                     raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
                 key = str(key) if not isinstance(key, str) else key
@@ -86,7 +116,9 @@ class _Builder:
         own: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 for src in sources:
                     if not isinstance(src, yaml.MappingNode):
                         raise YamlError("merge key needs a mapping", src.start_mark.line + 1)
@@ -113,13 +145,12 @@ def load_documents(text: str) -> list[Document]:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:
                 continue
+            builder.check_size(node)
             lines: dict[str, int] = {}
             value = builder.build(node, "", lines, 0)
             if value is None:
                 continue
-            docs.append(
-                Document(value, node.start_mark.line + 1, _end_line(node), lines)
-            )
+            docs.append(Document(value, node.start_mark.line + 1, _end_line(node), lines))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = e.problem or str(e)
