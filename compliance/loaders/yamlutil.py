@@ -22,6 +22,7 @@ MAX_NODES = 2_000_000
 MAX_DEPTH = 100
 
 _scalar = yaml.constructor.SafeConstructor()
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 class YamlError(Exception):
@@ -79,6 +80,11 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        if (
+            isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
+            and node.tag not in _COLLECTION_TAGS
+        ):
+            raise YamlError(f"unsupported tag {node.tag!r}", node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in self._pairs(node):
