@@ -29,7 +29,8 @@ from compliance.models.report import (
 from compliance.packs import CheckLibrary, effective_parameters
 
 Waive = Callable[[Finding], dict[str, Any] | None]
-"""Returns the waiver that covers a finding, or None."""
+"""Returns the waiver that covers a finding, or None. A waiver with a ``controls`` list
+waives the finding for those ``pack:control`` ids only (see ``_apply_waiver``)."""
 
 
 def fingerprint(check_id: str, resource_id: str, path: str | None, message: str) -> str:
@@ -138,7 +139,7 @@ class Evaluator:
             )
             waiver = waive(finding) if waive else None
             if waiver is not None:
-                finding = finding.model_copy(update={"status": "waived", "waiver": waiver})
+                finding = _apply_waiver(finding, waiver)
             findings.append(finding)
         findings.sort(key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.check_id, f.resource.id, f.message))
 
@@ -187,7 +188,7 @@ class Evaluator:
     ) -> ControlResult:
         key = f"{pack.name}:{control.id}"
         mine = [f for f in findings if key in f.controls]
-        active = [f for f in mine if f.status == "fail"]
+        active = [f for f in mine if f.status == "fail" and key not in f.waived_controls]
         if control.evidence == "manual":
             status = "manual"
         elif failed:
@@ -210,6 +211,17 @@ class Evaluator:
             finding_count=len(active),
             waived_count=len(mine) - len(active),
         )
+
+
+def _apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:
+    """Unscoped, or scoped to every control of the finding: ``waived``. Scoped to some of its
+    controls: still ``fail`` (it counts for --fail-on), waived for those controls only."""
+    scope = waiver.get("controls")
+    if not scope:
+        return finding.model_copy(update={"status": "waived", "waiver": waiver, "waived_controls": list(finding.controls)})
+    covered = [c for c in finding.controls if c in scope]
+    status = "waived" if len(covered) == len(finding.controls) else "fail"
+    return finding.model_copy(update={"status": status, "waiver": waiver, "waived_controls": covered})
 
 
 def _invalid_violation(v: Any, library: CheckLibrary, by_id: dict[str, Resource]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,6 +53,8 @@ class Finding(BaseModel):
     fingerprint: str
     """Stable across line shifts: check, resource id, field path and message."""
     waiver: dict[str, Any] | None = None
+    waived_controls: list[str] = Field(default_factory=list)
+    """Controls a scoped waiver covers; the finding stays ``fail`` for the others."""
     baseline: Literal["new", "unchanged"] | None = None
 
 
@@ -113,10 +116,13 @@ class Report(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
     """Additions from later stages (waivers, baseline), keyed by feature."""
 
-    def exit_code(self, fail_on: str = "high") -> int:
-        """0 clean, 1 an unwaived, non-baseline finding at or above ``fail_on``, 3 errors."""
+    def exit_code(self, fail_on: str = "high", fail_on_control_status: Collection[str] = ()) -> int:
+        """0 clean, 1 an unwaived, non-baseline finding at or above ``fail_on`` or a control
+        in one of ``fail_on_control_status``, 3 errors."""
         if self.errors or any(c.status == "error" for c in self.controls):
             return 3
+        if any(c.status in fail_on_control_status for c in self.controls):
+            return 1
         if fail_on == "none":
             return 0
         threshold = severity_rank(fail_on)

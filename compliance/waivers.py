@@ -1,0 +1,206 @@
+"""Governed waivers: the waiver file model and matching findings against it.
+
+A waiver names a check, a resource glob (on the resource id or name), an optional scope of
+``pack:control`` ids, a reason, an approver and an expiry date. ``WaiverSet.waive`` is the
+callback ``Evaluator.evaluate`` takes; ``WaiverSet.summary`` says which waivers applied, which
+expired and which matched nothing (stale).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from compliance.errors import UsageError
+from compliance.loaders.yamlutil import YamlError, load_documents
+from compliance.models import Report
+from compliance.models.report import Finding
+
+PROJECT_FILE = "compliance.yaml"
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check: str = Field(min_length=1)
+    resource: str = Field(min_length=1)
+    """Glob (``fnmatch``, case-sensitive) on the resource id or name."""
+    controls: list[str] | None = None
+    """Scope: ``pack:control`` ids; the finding stays open for its other controls."""
+    reason: str = Field(min_length=1)
+    approved_by: str = Field(min_length=1)
+    expires: date
+    """Last day the waiver applies."""
+
+    @field_validator("controls")
+    @classmethod
+    def _scoped_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("must list at least one pack:control id (or be omitted)")
+        for item in value:
+            pack, sep, control = item.partition(":")
+            if not sep or not pack or not control or item != item.strip():
+                raise ValueError(f"{item!r} is not a pack:control id (e.g. soc2:CC6.8)")
+        return value
+
+    @field_validator("check", "resource", "reason", "approved_by")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class WaiverFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    waivers: list[Waiver]
+
+
+@dataclass(frozen=True)
+class LoadedWaiver:
+    waiver: Waiver
+    source: str
+    """``file:line`` of the entry."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.waiver.check,
+            "resource": self.waiver.resource,
+            "controls": self.waiver.controls,
+            "reason": self.waiver.reason,
+            "approved_by": self.waiver.approved_by,
+            "expires": self.waiver.expires.isoformat(),
+            "source": self.source,
+        }
+
+
+def parse_waivers(text: str, file: str, *, key_required: bool = True) -> list[LoadedWaiver]:
+    """Parse a waiver file (a mapping with a ``waivers`` list). Errors are UsageError naming
+    ``file``, the line and the entry (``waivers[2].expires``)."""
+    try:
+        docs = load_documents(text)
+    except YamlError as e:
+        raise UsageError(f"invalid YAML: {e.message}", file=file, line=e.line) from e
+    if len(docs) != 1 or not isinstance(docs[0].value, dict):
+        raise UsageError("a waiver file is one YAML mapping with a `waivers:` list", file=file)
+    doc = docs[0]
+    if "waivers" not in doc.value:
+        if key_required:
+            raise UsageError("no `waivers:` list", file=file, line=doc.line)
+        return []
+    try:
+        parsed = WaiverFile.model_validate({"waivers": doc.value["waivers"]})
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = _location(first["loc"])
+        line = doc.lines.get(where) or doc.lines.get(where.rpartition(".")[0]) or doc.line
+        value = (
+            f" (got {first['input']!r})"
+            if "input" in first and not isinstance(first["input"], dict | list)
+            else ""
+        )
+        raise UsageError(
+            f"invalid waiver at {where}: {first['msg']}{value}", file=file, line=line
+        ) from e
+    return [
+        LoadedWaiver(w, f"{file}:{doc.lines.get(f'waivers[{i}]', doc.line)}")
+        for i, w in enumerate(parsed.waivers)
+    ]
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_waivers(path: Path) -> list[LoadedWaiver]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read waiver file: {e}", file=str(path)) from e
+    return parse_waivers(text, str(path))
+
+
+def load_project_waivers(directory: Path | None = None) -> list[LoadedWaiver]:
+    """The ``waivers:`` key of ``compliance.yaml`` in ``directory`` (default: the current one)."""
+    path = (directory or Path.cwd()) / PROJECT_FILE
+    if not path.is_file():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read project file: {e}", file=PROJECT_FILE) from e
+    return parse_waivers(text, PROJECT_FILE, key_required=False)
+
+
+@dataclass
+class WaiverSet:
+    """Matches findings against waivers valid on ``today`` and records what matched."""
+
+    waivers: list[LoadedWaiver]
+    today: date
+    applied: dict[int, list[str]] = field(default_factory=dict)
+    """Waiver index -> fingerprints of the findings it waived."""
+    expired_hits: dict[int, list[str]] = field(default_factory=dict)
+    """Expired waiver index -> fingerprints it would have waived."""
+
+    def expired(self, index: int) -> bool:
+        return self.waivers[index].waiver.expires < self.today
+
+    def waive(self, finding: Finding) -> dict[str, Any] | None:
+        """The ``waive`` callback for ``Evaluator.evaluate``.
+
+        Several waivers may match one finding: an unscoped one wins; otherwise the scopes are
+        merged and the first matching waiver is returned with the merged scope.
+        """
+        hits = [i for i, lw in enumerate(self.waivers) if matches(lw.waiver, finding)]
+        live = [i for i in hits if not self.expired(i)]
+        for i in hits:
+            if self.expired(i):
+                self.expired_hits.setdefault(i, []).append(finding.fingerprint)
+        if not live:
+            return None
+        for i in live:
+            self.applied.setdefault(i, []).append(finding.fingerprint)
+        unscoped = [i for i in live if self.waivers[i].waiver.controls is None]
+        if unscoped:
+            return self.waivers[unscoped[0]].as_dict()
+        scope = sorted({c for i in live for c in self.waivers[i].waiver.controls or ()})
+        return {**self.waivers[live[0]].as_dict(), "controls": scope}
+
+    def summary(self) -> dict[str, list[dict[str, Any]]]:
+        applied, expired, stale = [], [], []
+        for i, lw in enumerate(self.waivers):
+            if self.expired(i):
+                expired.append({**lw.as_dict(), "would_match": len(self.expired_hits.get(i, []))})
+            elif i in self.applied:
+                applied.append({**lw.as_dict(), "findings": sorted(self.applied[i])})
+            else:
+                stale.append(lw.as_dict())
+        return {"applied": applied, "expired": expired, "stale": stale}
+
+    def annotate(self, report: Report) -> Report:
+        """``report`` with ``extra["waivers"]`` set to :meth:`summary`."""
+        return report.model_copy(update={"extra": {**report.extra, "waivers": self.summary()}})
+
+
+def matches(waiver: Waiver, finding: Finding) -> bool:
+    if waiver.check != finding.check_id:
+        return False
+    ref = finding.resource
+    if not (
+        fnmatch.fnmatchcase(ref.id, waiver.resource)
+        or fnmatch.fnmatchcase(ref.name, waiver.resource)
+    ):
+        return False
+    return waiver.controls is None or any(c in finding.controls for c in waiver.controls)
