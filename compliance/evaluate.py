@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -99,7 +99,11 @@ class Evaluator:
                     VIOLATIONS_QUERY, engine_input(resources, orjson.loads(key), now)
                 )
             except EngineError as e:
-                errors.append(LoadError(file=e.file or f"engine:{self.engine.name}", line=e.line, message=e.message))
+                errors.append(
+                    LoadError(
+                        file=e.file or f"engine:{self.engine.name}", line=e.line, message=e.message
+                    )
+                )
                 failed_packs.update(p.name for p in group)
                 continue
             check_controls: dict[str, list[str]] = defaultdict(list)
@@ -128,10 +132,15 @@ class Evaluator:
                 severity=v.get("severity") or meta.severity,
                 message=v["message"],
                 file=resource.source.file,
-                line=v["line"] if isinstance(v.get("line"), int) else resource.line_for(v.get("path")),
+                line=v["line"]
+                if isinstance(v.get("line"), int)
+                else resource.line_for(v.get("path")),
                 path=v.get("path"),
                 resource=ResourceRef(
-                    id=resource.id, kind=resource.kind, name=resource.name, namespace=resource.namespace
+                    id=resource.id,
+                    kind=resource.kind,
+                    name=resource.name,
+                    namespace=resource.namespace,
                 ),
                 controls=sorted(controls_of[ident]),
                 remediation=meta.remediation,
@@ -141,7 +150,16 @@ class Evaluator:
             if waiver is not None:
                 finding = _apply_waiver(finding, waiver)
             findings.append(finding)
-        findings.sort(key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.check_id, f.resource.id, f.message))
+        findings.sort(
+            key=lambda f: (
+                -severity_rank(f.severity),
+                f.file,
+                f.line,
+                f.check_id,
+                f.resource.id,
+                f.message,
+            )
+        )
 
         kinds_present = {r.kind for r in resources}
         controls = [
@@ -154,7 +172,9 @@ class Evaluator:
             resources=len(resources),
             findings=len(active),
             waived=len(findings) - len(active),
-            by_severity={s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)},
+            by_severity={
+                s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)
+            },
             controls={s: sum(1 for c in controls if c.status == s) for s in CONTROL_STATUSES},
         )
         return Report(
@@ -218,10 +238,14 @@ def _apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:
     controls: still ``fail`` (it counts for --fail-on), waived for those controls only."""
     scope = waiver.get("controls")
     if not scope:
-        return finding.model_copy(update={"status": "waived", "waiver": waiver, "waived_controls": list(finding.controls)})
+        return finding.model_copy(
+            update={"status": "waived", "waiver": waiver, "waived_controls": list(finding.controls)}
+        )
     covered = [c for c in finding.controls if c in scope]
     status = "waived" if len(covered) == len(finding.controls) else "fail"
-    return finding.model_copy(update={"status": status, "waiver": waiver, "waived_controls": covered})
+    return finding.model_copy(
+        update={"status": status, "waiver": waiver, "waived_controls": covered}
+    )
 
 
 def _invalid_violation(v: Any, library: CheckLibrary, by_id: dict[str, Resource]) -> str | None:

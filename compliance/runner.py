@@ -34,7 +34,9 @@ def build_evaluator(options: RunOptions) -> Evaluator:
     return Evaluator(engine, library, packs)
 
 
-def load_inputs(paths: Sequence[str], options: LoadOptions, stdin_text: str | None = None) -> LoadResult:
+def load_inputs(
+    paths: Sequence[str], options: LoadOptions, stdin_text: str | None = None
+) -> LoadResult:
     files = [p for p in paths if p != "-"]
     result = load_paths(files, options)
     if "-" in paths:

@@ -29,7 +29,22 @@ def _embedded(**_: Any) -> Engine:
     return EmbeddedEngine()
 
 
-ENGINES: dict[str, Callable[..., Engine]] = {"embedded": _embedded}
+def _opa(
+    url: str | None = None,
+    token: str | None = None,
+    ca_file: str | None = None,
+    timeout: float | None = None,
+    **_: Any,
+) -> Engine:
+    from compliance.engine.opa import DEFAULT_TIMEOUT, OpaEngine
+    from compliance.errors import UsageError
+
+    if not url:
+        raise UsageError("--engine opa needs --opa-url URL")
+    return OpaEngine(url, token=token, ca_file=ca_file, timeout=timeout or DEFAULT_TIMEOUT)
+
+
+ENGINES: dict[str, Callable[..., Engine]] = {"embedded": _embedded, "opa": _opa}
 
 
 def make_engine(name: str, **options: Any) -> Engine:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib.metadata import version as dist_version
 from typing import Any
 
@@ -46,5 +47,18 @@ class EmbeddedEngine:
         return result[0]["expressions"][0]["value"]
 
 
+_LOCATION = re.compile(r"-->\s*(\S+):(\d+):(\d+)")
+
+
 def _clean(e: Exception) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    """regorus messages: a source excerpt, ``error: ...`` and possibly a Rust backtrace.
+    Keep ``file:row:col: error`` and drop the rest."""
+    text = str(e).split("Stack backtrace:")[0].strip()
+    errors = [
+        line[len("error:") :].strip() for line in text.splitlines() if line.startswith("error:")
+    ]
+    location = _LOCATION.search(text)
+    message = "; ".join(errors) or (text.splitlines()[-1] if text else type(e).__name__)
+    if location:
+        return f"{location.group(1)}:{location.group(2)}:{location.group(3)}: {message}"
+    return message

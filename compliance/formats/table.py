@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 
 from rich.console import Console
 from rich.table import Table
@@ -18,18 +19,30 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "waived": "blue", "manual": "dim", "not_applicable": "dim"}
+STATUS_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "error": "bold magenta",
+    "waived": "blue",
+    "manual": "dim",
+    "not_applicable": "dim",
+}
 
 
 def render(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
     buffer = io.StringIO()
     if color is None:
         color = os.environ.get("FORCE_COLOR") is not None
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 120, highlight=False)
+    width = width or shutil.get_terminal_size(fallback=(120, 24)).columns
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=max(width, 80), highlight=False
+    )
 
     frameworks = Table(title="Controls by framework", title_justify="left", expand=False)
     for column in ("pack", "framework", "pass", "fail", "waived", "n/a", "manual", "error"):
-        frameworks.add_column(column, justify="right" if column not in ("pack", "framework") else "left")
+        frameworks.add_column(
+            column, justify="right" if column not in ("pack", "framework") else "left"
+        )
     for pack in report.packs:
         counts = {s: 0 for s in ("pass", "fail", "waived", "not_applicable", "manual", "error")}
         for c in report.controls:
@@ -48,23 +61,31 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
     console.print(frameworks)
 
     if report.findings:
-        findings = Table(title=f"Findings ({report.summary.findings} open, {report.summary.waived} waived)", title_justify="left")
+        findings = Table(
+            title=f"Findings ({report.summary.findings} open, {report.summary.waived} waived)",
+            title_justify="left",
+        )
         findings.add_column("severity")
         findings.add_column("check")
-        findings.add_column("location", overflow="fold")
-        findings.add_column("resource", overflow="fold")
-        findings.add_column("message", overflow="fold")
+        findings.add_column("location", no_wrap=True)
+        findings.add_column("finding", overflow="fold", ratio=1)
         for f in report.findings:
             severity = Text(f.severity, style=SEVERITY_STYLE[f.severity])
             if f.status == "waived":
                 severity = Text(f"{f.severity} (waived)", style="blue")
-            findings.add_row(severity, f.check_id, f"{f.file}:{f.line}", f"{f.resource.kind}/{f.resource.name}", f.message)
+            what = Text.assemble((f"{f.resource.kind}/{f.resource.name}", "dim"), "\n", f.message)
+            findings.add_row(severity, f.check_id, f"{f.file}:{f.line}", what)
         console.print(findings)
     else:
         console.print(Text("No findings.", style="green"))
 
     if report.errors:
-        console.print(Text(f"Errors ({len(report.errors)}): these inputs were not (fully) evaluated", style="bold magenta"))
+        console.print(
+            Text(
+                f"Errors ({len(report.errors)}): these inputs were not (fully) evaluated",
+                style="bold magenta",
+            )
+        )
         for e in report.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
             console.print(f"  {where}: {e.message}", markup=False)

@@ -34,6 +34,7 @@ is_reference(value) if regex.match(`^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Z
 
 literal_secret(name, value) if {
 	looks_secret(name)
+	not points_to_file(name, value)
 	is_string(value)
 	count(trim_space(value)) > 0
 	not is_reference(value)
@@ -44,4 +45,12 @@ tls_rank := {"1.0": 10, "1.1": 11, "1.2": 12, "1.3": 13}
 port_in_range(port, from, to) if {
 	port >= from
 	port <= to
+}
+
+# NAME_FILE=/run/secrets/x is the file-mounted pattern, not a secret value.
+points_to_file(name, _) if regex.match(`(?i)_(file|path|dir)$`, name)
+
+points_to_file(_, value) if {
+	is_string(value)
+	regex.match(`^/(run|var/run)/secrets/`, value)
 }

@@ -45,7 +45,9 @@ class Case:
 
     @property
     def now(self) -> datetime:
-        return datetime.fromisoformat(str(self.expected.get("now", DEFAULT_NOW)).replace("Z", "+00:00"))
+        return datetime.fromisoformat(
+            str(self.expected.get("now", DEFAULT_NOW)).replace("Z", "+00:00")
+        )
 
 
 def all_cases() -> list[Case]:

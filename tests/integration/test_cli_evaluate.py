@@ -1,0 +1,129 @@
+"""``compliance evaluate`` through click's CliRunner: formats, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compliance.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+BPI = "examples/bpi"
+NOW = ["--now", "2026-11-27T00:00:00Z"]
+
+PRIVILEGED = """apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: t}
+spec:
+  containers:
+    - name: c
+      image: busybox:1.36
+      securityContext: {privileged: true}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["evaluate", *args], input=input, catch_exceptions=False)
+
+
+def test_json_report_matches_the_contract() -> None:
+    result = run(BPI, "--format", "json", *NOW)
+    assert result.exit_code == 1, result.output  # the example has high findings
+    report = json.loads(result.stdout)
+    assert report["schema_version"] == 1
+    assert {p["name"] for p in report["packs"]} == {"soc2", "iso27001", "gdpr", "hipaa"}
+    for pack in report["packs"]:
+        assert pack["digest"].startswith("sha256:") and len(pack["digest"]) == 71
+        assert pack["version"]
+    assert report["errors"] == []
+    assert report["summary"]["resources"] > 10
+    assert report["findings"], "the BPI example has deliberate gaps"
+    for f in report["findings"]:
+        assert {
+            "check_id",
+            "severity",
+            "status",
+            "message",
+            "file",
+            "line",
+            "resource",
+            "controls",
+        } <= f.keys()
+        assert set(f["resource"]) == {"id", "kind", "name", "namespace"}
+        assert f["file"].startswith("examples/bpi/")
+        assert f["line"] >= 1
+        assert all(":" in c for c in f["controls"])
+    formats = {i["format"] for i in report["inputs"]}
+    assert {"k8s", "dockerfile", "compose", "terraform", "securityconfig"} <= formats
+
+
+def test_fail_on_threshold() -> None:
+    assert run(BPI, "--format", "json", "--fail-on", "none", *NOW).exit_code == 0
+    assert run(BPI, "--format", "json", "--fail-on", "low", *NOW).exit_code == 1
+
+
+def test_table_lists_frameworks_and_findings_with_file_line() -> None:
+    result = run(BPI, "--format", "table", "--fail-on", "none", *NOW)
+    assert result.exit_code == 0
+    for name in ("soc2", "iso27001", "gdpr", "hipaa"):
+        assert name in result.stdout
+    assert "examples/bpi/docker-compose.yml:" in result.stdout
+
+
+def test_stdin_stream() -> None:
+    result = run("-", "--format", "json", "--fail-on", "critical", *NOW, input=PRIVILEGED)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    privileged = [f for f in report["findings"] if f["message"] == "container c runs privileged"]
+    assert privileged[0]["file"] == "-" and privileged[0]["line"] == 8
+
+
+def test_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = run(
+        "-", "--format", "json", "-o", str(out), "--fail-on", "none", *NOW, input=PRIVILEGED
+    )
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert json.loads(out.read_text())["summary"]["findings"] >= 1
+
+
+def test_bad_input_is_reported_and_others_still_evaluated(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(PRIVILEGED)
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+    result = run(str(tmp_path), "--format", "json", *NOW)
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    (error,) = report["errors"]
+    assert error["file"].endswith("bad.yaml") and error["line"] == 4
+    assert any(f["resource"]["name"] == "p" for f in report["findings"])
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run(BPI, "--now", "yesterday").exit_code == 2
+    assert run(BPI, "--now", "2026-11-27T00:00:00").exit_code == 2  # no timezone
+    result = run(BPI, "--param", "no_such_param=1")
+    assert result.exit_code == 2 and "no_such_param" in result.stderr
+    assert run(BPI, "--format", "yaml").exit_code == 2
+
+
+def test_unknown_pack_exit_3() -> None:
+    result = run(BPI, "--pack", "pci")
+    assert result.exit_code == 3
+    assert "unknown pack 'pci'" in result.stderr
+
+
+def test_single_pack() -> None:
+    report = json.loads(
+        run(BPI, "--pack", "gdpr", "--format", "json", "--fail-on", "none", *NOW).stdout
+    )
+    assert [p["name"] for p in report["packs"]] == ["gdpr"]
+    assert {c["pack"] for c in report["controls"]} == {"gdpr"}
