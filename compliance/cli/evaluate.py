@@ -5,18 +5,20 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
+from compliance.baseline import apply_baseline, load_baseline
 from compliance.errors import UsageError
 from compliance.formats import FORMATS, renderer
 from compliance.loaders import LoadOptions
-from compliance.models.report import SEVERITIES
+from compliance.models.report import CONTROL_STATUSES, SEVERITIES
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
+from compliance.waivers import WaiverSet, load_project_waivers, load_waivers
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -44,6 +46,22 @@ def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, Any]:
     return out
 
 
+def parse_control_statuses(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    statuses = tuple(s.strip() for s in (value or "").split(",") if s.strip())
+    unknown = [s for s in statuses if s not in CONTROL_STATUSES]
+    if unknown:
+        raise click.BadParameter(f"unknown control status {', '.join(unknown)}; choose from {', '.join(CONTROL_STATUSES)}")
+    return statuses
+
+
+def report_waiver_problems(summary: dict[str, Any]) -> None:
+    """Expired and stale waivers on stderr: they need an owner's attention."""
+    for w in summary["expired"]:
+        click.echo(f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} expired on {w['expires']}; {w['would_match']} finding(s) count again", err=True)
+    for w in summary["stale"]:
+        click.echo(f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} matches no finding (stale)", err=True)
+
+
 @contextlib.contextmanager
 def progress(message: str) -> Iterator[None]:
     """A spinner on stderr, only when stderr is a terminal."""
@@ -65,6 +83,9 @@ def progress(message: str) -> Iterator[None]:
 @click.option("--now", "now_text", metavar="RFC3339", help="Evaluation time (certificate expiry and other time-dependent checks).")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a SecurityConfig field, e.g. security.tls_config.min_version=1.3.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter.")
+@click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path), help="Waiver file (default: the waivers: key of ./compliance.yaml).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Previous JSON report: its findings do not count for --fail-on.")
+@click.option("--fail-on-control-status", "fail_statuses", metavar="STATUS[,STATUS]", callback=parse_control_statuses, help="Exit 1 when a control has one of these statuses, e.g. fail,error.")
 def evaluate(
     paths: tuple[str, ...],
     packs: tuple[str, ...],
@@ -74,6 +95,9 @@ def evaluate(
     now_text: str | None,
     sets: tuple[str, ...],
     params: tuple[str, ...],
+    waivers_file: Path | None,
+    baseline_file: Path | None,
+    fail_statuses: tuple[str, ...],
 ) -> None:
     """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
     for s in sets:
@@ -85,6 +109,11 @@ def evaluate(
         now=parse_now(now_text),
         load=LoadOptions(sets=sets),
     )
+    waiver_set = WaiverSet(
+        load_waivers(waivers_file) if waivers_file else load_project_waivers(),
+        (options.now or datetime.now(UTC)).date(),
+    )
+    baseline = load_baseline(baseline_file) if baseline_file else None
     with progress("Loading packs"):
         evaluator = build_evaluator(options)
     known = {k for p in evaluator.packs for k in p.parameters}
@@ -95,7 +124,12 @@ def evaluate(
     with progress("Loading inputs"):
         loaded = load_inputs(paths, options.load, stdin_text)
     with progress(f"Evaluating {len(loaded.resources)} resources"):
-        report = evaluate_loaded(evaluator, loaded, options)
+        report = evaluate_loaded(evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None)
+    if waiver_set.waivers:
+        report = waiver_set.annotate(report)
+        report_waiver_problems(report.extra["waivers"])
+    if baseline:
+        report = apply_baseline(report, baseline)
 
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
     text = renderer(fmt)(report)
@@ -105,7 +139,7 @@ def evaluate(
         click.echo(f"wrote {fmt} report to {output}", err=True)
     else:
         click.echo(text, nl=False)
-    sys.exit(report.exit_code(fail_on))
+    sys.exit(report.exit_code(fail_on, fail_statuses))
 
 
 COMMANDS = [evaluate]
