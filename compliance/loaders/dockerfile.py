@@ -119,8 +119,9 @@ def _substitute(value: str, args: dict[str, str]) -> str:
 
 
 def _image_ref(image: str) -> dict[str, Any]:
-    name, digest = (image.split("@", 1) + [None])[:2] if "@" in image else (image, None)
-    tag = None
+    name, _, digest_part = image.partition("@")
+    digest = digest_part or None
+    tag: str | None = None
     slash, colon = name.rfind("/"), name.rfind(":")
     if colon > slash:
         name, tag = name[:colon], name[colon + 1 :]
@@ -162,7 +163,7 @@ def _healthcheck(stage: dict[str, Any]) -> bool | None:
     ]
     if not checks:
         return None
-    return checks[-1].upper() != "NONE"
+    return bool(checks[-1].upper() != "NONE")
 
 
 def _inherited(

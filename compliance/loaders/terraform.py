@@ -299,9 +299,9 @@ def facts_for(kind: str, body: dict[str, Any], lines: dict[str, int]) -> dict[st
                     line = lines.get(f"{direction}[{i}]") or lines.get(direction)
                     facts[direction].append(_rule(rule, line))
     elif kind == "aws_security_group_rule":
-        direction = body.get("type")
-        if direction in facts:
-            facts[str(direction)].append(_rule(body, lines.get("type")))
+        rule_type = body.get("type")
+        if isinstance(rule_type, str) and rule_type in facts:
+            facts[rule_type].append(_rule(body, lines.get("type")))
     else:
         direction = "ingress" if kind.endswith("ingress_rule") else "egress"
         line = lines.get("cidr_ipv4") or lines.get("cidr_ipv6") or lines.get("from_port")
@@ -333,7 +333,8 @@ def _plan_module(module: dict[str, Any], ctx: FileContext, out: list[Resource]) 
             raise InputError("Terraform plan resource without an address", file=ctx.rel, line=1)
         rtype = str(res.get("type", ""))
         kind = f"data.{rtype}" if res.get("mode") == "data" else rtype
-        body = res.get("values") if isinstance(res.get("values"), dict) else {}
+        values = res.get("values")
+        body: dict[str, Any] = values if isinstance(values, dict) else {}
         out.append(
             ctx.resource(
                 id=f"tf:{res['address']}",
