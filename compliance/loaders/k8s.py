@@ -52,7 +52,9 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
             }
             line = doc.lines.get(prefix, doc.line)
             if not (isinstance(item, dict) and "apiVersion" in item and "kind" in item):
-                raise InputError(f"{kind} item {i} is not a Kubernetes object", file=ctx.rel, line=line)
+                raise InputError(
+                    f"{kind} item {i} is not a Kubernetes object", file=ctx.rel, line=line
+                )
             out.append(_resource(item, line, None, lines, ctx))
         return out
     return [_resource(value, doc.line, doc.end_line, doc.lines, ctx)]
@@ -114,7 +116,11 @@ def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
         return {}
     path, spec = found
     containers = []
-    for field, role in (("initContainers", "init"), ("containers", "app"), ("ephemeralContainers", "ephemeral")):
+    for field, role in (
+        ("initContainers", "init"),
+        ("containers", "app"),
+        ("ephemeralContainers", "ephemeral"),
+    ):
         for i, c in enumerate(spec.get(field) or []):
             if isinstance(c, dict):
                 containers.append(
