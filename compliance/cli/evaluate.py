@@ -13,6 +13,7 @@ import click
 import yaml
 
 from compliance.baseline import apply_baseline, load_baseline
+from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.errors import UsageError
 from compliance.formats import FORMATS, renderer
 from compliance.loaders import LoadOptions
@@ -83,6 +84,7 @@ def progress(message: str) -> Iterator[None]:
 @click.option("--now", "now_text", metavar="RFC3339", help="Evaluation time (certificate expiry and other time-dependent checks).")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a SecurityConfig field, e.g. security.tls_config.min_version=1.3.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter.")
+@engine_options
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path), help="Waiver file (default: the waivers: key of ./compliance.yaml).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Previous JSON report: its findings do not count for --fail-on.")
 @click.option("--fail-on-control-status", "fail_statuses", metavar="STATUS[,STATUS]", callback=parse_control_statuses, help="Exit 1 when a control has one of these statuses, e.g. fail,error.")
@@ -95,6 +97,7 @@ def evaluate(
     now_text: str | None,
     sets: tuple[str, ...],
     params: tuple[str, ...],
+    engine_selection: EngineSelection,
     waivers_file: Path | None,
     baseline_file: Path | None,
     fail_statuses: tuple[str, ...],
@@ -108,6 +111,7 @@ def evaluate(
         parameters=parse_assignments(params, "--param"),
         now=parse_now(now_text),
         load=LoadOptions(sets=sets),
+        **engine_selection,
     )
     waiver_set = WaiverSet(
         load_waivers(waivers_file) if waivers_file else load_project_waivers(),
