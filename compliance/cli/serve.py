@@ -1,3 +1,218 @@
-"""Commands of this group are being built; see the issue tracker."""
+"""``compliance serve`` (the webhook and API server) and ``verify-log`` (decision log chain check)."""
 
-COMMANDS: list[object] = []
+from __future__ import annotations
+
+import ipaddress
+import sys
+from pathlib import Path
+
+import click
+
+from compliance.cli.evaluate import parse_assignments
+from compliance.errors import UsageError
+from compliance.models.report import SEVERITIES
+from compliance.runner import RunOptions, build_evaluator
+from compliance.server.app import MAX_BODY_BYTES, ServerConfig, configure_access_log, create_app
+from compliance.server.auth import Tokens
+from compliance.server.bundles import DirectoryBundles
+from compliance.server.decide import CROSS_RESOURCE_CHECKS, Policy
+from compliance.server.decisionlog import DecisionLog, verify
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--exclude-label {item!r}: expected key=value")
+        out.append((key, value))
+    return tuple(out)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM certificate (chain).",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM private key.",
+)
+@click.option("--insecure", is_flag=True, help="Allow plain HTTP on a non-loopback address.")
+@click.option(
+    "--tokens",
+    "tokens_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file of bearer token hashes and roles.",
+)
+@click.option("--pack", "packs", multiple=True, help="Pack to enforce (repeatable; default: all).")
+@click.option(
+    "--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["enforce", "audit"]),
+    default="enforce",
+    show_default=True,
+    help="audit: allow everything, record and warn.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "none"]),
+    default="high",
+    show_default=True,
+    help="Deny findings at or above this severity; lower ones become warnings.",
+)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Evidence store folder served at /v1/bundles.",
+)
+@click.option(
+    "--decision-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append every admission decision here (hash-chained JSON lines).",
+)
+@click.option(
+    "--exclude-namespace",
+    "exclude_namespaces",
+    multiple=True,
+    help="Namespace whose objects are admitted unchecked (repeatable).",
+)
+@click.option(
+    "--exclude-label",
+    "exclude_labels",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Objects with this label are admitted unchecked (repeatable).",
+)
+@click.option(
+    "--fail-open",
+    is_flag=True,
+    help="Allow (with a warning) when evaluation fails; default denies.",
+)
+@click.option(
+    "--evaluators",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Evaluation threads, each with its own compiled engine.",
+)
+@click.option(
+    "--max-body",
+    default=MAX_BODY_BYTES,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Request body limit in bytes.",
+)
+@click.option(
+    "--timeout",
+    "eval_timeout",
+    default=8.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds an evaluation may take before it counts as an error.",
+)
+def serve(
+    host: str,
+    port: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    insecure: bool,
+    tokens_file: Path | None,
+    packs: tuple[str, ...],
+    params: tuple[str, ...],
+    mode: str,
+    fail_on: str,
+    store: Path | None,
+    decision_log: Path | None,
+    exclude_namespaces: tuple[str, ...],
+    exclude_labels: tuple[str, ...],
+    fail_open: bool,
+    evaluators: int,
+    max_body: int,
+    eval_timeout: float,
+) -> None:
+    """Serve the admission webhook, the evaluation API and evidence downloads."""
+    import uvicorn
+
+    if (tls_cert is None) != (tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if tls_cert is None and not is_loopback(host) and not insecure:
+        raise UsageError(
+            f"refusing plain HTTP on {host}: give --tls-cert/--tls-key (or --insecure)"
+        )
+    options = RunOptions(packs=list(packs) or None, parameters=parse_assignments(params, "--param"))
+    evaluator = build_evaluator(options)  # fail fast on pack errors, before binding
+    known = {k for p in evaluator.packs for k in p.parameters}
+    unknown = sorted(set(options.parameters) - known)
+    if unknown:
+        raise UsageError(
+            f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    del evaluator
+    config = ServerConfig(
+        evaluator_factory=lambda: build_evaluator(options),
+        evaluators=evaluators,
+        policy=Policy(
+            mode=mode,  # type: ignore[arg-type]
+            fail_on=fail_on,
+            fail_open=fail_open,
+            exclude_namespaces=frozenset(exclude_namespaces),
+            exclude_labels=parse_labels(exclude_labels),
+        ),
+        tokens=Tokens.load(tokens_file) if tokens_file else None,
+        bundles=DirectoryBundles(store) if store else None,
+        decision_log=DecisionLog(decision_log) if decision_log else None,
+        max_body_bytes=max_body,
+        eval_timeout=eval_timeout,
+        parameters=options.parameters,
+    )
+    configure_access_log()
+    skipped = ", ".join(f"{k} ({v})" for k, v in CROSS_RESOURCE_CHECKS.items())
+    click.echo(
+        f"compliance serve: {mode} mode, fail on {fail_on}; not judged at admission: {skipped}",
+        err=True,
+    )
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=10,
+        limit_concurrency=512,
+    )
+
+
+@click.command("verify-log")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--expect-head",
+    metavar="SHA256",
+    help="The head hash recorded elsewhere: detects records cut from the end.",
+)
+def verify_log(file: Path, expect_head: str | None) -> None:
+    """Verify a decision log's hash chain (exit 4 naming the first bad record's line)."""
+    result = verify(file, expect_head)
+    click.echo(f"{file}: {result.records} records, chain intact, head {result.head}", err=True)
+    sys.exit(0)
+
+
+COMMANDS = [serve, verify_log]

@@ -1,0 +1,448 @@
+"""The ASGI app: admission webhook, evaluation API, evidence downloads, health and metrics.
+
+Authentication: ``/v1/admission`` is called by the Kubernetes API server, which authenticates the
+webhook by its TLS certificate (caBundle); the endpoint takes no bearer token and is reachable
+only from the API server (deploy/networkpolicy.yaml). ``/v1/bundles*`` need an auditor or admin
+token; ``/v1/evaluate`` needs an admin token (it runs arbitrary uploaded input through the
+engine, which auditors do not need). ``/healthz``, ``/readyz`` and ``/metrics`` are open and
+carry no secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import orjson
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from compliance.errors import ComplianceError
+from compliance.evaluate import Evaluator
+from compliance.loaders import LoadOptions, load_paths
+from compliance.loaders.k8s import resource_from_object
+from compliance.models import Report
+from compliance.server.admission import MalformedReview, parse_review
+from compliance.server.auth import Role, Tokens, allows
+from compliance.server.bundles import BundleStore
+from compliance.server.decide import Decision, Policy, decide, exclusion, record, target_object
+from compliance.server.decisionlog import DecisionLog
+from compliance.server.pool import EvaluatorPool
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+MAX_UPLOAD_FILES = 200
+access_log = logging.getLogger("compliance.access")
+
+
+@dataclass
+class ServerConfig:
+    evaluator_factory: Callable[[], Evaluator]
+    """Builds one Evaluator; called once on each evaluation thread (regorus is thread-bound)."""
+    evaluators: int = 1
+    policy: Policy = field(default_factory=Policy)
+    tokens: Tokens | None = None
+    bundles: BundleStore | None = None
+    decision_log: DecisionLog | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
+    eval_timeout: float = 8.0
+    """Seconds; under the webhook's timeoutSeconds so the API server gets our answer, not its own."""
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "compliance_http_requests",
+            "HTTP requests by route and status code",
+            ["path", "code"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "compliance_admission_decisions",
+            "Admission decisions by result",
+            ["result"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "compliance_http_request_duration_seconds",
+            "Request latency by route",
+            ["path"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )
+
+
+def route_label(path: str) -> str:
+    """Bounded label values: route templates, never raw ids."""
+    if path in ("/healthz", "/readyz", "/metrics", "/v1/admission", "/v1/evaluate", "/v1/bundles"):
+        return path
+    if path.startswith("/v1/bundles/"):
+        return "/v1/bundles/{id}/verify" if path.endswith("/verify") else "/v1/bundles/{id}"
+    return "other"
+
+
+class Observe:
+    """Body size limit, request metrics and one JSON access-log line per request (no bodies, no headers)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int) -> None:
+        self.app, self.metrics, self.max_body = app, metrics, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+        label = route_label(scope["path"])
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            response = JSONResponse(
+                {"error": f"request body over {self.max_body} bytes"}, status_code=413
+            )
+            status["code"] = 413
+            await response(scope, receive, send)
+            self._done(scope, label, 413, start)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise HTTPException(413, f"request body over {self.max_body} bytes")
+            return message
+
+        async def observed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, observed_send)
+        finally:
+            self._done(scope, label, status["code"], start)
+
+    def _done(self, scope: Scope, label: str, code: int, start: float) -> None:
+        elapsed = time.perf_counter() - start
+        self.metrics.requests.labels(label, str(code)).inc()
+        self.metrics.latency.labels(label).observe(elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            client = scope.get("client")
+            state = scope.get("state") or {}
+            access_log.info(
+                orjson.dumps(
+                    {
+                        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "method": scope["method"],
+                        "path": scope["path"] if label != "other" else "(other)",
+                        "route": label,
+                        "status": code,
+                        "duration_ms": round(elapsed * 1000, 3),
+                        "client": client[0] if client else None,
+                        "principal": state.get("principal"),
+                    }
+                ).decode()
+            )
+
+
+def configure_access_log(stream: Any = None) -> None:
+    """JSON lines on stderr (the message already is the JSON object)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.handlers[:] = [handler]
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    metrics = Metrics()
+    pool: EvaluatorPool | None = None
+    policy = config.policy
+
+    def the_pool() -> EvaluatorPool:
+        assert pool is not None, "the app's lifespan has not started"
+        return pool
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        nonlocal pool
+        pool = EvaluatorPool(config.evaluator_factory, config.evaluators)
+        try:
+            yield
+        finally:
+            pool.close()
+            if config.decision_log is not None:
+                config.decision_log.close()
+
+    def require(request: Request, action: str) -> JSONResponse | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, presented = header.partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            return JSONResponse(
+                {"error": "bearer token required"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        token = config.tokens.identify(presented.strip()) if config.tokens else None
+        if token is None:
+            return JSONResponse(
+                {"error": "invalid token"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        request.state.principal = token.name
+        role: Role = token.role
+        if not allows(role, action):
+            return _error(403, f"role {role} may not {action} here")
+        return None
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        p = the_pool()
+        if p.ready:
+            return JSONResponse({"status": "ready", "evaluators": p.size})
+        if p.startup_error:
+            return _error(503, f"packs failed to compile: {p.startup_error}")
+        return JSONResponse({"status": "starting"}, status_code=503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def admission(request: Request) -> Response:
+        body = await request.body()
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as e:
+            return _error(400, f"body is not valid JSON: {e}")
+        try:
+            review = parse_review(data)
+        except MalformedReview as e:
+            return _error(400, str(e))
+        req = review.request
+        decision: Decision
+        excluded = exclusion(policy, req)
+        if req.operation == "DELETE":
+            decision = Decision(allowed=True, result="delete", message="nothing to check on DELETE")
+        elif excluded:
+            decision = Decision(
+                allowed=True, result="excluded", message=f"not evaluated: {excluded}"
+            )
+        elif req.operation == "CONNECT":
+            decision = Decision(
+                allowed=True, result="skipped", message="nothing to check on CONNECT"
+            )
+        else:
+            obj = target_object(req)
+            try:
+                resource = resource_from_object(obj, f"admission:{req.uid}")
+            except ComplianceError as e:
+                return _error(400, f"request.object: {e.message}")
+
+            def job(ev: Evaluator) -> Report:
+                return ev.evaluate([resource], parameters=config.parameters)
+
+            errors: list[str] = []
+            findings: list[Any] = []
+            try:
+                report: Report = await the_pool().run(job, config.eval_timeout)
+                findings = list(report.findings)
+                errors = [e.message for e in report.errors]
+            except TimeoutError:
+                errors = [f"evaluation timed out after {config.eval_timeout:g}s"]
+            except Exception as e:
+                errors = [f"engine error: {e}"]
+            decision = decide(policy, findings, errors)
+        metrics.decisions.labels(decision.result).inc()
+        if config.decision_log is not None:
+            config.decision_log.append(record(req, decision, policy))
+        return Response(
+            orjson.dumps(decision.response(req.uid).wire()), media_type="application/json"
+        )
+
+    async def evaluate(request: Request) -> Response:
+        denied = require(request, "write")
+        if denied:
+            return denied
+        files = await _uploaded_files(request)
+        with tempfile.TemporaryDirectory(prefix="compliance-eval-") as tmp:
+            root = Path(tmp)
+            for name, text in files.items():
+                target = root / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            paths = [str(root / name) for name in sorted(files)]
+
+            def job(ev: Evaluator) -> Report:
+                loaded = load_paths(paths, LoadOptions(env={}))
+                report = ev.evaluate(
+                    loaded.resources,
+                    parameters=config.parameters,
+                    load_errors=loaded.errors,
+                    inputs=loaded.inputs,
+                )
+                return report
+
+            try:
+                report = await the_pool().run(job, config.eval_timeout * 4)
+            except TimeoutError:
+                return _error(503, "evaluation timed out")
+            data = report.model_dump(mode="json")
+        return Response(orjson.dumps(_strip_prefix(data, tmp + "/")), media_type="application/json")
+
+    async def bundles_list(request: Request) -> Response:
+        denied = require(request, "read")
+        if denied:
+            return denied
+        if config.bundles is None:
+            return _error(503, "no evidence store configured (--store)")
+        return JSONResponse({"bundles": [b.wire() for b in config.bundles.list()]})
+
+    async def bundle_download(request: Request) -> Response:
+        denied = require(request, "read")
+        if denied:
+            return denied
+        if config.bundles is None:
+            return _error(503, "no evidence store configured (--store)")
+        bundle_id = request.path_params["bundle_id"]
+        path = config.bundles.path(bundle_id)
+        if path is None:
+            return _error(404, f"no bundle {bundle_id!r}")
+        return FileResponse(path, media_type="application/gzip", filename=path.name)
+
+    async def bundle_verify(request: Request) -> Response:
+        denied = require(request, "read")
+        if denied:
+            return denied
+        if config.bundles is None:
+            return _error(503, "no evidence store configured (--store)")
+        bundle_id = request.path_params["bundle_id"]
+        result = config.bundles.verify(bundle_id)
+        if result is None:
+            return _error(404, f"no bundle {bundle_id!r}")
+        return JSONResponse(
+            {"id": bundle_id, "ok": result.ok, "message": result.message, **result.details}
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return _error(exc.status_code, str(exc.detail))
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        logging.getLogger("compliance.server").error(
+            "internal error on %s: %s", request.url.path, type(exc).__name__
+        )
+        return _error(500, "internal error")
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/v1/admission", admission, methods=["POST"]),
+        Route("/v1/evaluate", evaluate, methods=["POST"]),
+        Route("/v1/bundles", bundles_list, methods=["GET"]),
+        Route("/v1/bundles/{bundle_id}", bundle_download, methods=["GET"]),
+        Route("/v1/bundles/{bundle_id}/verify", bundle_verify, methods=["GET"]),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        HTTPException: http_error,
+        Exception: internal_error,
+    }
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    app.add_middleware(Observe, metrics=metrics, max_body=config.max_body_bytes)
+    app.state.metrics = metrics
+    app.state.config = config
+    return app
+
+
+def _safe_name(name: str) -> str:
+    posix = PurePosixPath(name)
+    if (
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or posix.is_absolute()
+        or any(part in ("", ".", "..") for part in name.split("/"))
+        or len(name) > 255
+    ):
+        raise HTTPException(400, f"file name {name!r} must be a relative path without '..'")
+    return posix.as_posix()
+
+
+async def _uploaded_files(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "")
+    files: dict[str, str] = {}
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES)
+        for _, value in form.multi_items():
+            if not isinstance(value, UploadFile):
+                continue
+            name = _safe_name(value.filename or "")
+            raw = await value.read()
+            files[name] = _decode(raw, name)
+    elif content_type.startswith("application/json"):
+        try:
+            data = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise HTTPException(400, f"body is not valid JSON: {e}") from None
+        given = data.get("files") if isinstance(data, dict) else None
+        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+            raise HTTPException(400, 'expected {"files": {"<name>": "<text>", ...}}')
+        if len(given) > MAX_UPLOAD_FILES:
+            raise HTTPException(400, f"at most {MAX_UPLOAD_FILES} files per request")
+        files = {_safe_name(k): v for k, v in given.items()}
+    else:
+        raise HTTPException(
+            415, "send multipart/form-data files or application/json {files: {name: text}}"
+        )
+    if not files:
+        raise HTTPException(400, "no files given")
+    return files
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise HTTPException(400, f"{name}: not valid UTF-8 (byte offset {e.start})") from None
+
+
+def _strip_prefix(value: Any, prefix: str) -> Any:
+    """Report paths relative to the upload, never the server's temp folder."""
+    if isinstance(value, str):
+        return value[len(prefix) :] if value.startswith(prefix) else value.replace(prefix, "")
+    if isinstance(value, list):
+        return [_strip_prefix(v, prefix) for v in value]
+    if isinstance(value, dict):
+        return {k: _strip_prefix(v, prefix) for k, v in value.items()}
+    return value

@@ -1,0 +1,109 @@
+"""What the server needs from an evidence store: list, open, verify.
+
+``DirectoryBundles`` serves ``*.tar.gz`` files from a folder and is what the server uses until the
+evidence store (``compliance.evidence.store``) is wired in through ``open_store``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+SUFFIX = ".tar.gz"
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    id: str
+    size: int
+    sha256: str
+    created: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "size": self.size,
+            "sha256": self.sha256,
+            "created": self.created,
+            **self.metadata,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class BundleStore(Protocol):
+    def list(self) -> list[BundleInfo]: ...
+
+    def path(self, bundle_id: str) -> Path | None:
+        """The bundle's file, or None when there is no such bundle."""
+        ...
+
+    def verify(self, bundle_id: str) -> Verification | None:
+        """None when there is no such bundle."""
+        ...
+
+
+Verifier = Callable[[Path], Verification]
+
+
+class DirectoryBundles:
+    """Bundles are the ``*.tar.gz`` files directly inside ``root``; the id is the name without suffix."""
+
+    def __init__(self, root: Path, verifier: Verifier | None = None) -> None:
+        self.root = root
+        self._verifier = verifier
+        self._digests: dict[tuple[str, int, int], str] = {}
+
+    def list(self) -> list[BundleInfo]:
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in sorted(self.root.glob(f"*{SUFFIX}")):
+            bundle_id = p.name[: -len(SUFFIX)]
+            if p.is_file() and not p.is_symlink() and BUNDLE_ID.match(bundle_id):
+                out.append(self._info(bundle_id, p))
+        return out
+
+    def path(self, bundle_id: str) -> Path | None:
+        if not BUNDLE_ID.match(bundle_id):
+            return None
+        p = self.root / f"{bundle_id}{SUFFIX}"
+        return p if p.is_file() and not p.is_symlink() else None
+
+    def verify(self, bundle_id: str) -> Verification | None:
+        p = self.path(bundle_id)
+        if p is None:
+            return None
+        if self._verifier is None:
+            return Verification(
+                ok=False,
+                message="no verification key configured on the server; verify offline with "
+                "`compliance evidence verify BUNDLE --key PUB`",
+                details={"sha256": self._info(bundle_id, p).sha256},
+            )
+        return self._verifier(p)
+
+    def _info(self, bundle_id: str, p: Path) -> BundleInfo:
+        st = p.stat()
+        key = (bundle_id, st.st_size, st.st_mtime_ns)
+        digest = self._digests.get(key)
+        if digest is None:
+            h = hashlib.sha256()
+            with p.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            digest = self._digests[key] = h.hexdigest()
+        created = datetime.fromtimestamp(st.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return BundleInfo(id=bundle_id, size=st.st_size, sha256=digest, created=created)
