@@ -1,4 +1,8 @@
 # Identity and access: anonymous access, MFA, RBAC least privilege, sessions, passwords.
+#
+# Parameters (input.params, read through lib.param):
+#   session_timeout_max_minutes  15   longest allowed session idle timeout (AUTH-04)
+#   password_min_length          14   shortest allowed password (AUTH-05)
 package compliance.checks.auth
 
 import data.compliance.lib
@@ -25,7 +29,12 @@ violations contains v if {
 		"message": sprintf("%s %s binds %s %s to %s", [kind, r.name, s.kind, s.name, r.body.roleRef.name])}
 }
 
-system_subject(s) if startswith(s.name, "system:")
+# Built-in system identities; the broad groups (everyone, every authenticated user, every
+# service account) are not system components and are flagged like any other subject.
+system_subject(s) if {
+	startswith(s.name, "system:")
+	not broad_group(s.name)
+}
 
 system_subject(s) if {
 	s.kind == "ServiceAccount"
@@ -96,13 +105,19 @@ violations contains v if {
 		"message": sprintf("subject %s is bound to undefined role %s", [b.subject, b.role])}
 }
 
+broad_groups := {"system:anonymous", "system:unauthenticated", "system:authenticated", "system:serviceaccounts"}
+
+broad_group(name) if broad_groups[name]
+
+broad_group(name) if startswith(name, "system:serviceaccounts:")
+
 # METADATA
 # title: No anonymous or unauthenticated access
 # custom:
 #   id: AUTH-01
 #   severity: critical
 #   remediation: Disable anonymous access (allow_anonymous = false, --anonymous-auth=false), configure at least one authentication method, and never bind system:anonymous or system:unauthenticated.
-#   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod]
+#   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.auth_config.allow_anonymous
@@ -110,13 +125,72 @@ violations contains v if {
 		"message": "anonymous access is allowed (allow_anonymous = true)"}
 }
 
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	some i, method in r.body.security.auth_config.methods
+	method == "none"
+	v := {"check": "AUTH-01", "resource": r.id, "path": sprintf("security.auth_config.methods[%d]", [i]),
+		"message": "authentication method none lets clients in without credentials"}
+}
+
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	count(r.body.security.auth_config.methods) == 0
+	v := {"check": "AUTH-01", "resource": r.id, "path": "security.auth_config",
+		"message": "no authentication method is configured (auth_config.methods is empty)"}
+}
+
+# kube-apiserver and kubelet default to --anonymous-auth=true.
+violations contains v if {
+	some r in lib.workloads
+	some c in lib.containers(r)
+	some binary in ["kube-apiserver", "kubelet"]
+	runs(c.spec, binary)
+	value := anonymous_auth(command_line(c.spec))
+	value != "false"
+	v := {"check": "AUTH-01", "resource": r.id, "severity": anonymous_severity(value), "path": c.path,
+		"message": anonymous_message(c.name, binary, value)}
+}
+
+anonymous_auth(cmd) := value if {
+	some arg in cmd
+	startswith(arg, "--anonymous-auth=")
+	value := lower(substring(arg, count("--anonymous-auth="), -1))
+} else := "unset"
+
+anonymous_severity(value) := "high" if value == "unset"
+else := "critical"
+
+anonymous_message(name, binary, value) := sprintf("container %s runs %s without --anonymous-auth=false (it defaults to true): unauthenticated requests are accepted", [name, binary]) if value == "unset"
+else := sprintf("container %s runs %s with --anonymous-auth=%s: unauthenticated requests are accepted", [name, binary, value])
+
+# The one default binding that lets unauthenticated users read version and health.
+public_roles := {"system:public-info-viewer"}
+
+violations contains v if {
+	some kind in binding_kinds
+	some r in lib.of_kind(kind)
+	not public_roles[r.body.roleRef.name]
+	some i, s in object.get(r.body, "subjects", [])
+	s.name in {"system:anonymous", "system:unauthenticated"}
+	v := {"check": "AUTH-01", "resource": r.id, "path": sprintf("subjects[%d]", [i]),
+		"message": sprintf("%s %s grants %s %s to unauthenticated users (%s)", [kind, r.name, r.body.roleRef.kind, r.body.roleRef.name, s.name])}
+}
+
+command_line(spec) := array.concat(object.get(spec, "command", []), object.get(spec, "args", []))
+
+runs(spec, binary) if {
+	some arg in command_line(spec)
+	regex.match(sprintf(`(^|/)%s$`, [binary]), arg)
+}
+
 # METADATA
 # title: MFA enforced for human and admin access
 # custom:
 #   id: AUTH-02
 #   severity: high
-#   remediation: Set mfa_required = true, or authenticate people through an identity provider (OIDC) that enforces MFA, and keep the IdP MFA policy as evidence.
-#   kinds: [SecurityConfig]
+#   remediation: Set mfa_required = true (or enforce MFA in the identity provider behind OIDC and keep its policy as evidence); for Cognito set mfa_configuration = "ON".
+#   kinds: [SecurityConfig, aws_cognito_user_pool]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	"password" in r.body.security.auth_config.methods
@@ -124,6 +198,28 @@ violations contains v if {
 	v := {"check": "AUTH-02", "resource": r.id, "path": "security.auth_config.mfa_required",
 		"message": "password logins are allowed without a second factor (mfa_required = false)"}
 }
+
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	methods := r.body.security.auth_config.methods
+	count(methods) > 0
+	not "password" in methods
+	not "none" in methods
+	not r.body.security.auth_config.mfa_required
+	v := {"check": "AUTH-02", "resource": r.id, "severity": "low", "path": "security.auth_config.mfa_required",
+		"message": sprintf("MFA is not required by the application (methods: %s); any second factor must come from the identity provider or key protection, which needs manual evidence", [concat(", ", methods)])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_cognito_user_pool")
+	mode := upper(object.get(r.body, "mfa_configuration", "OFF"))
+	mode != "ON"
+	v := {"check": "AUTH-02", "resource": r.id, "severity": cognito_mfa_severity(mode), "path": "mfa_configuration",
+		"message": sprintf("Cognito user pool %s does not require MFA (mfa_configuration = %s)", [r.name, mode])}
+}
+
+cognito_mfa_severity(mode) := "medium" if mode == "OPTIONAL"
+else := "high"
 
 # METADATA
 # title: Session idle timeout
@@ -141,13 +237,33 @@ violations contains v if {
 		"message": sprintf("sessions stay open for %d idle minutes; at most %d are allowed", [have, want])}
 }
 
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	have := r.body.security.auth_config.session_timeout_minutes
+	is_number(have)
+	have <= 0
+	v := {"check": "AUTH-04", "resource": r.id, "path": "security.auth_config.session_timeout_minutes",
+		"message": sprintf("session_timeout_minutes is %d: sessions never time out", [have])}
+}
+
+# Interactive logins (password, OIDC) without any idle timeout. Machine-only methods (mtls,
+# api_key) have no sessions to time out.
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	r.body.security.auth_config.session_timeout_minutes == null
+	some method in r.body.security.auth_config.methods
+	method in {"password", "oidc"}
+	v := {"check": "AUTH-04", "resource": r.id, "path": "security.auth_config",
+		"message": sprintf("no session idle timeout is configured for %s logins (session_timeout_minutes is unset)", [method])}
+}
+
 # METADATA
 # title: Password policy and no default credentials
 # custom:
 #   id: AUTH-05
 #   severity: medium
-#   remediation: Require passwords of at least 14 characters (password_min_length) and replace every default or well-known credential.
-#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster]
+#   remediation: Require passwords of at least 14 characters (password_min_length) and replace every default or well-known credential with a generated secret.
+#   kinds: [SecurityConfig, aws_iam_account_password_policy, aws_db_instance, aws_rds_cluster, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ComposeService, Dockerfile]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	"password" in r.body.security.auth_config.methods
@@ -156,4 +272,69 @@ violations contains v if {
 	have < want
 	v := {"check": "AUTH-05", "resource": r.id, "path": "security.auth_config.password_min_length",
 		"message": sprintf("passwords may be %d characters long; at least %d are required", [have, want])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	"password" in r.body.security.auth_config.methods
+	r.body.security.auth_config.password_min_length == null
+	v := {"check": "AUTH-05", "resource": r.id, "path": "security.auth_config",
+		"message": sprintf("password logins have no minimum length (password_min_length is unset); at least %d is required", [lib.param("password_min_length", 14)])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_iam_account_password_policy")
+	have := object.get(r.body, "minimum_password_length", 6)
+	want := lib.param("password_min_length", 14)
+	have < want
+	v := {"check": "AUTH-05", "resource": r.id, "path": "minimum_password_length",
+		"message": sprintf("IAM password policy allows %d-character passwords; at least %d are required", [have, want])}
+}
+
+# Well-known default passwords (compared case-insensitively; never echoed).
+default_passwords := {
+	"admin", "password", "passw0rd", "postgres", "root", "changeme", "change_me", "secret", "123456",
+	"12345678", "default", "test", "guest", "letmein", "mysql", "toor", "qwerty", "administrator",
+}
+
+default_password(value) if {
+	is_string(value)
+	default_passwords[lower(trim_space(value))]
+}
+
+violations contains v if {
+	some kind in {"aws_db_instance", "aws_rds_cluster"}
+	some r in lib.of_kind(kind)
+	some field in ["password", "master_password"]
+	default_password(object.get(r.body, field, null))
+	v := {"check": "AUTH-05", "resource": r.id, "severity": "high", "path": field,
+		"message": sprintf("%s %s uses a well-known default %s", [kind, r.name, field])}
+}
+
+violations contains v if {
+	some r in lib.workloads
+	some c in lib.containers(r)
+	some i, env in object.get(c.spec, "env", [])
+	lib.looks_secret(env.name)
+	default_password(object.get(env, "value", null))
+	v := {"check": "AUTH-05", "resource": r.id, "severity": "high", "path": sprintf("%s.env[%d]", [c.path, i]),
+		"message": sprintf("container %s sets %s to a well-known default password", [c.name, env.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("ComposeService")
+	some e in r.facts.environment
+	lib.looks_secret(e.name)
+	default_password(e.value)
+	v := {"check": "AUTH-05", "resource": r.id, "severity": "high", "line": e.line,
+		"message": sprintf("compose service %s sets %s to a well-known default password", [r.name, e.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("Dockerfile")
+	some e in r.facts.env
+	lib.looks_secret(e.name)
+	default_password(object.get(e, "value", null))
+	v := {"check": "AUTH-05", "resource": r.id, "severity": "high", "line": e.line,
+		"message": sprintf("%s %s is a well-known default password", [e.instruction, e.name])}
 }
