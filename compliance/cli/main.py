@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -21,6 +22,16 @@ class RootGroup(click.Group):
         except ComplianceError as e:
             click.echo(f"error: {e.diagnostics()}", err=True)
             sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as e:
+            if os.environ.get("COMPLIANCE_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(e).__name__}: {e} (set COMPLIANCE_DEBUG=1 for a traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})

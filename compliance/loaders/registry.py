@@ -203,6 +203,11 @@ def _dispatch_text(
     except InputError as e:
         result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
         return
+    except Exception as e:  # a loader bug must not stop the other inputs
+        result.errors.append(
+            LoadError(file=ctx.rel, message=f"internal error while loading ({type(e).__name__}: {e})")
+        )
+        return
     if fmt == "unrecognised":
         return
     result.resources.extend(resources)

@@ -127,3 +127,19 @@ def test_single_pack() -> None:
     )
     assert [p["name"] for p in report["packs"]] == ["gdpr"]
     assert {c["pack"] for c in report["controls"]} == {"gdpr"}
+
+
+def test_a_loader_bug_is_an_error_entry_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compliance.loaders import dockerfile
+
+    def broken(text: str, ctx: object) -> list[object]:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(dockerfile, "load", broken)
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\n")
+    (tmp_path / "pod.yaml").write_text(PRIVILEGED)
+    result = run(str(tmp_path), "--format", "json", *NOW)
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert report["errors"][0]["message"].startswith("internal error while loading (KeyError")
+    assert any(f["resource"]["name"] == "p" for f in report["findings"])
