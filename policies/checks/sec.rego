@@ -1,4 +1,8 @@
 # Secrets handling: no plaintext secrets, rotation.
+#
+# Parameters (input.params, read through lib.param):
+#   secret_rotation_max_days  90   longest allowed Secrets Manager rotation interval (SEC-02)
+#   kms_rotation_max_days     365  longest allowed KMS key rotation period (SEC-02; AWS default 365)
 package compliance.checks.sec
 
 import data.compliance.lib
@@ -10,7 +14,7 @@ import rego.v1
 #   id: SEC-01
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster]
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster, aws_ssm_parameter, aws_secretsmanager_secret_version]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
@@ -79,12 +83,65 @@ violations contains v if {
 		"message": sprintf("%s %s has a literal %s; use manage_master_user_password or a secret store", [kind, r.name, field])}
 }
 
+
+violations contains v if {
+	some r in lib.workloads
+	some c in lib.containers(r)
+	some i, source in object.get(c.spec, "envFrom", [])
+	source.secretRef
+	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": sprintf("%s.envFrom[%d]", [c.path, i]),
+		"message": sprintf("container %s exposes every key of Secret %s as environment variables; mount it as a file instead", [c.name, source.secretRef.name])}
+}
+
+# A Secret manifest with values is the secret in plain text in the repository (base64 is
+# an encoding, not encryption). Use SealedSecrets, External Secrets or SOPS instead.
+violations contains v if {
+	some r in lib.of_kind("Secret")
+	some field in ["data", "stringData"]
+	keys := object.keys(object.get(r.body, field, {}))
+	count(keys) > 0
+	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": field,
+		"message": sprintf("Secret manifest %s commits %d value(s) in %s (%s); base64 is not encryption, keep the values out of the repository", [r.name, count(keys), field, concat(", ", sort(keys))])}
+}
+
+# A Terraform literal: a non-empty string with no interpolation or reference in it.
+tf_literal(value) if {
+	is_string(value)
+	count(trim_space(value)) > 0
+	not contains(value, "${")
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_ssm_parameter")
+	lib.looks_secret(r.body.name)
+	upper(object.get(r.body, "type", "String")) != "SECURESTRING"
+	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": "type",
+		"message": sprintf("SSM parameter %s looks like a secret but is stored as %s, not SecureString", [r.body.name, object.get(r.body, "type", "String")])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_ssm_parameter")
+	lib.looks_secret(object.get(r.body, "name", r.name))
+	some field in ["value", "insecure_value"]
+	tf_literal(object.get(r.body, field, null))
+	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
+		"message": sprintf("SSM parameter %s has a literal secret %s in Terraform", [object.get(r.body, "name", r.name), field])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_secretsmanager_secret_version")
+	some field in ["secret_string", "secret_string_wo"]
+	tf_literal(object.get(r.body, field, null))
+	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
+		"message": sprintf("secret version %s has a literal %s in Terraform; generate it (random_password) or set it outside Terraform", [r.name, field])}
+}
+
 # METADATA
 # title: Secrets and keys are rotated
 # custom:
 #   id: SEC-02
 #   severity: medium
-#   remediation: Enable automatic rotation for KMS keys (enable_key_rotation = true) and for Secrets Manager secrets, at most every 90 days.
+#   remediation: Enable automatic rotation for KMS keys (enable_key_rotation = true) and for Secrets Manager secrets (aws_secretsmanager_secret_rotation), at most every 90 days.
 #   kinds: [aws_kms_key, aws_secretsmanager_secret, aws_secretsmanager_secret_rotation]
 violations contains v if {
 	some r in lib.of_kind("aws_kms_key")
@@ -93,4 +150,53 @@ violations contains v if {
 	not object.get(r.body, "enable_key_rotation", false) == true
 	v := {"check": "SEC-02", "resource": r.id, "path": "enable_key_rotation",
 		"message": sprintf("KMS key %s does not rotate automatically (enable_key_rotation is not true)", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_kms_key")
+	object.get(r.body, "enable_key_rotation", false) == true
+	days := object.get(r.body, "rotation_period_in_days", 365)
+	want := lib.param("kms_rotation_max_days", 365)
+	days > want
+	v := {"check": "SEC-02", "resource": r.id, "severity": "low", "path": rotation_period_path(r),
+		"message": sprintf("KMS key %s rotates every %d days; at most %d are allowed", [r.name, days, want])}
+}
+
+rotation_period_path(r) := "rotation_period_in_days" if r.body.rotation_period_in_days
+else := "enable_key_rotation"
+
+# Secrets named in some rotation resource (secret_id = aws_secretsmanager_secret.<name>.id/arn).
+rotated_secrets contains name if {
+	some rot in lib.of_kind("aws_secretsmanager_secret_rotation")
+	parts := regex.find_all_string_submatch_n(`aws_secretsmanager_secret\.([A-Za-z0-9_-]+)\.`, object.get(rot.body, "secret_id", ""), -1)
+	some m in parts
+	name := m[1]
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_secretsmanager_secret")
+	not rotated_secrets[r.name]
+	not r.body.rotation_rules
+	v := {"check": "SEC-02", "resource": r.id,
+		"message": sprintf("secret %s has no automatic rotation (no aws_secretsmanager_secret_rotation refers to it)", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_secretsmanager_secret_rotation")
+	days := r.body.rotation_rules.automatically_after_days
+	want := lib.param("secret_rotation_max_days", 90)
+	days > want
+	v := {"check": "SEC-02", "resource": r.id, "path": "rotation_rules.automatically_after_days",
+		"message": sprintf("secret rotation %s runs every %d days; at most %d are allowed", [r.name, days, want])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_secretsmanager_secret_rotation")
+	expression := r.body.rotation_rules.schedule_expression
+	m := regex.find_all_string_submatch_n(`^rate\((\d+) days?\)$`, expression, 1)
+	days := to_number(m[0][1])
+	want := lib.param("secret_rotation_max_days", 90)
+	days > want
+	v := {"check": "SEC-02", "resource": r.id, "path": "rotation_rules.schedule_expression",
+		"message": sprintf("secret rotation %s runs every %d days (%s); at most %d are allowed", [r.name, days, expression, want])}
 }
