@@ -88,7 +88,7 @@ def parse_waivers(text: str, file: str, *, key_required: bool = True) -> list[Lo
     try:
         docs = load_documents(text)
     except YamlError as e:
-        raise UsageError(f"invalid YAML: {e.message}", file=file, line=e.line) from e
+        raise UsageError(e.message, file=file, line=e.line) from e
     if len(docs) != 1 or not isinstance(docs[0].value, dict):
         raise UsageError("a waiver file is one YAML mapping with a `waivers:` list", file=file)
     doc = docs[0]
@@ -99,21 +99,27 @@ def parse_waivers(text: str, file: str, *, key_required: bool = True) -> list[Lo
     try:
         parsed = WaiverFile.model_validate({"waivers": doc.value["waivers"]})
     except ValidationError as e:
-        first = e.errors()[0]
+        problems = e.errors()
+        first = problems[0]
         where = _location(first["loc"])
         line = doc.lines.get(where) or doc.lines.get(where.rpartition(".")[0]) or doc.line
-        value = (
-            f" (got {first['input']!r})"
-            if "input" in first and not isinstance(first["input"], dict | list)
-            else ""
-        )
-        raise UsageError(
-            f"invalid waiver at {where}: {first['msg']}{value}", file=file, line=line
-        ) from e
+        details = "; ".join(_problem(p) for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise UsageError(f"invalid waiver at {details}{more}", file=file, line=line) from e
     return [
         LoadedWaiver(w, f"{file}:{doc.lines.get(f'waivers[{i}]', doc.line)}")
         for i, w in enumerate(parsed.waivers)
     ]
+
+
+def _problem(error: Any) -> str:
+    value = error.get("input")
+    shown = (
+        f" (got {value!r})"
+        if error["type"] != "missing" and not isinstance(value, dict | list)
+        else ""
+    )
+    return f"{_location(error['loc'])}: {error['msg']}{shown}"
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
