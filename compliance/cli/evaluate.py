@@ -18,8 +18,10 @@ from compliance.errors import UsageError
 from compliance.formats import FORMATS, renderer
 from compliance.loaders import LoadOptions
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES
+from compliance.packs import available_packs, check_parameters, merge_parameters
+from compliance.project import find_project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
-from compliance.waivers import WaiverSet, load_project_waivers, load_waivers
+from compliance.waivers import WaiverSet, load_waivers
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -83,7 +85,8 @@ def progress(message: str) -> Iterator[None]:
 @click.option("--fail-on", type=click.Choice([*SEVERITIES, "none"]), default="high", show_default=True, help="Exit 1 when an open finding is at or above this severity.")
 @click.option("--now", "now_text", metavar="RFC3339", help="Evaluation time (certificate expiry and other time-dependent checks).")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a SecurityConfig field, e.g. security.tls_config.min_version=1.3.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter (PACK.NAME=VALUE for one pack only).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Project file with packs, parameters, waivers, fail_on (default: ./compliance.yaml).")
 @engine_options
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path), help="Waiver file (default: the waivers: key of ./compliance.yaml).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Previous JSON report: its findings do not count for --fail-on.")
@@ -101,29 +104,34 @@ def evaluate(
     waivers_file: Path | None,
     baseline_file: Path | None,
     fail_statuses: tuple[str, ...],
+    config_file: Path | None,
 ) -> None:
     """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
     for s in sets:
         if "=" not in s:
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
+    project = find_project(config_file)
+    cli_params = parse_assignments(params, "--param")
+    pack_names = available_packs()
+    if click.get_current_context().get_parameter_source("fail_on") is click.core.ParameterSource.DEFAULT:
+        fail_on = project.config.fail_on or fail_on
     options = RunOptions(
-        packs=list(packs) or None,
-        parameters=parse_assignments(params, "--param"),
+        packs=list(packs) or project.config.packs,
+        parameters=merge_parameters([project.config.parameters, cli_params], pack_names),
         now=parse_now(now_text),
         load=LoadOptions(sets=sets),
         **engine_selection,
     )
     waiver_set = WaiverSet(
-        load_waivers(waivers_file) if waivers_file else load_project_waivers(),
+        load_waivers(waivers_file) if waivers_file else project.loaded_waivers(),
         (options.now or datetime.now(UTC)).date(),
     )
     baseline = load_baseline(baseline_file) if baseline_file else None
     with progress("Loading packs"):
         evaluator = build_evaluator(options)
-    known = {k for p in evaluator.packs for k in p.parameters}
-    unknown = sorted(set(options.parameters) - known)
-    if unknown:
-        raise UsageError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    if project.file:
+        check_parameters(evaluator.packs, project.config.parameters, pack_names, project.file, project.lines)
+    check_parameters(evaluator.packs, cli_params, pack_names, "--param")
     stdin_text = sys.stdin.read() if "-" in paths else None
     with progress("Loading inputs"):
         loaded = load_inputs(paths, options.load, stdin_text)

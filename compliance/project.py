@@ -1,0 +1,123 @@
+"""``compliance.yaml``: a project's packs, parameters, waivers and failure threshold.
+
+Looked up in the current directory, or given with ``--config FILE``::
+
+    packs: [soc2, gdpr]              # default: every pack
+    fail_on: medium                  # default: high
+    parameters:
+      tls_min_version: "1.3"         # global: every pack that declares it
+      gdpr:                          # per pack: only that pack
+        log_retention_max_days: 365
+    waivers: [...]                   # see compliance.waivers
+
+Precedence, highest first: ``--param`` / ``--pack`` / ``--fail-on`` on the command line, then
+this file, then pack defaults. Within one layer a per-pack parameter beats a global one; a
+global ``--param`` beats a per-pack value in this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from compliance.errors import UsageError
+from compliance.loaders.yamlutil import YamlError, load_documents
+from compliance.waivers import LoadedWaiver, parse_waivers
+
+PROJECT_FILE = "compliance.yaml"
+MAX_BYTES = 1_000_000
+
+FailOn = Literal["critical", "high", "medium", "low", "info", "none"]
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    packs: list[str] | None = Field(default=None, min_length=1)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    waivers: list[Any] = Field(default_factory=list)
+    """Kept raw; ``compliance.waivers`` validates the entries (file and line)."""
+    fail_on: FailOn | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project file (``file`` is None when there is none)."""
+
+    config: ProjectConfig = field(default_factory=ProjectConfig)
+    file: str | None = None
+    text: str = ""
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def loaded_waivers(self) -> list[LoadedWaiver]:
+        """The ``waivers:`` entries parsed by ``compliance.waivers`` (``[]`` without a file)."""
+        if not self.file or not self.config.waivers:
+            return []
+        return parse_waivers(self.text, self.file, key_required=False)
+
+
+def find_project(config: Path | None = None, directory: Path | None = None) -> Project:
+    """``config`` if given (it must exist), else ``compliance.yaml`` in ``directory`` (default:
+    the current one), else an empty project. Raises UsageError naming the file and line."""
+    if config is not None:
+        if not config.is_file():
+            raise UsageError("project file not found", file=str(config))
+        return load_project(config, str(config))
+    path = (directory or Path.cwd()) / PROJECT_FILE
+    if not path.is_file():
+        return Project()
+    return load_project(path, PROJECT_FILE)
+
+
+def load_project(path: Path, name: str) -> Project:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise UsageError(f"project file is over {MAX_BYTES} bytes", file=name)
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise UsageError(f"cannot read project file: {e.strerror or e}", file=name) from e
+    except UnicodeDecodeError as e:
+        raise UsageError("project file is not valid UTF-8", file=name) from e
+    return parse_project(text, name)
+
+
+def parse_project(text: str, name: str = PROJECT_FILE) -> Project:
+    try:
+        docs = load_documents(text)
+    except YamlError as e:
+        raise UsageError(e.message, file=name, line=e.line) from e
+    if not docs:
+        return Project(file=name, text=text)
+    if len(docs) != 1 or not isinstance(docs[0].value, dict):
+        raise UsageError(
+            "a project file is one YAML mapping (packs, parameters, waivers, fail_on)",
+            file=name,
+            line=docs[0].line,
+        )
+    doc = docs[0]
+    try:
+        config = ProjectConfig.model_validate(doc.value)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = _dotted(first["loc"])
+        line = doc.lines.get(where) or doc.lines.get(where.rpartition(".")[0]) or doc.line
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on)"
+        else:
+            got = first.get("input")
+            shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+            message = f"invalid {where}: {first['msg']}{shown}"
+        raise UsageError(message, file=name, line=line) from e
+    project = Project(config, name, text, doc.lines)
+    project.loaded_waivers()  # validate now: a bad waiver is an error before anything runs
+    return project
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
