@@ -21,8 +21,6 @@ from compliance.loaders.yamlutil import YamlError, load_documents
 from compliance.models import Report
 from compliance.models.report import Finding
 
-PROJECT_FILE = "compliance.yaml"
-
 
 class Waiver(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -135,18 +133,6 @@ def load_waivers(path: Path) -> list[LoadedWaiver]:
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read waiver file: {e}", file=str(path)) from e
     return parse_waivers(text, str(path))
-
-
-def load_project_waivers(directory: Path | None = None) -> list[LoadedWaiver]:
-    """The ``waivers:`` key of ``compliance.yaml`` in ``directory`` (default: the current one)."""
-    path = (directory or Path.cwd()) / PROJECT_FILE
-    if not path.is_file():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read project file: {e}", file=PROJECT_FILE) from e
-    return parse_waivers(text, PROJECT_FILE, key_required=False)
 
 
 @dataclass

@@ -12,11 +12,11 @@ from compliance.evaluate import Evaluator
 from compliance.models import CheckMeta, Control, Pack, Resource, Source
 from compliance.models.report import Report
 from compliance.packs import CheckLibrary
+from compliance.project import find_project
 from compliance.waivers import (
     LoadedWaiver,
     Waiver,
     WaiverSet,
-    load_project_waivers,
     load_waivers,
     parse_waivers,
 )
@@ -298,16 +298,16 @@ def test_several_waivers_unscoped_wins_and_scopes_merge() -> None:
 
 
 def test_project_file_waivers(tmp_path: Path) -> None:
-    assert load_project_waivers(tmp_path) == []
+    assert find_project(directory=tmp_path).loaded_waivers() == []
     (tmp_path / "compliance.yaml").write_text("parameters:\n  log_retention_days: 400\n")
-    assert load_project_waivers(tmp_path) == []
+    assert find_project(directory=tmp_path).loaded_waivers() == []
     (tmp_path / "compliance.yaml").write_text("parameters: {}\n" + VALID.split("\n", 1)[1])
-    loaded = load_project_waivers(tmp_path)
+    loaded = find_project(directory=tmp_path).loaded_waivers()
     assert [w.waiver.check for w in loaded] == ["CTR-02", "NET-02"]
     assert loaded[0].source == "compliance.yaml:3"
     (tmp_path / "compliance.yaml").write_text("waivers:\n  - check: X\n")
     with pytest.raises(UsageError, match=r"waivers\[0\]") as info:
-        load_project_waivers(tmp_path)
+        find_project(directory=tmp_path)
     assert info.value.file == "compliance.yaml"
 
 
