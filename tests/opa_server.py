@@ -17,7 +17,8 @@ shapes:
 - ``tls=(cert, key)``: HTTPS only.
 
 It also records every request (``requests``) so tests can count uploads, and can be told to
-answer every request with a status (``force_status``) to test that HTTP errors are not retried.
+answer every request with a status (``force_status``) to test that HTTP errors are not retried,
+or hold every request (``stall``) to test client timeouts.
 Request counting and ``force_status`` exist only here, so the tests that need them always use
 the Python server (``OpaTestServer``); the rest use ``start_opa`` (the binary when present).
 """
@@ -192,6 +193,11 @@ def compile_errors(error: OpaError) -> list[dict[str, Any]]:
     return out
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (timeout, failed TLS handshake) is expected in these tests."""
+
+
 class OpaTestServer:
     """OPA's v1 Policy and Data API on loopback over the OPA Go evaluator."""
 
@@ -201,7 +207,9 @@ class OpaTestServer:
         self.store = _Store()
         self.requests: list[tuple[str, str]] = []
         self.force_status: int | None = None
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.stall: threading.Event | None = None
+        """When set, every request waits for the event (at most 10 s) before answering."""
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         if tls is not None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -249,6 +257,8 @@ def _handler_for(server: OpaTestServer) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             body = self._body()
             server.requests.append((method, path))
+            if server.stall is not None:
+                server.stall.wait(10)
             if server.force_status is not None:
                 self._send(
                     server.force_status, {"code": "internal_error", "message": "forced by the test"}

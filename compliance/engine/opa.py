@@ -113,17 +113,17 @@ class OpaEngine:
             host=host,
             port=port,
             version=f"{prefix}/v1" if prefix else "v1",
-            ssl=ca_file or (parts.scheme == "https"),  # type: ignore[arg-type]
+            ssl=ca_file or (parts.scheme == "https"),
             token=token,
             timeout=timeout,
             retries=0,
         )
         # The client's own urllib3 Retry also retries 500/502/504; retries here are for
         # connection errors only, with backoff, so mount adapters that never retry.
-        never = Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False)
+        never = Retry(total=0, connect=0, read=False, redirect=0, status=0, raise_on_status=False)
         session = self._client._session
         session.mount("http://", HTTPAdapter(max_retries=never))
-        session.mount("https://", HTTPAdapter(max_retries=never))
+        session.mount("https://", _VerifyingAdapter(ca_file, max_retries=never))
 
     def version(self) -> str:
         client = dist_version("opa-python-client")
@@ -298,6 +298,27 @@ class OpaEngine:
         return EngineError(
             f"OPA at {self.url} rejected the credentials ({what}): {detail}; check --opa-token"
         )
+
+
+class _VerifyingAdapter(HTTPAdapter):
+    """Verifies against ``ca_file`` when given. requests lets ``REQUESTS_CA_BUNDLE`` and
+    ``CURL_CA_BUNDLE`` override ``session.verify``; an explicit ``--opa-ca`` must win."""
+
+    def __init__(self, ca_file: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ca_file = ca_file
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        verify = self._ca_file or verify or True
+        return super().send(request, stream, timeout, verify, cert, proxies)
 
 
 class _Rejected(Exception):
