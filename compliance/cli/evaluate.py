@@ -15,6 +15,7 @@ import yaml
 from compliance.baseline import apply_baseline, load_baseline
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.errors import UsageError
+from compliance.evidence import record_evidence
 from compliance.formats import FORMATS, renderer
 from compliance.loaders import LoadOptions
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES
@@ -91,6 +92,9 @@ def progress(message: str) -> Iterator[None]:
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path), help="Waiver file (default: the waivers: key of ./compliance.yaml).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Previous JSON report: its findings do not count for --fail-on.")
 @click.option("--fail-on-control-status", "fail_statuses", metavar="STATUS[,STATUS]", callback=parse_control_statuses, help="Exit 1 when a control has one of these statuses, e.g. fail,error.")
+@click.option("--bundle", type=click.Path(dir_okay=False, path_type=Path), help="Write a signed evidence bundle (.tar.gz) to FILE (needs --sign-key).")
+@click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), help="Ed25519 private key (PEM) that signs the bundle; see `compliance keys generate`.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Also add the signed bundle to this evidence store (e.g. evidence/).")
 def evaluate(
     paths: tuple[str, ...],
     packs: tuple[str, ...],
@@ -105,6 +109,9 @@ def evaluate(
     baseline_file: Path | None,
     fail_statuses: tuple[str, ...],
     config_file: Path | None,
+    bundle: Path | None,
+    sign_key: Path | None,
+    store_dir: Path | None,
 ) -> None:
     """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
     for s in sets:
@@ -142,6 +149,10 @@ def evaluate(
         report_waiver_problems(report.extra["waivers"])
     if baseline:
         report = apply_baseline(report, baseline)
+    recorded = record_evidence(report, loaded, bundle=bundle, sign_key=sign_key, store=store_dir, parameters=options.parameters)
+    report = recorded.report
+    for note in recorded.notes:
+        click.echo(note, err=True)
 
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
     text = renderer(fmt)(report)

@@ -1,3 +1,124 @@
-"""Commands of this group are being built; see the issue tracker."""
+"""``compliance evidence``: verify bundles and read the local store.
 
-COMMANDS: list[object] = []
+The ``evidence`` group is exported so other command modules can add subcommands to it::
+
+    from compliance.cli.evidence import evidence
+
+    @evidence.command("verify-log")
+    def verify_log() -> None: ...
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+import orjson
+
+from compliance.errors import EvidenceError
+from compliance.evidence import dsse
+from compliance.evidence.bundle import MANIFEST
+from compliance.evidence.store import DEFAULT_STORE, Store
+from compliance.evidence.verify import read_members, verify_file
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Evidence store directory.",
+)
+
+
+@click.group()
+def evidence() -> None:
+    """Verify evidence bundles and read the local evidence store."""
+
+
+@evidence.command("verify")
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The publisher's Ed25519 public key (PEM).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")
+def verify(bundle: Path, key_path: Path, quiet: bool) -> None:
+    """Verify BUNDLE offline: archive safety, signature, every file digest, no missing or extra file.
+
+    Exit 0 when everything checks out, 4 naming what failed.
+    """
+    key = dsse.load_public_key(key_path)
+    checks = verify_file(bundle, key)
+    if not quiet:
+        for line in checks:
+            click.echo(f"ok  {line}")
+    click.echo(f"verified: {bundle}")
+
+
+@evidence.command("list")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the index entries as JSON.")
+def list_(store_dir: Path, as_json: bool) -> None:
+    """List the bundles in the store, newest first."""
+    entries = Store(store_dir).entries()
+    if as_json:
+        click.echo(orjson.dumps(entries, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not entries:
+        click.echo(f"no bundles in {store_dir}", err=True)
+        return
+    click.echo(f"{'ID':<16}  {'EVALUATED':<20}  {'FAIL':>4}  {'PASS':>4}  {'FINDINGS':>8}  PACKS")
+    for e in entries:
+        controls = e.get("summary", {}).get("controls", {})
+        packs = ",".join(f"{p['name']}@{p['version']}" for p in e.get("packs", []))
+        click.echo(
+            f"{e['id']:<16}  {e.get('evaluated_at', ''):<20}  {controls.get('fail', 0):>4}  "
+            f"{controls.get('pass', 0):>4}  {e.get('summary', {}).get('findings', 0):>8}  {packs}"
+        )
+
+
+@evidence.command("show")
+@click.argument("bundle_id")
+@store_option
+def show(bundle_id: str, store_dir: Path) -> None:
+    """Show a stored bundle's index entry and manifest (JSON)."""
+    store = Store(store_dir)
+    entry, data = store.read(bundle_id)
+    members = read_members(data, str(store.path_of(entry)))
+    if MANIFEST not in members:
+        raise EvidenceError(f"bundle has no {MANIFEST}", file=str(store.path_of(entry)))
+    manifest = orjson.loads(members[MANIFEST])
+    click.echo(
+        orjson.dumps({"entry": entry, "manifest": manifest}, option=orjson.OPT_INDENT_2).decode()
+    )
+
+
+@evidence.command("export")
+@click.argument("bundle_id")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the bundle.",
+)
+@store_option
+def export(bundle_id: str, output: Path, store_dir: Path) -> None:
+    """Copy a stored bundle out of the store (verify it with `compliance evidence verify`)."""
+    store = Store(store_dir)
+    entry = store.get(bundle_id)
+    source = store.path_of(entry)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(source, output)
+    except OSError as e:
+        raise EvidenceError(f"cannot export bundle: {e.strerror}", file=str(source)) from e
+    click.echo(f"exported {entry['id']} to {output}", err=True)
+
+
+COMMANDS = [evidence]

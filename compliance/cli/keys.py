@@ -1,3 +1,61 @@
-"""Commands of this group are being built; see the issue tracker."""
+"""``compliance keys``: Ed25519 signing keys for evidence bundles."""
 
-COMMANDS: list[object] = []
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from compliance.errors import UsageError
+from compliance.evidence import dsse
+
+PRIVATE_NAME = "signing.key"
+PUBLIC_NAME = "signing.pub"
+
+
+def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError as e:
+        raise UsageError("already exists; pass --force to replace it", file=str(path)) from e
+    except OSError as e:
+        raise UsageError(f"cannot write: {e.strerror}", file=str(path)) from e
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, mode)
+
+
+@click.group()
+def keys() -> None:
+    """Manage evidence signing keys."""
+
+
+@keys.command("generate")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for signing.key (mode 0600) and signing.pub.",
+)
+@click.option("--force", is_flag=True, help="Replace existing keys in DIR.")
+def generate(out: Path, force: bool) -> None:
+    """Create an Ed25519 key pair: DIR/signing.key (private, 0600) and DIR/signing.pub."""
+    out.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    private, public = out / PRIVATE_NAME, out / PUBLIC_NAME
+    if not force:
+        for path in (private, public):
+            if path.exists():
+                raise UsageError("already exists; pass --force to replace it", file=str(path))
+    _write_new(private, dsse.private_pem(key), 0o600, force)
+    _write_new(public, dsse.public_pem(key.public_key()), 0o644, force)
+    click.echo(f"private key: {private} (keep it secret)", err=True)
+    click.echo(f"public key:  {public} (give it to auditors)", err=True)
+    click.echo(f"keyid: {dsse.keyid(key.public_key())}")
+
+
+COMMANDS = [keys]

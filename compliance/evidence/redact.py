@@ -1,0 +1,419 @@
+"""Redaction of secret values before anything enters a bundle or a report.
+
+Two layers, so that neither a parser gap nor an odd layout leaks a value:
+1. structural: secret values are collected from the parsed resources (Kubernetes Secret
+   ``data``/``stringData``, env entries, Dockerfile ``ENV``/``ARG``, compose environment,
+   Terraform sensitive variables and literal passwords);
+2. textual: line rules (``name: value``, ``NAME=value``, ``name = "value"``, Secret data
+   blocks, env ``name``/``value`` pairs, PEM private key blocks, well-known token shapes).
+
+Every collected value is then replaced wherever it occurs. Values become ``[REDACTED]`` in place,
+so every file keeps its line count and findings' line numbers still point at the right line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.models import Report, Resource
+
+MASK = "[REDACTED]"
+MIN_SCRUB_LEN = 4
+"""Collected values shorter than this are masked by the line rules only, not replaced globally."""
+
+SECRET_NAME = re.compile(
+    r"(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key|auth[_-]?key|client[_-]?key|signing[_-]?key)"
+)
+_NOT_A_VALUE_NAME = re.compile(
+    r"(?i)^(secretName|secretKeyRef|secretRef|existingSecret|secretProviderClass)$"
+    r"|(_file|_path|_dir|File|Path|Dir|_length|_len|Length|_ttl|_timeout|_days|_rotation|_required|Required|_enabled|Enabled)$"
+    r"|^(automount\w*token|require\w*|\w*_min_\w*|min_\w*|max_\w*)$"
+)
+_NOT_A_SECRET_VALUE = re.compile(
+    r"(?i)^(true|false|yes|no|on|off|null|none|~|required|optional|enabled|disabled|auto|default|\[REDACTED\]|-?\d{1,9}(\.\d+)?)$"
+)
+_REFERENCE = re.compile(
+    r"^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|var\.[\w.]+|local\.[\w.]+)\s*$"
+)
+SECRET_VALUE = re.compile(
+    r"(AKIA|ASIA)[0-9A-Z]{16}"
+    r"|gh[pousr]_[A-Za-z0-9]{30,}"
+    r"|github_pat_[A-Za-z0-9_]{30,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|(sk|rk)_(live|test)_[A-Za-z0-9]{16,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+)
+_URL_CREDENTIALS = re.compile(
+    r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]+:)(?P<pw>[^@\s/'\"]+)(?=@)"
+)
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
+_PEM_END = re.compile(r"-----END ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
+_PEM_INLINE = re.compile(
+    r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----)(.*?)(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----)"
+)
+
+# name: value  |  "name": "value"  |  name = "value"  |  NAME=value  (value up to a comment or separator)
+_YAML_PAIR = re.compile(
+    r"^(?P<pre>\s*(?:-\s+)?(?P<q>[\"']?)(?P<name>[\w.\-/]+)(?P=q)\s*:[ \t]+)(?P<value>[^#\s{\[|>&*!][^\n]*?|[|>][-+0-9]*)(?P<post>[ \t]*(?:#.*)?,?)$"
+)
+_JSON_PAIR = re.compile(
+    r"(?P<pre>\"(?P<name>[^\"\\]+)\"\s*:\s*\")(?P<value>(?:[^\"\\]|\\.)*)(?P<post>\")"
+)
+_ASSIGN = re.compile(
+    r"(?P<pre>(?:^|[\s;,\[{(])(?P<q>[\"']?)(?P<name>[A-Za-z_][\w.\-]*)(?P=q)[ \t]*=[ \t]*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s,;#\]})]+)"
+)
+_DOCKER_ENV_SPACE = re.compile(
+    r"^(?P<pre>\s*(?:ENV|ARG)\s+(?P<name>[A-Za-z_]\w*)\s+)(?P<value>\S.*?)(?P<post>\s*\\?)$", re.I
+)
+_YAML_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<name>[\w.\-/\"']+)\s*:(?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class Redacted:
+    text: str
+    count: int
+    """Lines changed."""
+
+
+def looks_secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not _NOT_A_VALUE_NAME.search(name)
+
+
+def is_reference(value: str) -> bool:
+    return bool(_REFERENCE.match(value))
+
+
+def _secret_literal(name: str, value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and looks_secret_name(name)
+        and not is_reference(value)
+        and not _NOT_A_SECRET_VALUE.match(value.strip())
+    )
+
+
+# ---------------------------------------------------------------- structural collection
+
+
+def collect_secrets(resources: Iterable[Resource]) -> dict[str, set[str]]:
+    """rel file -> secret values found in its parsed resources."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for r in resources:
+        values = found[r.source.file]
+        if r.kind == "Secret":
+            for field in ("data", "stringData"):
+                block = r.body.get(field)
+                if isinstance(block, dict):
+                    for v in block.values():
+                        _add_with_decoded(values, v, decode=field == "data")
+        if r.kind == "terraform_variable" and (
+            r.body.get("sensitive") is True or looks_secret_name(r.name)
+        ):
+            _add_any(values, r.body.get("default"))
+        for entry in list(r.facts.get("env") or []) + list(r.facts.get("environment") or []):
+            if isinstance(entry, dict):
+                name, value = str(entry.get("name", "")), entry.get("value")
+                if _secret_literal(name, value) or (
+                    isinstance(value, str) and SECRET_VALUE.search(value)
+                ):
+                    values.add(str(value))
+        _walk(r.body, values)
+    return found
+
+
+def collect_from_text(rel: str, text: str) -> set[str]:
+    """Secrets in a JSON document's raw structure (e.g. a plan's ``variables``), beyond its resources."""
+    values: set[str] = set()
+    if rel.lower().endswith(".json"):
+        with contextlib.suppress(ValueError, RecursionError):
+            _walk(json.loads(text), values)
+    return values
+
+
+def _add_with_decoded(values: set[str], v: Any, *, decode: bool) -> None:
+    if not isinstance(v, str) or not v.strip():
+        return
+    values.add(v)
+    if decode:
+        try:
+            plain = base64.b64decode(v, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return
+        values.update(line for line in plain.splitlines() if line.strip())
+        if plain.strip():
+            values.add(plain)
+
+
+def _add_any(values: set[str], v: Any) -> None:
+    if isinstance(v, str) and v.strip() and not is_reference(v):
+        values.add(v)
+    elif isinstance(v, dict):
+        for item in v.values():
+            _add_any(values, item)
+    elif isinstance(v, list):
+        for item in v:
+            _add_any(values, item)
+
+
+def _walk(node: Any, values: set[str]) -> None:
+    if isinstance(node, dict):
+        name = node.get("name")
+        if isinstance(name, str) and _secret_literal(name, node.get("value")):
+            values.add(node["value"])
+        for key, v in node.items():
+            if _secret_literal(str(key), v):
+                values.add(v)
+            elif isinstance(v, dict) and looks_secret_name(str(key)):
+                for inner in ("value", "default"):
+                    if _secret_literal(str(key), v.get(inner)):
+                        values.add(v[inner])
+                _walk(v, values)
+            else:
+                _walk(v, values)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item, values)
+    elif isinstance(node, str):
+        name, sep, value = node.partition("=")
+        if sep and _secret_literal(name.strip(), value):
+            values.add(value)
+        for m in SECRET_VALUE.finditer(node):
+            values.add(m.group(0))
+        for m in _URL_CREDENTIALS.finditer(node):
+            values.add(m.group("pw"))
+        if _PEM_BEGIN.search(node):
+            values.update(
+                line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
+            )
+
+
+# ---------------------------------------------------------------- text rules
+
+
+def redact_text(
+    text: str, secrets: Iterable[str] = (), resources: Sequence[Resource] = ()
+) -> Redacted:
+    """``text`` with secret values masked; same number of lines."""
+    lines = text.split("\n")
+    out = list(lines)
+    _mask_pem_blocks(out)
+    _mask_secret_data_blocks(out, resources)
+    _mask_env_pairs(out)
+    _mask_sensitive_tf_blocks(out, resources)
+    for i, line in enumerate(out):
+        out[i] = _mask_line(line)
+    patterns = value_patterns(secrets)
+    for i, line in enumerate(out):
+        for value, pattern in patterns:
+            if value in line:
+                line = pattern.sub(MASK, line)
+        out[i] = line
+    changed = sum(1 for a, b in zip(lines, out, strict=True) if a != b)
+    return Redacted("\n".join(out), changed)
+
+
+def value_patterns(secrets: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """One pattern per secret (longest first), matching it only as a whole token."""
+    out = []
+    usable = {
+        s
+        for s in secrets
+        if len(s) >= MIN_SCRUB_LEN and "\n" not in s and not _NOT_A_SECRET_VALUE.match(s.strip())
+    }
+    for value in sorted(usable, key=lambda v: (-len(v), v)):
+        lead = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
+        tail = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
+        out.append((value, re.compile(lead + re.escape(value) + tail)))
+    return out
+
+
+def _mask_line(line: str) -> str:
+    line = _PEM_INLINE.sub(lambda m: m.group(1) + MASK + m.group(4), line)
+    m = _YAML_PAIR.match(line)
+    if m and _secret_literal(m.group("name"), _unquote(m.group("value"))):
+        line = m.group("pre") + _quoted_mask(m.group("value")) + m.group("post")
+    m = _DOCKER_ENV_SPACE.match(line)
+    if (
+        m
+        and "=" not in m.group("value").split()[0]
+        and _secret_literal(m.group("name"), m.group("value"))
+    ):
+        line = m.group("pre") + MASK + m.group("post")
+    line = _JSON_PAIR.sub(
+        lambda m: (
+            m.group("pre") + MASK + m.group("post")
+            if _secret_literal(m.group("name"), m.group("value"))
+            else m.group(0)
+        ),
+        line,
+    )
+    line = _ASSIGN.sub(
+        lambda m: (
+            m.group("pre") + _quoted_mask(m.group("value"))
+            if _secret_literal(m.group("name"), _unquote(m.group("value")))
+            else m.group(0)
+        ),
+        line,
+    )
+    line = SECRET_VALUE.sub(MASK, line)
+    line = _URL_CREDENTIALS.sub(lambda m: m.group("pre") + MASK, line)
+    return line
+
+
+def _unquote(value: str) -> str:
+    v = value.strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+        return v[1:-1]
+    return v
+
+
+def _quoted_mask(value: str) -> str:
+    v = value.strip()
+    if v[:1] in "|>":
+        return v  # block scalar: its lines are masked by the block rules
+    if v[:1] in "\"'":
+        return v[0] + MASK + v[0]
+    return MASK
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _mask_block_after(out: list[str], start: int, parent_indent: int) -> None:
+    """Mask every non-blank line after ``start`` that is indented deeper than ``parent_indent``."""
+    j = start + 1
+    while j < len(out):
+        line = out[j]
+        if line.strip() and _indent(line) <= parent_indent:
+            break
+        if line.strip():
+            m = _YAML_KEY.match(line)
+            if m and m.group("rest").strip() and m.group("rest").strip()[:1] not in "|>":
+                out[j] = f"{line[: len(line) - len(m.group('rest'))]} {MASK}"
+            elif m and m.group("rest").strip()[:1] in "|>" or m and not m.group("rest").strip():
+                pass
+            else:
+                out[j] = " " * _indent(line) + MASK
+        j += 1
+
+
+def _mask_pem_blocks(out: list[str]) -> None:
+    inside = False
+    for i, line in enumerate(out):
+        if _PEM_BEGIN.search(line) and not _PEM_END.search(line):
+            inside = True
+            continue
+        if inside:
+            if _PEM_END.search(line):
+                inside = False
+                continue
+            if line.strip():
+                out[i] = line[: _indent(line)] + MASK
+
+
+def _mask_secret_data_blocks(out: list[str], resources: Sequence[Resource]) -> None:
+    """Kubernetes Secret ``data``/``stringData``: every value below the key."""
+    spans = [
+        (r.source.line - 1, (r.source.end_line or len(out)))
+        for r in resources
+        if r.kind == "Secret"
+    ]
+    for first, last in spans:
+        for i in range(max(first, 0), min(last, len(out))):
+            m = _YAML_KEY.match(out[i])
+            if m and m.group("name").strip("\"'") in ("data", "stringData"):
+                rest = m.group("rest").strip()
+                if rest.startswith("{"):
+                    out[i] = out[i][: len(out[i]) - len(m.group("rest"))] + " {}"
+                else:
+                    _mask_block_after(
+                        out,
+                        i,
+                        _indent(out[i])
+                        if not out[i].lstrip().startswith("-")
+                        else _indent(out[i]) + 2,
+                    )
+
+
+def _mask_env_pairs(out: list[str]) -> None:
+    """``- name: DB_PASSWORD`` followed by ``value: ...`` in the same list item."""
+    name_line = re.compile(r"^(?P<lead>\s*(?:-\s+)?)name:\s*[\"']?(?P<name>[\w.\-]+)[\"']?\s*$")
+    for i, line in enumerate(out):
+        m = name_line.match(line)
+        if not m or not looks_secret_name(m.group("name")):
+            continue
+        col = len(m.group("lead"))
+        for j in range(i + 1, len(out)):
+            nxt = out[j]
+            if not nxt.strip():
+                continue
+            if _indent(nxt) < col or nxt.lstrip().startswith("- ") and _indent(nxt) <= col:
+                break
+            vm = re.match(r"^(?P<pre>\s*value:\s*)(?P<value>.*?)\s*$", nxt)
+            if vm and _indent(nxt) == col and vm.group("value"):
+                v = vm.group("value")
+                if v[:1] in "|>":
+                    _mask_block_after(out, j, col)
+                elif not is_reference(_unquote(v)):
+                    out[j] = vm.group("pre") + _quoted_mask(v)
+                break
+    return None
+
+
+def _mask_sensitive_tf_blocks(out: list[str], resources: Sequence[Resource]) -> None:
+    """``default`` of a Terraform variable marked sensitive (or with a secret-looking name)."""
+    for r in resources:
+        if r.kind != "terraform_variable" or r.source.end_line is None:
+            continue
+        if not (r.body.get("sensitive") is True or looks_secret_name(r.name)):
+            continue
+        first, last = r.source.line - 1, min(r.source.end_line, len(out))
+        multiline = False
+        for i in range(first + 1, last):
+            line = out[i]
+            if multiline:
+                if i < last - 1 and line.strip():
+                    out[i] = line[: _indent(line)] + MASK
+                continue
+            m = re.match(r"^(?P<pre>\s*default\s*=\s*)(?P<value>.*)$", line)
+            if m:
+                value = m.group("value").strip()
+                if value[:1] in "{[" and not value.endswith(("}", "]")) or value.startswith("<<"):
+                    multiline = True
+                    continue
+                if not is_reference(_unquote(value)):
+                    out[i] = m.group("pre") + _quoted_mask(value)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
+    """Mask every secret in every string of a JSON-like value."""
+    if isinstance(value, str):
+        for secret, pattern in patterns:
+            if secret in value:
+                value = pattern.sub(MASK, value)
+        return _mask_line(value) if "\n" not in value else value
+    if isinstance(value, dict):
+        return {k: scrub(v, patterns) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, patterns) for v in value]
+    return value
+
+
+def redact_report(report: Report, secrets: Iterable[str]) -> Report:
+    """The report with secret values removed from messages, waivers, errors and extras."""
+    data = scrub(report.model_dump(mode="json"), value_patterns(secrets))
+    return Report.model_validate(data)

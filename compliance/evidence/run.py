@@ -1,0 +1,60 @@
+"""The one call ``compliance evaluate`` makes for evidence: redact, bundle, sign, store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import EvidenceError, UsageError
+from compliance.evidence import dsse
+from compliance.evidence.bundle import build_bundle, redact_inputs
+from compliance.evidence.redact import redact_report
+from compliance.evidence.store import Store
+from compliance.loaders import LoadResult
+from compliance.models import Report
+
+
+@dataclass
+class Recorded:
+    report: Report
+    """The report with secret values redacted: what every output format should render."""
+    notes: list[str] = field(default_factory=list)
+    """What was written where, for stderr."""
+
+
+def record_evidence(
+    report: Report,
+    loaded: LoadResult,
+    *,
+    bundle: Path | None = None,
+    sign_key: Path | None = None,
+    store: Path | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> Recorded:
+    """Redact the report; with ``bundle`` and/or ``store``, write a signed bundle there."""
+    if (bundle or store) and sign_key is None:
+        raise UsageError(
+            "--bundle and --store need --sign-key KEY (create one with `compliance keys generate`)"
+        )
+    if sign_key is not None and not (bundle or store):
+        raise UsageError("--sign-key is only used with --bundle FILE or --store DIR")
+    if not (bundle or store):
+        _, _, secrets = redact_inputs(loaded)
+        return Recorded(redact_report(report, secrets))
+    assert sign_key is not None
+    built = build_bundle(report, loaded, dsse.load_private_key(sign_key), parameters)
+    notes = []
+    if bundle is not None:
+        try:
+            bundle.parent.mkdir(parents=True, exist_ok=True)
+            bundle.write_bytes(built.data)
+        except OSError as e:
+            raise EvidenceError(f"cannot write bundle: {e.strerror}", file=str(bundle)) from e
+        notes.append(
+            f"wrote signed evidence bundle {bundle} (sha256 {built.sha256}, keyid {built.keyid[:16]})"
+        )
+    if store is not None:
+        entry = Store(store).add(built)
+        notes.append(f"stored bundle {entry['id']} in {store}")
+    return Recorded(built.report, notes)

@@ -1,0 +1,202 @@
+"""OSCAL assessment-results: one result per run, an observation per finding, a finding per control.
+
+Emits OSCAL 1.0.6, the version whose official JSON schema the tests validate against
+(``schemas/oscal-1.0.6-assessment-results.schema.json``). UUIDs are version 5, derived from the
+run's content, so the same run gives the same document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import Any
+
+import orjson
+
+from compliance.models import Report
+from compliance.models.report import ControlResult, Finding
+
+OSCAL_VERSION = "1.0.6"
+NS = "https://compliance.dev/ns/oscal"
+_UUID_NS = uuid.UUID("6f1f3c52-7d0e-5a43-9a55-2f5b8c0e9d11")
+
+STATE = {
+    "pass": ("satisfied", "pass"),
+    "fail": ("not-satisfied", "fail"),
+    "waived": ("not-satisfied", "other"),
+    "manual": ("not-satisfied", "other"),
+    "not_applicable": ("not-satisfied", "other"),
+    "error": ("not-satisfied", "other"),
+}
+REMARK = {
+    "waived": "Every finding of this control is waived; see the related observations for the justification.",
+    "manual": "Needs human evidence; automated checks do not decide this control.",
+    "not_applicable": "No evaluated resource is of a kind this control's checks apply to.",
+    "error": "A check of this control failed to run; the status is undetermined.",
+}
+
+
+def control_token(pack: str, control_id: str) -> str:
+    """OSCAL tokens cannot hold ``(`` or start with a digit: ``hipaa_164.312-e-1``."""
+    body = re.sub(r"[^A-Za-z0-9.\-_]+", "-", control_id).strip("-").lower()
+    return f"{pack}_{body}"
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_UUID_NS, "\x1f".join(parts)))
+
+
+def _prop(name: str, value: object) -> dict[str, str]:
+    text = " ".join(str(value).split()) or "-"
+    return {"name": name, "ns": NS, "value": text}
+
+
+def _run_id(report: Report) -> str:
+    material = "|".join(
+        [report.evaluated_at, report.tool.get("version", "")]
+        + [p.digest for p in report.packs]
+        + [i.sha256 for i in report.inputs]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _observation(f: Finding, run: str, when: str) -> dict[str, Any]:
+    obs: dict[str, Any] = {
+        "uuid": _uuid(run, "observation", f.fingerprint),
+        "title": f"{f.check_id}: {f.title or f.check_id}",
+        "description": f.message,
+        "props": [
+            _prop("check-id", f.check_id),
+            _prop("severity", f.severity),
+            _prop("finding-status", f.status),
+            _prop("resource-id", f.resource.id),
+            _prop("file", f.file),
+            _prop("line", f.line),
+        ],
+        "methods": ["TEST"],
+        "types": ["finding"],
+        "subjects": [
+            {
+                "subject-uuid": _uuid(run, "resource", f.resource.id),
+                "type": "inventory-item",
+                "title": f.resource.id,
+            }
+        ],
+        "relevant-evidence": [
+            {"href": f"inputs/{f.file}", "description": f"{f.file} line {f.line}"}
+        ],
+        "collected": when,
+    }
+    if f.waiver:
+        just = f.waiver.get("justification") or f.waiver.get("reason") or ""
+        obs["remarks"] = f"Waived: {just}" if just else "Waived (no justification given)."
+    if f.remediation:
+        obs["props"].append(_prop("remediation", f.remediation))
+    return obs
+
+
+def _finding(c: ControlResult, related: list[str], run: str) -> dict[str, Any]:
+    state, reason = STATE[c.status]
+    target: dict[str, Any] = {
+        "type": "objective-id",
+        "target-id": control_token(c.pack, c.control_id),
+        "title": f"{c.pack} {c.control_id}",
+        "props": [_prop("control-status", c.status), _prop("evidence", c.evidence)],
+        "status": {"state": state, "reason": reason},
+    }
+    if c.status in REMARK:
+        target["status"]["remarks"] = REMARK[c.status]
+    out: dict[str, Any] = {
+        "uuid": _uuid(run, "finding", c.pack, c.control_id),
+        "title": f"{c.pack} {c.control_id}: {c.title}",
+        "description": f"Control {c.control_id} ({c.title}) is {c.status.replace('_', ' ')}: "
+        f"{c.finding_count} open and {c.waived_count} waived findings from checks {', '.join(c.checks) or 'none'}.",
+        "props": [_prop("pack", c.pack), _prop("control-id", c.control_id)],
+        "target": target,
+    }
+    if related:
+        out["related-observations"] = [{"observation-uuid": u} for u in related]
+    return out
+
+
+def build(report: Report) -> dict[str, Any]:
+    run = _run_id(report)
+    when = report.evaluated_at
+    observations = [_observation(f, run, when) for f in report.findings]
+    by_control: dict[str, list[str]] = {}
+    for f, obs in zip(report.findings, observations, strict=True):
+        for key in f.controls:
+            by_control.setdefault(key, []).append(obs["uuid"])
+    resources = sorted({f.resource.id: f for f in report.findings}.items())
+    result: dict[str, Any] = {
+        "uuid": _uuid(run, "result"),
+        "title": f"Automated evaluation at {when}",
+        "description": (
+            f"{report.tool.get('name', 'compliance')} {report.tool.get('version', '')} evaluated "
+            f"{report.summary.resources} resources from {len(report.inputs)} files against "
+            + ", ".join(f"{p.name} {p.version}" for p in report.packs)
+            + "."
+        ),
+        "start": when,
+        "end": when,
+        "props": [
+            _prop("engine", f"{report.engine.get('name', '')} {report.engine.get('version', '')}")
+        ]
+        + [_prop("pack-digest", f"{p.name} {p.version} {p.digest}") for p in report.packs]
+        + [_prop("input-sha256", f"{i.file} {i.sha256}") for i in report.inputs],
+        "reviewed-controls": {
+            "control-selections": [
+                {
+                    "description": f"{p.framework} (pack {p.name} {p.version})",
+                    "include-controls": [
+                        {"control-id": control_token(c.pack, c.control_id)}
+                        for c in report.controls
+                        if c.pack == p.name
+                    ],
+                }
+                for p in report.packs
+                if any(c.pack == p.name for c in report.controls)
+            ]
+            or [{"description": "No controls were evaluated.", "include-all": {}}]
+        },
+        "findings": [
+            _finding(c, by_control.get(f"{c.pack}:{c.control_id}", []), run)
+            for c in report.controls
+        ],
+    }
+    if resources:
+        result["local-definitions"] = {
+            "inventory-items": [
+                {
+                    "uuid": _uuid(run, "resource", rid),
+                    "description": f"{f.resource.kind} {f.resource.name} in {f.file}",
+                    "props": [_prop("resource-id", rid), _prop("kind", f.resource.kind)],
+                }
+                for rid, f in resources
+            ]
+        }
+    if observations:
+        result["observations"] = observations
+    if not result["findings"]:
+        del result["findings"]
+    return {
+        "assessment-results": {
+            "uuid": _uuid(run, "assessment-results"),
+            "metadata": {
+                "title": f"Compliance assessment results {when}",
+                "last-modified": when,
+                "version": report.tool.get("version", "0"),
+                "oscal-version": OSCAL_VERSION,
+            },
+            "import-ap": {
+                "href": "#",
+                "remarks": "Automated assessment without a separate assessment plan; the packs and their digests are listed in the result's properties.",
+            },
+            "results": [result],
+        }
+    }
+
+
+def render(report: Report) -> str:
+    return orjson.dumps(build(report), option=orjson.OPT_INDENT_2).decode() + "\n"
