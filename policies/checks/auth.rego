@@ -231,6 +231,7 @@ else := "high"
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	have := r.body.security.auth_config.session_timeout_minutes
+	is_number(have)
 	want := lib.param("session_timeout_max_minutes", 15)
 	have > want
 	v := {"check": "AUTH-04", "resource": r.id, "path": "security.auth_config.session_timeout_minutes",
@@ -268,6 +269,7 @@ violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	"password" in r.body.security.auth_config.methods
 	have := r.body.security.auth_config.password_min_length
+	is_number(have)
 	want := lib.param("password_min_length", 14)
 	have < want
 	v := {"check": "AUTH-05", "resource": r.id, "path": "security.auth_config.password_min_length",
@@ -285,6 +287,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("aws_iam_account_password_policy")
 	have := object.get(r.body, "minimum_password_length", 6)
+	is_number(have)
 	want := lib.param("password_min_length", 14)
 	have < want
 	v := {"check": "AUTH-05", "resource": r.id, "path": "minimum_password_length",

@@ -8,6 +8,15 @@ package compliance.checks.sec
 import data.compliance.lib
 import rego.v1
 
+# lib.literal_secret, minus settings about secrets that are not secrets themselves
+# (TOKEN_TTL, PASSWORD_MIN_LENGTH, SECRET_NAME, API_KEY_ID, ...).
+literal_secret(name, value) if {
+	lib.literal_secret(name, value)
+	not secret_setting(name)
+}
+
+secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|expiry|expires|lifetime|age|seconds|minutes|hours|days|enabled|required|rotation|policy|name|id|arn|path|file|dir|url|uri|ref|version)$`, name)
+
 # METADATA
 # title: No plaintext secrets in configuration
 # custom:
@@ -19,7 +28,7 @@ violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
 	some i, env in object.get(c.spec, "env", [])
-	lib.literal_secret(env.name, object.get(env, "value", ""))
+	literal_secret(env.name, object.get(env, "value", ""))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("%s.env[%d]", [c.path, i]),
 		"message": sprintf("container %s sets %s to a literal secret value in its environment", [c.name, env.name])}
 }
@@ -36,7 +45,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("ConfigMap")
 	some key, value in object.get(r.body, "data", {})
-	lib.literal_secret(key, value)
+	literal_secret(key, value)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("data.%s", [key]),
 		"message": sprintf("ConfigMap %s holds a secret-looking key %s in plaintext; use a Secret", [r.name, key])}
 }
@@ -44,7 +53,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("Dockerfile")
 	some e in r.facts.env
-	lib.literal_secret(e.name, object.get(e, "value", ""))
+	literal_secret(e.name, object.get(e, "value", ""))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "line": e.line,
 		"message": sprintf("%s %s bakes a secret value into the image", [e.instruction, e.name])}
 }
@@ -54,7 +63,7 @@ violations contains v if {
 	some e in r.facts.env
 	e.instruction == "ARG"
 	lib.looks_secret(e.name)
-	not lib.literal_secret(e.name, object.get(e, "value", ""))
+	not literal_secret(e.name, object.get(e, "value", ""))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "line": e.line,
 		"message": sprintf("build argument %s carries a secret; build args are kept in the image history (use --mount=type=secret)", [e.name])}
 }
@@ -62,14 +71,14 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("ComposeService")
 	some e in r.facts.environment
-	lib.literal_secret(e.name, object.get(e, "value", ""))
+	literal_secret(e.name, object.get(e, "value", ""))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "line": e.line,
 		"message": sprintf("compose service %s sets %s to a literal secret value", [r.name, e.name])}
 }
 
 violations contains v if {
 	some r in lib.of_kind("terraform_variable")
-	lib.literal_secret(r.name, object.get(r.body, "default", ""))
+	literal_secret(r.name, object.get(r.body, "default", ""))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": "default",
 		"message": sprintf("variable %s has a literal secret default", [r.name])}
 }
@@ -78,7 +87,7 @@ violations contains v if {
 	some kind in {"aws_db_instance", "aws_rds_cluster"}
 	some r in lib.of_kind(kind)
 	some field in ["password", "master_password"]
-	lib.literal_secret(field, object.get(r.body, field, ""))
+	literal_secret(field, object.get(r.body, field, ""))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
 		"message": sprintf("%s %s has a literal %s; use manage_master_user_password or a secret store", [kind, r.name, field])}
 }

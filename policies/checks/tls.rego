@@ -138,7 +138,7 @@ violations contains v if {
 	upper(object.get(r.body, "protocol", "")) in {"HTTPS", "TLS"}
 	policy := object.get(r.body, "ssl_policy", default_elb_policy)
 	lowest := old_tls_policies[policy]
-	v := {"check": "TLS-01", "resource": r.id, "severity": tls_version_severity(lowest), "path": "ssl_policy",
+	v := {"check": "TLS-01", "resource": r.id, "severity": tls_version_severity(lowest), "path": policy_path(r),
 		"message": sprintf("listener TLS policy %s still allows TLS %s", [policy, lowest])}
 }
 
@@ -157,6 +157,10 @@ elb_listener_path(r, i) := sprintf("listener[%d]", [i]) if is_array(r.body.liste
 else := "listener"
 
 default_elb_policy := "ELBSecurityPolicy-2016-08"
+
+# Without ssl_policy AWS applies the default policy; point at the protocol line instead.
+policy_path(r) := "ssl_policy" if r.body.ssl_policy
+else := "protocol"
 
 # Predefined ELB policies that allow a TLS version below 1.2, with the lowest one.
 old_tls_policies := {
@@ -219,7 +223,7 @@ violations contains v if {
 	upper(object.get(r.body, "protocol", "")) in {"HTTPS", "TLS"}
 	policy := object.get(r.body, "ssl_policy", default_elb_policy)
 	not aead_only_policies[policy]
-	v := {"check": "TLS-02", "resource": r.id, "severity": policy_cipher_severity(policy), "path": "ssl_policy",
+	v := {"check": "TLS-02", "resource": r.id, "severity": policy_cipher_severity(policy), "path": policy_path(r),
 		"message": policy_cipher_message(policy)}
 }
 
