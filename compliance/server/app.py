@@ -120,7 +120,9 @@ class Observe:
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             response = JSONResponse(
-                {"error": f"request body over {self.max_body} bytes"}, status_code=413
+                {"error": f"request body over {self.max_body} bytes"},
+                status_code=413,
+                headers={"Connection": "close"},  # the unread body must not be parsed as a request
             )
             status["code"] = 413
             await response(scope, receive, send)
@@ -134,7 +136,11 @@ class Observe:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
-                    raise HTTPException(413, f"request body over {self.max_body} bytes")
+                    raise HTTPException(
+                        413,
+                        f"request body over {self.max_body} bytes",
+                        headers={"Connection": "close"},
+                    )
             return message
 
         async def observed_send(message: Message) -> None:
@@ -356,7 +362,9 @@ def create_app(config: ServerConfig) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return _error(exc.status_code, str(exc.detail))
+        response = _error(exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         logging.getLogger("compliance.server").error(

@@ -54,8 +54,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(cfg: ServerConfig) -> Iterator[httpx.Client]:
-    """Yields a client bound to the server's base URL once /readyz answers 200."""
+def running(cfg: ServerConfig, *, wait_ready: bool = True) -> Iterator[httpx.Client]:
+    """Yields a client bound to the server's base URL once /readyz (or /healthz) answers 200."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -69,7 +69,7 @@ def running(cfg: ServerConfig) -> Iterator[httpx.Client]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if client.get("/readyz").status_code == 200:
+                if client.get("/readyz" if wait_ready else "/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -131,6 +131,7 @@ def review(
     namespace: str | None = None,
 ) -> dict[str, Any]:
     """Shaped like the API server's AdmissionReview v1 request."""
+    obj, old = copy.deepcopy(obj), copy.deepcopy(old)
     target = obj or old or {}
     kind = target.get("kind", "Pod")
     api_version = target.get("apiVersion", "v1")

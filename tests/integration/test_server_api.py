@@ -1,0 +1,225 @@
+"""Auth, evaluation API, bundle downloads, metrics, limits and access logs on a real server."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from compliance.server.app import configure_access_log
+from compliance.server.bundles import DirectoryBundles, Verification
+from tests.integration.server_harness import (
+    ADMIN_TOKEN,
+    AUDITOR_TOKEN,
+    POD,
+    config,
+    privileged_pod,
+    review,
+    running,
+)
+
+BUNDLE = b"\x1f\x8b\x08\x00 pretend gzip bytes of an evidence bundle"
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+AUDITOR = {"Authorization": f"Bearer {AUDITOR_TOKEN}"}
+
+
+def _verifier(path: Path) -> Verification:
+    ok = path.read_bytes() == BUNDLE
+    return Verification(ok=ok, message="signature valid" if ok else "bundle bytes changed")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("store")
+    (root / "bpi-2026-11-27.tar.gz").write_bytes(BUNDLE)
+    (root / "tampered.tar.gz").write_bytes(BUNDLE + b"x")
+    (root / "notes.txt").write_text("not a bundle")
+    return root
+
+
+@pytest.fixture(scope="module")
+def access_lines() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_access_log(stream)
+    yield stream
+    logging.getLogger("compliance.access").handlers.clear()
+
+
+@pytest.fixture(scope="module")
+def client(store: Path, access_lines: io.StringIO) -> Iterator[httpx.Client]:
+    with running(config(bundles=DirectoryBundles(store, _verifier), max_body_bytes=64 * 1024)) as c:
+        yield c
+
+
+def test_health_and_readiness_need_no_token(client: httpx.Client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json()["status"] == "ready"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/bundles", "/v1/bundles/bpi-2026-11-27", "/v1/bundles/bpi-2026-11-27/verify"]
+)
+def test_bundles_without_a_token_are_401(client: httpx.Client, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Bearer {ADMIN_TOKEN}x",
+        f"Bearer {ADMIN_TOKEN[:-1]}",
+        "Bearer",
+        f"Basic {ADMIN_TOKEN}",
+        ADMIN_TOKEN,
+    ],
+    ids=["extra-char", "truncated", "empty", "basic-scheme", "no-scheme"],
+)
+def test_wrong_tokens_are_401(client: httpx.Client, header: str) -> None:
+    assert client.get("/v1/bundles", headers={"Authorization": header}).status_code == 401
+
+
+def test_auditor_lists_downloads_and_verifies(client: httpx.Client) -> None:
+    listing = client.get("/v1/bundles", headers=AUDITOR).json()["bundles"]
+    assert [b["id"] for b in listing] == ["bpi-2026-11-27", "tampered"]
+    assert listing[0]["sha256"] == hashlib.sha256(BUNDLE).hexdigest()
+    assert listing[0]["size"] == len(BUNDLE)
+    download = client.get("/v1/bundles/bpi-2026-11-27", headers=AUDITOR)
+    assert download.status_code == 200
+    assert download.content == BUNDLE
+    assert download.headers["content-type"] == "application/gzip"
+    good = client.get("/v1/bundles/bpi-2026-11-27/verify", headers=AUDITOR).json()
+    assert good == {"id": "bpi-2026-11-27", "ok": True, "message": "signature valid"}
+    bad = client.get("/v1/bundles/tampered/verify", headers=AUDITOR).json()
+    assert bad["ok"] is False
+
+
+@pytest.mark.parametrize("bundle_id", ["missing", "..%2Fetc%2Fpasswd", "notes", ".hidden"])
+def test_unknown_or_unsafe_bundle_ids_are_404(client: httpx.Client, bundle_id: str) -> None:
+    assert client.get(f"/v1/bundles/{bundle_id}", headers=ADMIN).status_code == 404
+
+
+def test_auditor_may_not_evaluate(client: httpx.Client) -> None:
+    r = client.post(
+        "/v1/evaluate", json={"files": {"pod.yaml": "apiVersion: v1\nkind: Pod\n"}}, headers=AUDITOR
+    )
+    assert r.status_code == 403
+    assert "auditor" in r.json()["error"]
+    assert client.post("/v1/evaluate", json={"files": {}}).status_code == 401
+
+
+def test_admin_evaluates_json_files(client: httpx.Client) -> None:
+    manifest = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: root-shell\n  namespace: shop\nspec:\n"
+        "  containers:\n    - name: web\n      image: nginx:1.27\n      securityContext:\n"
+        "        privileged: true\n"
+    )
+    r = client.post("/v1/evaluate", json={"files": {"k8s/pod.yaml": manifest}}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["schema_version"] == 1
+    privileged = [f for f in report["findings"] if "runs privileged" in f["message"]]
+    assert privileged and privileged[0]["file"] == "k8s/pod.yaml"
+    assert privileged[0]["line"] >= 1
+    assert "/tmp" not in r.text and "compliance-eval-" not in r.text
+
+
+def test_admin_evaluates_multipart_uploads(client: httpx.Client) -> None:
+    files = [
+        ("files", ("Dockerfile", b"FROM python:3.12\nUSER root\n", "text/plain")),
+        (
+            "files",
+            (
+                "pod.yaml",
+                b"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n",
+                "text/yaml",
+            ),
+        ),
+    ]
+    r = client.post("/v1/evaluate", files=files, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert {i["file"] for i in report["inputs"]} == {"Dockerfile", "pod.yaml"}
+    assert any(f["file"] == "Dockerfile" for f in report["findings"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "expected"),
+    [
+        ({"files": {"../escape.yaml": "a: 1"}}, 400, "relative path"),
+        ({"files": {"/etc/x.yaml": "a: 1"}}, 400, "relative path"),
+        ({"files": {}}, 400, "no files"),
+        ({"files": ["a"]}, 400, "expected"),
+    ],
+)
+def test_evaluate_rejects_bad_uploads(
+    client: httpx.Client, body: object, status: int, expected: str
+) -> None:
+    r = client.post("/v1/evaluate", json=body, headers=ADMIN)
+    assert r.status_code == status
+    assert expected in r.json()["error"]
+
+
+def test_evaluate_reports_bad_input_by_file(client: httpx.Client) -> None:
+    r = client.post("/v1/evaluate", json={"files": {"broken.yaml": "a: [1, 2\n"}}, headers=ADMIN)
+    assert r.status_code == 200
+    assert r.json()["errors"][0]["file"] == "broken.yaml"
+
+
+def test_body_over_the_limit_is_413(client: httpx.Client) -> None:
+    big = review(copy.deepcopy(POD))
+    big["request"]["object"]["metadata"]["annotations"] = {"filler": "x" * (70 * 1024)}
+    r = client.post("/v1/admission", json=big)
+    assert r.status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streaming
+        for _ in range(80):
+            yield b" " * 1024
+
+    r = client.post("/v1/admission", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_metrics_count_requests_and_decisions(client: httpx.Client) -> None:
+    assert client.post("/v1/admission", json=review(POD)).json()["response"]["allowed"] is True
+    assert (
+        client.post("/v1/admission", json=review(privileged_pod())).json()["response"]["allowed"]
+        is False
+    )
+    assert client.post("/v1/admission", content=b"nope").status_code == 400
+    text = client.get("/metrics").text
+    assert 'compliance_admission_decisions_total{result="deny"}' in text
+    assert 'compliance_admission_decisions_total{result="allow"}' in text
+    assert 'compliance_http_requests_total{code="400",path="/v1/admission"}' in text
+    assert (
+        'compliance_http_request_duration_seconds_bucket{le="0.025",path="/v1/admission"}' in text
+    )
+    assert "bpi-2026-11-27" not in text  # ids never become label values
+
+
+def test_access_log_is_json_without_secrets(
+    client: httpx.Client, access_lines: io.StringIO
+) -> None:
+    import json
+
+    client.get("/v1/bundles", headers=ADMIN)
+    client.post("/v1/admission", json=review(privileged_pod()))
+    lines = [json.loads(line) for line in access_lines.getvalue().splitlines()]
+    listing = [entry for entry in lines if entry["route"] == "/v1/bundles"]
+    assert listing and listing[-1]["principal"] == "ops" and listing[-1]["status"] == 200
+    text = access_lines.getvalue()
+    assert ADMIN_TOKEN not in text and AUDITOR_TOKEN not in text
+    assert "root-shell" not in text  # no object bodies
+
+
+def test_no_store_configured_is_503() -> None:
+    with running(config()) as c:
+        assert c.get("/v1/bundles", headers=AUDITOR).status_code == 503
