@@ -192,7 +192,7 @@ images contains {"resource": r.id, "reference": c.image, "path": sprintf("%s.ima
 	c.image != ""
 }
 
-images contains {"resource": r.id, "reference": b.reference, "line": b.line, "what": "base image"} if {
+images contains {"resource": r.id, "reference": b.reference, "line": b.line, "what": sprintf("stage %d", [b.stage])} if {
 	some r in lib.of_kind("Dockerfile")
 	some b in r.facts.base_images
 	not b.is_stage_ref
