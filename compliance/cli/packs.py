@@ -170,12 +170,12 @@ def test_packs(cases_dir: Path | None, checks: tuple[str, ...], fmt: str) -> Non
     """Run the packs' own fixture cases through the embedded engine; exit 1 on a failure."""
     cases_dir = cases_dir or policy_root().parent / "tests" / "packs" / "cases"
     library, loaded = _load()
+    evaluator = Evaluator(make_engine("embedded"), library, loaded)
     cases = discover(cases_dir, set(checks) or None)
     if not cases:
         raise UsageError(
             f"no cases found in {cases_dir}" + (f" for {', '.join(checks)}" if checks else "")
         )
-    evaluator = Evaluator(make_engine("embedded"), library, loaded)
     results = run_cases(cases, evaluator)
     failed = [r for r in results if not r.passed]
     if fmt == "json":
