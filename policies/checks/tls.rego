@@ -399,7 +399,7 @@ violations contains v if {
 	cert := r.facts.certificate
 	cert.error != null
 	v := {"check": "TLS-04", "resource": r.id, "severity": "medium", "path": "security.tls_config.cert_file",
-		"message": sprintf("certificate %s could not be evaluated (%s); its expiry is unknown", [cert.file, cert.error])}
+		"message": sprintf("certificate %s could not be evaluated (%s); its expiry is unknown", [cert.file, split(cert.error, ". ")[0]])}
 }
 
 violations contains v if {
