@@ -1,19 +1,141 @@
-# Backups: enabled, retained, encrypted, copied off-region.
+# Backups: enabled, retained, encrypted, copied off-region. Restore tests are manual.
+#
+# Parameters (input.params, read through lib.param):
+#   backup_retention_min_days  default 7: minimum days backups are kept (BKP-01, medium).
+#
+# Judgements: RDS without backup_retention_period keeps the AWS default of 1 day (medium);
+# 0 disables backups (high). A SecurityConfig backup that is not encrypted is medium, one not
+# copied to another region low. aws_backup_plan rules without a copy_action are low (no
+# cross-region copy). Every aws_s3_bucket without versioning is low: versioning is what lets
+# a bucket's objects be recovered after deletion or overwrite.
 package compliance.checks.bkp
 
 import data.compliance.lib
 import rego.v1
+
+min_days := lib.param("backup_retention_min_days", 7)
+
+backup(r) := r.body.storage.backup
 
 # METADATA
 # title: Backups are enabled, retained, encrypted and copied off-region
 # custom:
 #   id: BKP-01
 #   severity: high
-#   remediation: Enable backups with retention >= backup_retention_min_days (7), encrypt them and copy them to another region; test restores (manual).
+#   remediation: Enable backups with retention >= backup_retention_min_days (7), encrypt them and copy them to another region; version S3 buckets; test restores (manual).
 #   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_backup_plan, aws_s3_bucket]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
-	not r.body.storage.backup.enabled
+	not backup(r).enabled
 	v := {"check": "BKP-01", "resource": r.id, "path": "storage.backup.enabled",
 		"message": "backups are disabled (storage.backup.enabled is false)"}
+}
+
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	backup(r).enabled
+	days := object.get(backup(r), "retention_days", null)
+	short_retention(days)
+	v := {"check": "BKP-01", "resource": r.id, "severity": "medium", "path": "storage.backup.retention_days",
+		"message": sprintf("backups are kept %s, less than the required %d days", [days_text(days), min_days])}
+}
+
+short_retention(days) if days == null
+
+short_retention(days) if {
+	is_number(days)
+	days < min_days
+}
+
+days_text(null) := "for an unspecified time"
+
+days_text(days) := sprintf("%d days", [days]) if is_number(days)
+
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	backup(r).enabled
+	backup(r).encrypted != true
+	v := {"check": "BKP-01", "resource": r.id, "severity": "medium", "path": "storage.backup",
+		"message": "backups are not encrypted (storage.backup.encrypted is not true)"}
+}
+
+violations contains v if {
+	some r in lib.of_kind("SecurityConfig")
+	backup(r).enabled
+	backup(r).cross_region != true
+	v := {"check": "BKP-01", "resource": r.id, "severity": "low", "path": "storage.backup",
+		"message": "backups are not copied to another region (storage.backup.cross_region is not true)"}
+}
+
+db_kinds := {"aws_db_instance": "database instance", "aws_rds_cluster": "database cluster"}
+
+violations contains v if {
+	some kind, what in db_kinds
+	some r in lib.of_kind(kind)
+	r.body.backup_retention_period == 0
+	v := {"check": "BKP-01", "resource": r.id, "path": "backup_retention_period",
+		"message": sprintf("%s %s has automated backups disabled (backup_retention_period = 0)", [what, r.name])}
+}
+
+violations contains v if {
+	some kind, what in db_kinds
+	some r in lib.of_kind(kind)
+	days := object.get(r.body, "backup_retention_period", null)
+	is_number(days)
+	days > 0
+	days < min_days
+	v := {"check": "BKP-01", "resource": r.id, "severity": "medium", "path": "backup_retention_period",
+		"message": sprintf("%s %s keeps backups %d days, less than the required %d", [what, r.name, days, min_days])}
+}
+
+violations contains v if {
+	some kind, what in db_kinds
+	some r in lib.of_kind(kind)
+	object.get(r.body, "backup_retention_period", null) == null
+	v := {"check": "BKP-01", "resource": r.id, "severity": "medium",
+		"message": sprintf("%s %s sets no backup_retention_period, so AWS keeps backups 1 day (required: %d)", [what, r.name, min_days])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_backup_plan")
+	some i, rule in object.get(r.body, "rule", [])
+	days := object.get(rule, ["lifecycle", "delete_after"], null)
+	is_number(days)
+	days < min_days
+	v := {"check": "BKP-01", "resource": r.id, "severity": "medium", "path": sprintf("rule[%d]", [i]),
+		"message": sprintf("backup plan %s rule %s deletes backups after %d days, less than the required %d", [r.name, object.get(rule, "rule_name", sprintf("%d", [i])), days, min_days])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_backup_plan")
+	some i, rule in object.get(r.body, "rule", [])
+	count(object.get(rule, "copy_action", [])) == 0
+	v := {"check": "BKP-01", "resource": r.id, "severity": "low", "path": sprintf("rule[%d]", [i]),
+		"message": sprintf("backup plan %s rule %s makes no copy to another region or account (no copy_action)", [r.name, object.get(rule, "rule_name", sprintf("%d", [i]))])}
+}
+
+bucket_keys(b) := {k |
+	some k in [sprintf("${aws_s3_bucket.%s.id}", [b.name]), sprintf("${aws_s3_bucket.%s.bucket}", [b.name]), object.get(b.body, "bucket", "")]
+	is_string(k)
+	k != ""
+}
+
+versioned_keys := {k |
+	some r in lib.of_kind("aws_s3_bucket_versioning")
+	object.get(r.body, ["versioning_configuration", "status"], "") == "Enabled"
+	k := object.get(r.body, "bucket", "")
+}
+
+versioned(b) if object.get(b.body, ["versioning", "enabled"], false) == true
+
+versioned(b) if {
+	some k in bucket_keys(b)
+	versioned_keys[k]
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_s3_bucket")
+	not versioned(r)
+	v := {"check": "BKP-01", "resource": r.id, "severity": "low",
+		"message": sprintf("S3 bucket %s is not versioned, so deleted or overwritten objects cannot be recovered", [r.name])}
 }

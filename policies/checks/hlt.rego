@@ -1,8 +1,25 @@
 # Availability: health checks, replicas, disruption budgets.
+#
+# Parameters: none.
+#
+# Kubernetes probes are expected on long-running workloads (not Jobs/CronJobs, not init or
+# ephemeral containers). A Deployment/StatefulSet runs one replica when spec.replicas is
+# absent, unless a HorizontalPodAutoscaler targeting it has minReplicas >= 2. A
+# PodDisruptionBudget covers a workload when it is in the same namespace and its
+# selector.matchLabels are a subset of the pod template labels (matchExpressions are not
+# evaluated: such a PDB counts as covering, to avoid false positives).
 package compliance.checks.hlt
 
 import data.compliance.lib
 import rego.v1
+
+long_running := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+
+replicated := {"Deployment", "StatefulSet"}
+
+ns_of(r) := r.namespace if is_string(r.namespace)
+
+ns_of(r) := "default" if not is_string(r.namespace)
 
 # METADATA
 # title: Health checks and redundancy
@@ -10,10 +27,78 @@ import rego.v1
 #   id: HLT-01
 #   severity: low
 #   remediation: Define liveness and readiness probes (HEALTHCHECK / compose healthcheck); run at least 2 replicas with a PodDisruptionBudget.
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodDisruptionBudget, Dockerfile, ComposeService]
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, HorizontalPodAutoscaler, PodDisruptionBudget, Dockerfile, ComposeService]
 violations contains v if {
 	some r in lib.of_kind("Dockerfile")
 	not r.facts.has_healthcheck
 	v := {"check": "HLT-01", "resource": r.id, "path": sprintf("stages[%d]", [r.facts.final_stage]),
 		"message": "the final image stage defines no HEALTHCHECK"}
+}
+
+violations contains v if {
+	some r in lib.of_kind("ComposeService")
+	not r.facts.has_healthcheck
+	v := {"check": "HLT-01", "resource": r.id,
+		"message": sprintf("compose service %s defines no healthcheck", [r.name])}
+}
+
+violations contains v if {
+	some kind in long_running
+	some r in lib.of_kind(kind)
+	some c in lib.containers(r)
+	c.role == "app"
+	missing := [probe | some probe in ["livenessProbe", "readinessProbe"]; not c.spec[probe]]
+	count(missing) > 0
+	v := {"check": "HLT-01", "resource": r.id, "path": c.path,
+		"message": sprintf("container %s defines no %s", [c.name, concat(" or ", missing)])}
+}
+
+autoscaled contains [ns_of(h), target.kind, target.name] if {
+	some h in lib.of_kind("HorizontalPodAutoscaler")
+	object.get(h.body, ["spec", "minReplicas"], 1) >= 2
+	target := h.body.spec.scaleTargetRef
+}
+
+violations contains v if {
+	some kind in replicated
+	some r in lib.of_kind(kind)
+	replicas := object.get(r.body, ["spec", "replicas"], 1)
+	replicas < 2
+	not autoscaled[[ns_of(r), r.kind, r.name]]
+	v := {"check": "HLT-01", "resource": r.id, "severity": "medium", "path": "spec.replicas",
+		"message": sprintf("%s %s runs %d replica; a single pod is a single point of failure (run at least 2)", [r.kind, r.name, replicas])}
+}
+
+# Selectors of the PodDisruptionBudgets, by namespace (built once, then matched per workload).
+pdb_selectors := {ns: selectors |
+	some p in lib.of_kind("PodDisruptionBudget")
+	ns := ns_of(p)
+	selectors := [object.get(q.body, ["spec", "selector"], {}) | some q in lib.of_kind("PodDisruptionBudget"); ns_of(q) == ns]
+}
+
+covers(selector, labels) if {
+	count(object.get(selector, "matchExpressions", [])) > 0
+}
+
+covers(selector, labels) if {
+	count(object.get(selector, "matchExpressions", [])) == 0
+	match := object.get(selector, "matchLabels", {})
+	count(match) > 0
+	every key, value in match {
+		labels[key] == value
+	}
+}
+
+violations contains v if {
+	some kind in replicated
+	some r in lib.of_kind(kind)
+	labels := object.get(r.body, ["spec", "template", "metadata", "labels"], {})
+	not covered(ns_of(r), labels)
+	v := {"check": "HLT-01", "resource": r.id, "severity": "medium",
+		"message": sprintf("%s %s has no PodDisruptionBudget selecting its pods, so voluntary disruptions can take all of them down", [r.kind, r.name])}
+}
+
+covered(ns, labels) if {
+	some selector in pdb_selectors[ns]
+	covers(selector, labels)
 }

@@ -1,23 +1,80 @@
-# Resource limits: container requests/limits, namespace quotas.
+# Resource limits: container requests/limits, namespace quotas, compose limits.
+#
+# Parameters: none.
+#
+# Cross-resource: a namespace with workloads but neither a ResourceQuota nor a LimitRange is a
+# low finding, reported once on its Namespace resource when the run includes it, else on the
+# workload with the smallest id there (workloads without metadata.namespace count as
+# "default"). A LimitRange that gives Containers both default (limits) and defaultRequest
+# values for cpu and memory supplies what containers leave out, so their missing values are
+# not reported in that namespace.
 package compliance.checks.res
 
 import data.compliance.lib
 import rego.v1
+
+ns_of(r) := r.namespace if is_string(r.namespace)
+
+ns_of(r) := "default" if not is_string(r.namespace)
+
+# Namespaces whose LimitRange fills in [kind, resource] for containers.
+defaulted contains [ns_of(r), kind, res] if {
+	some r in lib.of_kind("LimitRange")
+	some item in object.get(r.body, ["spec", "limits"], [])
+	object.get(item, "type", "") == "Container"
+	some field, kind in {"default": "limits", "defaultRequest": "requests"}
+	some res in ["cpu", "memory"]
+	object.get(item, [field, res], null) != null
+}
 
 # METADATA
 # title: CPU and memory requests and limits are set
 # custom:
 #   id: RES-01
 #   severity: medium
-#   remediation: Set resources.requests and resources.limits for cpu and memory on every container; give each namespace a ResourceQuota or LimitRange; set deploy.resources.limits in compose.
+#   remediation: Set resources.requests and resources.limits for cpu and memory on every container; give each namespace a ResourceQuota or LimitRange; set deploy.resources.limits (or mem_limit/cpus) in compose.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Namespace, ResourceQuota, LimitRange, ComposeService]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
 	c.role != "ephemeral"
-	some kind in ["requests", "limits"]
-	some res in ["cpu", "memory"]
-	not object.get(c.spec, ["resources", kind, res], null)
+	missing := [sprintf("%s %s", [res, trim_suffix(kind, "s")]) |
+		some kind in ["requests", "limits"]
+		some res in ["cpu", "memory"]
+		object.get(c.spec, ["resources", kind, res], null) == null
+		not defaulted[[ns_of(r), kind, res]]
+	]
+	count(missing) > 0
 	v := {"check": "RES-01", "resource": r.id, "path": c.path,
-		"message": sprintf("container %s sets no %s %s", [c.name, res, trim_suffix(kind, "s")])}
+		"message": sprintf("container %s sets no %s", [c.name, concat(", ", missing)])}
+}
+
+workload_ids_by_ns := {ns: {r.id | some r in lib.workloads; ns_of(r) == ns} | some w in lib.workloads; ns := ns_of(w)}
+
+namespace_ids := {r.name: r.id | some r in lib.of_kind("Namespace")}
+
+report_on(ns) := namespace_ids[ns]
+
+report_on(ns) := min(workload_ids_by_ns[ns]) if not namespace_ids[ns]
+
+governed := {ns_of(r) | some kind in ["ResourceQuota", "LimitRange"]; some r in lib.of_kind(kind)}
+
+violations contains v if {
+	some ns, _ in workload_ids_by_ns
+	not governed[ns]
+	v := {"check": "RES-01", "resource": report_on(ns), "severity": "low",
+		"message": sprintf("namespace %s has workloads but no ResourceQuota or LimitRange", [ns])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("ComposeService")
+	limits := object.get(r.body, ["deploy", "resources", "limits"], {})
+	missing := [what |
+		some what, legacy in {"cpus": "cpus", "memory": "mem_limit"}
+		object.get(limits, what, null) == null
+		object.get(r.body, legacy, null) == null
+	]
+	count(missing) > 0
+	v := {"check": "RES-01", "resource": r.id,
+		"message": sprintf("compose service %s sets no %s limit (deploy.resources.limits)", [r.name, concat(" or ", missing)])}
 }

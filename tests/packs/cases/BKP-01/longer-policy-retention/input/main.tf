@@ -1,0 +1,4 @@
+resource "aws_db_instance" "app" {
+  engine                  = "postgres"
+  backup_retention_period = 14
+}
