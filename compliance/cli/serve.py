@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 
 from compliance.cli.evaluate import parse_assignments
+from compliance.cli.evidence import evidence
 from compliance.errors import UsageError
+from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
 from compliance.runner import RunOptions, build_evaluator
 from compliance.server.app import MAX_BODY_BYTES, ServerConfig, configure_access_log, create_app
 from compliance.server.auth import Tokens
-from compliance.server.bundles import DirectoryBundles
+from compliance.server.bundles import StoreBundles
 from compliance.server.decide import CROSS_RESOURCE_CHECKS, Policy
 from compliance.server.decisionlog import DecisionLog, verify
 
@@ -82,6 +84,11 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     help="Evidence store folder served at /v1/bundles.",
 )
 @click.option(
+    "--verify-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Publisher's Ed25519 public key (PEM) for /v1/bundles/{id}/verify.",
+)
+@click.option(
     "--decision-log",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append every admission decision here (hash-chained JSON lines).",
@@ -138,6 +145,7 @@ def serve(
     mode: str,
     fail_on: str,
     store: Path | None,
+    verify_key: Path | None,
     decision_log: Path | None,
     exclude_namespaces: tuple[str, ...],
     exclude_labels: tuple[str, ...],
@@ -175,7 +183,9 @@ def serve(
             exclude_labels=parse_labels(exclude_labels),
         ),
         tokens=Tokens.load(tokens_file) if tokens_file else None,
-        bundles=DirectoryBundles(store) if store else None,
+        bundles=StoreBundles(store, dsse.load_public_key(verify_key) if verify_key else None)
+        if store
+        else None,
         decision_log=DecisionLog(decision_log) if decision_log else None,
         max_body_bytes=max_body,
         eval_timeout=eval_timeout,
@@ -215,4 +225,5 @@ def verify_log(file: Path, expect_head: str | None) -> None:
     sys.exit(0)
 
 
-COMMANDS = [serve, verify_log]
+evidence.add_command(verify_log)
+COMMANDS = [serve]

@@ -31,6 +31,7 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -332,7 +333,11 @@ def create_app(config: ServerConfig) -> Starlette:
             return denied
         if config.bundles is None:
             return _error(503, "no evidence store configured (--store)")
-        return JSONResponse({"bundles": [b.wire() for b in config.bundles.list()]})
+        try:
+            listing = config.bundles.list()
+        except ComplianceError as e:
+            return _error(503, f"evidence store unavailable: {e.message}")
+        return JSONResponse({"bundles": [b.wire() for b in listing]})
 
     async def bundle_download(request: Request) -> Response:
         denied = require(request, "read")
@@ -341,7 +346,10 @@ def create_app(config: ServerConfig) -> Starlette:
         if config.bundles is None:
             return _error(503, "no evidence store configured (--store)")
         bundle_id = request.path_params["bundle_id"]
-        path = config.bundles.path(bundle_id)
+        try:
+            path = config.bundles.path(bundle_id)
+        except ComplianceError as e:
+            return _error(503, f"evidence store unavailable: {e.message}")
         if path is None:
             return _error(404, f"no bundle {bundle_id!r}")
         return FileResponse(path, media_type="application/gzip", filename=path.name)
@@ -353,7 +361,10 @@ def create_app(config: ServerConfig) -> Starlette:
         if config.bundles is None:
             return _error(503, "no evidence store configured (--store)")
         bundle_id = request.path_params["bundle_id"]
-        result = config.bundles.verify(bundle_id)
+        try:
+            result = await run_in_threadpool(config.bundles.verify, bundle_id)
+        except ComplianceError as e:
+            return _error(503, f"evidence store unavailable: {e.message}")
         if result is None:
             return _error(404, f"no bundle {bundle_id!r}")
         return JSONResponse(

@@ -1,7 +1,7 @@
 """What the server needs from an evidence store: list, open, verify.
 
-``DirectoryBundles`` serves ``*.tar.gz`` files from a folder and is what the server uses until the
-evidence store (``compliance.evidence.store``) is wired in through ``open_store``.
+``StoreBundles`` is the evidence store (``compliance evaluate --store``) with signature
+verification; ``DirectoryBundles`` serves the ``*.tar.gz`` files of a plain folder.
 """
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from compliance.errors import EvidenceError
+from compliance.evidence.store import Store
+from compliance.evidence.verify import verify_bundle
 
 BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 SUFFIX = ".tar.gz"
@@ -107,3 +113,58 @@ class DirectoryBundles:
             digest = self._digests[key] = h.hexdigest()
         created = datetime.fromtimestamp(st.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return BundleInfo(id=bundle_id, size=st.st_size, sha256=digest, created=created)
+
+
+class StoreBundles:
+    """The evidence store (``compliance.evidence.store.Store``): bundles by index entry id,
+    verified with ``compliance.evidence.verify.verify_bundle`` against the publisher's key."""
+
+    def __init__(self, root: Path, key: Ed25519PublicKey | None = None) -> None:
+        self.store = Store(root)
+        self.key = key
+
+    def list(self) -> list[BundleInfo]:
+        out = []
+        for e in self.store.entries():
+            meta: dict[str, Any] = {
+                k: e[k]
+                for k in ("evaluated_at", "packs", "summary", "inputs", "keyid", "tool")
+                if k in e
+            }
+            out.append(
+                BundleInfo(
+                    id=str(e.get("id", "")),
+                    size=int(e.get("size", 0)),
+                    sha256=str(e.get("sha256", "")),
+                    created=str(e.get("evaluated_at", "")),
+                    metadata=meta,
+                )
+            )
+        return out
+
+    def path(self, bundle_id: str) -> Path | None:
+        if not BUNDLE_ID.match(bundle_id):
+            return None
+        for e in self.store.entries():
+            if e.get("id") == bundle_id:
+                p = self.store.path_of(e)
+                return p if p.is_file() and not p.is_symlink() else None
+        return None
+
+    def verify(self, bundle_id: str) -> Verification | None:
+        p = self.path(bundle_id)
+        if p is None:
+            return None
+        if self.key is None:
+            return Verification(
+                ok=False,
+                message="no verification key configured on the server (--verify-key); verify offline with "
+                "`compliance evidence verify BUNDLE --key PUB`",
+            )
+        try:
+            checked = verify_bundle(p.read_bytes(), self.key, bundle_id)
+        except EvidenceError as e:
+            return Verification(ok=False, message=e.message)
+        except OSError as e:
+            return Verification(ok=False, message=f"cannot read bundle: {e.strerror}")
+        return Verification(ok=True, message="verified", details={"checked": checked})

@@ -223,3 +223,37 @@ def test_access_log_is_json_without_secrets(
 def test_no_store_configured_is_503() -> None:
     with running(config()) as c:
         assert c.get("/v1/bundles", headers=AUDITOR).status_code == 503
+
+
+def test_real_evidence_store_lists_downloads_and_verifies_signed_bundles(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from compliance.evidence.bundle import build_bundle
+    from compliance.evidence.store import Store
+    from compliance.loaders import load_paths
+    from compliance.runner import RunOptions, build_evaluator
+    from compliance.server.bundles import StoreBundles
+
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\nspec: {containers: []}\n"
+    )
+    loaded = load_paths([str(manifest)])
+    report = build_evaluator(RunOptions()).evaluate(loaded.resources, inputs=loaded.inputs)
+    key = Ed25519PrivateKey.generate()
+    entry = Store(tmp_path / "store").add(build_bundle(report, loaded, key))
+    stored = (tmp_path / "store" / entry["file"]).read_bytes()
+    other = Ed25519PrivateKey.generate().public_key()
+    with running(config(bundles=StoreBundles(tmp_path / "store", key.public_key()))) as c:
+        listing = c.get("/v1/bundles", headers=AUDITOR).json()["bundles"]
+        assert [(b["id"], b["sha256"]) for b in listing] == [(entry["id"], entry["sha256"])]
+        assert c.get(f"/v1/bundles/{entry['id']}", headers=AUDITOR).content == stored
+        verified = c.get(f"/v1/bundles/{entry['id']}/verify", headers=AUDITOR).json()
+        assert verified["ok"] is True
+        assert any("signature" in line for line in verified["checked"])
+        (tmp_path / "store" / entry["file"]).write_bytes(stored[:-8] + b"tampered")
+        assert c.get(f"/v1/bundles/{entry['id']}/verify", headers=AUDITOR).json()["ok"] is False
+    (tmp_path / "store" / entry["file"]).write_bytes(stored)
+    with running(config(bundles=StoreBundles(tmp_path / "store", other))) as c:
+        wrong_key = c.get(f"/v1/bundles/{entry['id']}/verify", headers=AUDITOR).json()
+        assert wrong_key["ok"] is False
