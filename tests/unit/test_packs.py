@@ -137,7 +137,7 @@ def _params_read_by_checks() -> dict[str, object]:
     out: dict[str, object] = {}
     for path in sorted((ROOT / "policies" / "checks").glob("*.rego")):
         for name, default in re.findall(
-            r'param\("([a-z_]+)",\s*(.+?)\)\s*$', path.read_text(), re.MULTILINE
+            r'param\("([a-z_]+)",\s*(\[[^\]]*\]|[^)]*)\)', path.read_text()
         ):
             out[name] = yaml.safe_load(default)
     return out
@@ -154,6 +154,8 @@ def test_every_parameter_a_check_reads_is_in_every_pack_with_its_default(
                 continue  # GDPR only; the check applies no maximum without it (default null)
             assert name in pack.parameters, f"{pack.name} lacks {name}"
             assert pack.parameters[name] == default, f"{pack.name}.{name}"
+    unread = {k for p in packs.values() for k in p.parameters} - set(read)
+    assert not unread, f"pack parameters no check reads (changing them would do nothing): {unread}"
     assert packs["gdpr"].parameters["log_retention_max_days"] == 730
     assert (
         packs["gdpr"].parameters["log_retention_max_days"]
