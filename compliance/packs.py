@@ -156,24 +156,24 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
         )
     seen: set[str] = set()
     for i, control in enumerate(pack.controls):
-        line = doc.lines.get(f"controls[{i}]")
+        at = doc.lines.get(f"controls[{i}]")
         if control.id in seen:
-            raise PackError(f"control {control.id} listed twice", file=rel, line=line)
+            raise PackError(f"control {control.id} listed twice", file=rel, line=at)
         seen.add(control.id)
         for j, check in enumerate(control.checks):
             if check not in library.checks:
                 raise PackError(
                     f"control {control.id} names unknown check {check!r} (not declared by any METADATA block in checks/)",
                     file=rel,
-                    line=doc.lines.get(f"controls[{i}].checks[{j}]", line),
+                    line=doc.lines.get(f"controls[{i}].checks[{j}]", at),
                 )
         if len(set(control.checks)) != len(control.checks):
-            raise PackError(f"control {control.id} lists a check twice", file=rel, line=line)
+            raise PackError(f"control {control.id} lists a check twice", file=rel, line=at)
         if control.evidence != "manual" and not control.checks:
             raise PackError(
                 f"control {control.id} is {control.evidence} but names no checks",
                 file=rel,
-                line=line,
+                line=at,
             )
     digest = hashlib.sha256()
     for part_name, part in [
