@@ -1,0 +1,94 @@
+"""Redaction: secrets in every input kind masked, line numbers kept, settings left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance.evidence.bundle import redact_inputs
+from compliance.evidence.redact import MASK, redact_report, redact_text
+from compliance.loaders import LoadResult
+from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
+
+
+def test_every_planted_secret_is_removed_and_line_counts_kept(loaded: LoadResult) -> None:
+    texts, changed, secrets = redact_inputs(loaded)
+    assert set(texts) == set(loaded.texts)
+    for rel, text in texts.items():
+        assert text.count("\n") == loaded.texts[rel].count("\n"), rel
+        assert changed[rel] > 0, f"{rel}: nothing redacted"
+        for planted in PLANTED:
+            assert planted not in text, f"{planted} left in {rel}"
+    assert "Planted-k8s-env-9412" in secrets
+
+
+@pytest.mark.parametrize(
+    ("suffix", "line", "kept"),
+    [
+        ("k8s/secret.yaml", 9, "  db-password: "),
+        ("k8s/secret.yaml", 36, "              value: "),
+        ("docker/Dockerfile", 3, "APP_MODE=production"),
+        ("docker-compose.yml", 10, "      - POSTGRES_PASSWORD="),
+        ("terraform/main.tf", 4, "  default   = "),
+        ("config/node.toml", 2, "admin_token = "),
+    ],
+)
+def test_the_mask_sits_on_the_original_line(
+    loaded: LoadResult, suffix: str, line: int, kept: str
+) -> None:
+    texts, _, _ = redact_inputs(loaded)
+    redacted = texts[f"{SECRETS_DIR}/{suffix}"].split("\n")[line - 1]
+    assert MASK in redacted
+    assert kept in redacted
+
+
+def test_settings_that_only_sound_secret_are_kept(loaded: LoadResult) -> None:
+    texts, _, _ = redact_inputs(loaded)
+    k8s = texts[f"{SECRETS_DIR}/k8s/secret.yaml"]
+    toml = texts[f"{SECRETS_DIR}/config/node.toml"]
+    assert "automountServiceAccountToken: false" in k8s
+    assert "value: info" in k8s
+    assert "password_min_length = 14" in toml
+    assert "mfa_required = true" in toml
+    assert '"region": {"value": "eu-central-1"}' in texts[f"{SECRETS_DIR}/terraform/plan.json"]
+
+
+def test_pem_private_key_blocks_keep_their_lines() -> None:
+    text = "a: 1\nkey: |\n  -----BEGIN RSA PRIVATE KEY-----\n  MIIEabc\n  def\n  -----END RSA PRIVATE KEY-----\nb: 2\n"
+    out = redact_text(text)
+    assert "MIIEabc" not in out.text and "def" not in out.text
+    assert out.text.count("\n") == text.count("\n")
+    assert out.text.startswith("a: 1\n") and out.text.endswith("b: 2\n")
+
+
+def test_one_line_pem_in_json_is_masked() -> None:
+    text = '{"k": "-----BEGIN PRIVATE KEY-----\\nMC4CAQAw\\n-----END PRIVATE KEY-----\\n"}'
+    assert "MC4CAQAw" not in redact_text(text).text
+
+
+def test_references_are_not_secrets() -> None:
+    text = "password = var.db_password\nDB_PASSWORD: ${DB_PASSWORD}\n"
+    assert redact_text(text).text == text
+
+
+def test_secret_looking_values_under_any_name() -> None:
+    text = "NOTE: AKIAABCDEFGHIJKLMNOP\nurl: postgres://u:hunter2hunter2@db:5432/x\n"
+    out = redact_text(text).text
+    assert "AKIAABCDEFGHIJKLMNOP" not in out and "hunter2hunter2" not in out
+    assert "postgres://u:" in out
+
+
+def test_secrets_are_replaced_only_as_whole_tokens() -> None:
+    out = redact_text(
+        "token: required\nmode: unrequired\nx: abcd1234\ny: zabcd1234z\n", secrets={"abcd1234"}
+    ).text
+    assert "x: [REDACTED]" in out
+    assert "y: zabcd1234z" in out
+    assert "token: required" in out
+
+
+def test_report_messages_never_echo_a_secret(loaded: LoadResult) -> None:
+    _, _, secrets = redact_inputs(loaded)
+    report = redact_report(make_report(loaded), secrets)
+    dumped = report.model_dump_json()
+    assert "Planted-k8s-env-9412" not in dumped
+    assert "SHOP_DB_PASSWORD to '[REDACTED]'" in report.findings[0].message

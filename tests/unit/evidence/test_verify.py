@@ -1,0 +1,130 @@
+"""Verification: the good bundle passes; every way of breaking one is caught and named."""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Callable
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from compliance.errors import EvidenceError
+from compliance.evidence.bundle import build_bundle
+from compliance.evidence.verify import read_members, verify_bundle
+from compliance.loaders import LoadResult
+from tests.unit.evidence import tamper
+from tests.unit.evidence.planted import make_report
+
+
+@pytest.fixture
+def bundle(loaded: LoadResult, key: Ed25519PrivateKey) -> bytes:
+    return build_bundle(make_report(loaded), loaded, key).data
+
+
+def test_good_bundle_verifies_and_says_what_it_checked(
+    bundle: bytes, key: Ed25519PrivateKey
+) -> None:
+    checks = verify_bundle(bundle, key.public_key())
+    text = "\n".join(checks)
+    assert "signature: Ed25519" in text
+    assert "file report.json: sha256" in text
+    assert "none missing, none extra" in text
+    assert (
+        sum(1 for c in checks if c.startswith("file ") and "matches" in c)
+        == len(tamper.members(bundle)) - 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("breaker", "message"),
+    [
+        (tamper.changed_byte, "tampered file 'report.json'"),
+        (
+            lambda d: tamper.changed_byte(
+                d, "inputs/tests/fixtures/evidence/secrets/docker/Dockerfile"
+            ),
+            "tampered file 'inputs/tests/fixtures/evidence/secrets/docker/Dockerfile'",
+        ),
+        (tamper.missing_file, "missing file 'report.md'"),
+        (tamper.extra_file, "extra file 'inputs/extra.yaml'"),
+        (tamper.unsigned, "unsigned"),
+        (tamper.truncated, "truncated archive"),
+        (tamper.corrupt_gzip, "corrupt archive"),
+        (lambda d: d + b"trailing", "corrupt archive"),
+        (lambda d: b"", "truncated archive"),
+    ],
+    ids=[
+        "changed-byte",
+        "changed-input",
+        "missing-file",
+        "extra-file",
+        "unsigned",
+        "truncated-gzip",
+        "corrupt-gzip",
+        "trailing-data",
+        "empty",
+    ],
+)
+def test_each_break_is_named(
+    bundle: bytes, key: Ed25519PrivateKey, breaker: Callable[[bytes], bytes], message: str
+) -> None:
+    with pytest.raises(EvidenceError) as e:
+        verify_bundle(breaker(bundle), key.public_key(), "b.tar.gz")
+    assert message in e.value.message
+    assert e.value.exit_code == 4
+
+
+def test_wrong_key(bundle: bytes) -> None:
+    with pytest.raises(EvidenceError, match="wrong key"):
+        verify_bundle(bundle, Ed25519PrivateKey.generate().public_key())
+
+
+def test_swapped_signature(bundle: bytes, loaded: LoadResult, key: Ed25519PrivateKey) -> None:
+    other = build_bundle(make_report(loaded, message="another run"), loaded, key).data
+    with pytest.raises(EvidenceError, match="tampered file 'report"):
+        verify_bundle(tamper.swapped_signature(bundle, other), key.public_key())
+
+
+def test_resigned_with_another_key_is_a_wrong_key(
+    bundle: bytes, loaded: LoadResult, key: Ed25519PrivateKey
+) -> None:
+    forged = build_bundle(make_report(loaded), loaded, Ed25519PrivateKey.generate()).data
+    with pytest.raises(EvidenceError, match="wrong key"):
+        verify_bundle(forged, key.public_key())
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (tamper.entry("../evil.txt"), "path traversal"),
+        (tamper.entry("inputs/../../evil.txt"), "path traversal"),
+        (tamper.entry("/etc/evil.txt"), "absolute path"),
+        (tamper.entry("link", tarfile.SYMTYPE, "/etc/passwd"), "a link"),
+        (tamper.entry("hard", tarfile.LNKTYPE, "report.json"), "a link"),
+        (tamper.entry("dev", tarfile.CHRTYPE), "a device"),
+        (tamper.entry("fifo", tarfile.FIFOTYPE), "a device or FIFO"),
+        (tamper.entry("report.json"), "appears twice"),
+        (tamper.entry("inputs", tarfile.DIRTYPE), "not a regular file"),
+        (tamper.entry("./report.json"), "not a normalised relative path"),
+    ],
+    ids=[
+        "dotdot",
+        "nested-dotdot",
+        "absolute",
+        "symlink",
+        "hardlink",
+        "device",
+        "fifo",
+        "duplicate",
+        "directory",
+        "dot-prefix",
+    ],
+)
+def test_unsafe_entries_are_rejected_before_anything_is_read(
+    bundle: bytes, key: Ed25519PrivateKey, bad: tarfile.TarInfo, message: str
+) -> None:
+    data = tamper.with_entry(bundle, bad)
+    with pytest.raises(EvidenceError, match=message):
+        read_members(data)
+    with pytest.raises(EvidenceError, match=message):
+        verify_bundle(data, key.public_key())
