@@ -104,7 +104,6 @@ class OpaEngine:
         self._sleep = sleep
         self._timeout = timeout
         self._server_version = "unknown"
-        self._loaded: str | None = None
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         prefix = parts.path.strip("/")
         # ``ssl`` is both the scheme switch and ``session.verify``: a CA bundle path verifies
@@ -144,12 +143,10 @@ class OpaEngine:
         missing = [pid for pid in wanted if pid not in existing]
         if missing:
             stale = sorted(pid for pid in existing if _is_ours(pid) and pid.split("/")[1] != digest)
-            for pid in stale:
-                self._call(f"delete stale policy {pid}", self._client.delete_policy, pid)
+            self._delete(stale)
             self._upload({pid: wanted[pid] for pid in missing}, modules, digest)
             for key in sorted(data or {}):
                 self._put_data(key, (data or {})[key])
-        self._loaded = digest
 
     def evaluate(self, query: str, input: dict[str, Any]) -> Any:
         path = data_path(query)
@@ -167,35 +164,59 @@ class OpaEngine:
 
     # -- internals -------------------------------------------------------------------
 
-    def _upload(self, pending_ids: dict[str, str], modules: dict[str, str], digest: str) -> None:
-        """PUT each module. OPA compiles the whole set on every PUT, so a module that calls a
-        function of one not yet uploaded is refused; those are retried after the others."""
-        pending = sorted(
-            pending_ids, key=lambda pid: ("import data." in modules[pending_ids[pid]], pid)
-        )
+    @staticmethod
+    def _in_rounds(pending: list[str], step: Callable[[str], None]) -> dict[str, _Rejected]:
+        """``step`` each id. OPA compiles the whole set on every PUT and DELETE, so it refuses
+        a module calling a function not uploaded yet, or the deletion of a module others still
+        call; refused ids are retried after the rest until a round makes no progress.
+        Returns the refusals of that last round (empty when every step succeeded)."""
         while pending:
-            failures: dict[str, RegoParseError] = {}
+            failures: dict[str, _Rejected] = {}
             for pid in pending:
                 try:
-                    self._call(
-                        f"PUT /v1/policies/{pid}",
-                        self._client.update_policy_from_string,
-                        modules[pending_ids[pid]],
-                        pid,
-                        False,
-                    )
+                    step(pid)
                 except _Rejected as e:
-                    failures[pid] = e.error
+                    failures[pid] = e
             if len(failures) == len(pending):
-                raise self._compile_error(failures, pending_ids, digest)
+                return failures
             pending = [pid for pid in pending if pid in failures]
+        return {}
+
+    def _upload(self, pending_ids: dict[str, str], modules: dict[str, str], digest: str) -> None:
+        def put(pid: str) -> None:
+            source = modules[pending_ids[pid]]
+            self._call(
+                f"PUT /v1/policies/{pid}",
+                self._client.update_policy_from_string,
+                source,
+                pid,
+                False,
+            )
+
+        order = sorted(
+            pending_ids, key=lambda pid: ("import data." in modules[pending_ids[pid]], pid)
+        )
+        failures = self._in_rounds(order, put)
+        if failures:
+            raise self._compile_error(failures, pending_ids, digest)
+
+    def _delete(self, stale: list[str]) -> None:
+        def delete(pid: str) -> None:
+            self._call(f"DELETE /v1/policies/{pid}", self._client.delete_policy, pid)
+
+        failures = self._in_rounds(stale, delete)
+        if failures:
+            pid, err = next(iter(failures.items()))
+            raise EngineError(
+                f"OPA at {self.url} refused to delete the stale policy {pid}: {err.code}: {err.message}"
+            )
 
     def _compile_error(
-        self, failures: dict[str, RegoParseError], modules_of: dict[str, str], digest: str
+        self, failures: dict[str, _Rejected], modules_of: dict[str, str], digest: str
     ) -> EngineError:
         entries: list[tuple[str, dict[str, Any]]] = []
         for pid, err in failures.items():
-            for item in err.errors or [{"message": err.message or err.expression}]:
+            for item in err.errors or [{"message": err.message or err.code}]:
                 if isinstance(item, dict):
                     entries.append((pid, item))
         # An "undefined function data.…" usually means a dependency failed; report the cause.
@@ -266,7 +287,7 @@ class OpaEngine:
                 if e.expression in ("unauthorized", "forbidden"):
                     raise self._auth_error(what, str(e.message or e.expression)) from e
                 if what.startswith("PUT /v1/policies/") and e.errors:
-                    raise _Rejected(e) from e
+                    raise _Rejected(str(e.expression), str(e.message), e.errors) from e
                 detail = "; ".join(
                     str(x.get("message")) for x in e.errors if isinstance(x, dict)
                 ) or str(e.message or e.expression)
@@ -276,6 +297,8 @@ class OpaEngine:
             except DeletePolicyError as e:
                 if e.expression == "unauthorized":
                     raise self._auth_error(what, str(e.message)) from e
+                if e.expression == "invalid_parameter":
+                    raise _Rejected(str(e.expression), str(e.message), []) from e
                 raise EngineError(
                     f"OPA at {self.url} refused {what}: {e.expression}: {e.message}"
                 ) from e
@@ -322,11 +345,12 @@ class _VerifyingAdapter(HTTPAdapter):
 
 
 class _Rejected(Exception):
-    """A PUT /v1/policies refused with compile errors (may succeed once dependencies are in)."""
+    """A PUT or DELETE of a policy refused with compile errors: it may succeed in a later
+    round, once the modules it depends on are in (or those depending on it are gone)."""
 
-    def __init__(self, error: RegoParseError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    def __init__(self, code: str, message: str, errors: list[Any]) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.errors = code, message, errors
 
 
 def _is_ours(pid: str) -> bool:

@@ -315,3 +315,14 @@ def test_tls_verified_against_the_private_ca(tmp_path: Path) -> None:
             engine_for(server.url, ca_file=str(other_ca.ca)).load(MODULES)
     finally:
         server.stop()
+
+
+def test_stale_library_is_deleted_after_its_users(server: OpaTestServer) -> None:
+    """OPA refuses to delete a module others still call: a/zlib.rego goes after b/main.rego."""
+    old = {"a/zlib.rego": LIB, "b/main.rego": MAIN}
+    engine_for(server.url).load(old)
+    new = {**old, "b/main.rego": MAIN + "\n"}
+    engine_for(server.url).load(new)
+    digest = module_set_digest(new, None)
+    assert server.policy_ids() == [policy_id(digest, m) for m in sorted(new)]
+    assert server.count("DELETE", "/v1/policies/") == 3  # zlib refused once, main, zlib again
