@@ -161,7 +161,7 @@ resource "aws_lb_listener" "https" {
   load_balancer_arn = "${var.region}-placeholder"
   port              = 443
   protocol          = "HTTPS"
-  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
   certificate_arn   = "arn:aws:acm:eu-central-1:123456789012:certificate/bpi"
 
   default_action {
