@@ -1,0 +1,143 @@
+"""`compliance serve` from the command line: refusals, and a real TLS server in a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from compliance.cli.main import cli
+from tests.integration.server_harness import free_port, privileged_pod, review
+
+
+def test_refuses_plain_http_on_a_non_loopback_address() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "refusing plain HTTP on 0.0.0.0" in result.output
+
+
+def test_cert_and_key_go_together(tmp_path: Path) -> None:
+    cert = tmp_path / "c.pem"
+    cert.write_text("x")
+    result = CliRunner().invoke(cli, ["serve", "--tls-cert", str(cert)])
+    assert result.exit_code == 2 and "--tls-cert and --tls-key go together" in result.output
+
+
+def test_unknown_pack_fails_before_binding() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--pack", "nope"])
+    assert result.exit_code == 3 and "unknown pack 'nope'" in result.output
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "tls.crt", tmp_path / "tls.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    token = "t0ken-for-tls-test"
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text(
+        f"tokens: [{{name: ci, role: admin, sha256: {hashlib.sha256(token.encode()).hexdigest()}}}]\n"
+    )
+    port = free_port()
+    stderr = tmp_path / "stderr.log"
+    exe = Path(sys.executable).parent / "compliance"
+    with stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            [
+                str(exe),
+                "serve",
+                "--port",
+                str(port),
+                "--tls-cert",
+                str(cert),
+                "--tls-key",
+                str(key),
+                "--tokens",
+                str(tokens),
+                "--decision-log",
+                str(tmp_path / "d.jsonl"),
+            ],
+            stderr=err,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            context = ssl.create_default_context(cafile=str(cert))
+            with httpx.Client(
+                base_url=f"https://127.0.0.1:{port}", verify=context, timeout=30
+            ) as client:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if client.get("/readyz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    assert proc.poll() is None, stderr.read_text()
+                    assert time.monotonic() < deadline, "server did not become ready"
+                    time.sleep(0.1)
+                denied = client.post("/v1/admission", json=review(privileged_pod())).json()[
+                    "response"
+                ]
+                assert denied["allowed"] is False
+                assert (
+                    client.get(
+                        "/v1/bundles", headers={"Authorization": f"Bearer {token}"}
+                    ).status_code
+                    == 503
+                )
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as plain:
+                try:
+                    plain.get("/healthz")
+                    raise AssertionError("plain HTTP must not be served on the TLS port")
+                except httpx.TransportError:
+                    pass
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    lines = [json.loads(line) for line in stderr.read_text().splitlines() if line.startswith("{")]
+    routes = {entry["route"] for entry in lines}
+    assert {"/readyz", "/v1/admission", "/v1/bundles"} <= routes
+    assert token not in stderr.read_text()
+    assert "root-shell" not in stderr.read_text()
