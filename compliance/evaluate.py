@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,12 +44,17 @@ def rfc3339(moment: datetime) -> str:
 
 
 def engine_input(
-    resources: Sequence[Resource], params: dict[str, Any], now: datetime
+    resources: Sequence[Resource],
+    params: dict[str, Any],
+    now: datetime,
+    only_kinds: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """The document checks read: resources grouped by kind, parameters and the run's time."""
+    """The document checks read: resources grouped by kind, parameters and the run's time.
+    With ``only_kinds``, resources of other kinds are left out (no check reads them)."""
     kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in resources:
-        kinds[r.kind].append(r.engine_input())
+        if only_kinds is None or r.kind in only_kinds:
+            kinds[r.kind].append(r.engine_input())
     return {
         "kinds": dict(kinds),
         "params": params,
@@ -68,6 +74,16 @@ class Evaluator:
         for pack in self.packs:
             modules.update(pack.modules)
         engine.load(modules)
+        self.modules = modules
+        self.result_cache: Any = None
+        """A compliance.cache.ResultCache: reuses violations of unchanged inputs."""
+
+    def violations(self, resources: Sequence[Resource], params: dict[str, Any], now: datetime) -> Any:
+        """Every violation over ``resources``, from the engine (or the result cache)."""
+        if self.result_cache is not None:
+            return self.result_cache.violations(self, resources, params, now)
+        kinds = kinds_read(self.modules, self.library, {r.kind for r in resources})
+        return self.engine.evaluate(VIOLATIONS_QUERY, engine_input(resources, params, now, kinds))
 
     def evaluate(
         self,
@@ -95,9 +111,7 @@ class Evaluator:
         failed_packs: set[str] = set()
         for key, group in groups.items():
             try:
-                violations = self.engine.evaluate(
-                    VIOLATIONS_QUERY, engine_input(resources, orjson.loads(key), now)
-                )
+                violations = self.violations(resources, orjson.loads(key), now)
             except EngineError as e:
                 errors.append(
                     LoadError(
@@ -231,6 +245,23 @@ class Evaluator:
             finding_count=len(active),
             waived_count=len(mine) - len(active),
         )
+
+
+def kinds_read(
+    modules: dict[str, str], library: CheckLibrary, present: Collection[str]
+) -> set[str]:
+    """The kinds in ``present`` that a check may read: every kind a check lists in its
+    METADATA, and (conservatively) every kind whose name appears as a word in any module."""
+    listed = {k for meta in library.checks.values() for k in meta.kinds}
+    words: set[str] = set()
+    for source in modules.values():
+        for word in _WORD.findall(source):
+            words.add(word)
+            words.update(word.split("."))
+    return {k for k in present if k in listed or k in words}
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 def _apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:

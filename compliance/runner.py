@@ -11,6 +11,7 @@ from typing import Any
 from compliance.engine import make_engine
 from compliance.evaluate import Evaluator, Waive
 from compliance.loaders import LoadOptions, LoadResult, load_paths, load_stream
+from compliance.loaders.registry import FileCache
 from compliance.models import Report
 from compliance.packs import load_library, load_packs
 
@@ -35,10 +36,15 @@ def build_evaluator(options: RunOptions) -> Evaluator:
 
 
 def load_inputs(
-    paths: Sequence[str], options: LoadOptions, stdin_text: str | None = None
+    paths: Sequence[str],
+    options: LoadOptions,
+    stdin_text: str | None = None,
+    *,
+    workers: int = 1,
+    cache: FileCache | None = None,
 ) -> LoadResult:
     files = [p for p in paths if p != "-"]
-    result = load_paths(files, options)
+    result = load_paths(files, options, workers=workers, cache=cache)
     if "-" in paths:
         stream = load_stream(stdin_text or "", "-", options)
         result.resources.extend(stream.resources)

@@ -13,6 +13,8 @@ import click
 import yaml
 
 from compliance.baseline import apply_baseline, load_baseline
+from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from compliance.cache import Cache
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.errors import UsageError
 from compliance.evidence import record_evidence
@@ -20,6 +22,7 @@ from compliance.formats import FORMATS, renderer
 from compliance.loaders import LoadOptions
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES
 from compliance.packs import available_packs, check_parameters, merge_parameters
+from compliance.parallel import available_cpus
 from compliance.project import find_project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 from compliance.waivers import WaiverSet, load_waivers
@@ -92,6 +95,8 @@ def progress(message: str) -> Iterator[None]:
 @click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path), help="Waiver file (default: the waivers: key of ./compliance.yaml).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Previous JSON report: its findings do not count for --fail-on.")
 @click.option("--fail-on-control-status", "fail_statuses", metavar="STATUS[,STATUS]", callback=parse_control_statuses, help="Exit 1 when a control has one of these statuses, e.g. fail,error.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CACHE_DIR, show_default=True, help="Result cache directory (safe to delete; never changes results).")
 @click.option("--bundle", type=click.Path(dir_okay=False, path_type=Path), help="Write a signed evidence bundle (.tar.gz) to FILE (needs --sign-key).")
 @click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), help="Ed25519 private key (PEM) that signs the bundle; see `compliance keys generate`.")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Also add the signed bundle to this evidence store (e.g. evidence/).")
@@ -108,6 +113,8 @@ def evaluate(
     waivers_file: Path | None,
     baseline_file: Path | None,
     fail_statuses: tuple[str, ...],
+    no_cache: bool,
+    cache_dir: Path,
     config_file: Path | None,
     bundle: Path | None,
     sign_key: Path | None,
@@ -141,7 +148,10 @@ def evaluate(
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
     stdin_text = sys.stdin.read() if "-" in paths else None
     with progress("Loading inputs"):
-        loaded = load_inputs(paths, options.load, stdin_text)
+        cache = None if no_cache else Cache(cache_dir, options.load)
+        loaded = load_inputs(paths, options.load, stdin_text, workers=available_cpus(), cache=cache)
+        if cache is not None:
+            evaluator.result_cache = cache.results()
     with progress(f"Evaluating {len(loaded.resources)} resources"):
         report = evaluate_loaded(evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None)
     if waiver_set.waivers:

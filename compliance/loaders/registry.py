@@ -11,8 +11,9 @@ import fnmatch
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from compliance.errors import InputError
 from compliance.loaders import compose, dockerfile, k8s, securityconfig, terraform
@@ -81,17 +82,44 @@ def _rel(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def load_paths(paths: list[str], options: LoadOptions | None = None) -> LoadResult:
-    """Load every file under ``paths``. Never raises for bad input: errors are collected."""
+class FileCache(Protocol):
+    """Per-file load results keyed by what was read (see compliance.cache)."""
+
+    def get_file(self, rel: str, kind: str, explicit: bool, data: bytes) -> LoadResult | None: ...
+
+    def put_file(
+        self, rel: str, kind: str, explicit: bool, data: bytes, result: LoadResult
+    ) -> None: ...
+
+
+@dataclass
+class _Job:
+    path: Path
+    rel: str
+    kind: str
+    explicit: bool
+
+
+def load_paths(
+    paths: list[str],
+    options: LoadOptions | None = None,
+    *,
+    workers: int = 1,
+    cache: FileCache | None = None,
+) -> LoadResult:
+    """Load every file under ``paths``. Never raises for bad input: errors are collected.
+
+    ``workers > 1`` parses files in that many processes; ``cache`` reuses the result of a
+    file whose bytes did not change. Either way the result is the same, in the same order."""
     options = options or LoadOptions()
-    result = LoadResult()
+    steps: list[_Job | LoadResult] = []
     cwd = Path.cwd()
     for given in paths:
         if given == "-":
             raise InputError("'-' (stdin) must be read with load_stream")
         root = Path(given)
         if not root.exists() and not root.is_symlink():
-            result.errors.append(LoadError(file=given, message="no such file or directory"))
+            steps.append(_errors(LoadError(file=given, message="no such file or directory")))
             continue
         if root.is_dir():
             root_real = root.resolve()
@@ -106,32 +134,113 @@ def load_paths(paths: list[str], options: LoadOptions | None = None) -> LoadResu
                         reason = (
                             "symlink loop" if isinstance(e, RuntimeError) else "dangling symlink"
                         )
-                        result.errors.append(LoadError(file=rel, message=reason))
+                        steps.append(_errors(LoadError(file=rel, message=reason)))
                         continue
                     if not target.is_relative_to(root_real):
-                        result.errors.append(
-                            LoadError(
-                                file=rel,
-                                message=f"symlink leaves the scanned root (points to {target})",
+                        steps.append(
+                            _errors(
+                                LoadError(
+                                    file=rel,
+                                    message=f"symlink leaves the scanned root (points to {target})",
+                                )
                             )
                         )
                         continue
                     if target.is_dir():
-                        result.skipped.append(
-                            {"file": rel, "reason": "symlink to a directory (not followed)"}
+                        steps.append(
+                            LoadResult(
+                                skipped=[
+                                    {"file": rel, "reason": "symlink to a directory (not followed)"}
+                                ]
+                            )
                         )
                         continue
                 if kind is None:
-                    result.skipped.append({"file": rel, "reason": "not a recognised input kind"})
+                    steps.append(
+                        LoadResult(skipped=[{"file": rel, "reason": "not a recognised input kind"}])
+                    )
                     continue
-                _load_file(path, rel, kind, options, result, explicit=False)
+                steps.append(_Job(path, rel, kind, explicit=False))
             for path, message in walk_errors:
                 rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
-                result.errors.append(LoadError(file=rel, message=message))
+                steps.append(_errors(LoadError(file=rel, message=message)))
         else:
             kind = kind_by_name(root.name) or "yaml"
-            _load_file(root, given, kind, options, result, explicit=True)
+            steps.append(_Job(root, given, kind, explicit=True))
+    return _merge(_execute(steps, options, workers, cache))
+
+
+def _errors(error: LoadError) -> LoadResult:
+    return LoadResult(errors=[error])
+
+
+def _execute(
+    steps: list[_Job | LoadResult],
+    options: LoadOptions,
+    workers: int,
+    cache: FileCache | None,
+) -> list[LoadResult]:
+    """Read every job's file here; parse the ones the cache does not hold (in ``workers``
+    processes when there is enough to share), keeping the order of ``steps``."""
+    done: list[LoadResult | None] = []
+    pending: list[tuple[int, str, FileContext, str, bool, bytes]] = []
+    for step in steps:
+        if isinstance(step, LoadResult):
+            done.append(step)
+            continue
+        try:
+            data = _read_bytes(step.path, step.rel, options)
+            text = _decode(data, step.rel)
+        except InputError as e:
+            done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
+            continue
+        hit = cache.get_file(step.rel, step.kind, step.explicit, data) if cache else None
+        if hit is not None:
+            if hit.inputs:
+                hit.texts[step.rel] = text
+            done.append(hit)
+            continue
+        ctx = FileContext(step.path, step.rel, options)
+        pending.append((len(done), text, ctx, step.kind, step.explicit, data))
+        done.append(None)
+    args = [(text, ctx, kind, explicit) for _, text, ctx, kind, explicit, _ in pending]
+    total = sum(len(a[0]) for a in args)
+    if workers > 1 and len(args) > 1 and total >= PARALLEL_MIN_BYTES:
+        from compliance.parallel import map_in_processes
+
+        results = map_in_processes(_load_text, args, workers)
+    else:
+        results = [_load_text(*a) for a in args]
+    for (index, text, ctx, kind, explicit, data), result in zip(pending, results, strict=True):
+        if cache is not None:
+            cache.put_file(ctx.rel, kind, explicit, data, result)
+        if result.inputs:
+            result.texts[ctx.rel] = text
+        done[index] = result
+    return [d for d in done if d is not None]
+
+
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+"""Below this much text, starting processes costs more than it saves."""
+
+
+def _load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> LoadResult:
+    """One file's resources, errors and input record (its text is added by the caller)."""
+    result = LoadResult()
+    _dispatch_text(text, ctx, kind, result, explicit=explicit)
+    result.texts.clear()
     return result
+
+
+def _merge(parts: list[LoadResult]) -> LoadResult:
+    out = LoadResult()
+    for part in parts:
+        out.resources.extend(part.resources)
+        out.errors.extend(part.errors)
+        out.inputs.extend(part.inputs)
+        out.skipped.extend(part.skipped)
+        out.texts.update(part.texts)
+    return out
 
 
 def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) -> LoadResult:
@@ -142,7 +251,7 @@ def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) 
     return result
 
 
-def _read(path: Path, rel: str, options: LoadOptions) -> str:
+def _read_bytes(path: Path, rel: str, options: LoadOptions) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -152,9 +261,12 @@ def _read(path: Path, rel: str, options: LoadOptions) -> str:
             f"file is {size} bytes, over the {options.max_file_bytes}-byte limit", file=rel
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", file=rel) from e
+
+
+def _decode(data: bytes, rel: str) -> str:
     if b"\x00" in data[:8192]:
         raise InputError("binary file (NUL bytes), not a configuration file", file=rel)
     try:
@@ -166,15 +278,8 @@ def _read(path: Path, rel: str, options: LoadOptions) -> str:
         ) from e
 
 
-def _load_file(
-    path: Path, rel: str, kind: str, options: LoadOptions, result: LoadResult, *, explicit: bool
-) -> None:
-    try:
-        text = _read(path, rel, options)
-    except InputError as e:
-        result.errors.append(LoadError(file=rel, line=e.line, message=e.message))
-        return
-    _dispatch_text(text, FileContext(path, rel, options), kind, result, explicit=explicit)
+def _read(path: Path, rel: str, options: LoadOptions) -> str:
+    return _decode(_read_bytes(path, rel, options), rel)
 
 
 def _dispatch_text(
@@ -205,7 +310,9 @@ def _dispatch_text(
         return
     except Exception as e:  # a loader bug must not stop the other inputs
         result.errors.append(
-            LoadError(file=ctx.rel, message=f"internal error while loading ({type(e).__name__}: {e})")
+            LoadError(
+                file=ctx.rel, message=f"internal error while loading ({type(e).__name__}: {e})"
+            )
         )
         return
     if fmt == "unrecognised":

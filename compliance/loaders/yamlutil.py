@@ -23,6 +23,33 @@ MAX_DEPTH = 100
 
 _scalar = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_CONSTRUCTORS = {
+    tag: _scalar.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    )
+}
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    """A plain scalar without SafeConstructor's bookkeeping (str, int, float, bool, null);
+    anything else (timestamps, binary, unknown tags) through the constructor."""
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    fast = _SCALAR_CONSTRUCTORS.get(tag)
+    if fast is not None:
+        return fast(_scalar, node)
+    value = _scalar.construct_object(node)
+    if isinstance(value, bytes):
+        raise YamlError("binary scalars are not supported", node.start_mark.line + 1)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 class YamlError(Exception):
@@ -80,41 +107,42 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
-        if (
-            isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
-            and node.tag not in _COLLECTION_TAGS
-        ):
+        if node.__class__ is not yaml.ScalarNode and node.tag not in _COLLECTION_TAGS:
             raise YamlError(f"unsupported tag {node.tag!r}", node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            return _scalar_value(node)
+        if cls is yaml.MappingNode:
             out: dict[str, Any] = {}
             for key_node, value_node in self._pairs(node):
-                key = (
-                    _scalar.construct_object(key_node)
-                    if isinstance(key_node, yaml.ScalarNode)
-                    else None
-                )
-                if key is None or isinstance(key, (dict, list)):
-                    raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
-                key = str(key) if not isinstance(key, str) else key
+                if key_node.__class__ is yaml.ScalarNode and key_node.tag == _STR:
+                    key = key_node.value
+                else:
+                    key = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                    if key is None or isinstance(key, (dict, list)):
+                        raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
+                    key = str(key) if not isinstance(key, str) else key
                 if key in out:
                     raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
                 child = f"{path}.{key}" if path else key
                 lines[child] = key_node.start_mark.line + 1
-                out[key] = self.build(value_node, child, lines, depth + 1)
+                if value_node.__class__ is yaml.ScalarNode:
+                    self.budget -= 1
+                    out[key] = _scalar_value(value_node)
+                else:
+                    out[key] = self.build(value_node, child, lines, depth + 1)
+            if self.budget < 0:
+                raise YamlError(
+                    f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)",
+                    node.start_mark.line + 1,
+                )
             return out
-        if isinstance(node, yaml.SequenceNode):
-            items = []
-            for i, item in enumerate(node.value):
-                child = f"{path}[{i}]"
-                lines[child] = item.start_mark.line + 1
-                items.append(self.build(item, child, lines, depth + 1))
-            return items
-        value = _scalar.construct_object(node)
-        if isinstance(value, bytes):
-            raise YamlError("binary scalars are not supported", node.start_mark.line + 1)
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        return value
+        items = []
+        for i, item in enumerate(node.value):
+            child = f"{path}[{i}]"
+            lines[child] = item.start_mark.line + 1
+            items.append(self.build(item, child, lines, depth + 1))
+        return items
 
     def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
         """Mapping pairs with ``<<`` merge keys resolved (explicit keys win)."""
@@ -146,12 +174,16 @@ class _Builder:
 def load_documents(text: str) -> list[Document]:
     """Every non-empty document in ``text``. Raises YamlError with a 1-based line."""
     builder = _Builder()
+    # Without an anchor (&) and an alias (*) no node is shared: the expanded size is the
+    # node count, which the build budget bounds, so the alias-size pass can be skipped.
+    may_alias = "&" in text and "*" in text
     docs: list[Document] = []
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:
                 continue
-            builder.check_size(node)
+            if may_alias:
+                builder.check_size(node)
             lines: dict[str, int] = {}
             value = builder.build(node, "", lines, 0)
             if value is None:

@@ -1,0 +1,148 @@
+"""Scaled benchmark corpora: kube-prometheus copied N times, plus generated Terraform and
+SecurityConfig files (see /work/shared/corpus/README.md and benchmarks/README.md)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+SOURCE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "kube-prometheus"
+CORPORA = Path(__file__).resolve().parent / "corpora"
+GENERATOR_VERSION = "1"
+_NAMESPACE = re.compile(r"namespace: monitoring\b")
+
+TERRAFORM = """\
+# generated copy {tag}
+resource "aws_s3_bucket" "data_{tag}" {{
+  bucket = "bpi-data-{tag}"
+  tags = {{
+    copy = "{tag}"
+  }}
+}}
+
+resource "aws_security_group" "node_{tag}" {{
+  name        = "bpi-node-{tag}"
+  description = "BPI node {tag}"
+  ingress {{
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+  ingress {{
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }}
+  egress {{
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+}}
+
+resource "aws_db_instance" "ledger_{tag}" {{
+  identifier              = "ledger-{tag}"
+  engine                  = "postgres"
+  instance_class          = "db.t3.medium"
+  storage_encrypted       = false
+  backup_retention_period = 0
+}}
+
+resource "aws_cloudwatch_log_group" "audit_{tag}" {{
+  name              = "/bpi/audit/{tag}"
+  retention_in_days = 30
+}}
+
+resource "aws_kms_key" "bpi_{tag}" {{
+  description         = "BPI data at rest {tag}"
+  enable_key_rotation = false
+}}
+"""
+
+SECURITYCONFIG = """\
+# generated copy {tag}
+network:
+  listen_addr: "0.0.0.0:9090"
+storage:
+  data_dir: /var/lib/bpi
+  encryption_at_rest: {encrypted}
+  backup:
+    enabled: true
+    retention_days: 30
+security:
+  tls_config:
+    enabled: true
+    min_version: "{tls}"
+    client_auth: require
+  auth_config:
+    methods: [oidc, mtls]
+    mfa_required: {mfa}
+    allow_anonymous: false
+    session_timeout_minutes: 15
+    password_min_length: 14
+  firewall_rules:
+    - name: https
+      direction: ingress
+      action: allow
+      protocol: tcp
+      ports: [443]
+      sources: ["0.0.0.0/0"]
+    - name: ssh
+      direction: ingress
+      action: allow
+      protocol: tcp
+      ports: [22]
+      sources: ["0.0.0.0/0"]
+  audit_config:
+    enabled: true
+    events: [authn, authz_denied, admin, config_change]
+    retention_days: {retention}
+    immutable: false
+    sink: "syslog+tls://siem.example:6514"
+"""
+
+
+def copy_tag(i: int) -> str:
+    return f"r{i:04d}"
+
+
+def build(copies: int, dest: Path | None = None) -> Path:
+    """``benchmarks/corpora/k<copies>``: rebuilt only when missing or from an older generator."""
+    dest = dest or CORPORA / f"c{copies}"
+    stamp = dest / ".generator"
+    if stamp.is_file() and stamp.read_text() == f"{GENERATOR_VERSION} {copies}\n":
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    sources = sorted(p for p in SOURCE.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sources}
+    for i in range(1, copies + 1):
+        tag = copy_tag(i)
+        folder = dest / tag
+        folder.mkdir(parents=True)
+        for name, text in texts.items():
+            (folder / name).write_text(
+                _NAMESPACE.sub(f"namespace: monitoring-{tag}", text), encoding="utf-8"
+            )
+        (folder / "terraform").mkdir()
+        (folder / "terraform" / "main.tf").write_text(TERRAFORM.format(tag=tag.replace("r", "")))
+        (folder / "config").mkdir()
+        (folder / "config" / "bpi-node.yaml").write_text(
+            SECURITYCONFIG.format(
+                tag=tag,
+                encrypted=str(i % 2 == 0).lower(),
+                tls="1.2" if i % 3 else "1.1",
+                mfa=str(i % 4 != 0).lower(),
+                retention=365 if i % 5 else 30,
+            )
+        )
+    stamp.write_text(f"{GENERATOR_VERSION} {copies}\n")
+    return dest
+
+
+def files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))

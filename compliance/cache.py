@@ -1,0 +1,253 @@
+"""The result cache (``.compliance-cache/``): safe to delete, never changes a result.
+
+Two layers (design and limits in benchmarks/README.md):
+
+- files: one entry per input file, keyed by its bytes, its path as reported, the loader
+  options (``--set``, ``BPI__`` variables) and the tool version. A hit skips parsing.
+- results: the violations of one check family (a ``compliance.checks.<family>`` package),
+  keyed by the engine and tool versions, the pack digests (every Rego module), the
+  parameters, ``--now``, and the content of every resource of the kinds that family reads.
+  A re-run after changing one file re-evaluates only the families that read a kind the file
+  holds, in one engine query over those kinds; the others are reused.
+
+Entries are JSON (never pickle), so a planted cache directory cannot run code. The cache
+trusts its directory: do not restore one from an untrusted source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from compliance import __version__
+from compliance.engine.base import VIOLATIONS_QUERY
+from compliance.loaders.base import LoadOptions, LoadResult
+from compliance.models import LoadError, Resource
+from compliance.models.report import InputRef
+
+if TYPE_CHECKING:
+    from compliance.evaluate import Evaluator
+
+DEFAULT_DIR = Path(".compliance-cache")
+FORMAT = "1"
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+_CHECKS_PREFIX = "compliance.checks."
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+def options_digest(options: LoadOptions) -> str:
+    """What besides a file's bytes changes what is loaded from it."""
+    env = sorted((k, v) for k, v in options.env.items() if k.upper().startswith("BPI__"))
+    return _digest(orjson.dumps([list(options.sets), env, options.max_file_bytes]))
+
+
+class Cache:
+    """A cache directory. Every method swallows I/O and decoding problems as a miss."""
+
+    def __init__(self, root: Path = DEFAULT_DIR, options: LoadOptions | None = None) -> None:
+        self.root = root
+        self.options_key = options_digest(options or LoadOptions())
+        self.hits = 0
+        self.misses = 0
+
+    # storage ---------------------------------------------------------------------------
+
+    def _path(self, area: str, key: str) -> Path:
+        return self.root / area / key[:2] / f"{key}.json"
+
+    def _get(self, area: str, key: str) -> Any:
+        try:
+            return orjson.loads(self._path(area, key).read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+
+    def _put(self, area: str, key: str, value: Any) -> None:
+        path = self._path(area, key)
+        try:
+            if not self.root.exists():
+                self.root.mkdir(parents=True)
+                # never committed by accident
+                (self.root / ".gitignore").write_text("*\n")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(orjson.dumps(value))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+    # files (registry.FileCache) ----------------------------------------------------------
+
+    def _file_key(self, rel: str, kind: str, explicit: bool, data: bytes) -> str:
+        return _digest(FORMAT, __version__, self.options_key, rel, kind, str(explicit), data)
+
+    def get_file(self, rel: str, kind: str, explicit: bool, data: bytes) -> LoadResult | None:
+        entry = self._get("files", self._file_key(rel, kind, explicit, data))
+        if not isinstance(entry, dict):
+            self.misses += 1
+            return None
+        try:
+            result = LoadResult(
+                resources=[_resource(r) for r in entry["resources"]],
+                errors=[LoadError.model_validate(e) for e in entry["errors"]],
+                inputs=[InputRef.model_validate(i) for i in entry["inputs"]],
+                skipped=list(entry["skipped"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return result
+
+    def put_file(
+        self, rel: str, kind: str, explicit: bool, data: bytes, result: LoadResult
+    ) -> None:
+        entry = {
+            "resources": [
+                {**r.model_dump(mode="json"), "lines": r.lines} for r in result.resources
+            ],
+            "errors": [e.model_dump(mode="json") for e in result.errors],
+            "inputs": [i.model_dump(mode="json") for i in result.inputs],
+            "skipped": result.skipped,
+        }
+        self._put("files", self._file_key(rel, kind, explicit, data), entry)
+
+    # results ------------------------------------------------------------------------------
+
+    def results(self) -> ResultCache:
+        return ResultCache(self)
+
+
+def _resource(data: dict[str, Any]) -> Resource:
+    lines = data.pop("lines", {})
+    resource = Resource.model_validate(data)
+    return resource.model_copy(update={"lines": lines}) if lines else resource
+
+
+def family_of_module(source: str) -> str | None:
+    match = _PACKAGE.search(source)
+    if match and match.group(1).startswith(_CHECKS_PREFIX):
+        return match.group(1)[len(_CHECKS_PREFIX) :]
+    return None
+
+
+class ResultCache:
+    """Per check family violations (see the module docstring); plugs into
+    ``Evaluator.result_cache``."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.evaluated_families: list[str] = []
+        """Families the last run evaluated in the engine (for tests and benchmarks)."""
+
+    def violations(
+        self,
+        evaluator: Evaluator,
+        resources: Sequence[Resource],
+        params: dict[str, Any],
+        now: datetime,
+    ) -> Any:
+        from compliance.evaluate import engine_input, kinds_read
+
+        present = {r.kind for r in resources}
+        read = kinds_read(evaluator.modules, evaluator.library, present)
+        families = self._families(evaluator)
+        if families is None:  # pack-specific Rego: no per-family split, evaluate everything
+            self.evaluated_families = ["*"]
+            return evaluator.engine.evaluate(
+                VIOLATIONS_QUERY, engine_input(resources, params, now, read)
+            )
+        family_of_check, family_kinds = families
+
+        fragments: dict[str, list[tuple[str, str]]] = {}
+        for r in resources:
+            if r.kind in read:
+                fragments.setdefault(r.kind, []).append(
+                    (r.id, hashlib.blake2b(orjson.dumps(r.engine_input())).hexdigest())
+                )
+        base = _digest(
+            FORMAT,
+            __version__,
+            evaluator.engine.name,
+            evaluator.engine.version(),
+            orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
+            orjson.dumps(sorted(evaluator.modules)),
+            orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
+            str(int(now.timestamp())),
+        )
+        keys: dict[str, str] = {}
+        for family, kinds in family_kinds.items():
+            kinds = kinds & read
+            material = sorted(
+                (kind, rid, digest) for kind in kinds for rid, digest in fragments.get(kind, [])
+            )
+            keys[family] = _digest(base, family, orjson.dumps(material))
+
+        out: list[Any] = []
+        missing: list[str] = []
+        for family, key in sorted(keys.items()):
+            hit = self.cache._get("results", key)
+            if isinstance(hit, list):
+                out.extend(hit)
+            else:
+                missing.append(family)
+        self.evaluated_families = missing
+        if not missing:
+            return out
+        needed = set().union(*(family_kinds[f] for f in missing)) & read
+        fresh = evaluator.engine.evaluate(
+            VIOLATIONS_QUERY, engine_input(resources, params, now, needed)
+        )
+        by_family: dict[str, list[Any]] = {f: [] for f in missing}
+        for v in fresh or []:
+            family = family_of_check.get(v.get("check")) if isinstance(v, dict) else None
+            if family in by_family:
+                by_family[family].append(v)
+            elif family is None:
+                out.append(v)  # malformed: the evaluator reports it, never cache it
+        for family in missing:
+            self.cache._put("results", keys[family], by_family[family])
+            out.extend(by_family[family])
+        return out
+
+    def _families(self, evaluator: Evaluator) -> tuple[dict[str, str], dict[str, set[str]]] | None:
+        """check id -> family, family -> kinds it may read; None when a pack has its own Rego."""
+        if any(p.modules for p in evaluator.packs):
+            return None
+        family_of_check: dict[str, str] = {}
+        family_kinds: dict[str, set[str]] = {}
+        shared_words: set[str] = set()
+        family_words: dict[str, set[str]] = {}
+        for source in evaluator.modules.values():
+            family = family_of_module(source)
+            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
+            words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", source))
+            if family is None:
+                shared_words |= words
+            else:
+                family_words.setdefault(family, set()).update(words)
+        for meta in evaluator.library.checks.values():
+            family = family_of_module(evaluator.library.modules.get(meta.module, ""))
+            if family is None:
+                return None  # a check outside compliance.checks.*: no safe split
+            family_of_check[meta.id] = family
+            family_kinds.setdefault(family, set()).update(meta.kinds)
+        for family, words in family_words.items():
+            # conservative: any kind named anywhere the family (or lib.rego) could read it
+            family_kinds.setdefault(family, set()).update(words | shared_words)
+        return family_of_check, family_kinds
