@@ -62,7 +62,8 @@ def opa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaService]:
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, ["evaluate", *args], catch_exceptions=False)
+    """``compliance evaluate`` without the result cache: every run asks the engine."""
+    return CliRunner().invoke(cli, ["evaluate", "--no-cache", *args], catch_exceptions=False)
 
 
 def bpi_report(*engine_args: str) -> tuple[int, dict[str, Any]]:
@@ -191,25 +192,35 @@ def test_auth_failure_names_opa_and_hides_the_token(tmp_path: Path) -> None:
         service.stop()
 
 
+@pytest.fixture
+def own_opa(tmp_path: Path) -> Iterator[OpaService]:
+    """A server of the test's own: a broken pack set must not disturb the shared one."""
+    service = start_opa(tmp_path)
+    yield service
+    service.stop()
+
+
 def test_compile_error_names_module_and_row(
-    opa: OpaService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_opa: OpaService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COMPLIANCE_POLICIES", str(policies_with(tmp_path, "broken.rego", BROKEN)))
-    result = run("examples/bpi", "--engine", "opa", "--opa-url", opa.url)
-    assert_engine_error(result, "error: checks/broken.rego:", f"OPA at {opa.url} could not compile")
+    result = run("examples/bpi", "--engine", "opa", "--opa-url", own_opa.url)
+    assert_engine_error(
+        result, "error: checks/broken.rego:", f"OPA at {own_opa.url} could not compile"
+    )
 
 
 def test_missing_builtin_is_named(
-    opa: OpaService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_opa: OpaService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
         "COMPLIANCE_POLICIES", str(policies_with(tmp_path, "ext.rego", CUSTOM_FUNCTION))
     )
-    result = run("examples/bpi", "--engine", "opa", "--opa-url", opa.url)
+    result = run("examples/bpi", "--engine", "opa", "--opa-url", own_opa.url)
     assert_engine_error(
         result,
         "error: checks/ext.rego:6: ",
-        f"OPA at {opa.url} does not have the function compliance_ext.lookup",
+        f"OPA at {own_opa.url} does not have the function compliance_ext.lookup",
     )
 
 
