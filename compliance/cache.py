@@ -186,7 +186,7 @@ class ResultCache:
             evaluator.engine.name,
             evaluator.engine.version(),
             orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
-            orjson.dumps(sorted(evaluator.modules)),
+            orjson.dumps(sorted(evaluator.modules.items())),  # beyond the digests: every module
             orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
             str(int(now.timestamp())),
         )

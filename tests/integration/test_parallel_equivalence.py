@@ -1,0 +1,90 @@
+"""Loading in processes and pruning unread kinds from the engine input change nothing:
+the same resources, errors, skipped files and report as one process sending everything."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.engine.base import VIOLATIONS_QUERY
+from compliance.evaluate import engine_input, kinds_read
+from compliance.loaders import LoadOptions, registry
+from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
+
+ROOT = Path(__file__).resolve().parents[2]
+KUBE_PROMETHEUS = ROOT.parent / "shared" / "corpus" / "kube-prometheus"
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    if not KUBE_PROMETHEUS.is_dir():
+        pytest.skip("needs the shared kube-prometheus corpus (../shared/corpus)")
+    root = tmp_path / "corpus"
+    for i in (1, 2):
+        dest = root / f"r{i:04d}"
+        dest.mkdir(parents=True)
+        for src in sorted(KUBE_PROMETHEUS.glob("*.yaml")):
+            text = src.read_text().replace(
+                "namespace: monitoring", f"namespace: monitoring-r{i:04d}"
+            )
+            (dest / src.name).write_text(text)
+    shutil.copytree(ROOT / "examples" / "bpi", root / "bpi")
+    (root / "bad.yaml").write_text("a: [1, 2\nb: 3\n")
+    (root / "latin1.yaml").write_bytes(b"kind: \xe9\n")
+    (root / "notes.txt").write_text("not an input\n")
+    return root
+
+
+def _dump(loaded: Any) -> tuple[Any, ...]:
+    return (
+        [(r.model_dump(mode="json"), r.lines) for r in loaded.resources],
+        [e.model_dump(mode="json") for e in loaded.errors],
+        [i.model_dump(mode="json") for i in loaded.inputs],
+        loaded.skipped,
+        loaded.texts,
+    )
+
+
+def test_loading_in_processes_equals_one_process(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "PARALLEL_MIN_BYTES", 0)
+    options = LoadOptions(env={})
+    single = registry.load_paths([str(corpus)], options, workers=1)
+    multi = registry.load_paths([str(corpus)], options, workers=2)
+    assert len(single.resources) > 200
+    assert {e.file.rsplit("/", 1)[-1] for e in single.errors} >= {"bad.yaml", "latin1.yaml"}
+    assert _dump(multi) == _dump(single)
+
+
+def test_parallel_pruned_report_equals_single_process_full_input(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "PARALLEL_MIN_BYTES", 0)
+    options = RunOptions(now=NOW, load=LoadOptions(env={}))
+
+    fast = build_evaluator(options)
+    loaded = load_inputs([str(corpus)], options.load, workers=2)
+    fast_report = evaluate_loaded(fast, loaded, options)
+
+    full = build_evaluator(options)
+    sent: list[set[str]] = []
+
+    def everything(resources: Any, params: dict[str, Any], now: datetime) -> Any:
+        doc = engine_input(resources, params, now)
+        sent.append(set(doc["kinds"]))
+        return full.engine.evaluate(VIOLATIONS_QUERY, doc)
+
+    monkeypatch.setattr(full, "violations", everything)
+    reference = evaluate_loaded(full, load_inputs([str(corpus)], options.load, workers=1), options)
+
+    assert fast_report.model_dump(mode="json") == reference.model_dump(mode="json")
+    assert reference.findings
+    # the pruning did something: kube-prometheus kinds no check reads were not sent
+    assert "ServiceMonitor" in sent[0]
+    assert kinds_read(fast.modules, fast.library, sent[0]) < sent[0]

@@ -1,0 +1,148 @@
+"""The result cache: a warm run (cache hits, one file edited) gives exactly the cold run's
+report, and any change to the packs invalidates cached results."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.cache import Cache
+from compliance.loaders import LoadOptions
+from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
+
+ROOT = Path(__file__).resolve().parents[2]
+KUBE_PROMETHEUS = ROOT.parent / "shared" / "corpus" / "kube-prometheus"
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+SAMPLE = [
+    "grafana-deployment.yaml",
+    "grafana-service.yaml",
+    "grafana-networkPolicy.yaml",
+    "alertmanager-podDisruptionBudget.yaml",
+    "prometheus-roleBindingConfig.yaml",
+    "nodeExporter-daemonset.yaml",
+    "prometheus-prometheusRule.yaml",
+]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A multi-file tree of every input format: the BPI example plus kube-prometheus files."""
+    root = tmp_path / "corpus"
+    shutil.copytree(ROOT / "examples" / "bpi", root / "bpi")
+    (root / "kp").mkdir()
+    for name in SAMPLE:
+        if (KUBE_PROMETHEUS / name).is_file():
+            shutil.copy(KUBE_PROMETHEUS / name, root / "kp" / name)
+    return root
+
+
+def run(
+    corpus: Path, cache_dir: Path | None, policy_root: Path | None = None
+) -> tuple[dict[str, Any], Cache | None, list[str]]:
+    options = RunOptions(now=NOW, load=LoadOptions(env={}), policy_root=policy_root)
+    evaluator = build_evaluator(options)
+    cache = Cache(cache_dir, options.load) if cache_dir else None
+    loaded = load_inputs([str(corpus)], options.load, cache=cache)
+    if cache is not None:
+        evaluator.result_cache = cache.results()
+    report = evaluate_loaded(evaluator, loaded, options)
+    families = evaluator.result_cache.evaluated_families if cache else []
+    return report.model_dump(mode="json"), cache, families
+
+
+def test_warm_run_after_an_edit_equals_a_cold_run(corpus: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    first, cache, families = run(corpus, cache_dir)
+    assert cache is not None and cache.hits == 0 and cache.misses > 0
+    assert len(families) > 3  # the cold run evaluated every family
+    assert first == run(corpus, None)[0]
+    assert (cache_dir / ".gitignore").read_text() == "*\n"
+
+    unchanged, cache, families = run(corpus, cache_dir)
+    assert unchanged == first
+    assert cache is not None and cache.misses == 0 and cache.hits > 0
+    assert families == []  # nothing changed: no engine evaluation at all
+
+    # Edit one Deployment: drop its resource limits and run its container as root.
+    target = corpus / "kp" / "grafana-deployment.yaml"
+    text = target.read_text()
+    edited = text.replace("runAsNonRoot: true", "runAsNonRoot: false").replace(
+        "image: grafana/grafana", "image: docker.io/grafana/grafana"
+    )
+    assert edited != text
+    target.write_text(edited)
+
+    warm, cache, families = run(corpus, cache_dir)
+    cold, _, _ = run(corpus, None)
+    assert warm == cold
+    assert warm != first  # the edit matters to the findings
+    assert cache is not None and cache.misses == 1  # only the edited file was parsed again
+    assert len(families) > 0
+
+
+def test_a_changed_pack_invalidates_cached_results(corpus: Path, tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    cache_dir = tmp_path / "cache"
+    before, _, _ = run(corpus, cache_dir, policies)
+    messages = {f["message"] for f in before["findings"] if f["check_id"] == "RES-01"}
+    assert messages, "the corpus must have RES-01 findings for this test to mean anything"
+
+    module = policies / "checks" / "res.rego"
+    source = module.read_text()
+    edited = source.replace(
+        '"message": sprintf("container %s', '"message": sprintf("(edited) container %s'
+    )
+    assert edited != source
+    module.write_text(edited)
+    after, cache, families = run(corpus, cache_dir, policies)
+    assert after == run(corpus, None, policies)[0]
+    assert {p["digest"] for p in after["packs"]} != {p["digest"] for p in before["packs"]}
+    assert any("(edited)" in f["message"] for f in after["findings"])
+    assert cache is not None and cache.hits > 0  # parsed files still come from the cache
+    assert "res" in families
+
+
+def test_corrupt_or_foreign_entries_are_misses(corpus: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    cold, _, _ = run(corpus, cache_dir)
+    entries = sorted(cache_dir.rglob("*.json"))
+    assert entries
+    for i, entry in enumerate(entries):
+        entry.write_bytes(b"\x80not json" if i % 2 else b'{"resources": 7}')
+    again, cache, families = run(corpus, cache_dir)
+    assert again == cold
+    assert cache is not None and cache.hits == 0
+    assert families  # every family evaluated again
+
+
+def test_entries_are_json_never_pickle(corpus: Path, tmp_path: Path) -> None:
+    import orjson
+
+    cache_dir = tmp_path / "cache"
+    run(corpus, cache_dir)
+    for entry in cache_dir.rglob("*.json"):
+        orjson.loads(entry.read_bytes())
+    assert not [p for p in cache_dir.rglob("*") if p.is_file() and p.suffix not in {".json", ""}]
+
+
+def test_loader_options_are_part_of_the_file_key(tmp_path: Path) -> None:
+    config = tmp_path / "c" / "node.toml"
+    config.parent.mkdir()
+    shutil.copy(ROOT / "examples" / "bpi" / "config" / "node.toml", config)
+    shutil.copytree(ROOT / "examples" / "bpi" / "config" / "certs", config.parent / "certs")
+    cache_dir = tmp_path / "cache"
+
+    def tls(sets: tuple[str, ...]) -> Any:
+        options = LoadOptions(sets=sets, env={})
+        loaded = load_inputs([str(config.parent)], options, cache=Cache(cache_dir, options))
+        (resource,) = [r for r in loaded.resources if r.kind == "SecurityConfig"]
+        return resource.body["security"]["tls_config"]["min_version"]
+
+    assert tls(()) == "1.2"
+    assert tls(("security.tls_config.min_version=1.3",)) == "1.3"
+    assert tls(()) == "1.2"
