@@ -76,6 +76,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
         ("Cargo.toml", False),
         ("crates/node/Cargo.toml", False),
         ("web/package.json", False),
+        (".compliance-cache/results/ab/ab12.json", False),
     ],
 )
 def test_files_pattern(name: str, selected: bool) -> None:
