@@ -21,9 +21,14 @@ _METADATA = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.MULTILINE)
 
 
 def policy_root() -> Path:
-    """``$COMPLIANCE_POLICIES``, else ``policies/`` beside the package."""
+    """``$COMPLIANCE_POLICIES``; else ``policies/`` of a source checkout; else the copy a
+    wheel ships as ``compliance/_policies``."""
     env = os.environ.get("COMPLIANCE_POLICIES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "policies"
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "policies"
+    return checkout if (checkout / "checks").is_dir() else here / "_policies"
 
 
 @dataclass(frozen=True)
