@@ -44,6 +44,7 @@ _REFERENCE = re.compile(
     r"^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|var\.[\w.]+|local\.[\w.]+)\s*$"
 )
 SECRET_VALUE = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:"
     r"(AKIA|ASIA)[0-9A-Z]{16}"
     r"|gh[pousr]_[A-Za-z0-9]{30,}"
     r"|github_pat_[A-Za-z0-9_]{30,}"
@@ -51,9 +52,10 @@ SECRET_VALUE = re.compile(
     r"|(sk|rk)_(live|test)_[A-Za-z0-9]{16,}"
     r"|glpat-[A-Za-z0-9_-]{20,}"
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+    r")"
 )
 _URL_CREDENTIALS = re.compile(
-    r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]+:)(?P<pw>[^@\s/'\"]+)(?=@)"
+    r"(?P<pre>(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]+:)(?P<pw>[^@\s/'\"]+)(?=@)"
 )
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
 _PEM_END = re.compile(r"-----END ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")

@@ -52,7 +52,7 @@ class Store:
 
     def add(self, bundle: Bundle) -> dict[str, Any]:
         digest = bundle.sha256
-        entry = {
+        entry: dict[str, Any] = {
             "id": digest[:16],
             "sha256": digest,
             "file": f"{digest[:16]}.tar.gz",
@@ -68,7 +68,7 @@ class Store:
             "keyid": bundle.keyid,
         }
         with self._locked():
-            _atomic_write(self.root / entry["file"], bundle.data)
+            _atomic_write(self.root / str(entry["file"]), bundle.data)
             current = [e for e in self.entries() if e.get("id") != entry["id"]]
             current.append(entry)
             current.sort(key=lambda e: (e.get("evaluated_at", ""), e.get("id", "")))

@@ -70,7 +70,7 @@ def read_members(data: bytes, name: str = "bundle") -> dict[str, bytes]:
     raw = gunzip(data, name)
     try:
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
-            members = []
+            members: list[tarfile.TarInfo] = []
             seen: set[str] = set()
             for m in tar:
                 if len(members) >= MAX_MEMBERS:

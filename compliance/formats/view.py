@@ -78,7 +78,9 @@ def frameworks(report: Report) -> list[FrameworkView]:
     for name in sorted(grouped):
         pack = packs.get(name) or PackRef(name=name, version="?", framework=name, digest="")
         controls = grouped[name]
-        counts = {s: sum(1 for c in controls if c.result.status == s) for s in CONTROL_STATUSES}
+        counts: dict[str, int] = {
+            s: sum(1 for c in controls if c.result.status == s) for s in CONTROL_STATUSES
+        }
         out.append(FrameworkView(pack, anchor("framework", name), controls, counts))
     return out
 

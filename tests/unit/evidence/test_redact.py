@@ -92,3 +92,14 @@ def test_report_messages_never_echo_a_secret(loaded: LoadResult) -> None:
     dumped = report.model_dump_json()
     assert "Planted-k8s-env-9412" not in dumped
     assert "SHOP_DB_PASSWORD to '[REDACTED]'" in report.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["a=" + "b" * 50_000, "x://" * 12_500, "eyJ" * 16_000, "password: " + " " * 50_000 + "x"],
+    ids=["long-word", "scheme-like", "jwt-prefix", "long-blank"],
+)
+def test_long_lines_are_handled_linearly(line: str) -> None:
+    # Regression: unanchored scheme and token patterns once rescanned every position (quadratic).
+    out = redact_text(line).text
+    assert out.count("\n") == 0
