@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from compliance.evidence.bundle import input_member
 from compliance.models import Report
 from compliance.models.report import ControlResult, Finding
 
@@ -84,7 +85,10 @@ def _observation(f: Finding, run: str, when: str) -> dict[str, Any]:
             }
         ],
         "relevant-evidence": [
-            {"href": f"inputs/{f.file}", "description": f"{f.file} line {f.line}"}
+            {
+                "href": input_member(f.file),
+                "description": f"{f.file} line {f.line} (redacted copy in the evidence bundle)",
+            }
         ],
         "collected": when,
     }
