@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import tarfile
 from collections.abc import Callable
 
@@ -72,6 +73,20 @@ def test_each_break_is_named(
         verify_bundle(breaker(bundle), key.public_key(), "b.tar.gz")
     assert message in e.value.message
     assert e.value.exit_code == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (gzip.compress(b"garbage" * 100, mtime=0), "corrupt archive: invalid header"),
+        (gzip.compress(b"", mtime=0), "corrupt archive"),
+        (gzip.compress(b"\0" * 10240, mtime=0), "empty archive"),
+    ],
+    ids=["not-a-tar", "empty-gzip", "empty-tar"],
+)
+def test_valid_gzip_without_a_valid_tar(key: Ed25519PrivateKey, data: bytes, message: str) -> None:
+    with pytest.raises(EvidenceError, match=message):
+        verify_bundle(data, key.public_key())
 
 
 def test_wrong_key(bundle: bytes) -> None:
