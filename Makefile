@@ -5,8 +5,9 @@ STAMP := $(VENV)/.installed
 # The OPA Go evaluator, in-process: the test oracle for real OPA semantics. Its wheel
 # declares a Python range it does not need, hence --ignore-requires-python.
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
+DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test lint bench bench-peers bench-admission clean
+.PHONY: install demo test lint bench bench-peers bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
@@ -19,9 +20,18 @@ $(STAMP): pyproject.toml
 
 demo: install
 	mkdir -p out
-	$(VENV)/bin/compliance evaluate examples/bpi --format table --fail-on none --now 2026-11-27T00:00:00Z
-	$(VENV)/bin/compliance evaluate examples/bpi --format json -o out/bpi-report.json --fail-on none --now 2026-11-27T00:00:00Z
-	@echo "JSON report: out/bpi-report.json" >&2
+	test -f out/keys/signing.key || $(VENV)/bin/compliance keys generate --out out/keys
+	$(VENV)/bin/compliance evaluate examples/bpi --format table --fail-on none --now $(DEMO_NOW)
+	$(VENV)/bin/compliance evaluate examples/bpi --format json -o out/bpi-report.json --fail-on none --now $(DEMO_NOW)
+	$(VENV)/bin/compliance evaluate examples/bpi --format sarif -o out/bpi-report.sarif --fail-on none --now $(DEMO_NOW)
+	$(VENV)/bin/compliance evaluate examples/bpi --format html -o out/bpi-report.html --fail-on none --now $(DEMO_NOW) \
+		--bundle out/bpi-evidence.tar.gz --sign-key out/keys/signing.key
+	$(VENV)/bin/compliance evidence verify out/bpi-evidence.tar.gz --key out/keys/signing.pub --quiet
+	@echo "JSON report:   out/bpi-report.json" >&2
+	@echo "SARIF report:  out/bpi-report.sarif" >&2
+	@echo "HTML report:   out/bpi-report.html (also inside the bundle)" >&2
+	@echo "Signed bundle: out/bpi-evidence.tar.gz" >&2
+	@echo "  verify with: .venv/bin/compliance evidence verify out/bpi-evidence.tar.gz --key out/keys/signing.pub" >&2
 
 test: install
 	$(PY) -m pytest -n 2 tests
@@ -30,6 +40,13 @@ lint: install
 	$(VENV)/bin/ruff check compliance tests
 	$(VENV)/bin/ruff format --check compliance tests
 	$(VENV)/bin/mypy compliance
+
+packs-test: install
+	$(VENV)/bin/compliance packs test
+
+# pre-commit try-repo builds the hook's own virtualenv from PyPI (~1 min, needs the registry).
+test-network: install
+	COMPLIANCE_NETWORK_TESTS=1 $(PY) -m pytest tests/integration/test_precommit.py
 
 bench: install
 	$(PY) benchmarks/run.py
