@@ -1,8 +1,10 @@
 """OSCAL assessment-results: one result per run, an observation per finding, a finding per control.
 
-Emits OSCAL 1.0.6, the version whose official JSON schema the tests validate against
-(``schemas/oscal-1.0.6-assessment-results.schema.json``). UUIDs are version 5, derived from the
-run's content, so the same run gives the same document.
+Emits OSCAL 1.2.1. The tests validate every document against compliance-trestle's OSCAL 1.2.1
+models (strict: unknown fields, enums and patterns are enforced) and, as a second, independent
+check, against NIST's published 1.0.6 JSON schema, which the document also satisfies (it uses
+nothing added after 1.0.6). UUIDs are version 5, derived from the run's content, so the same
+run gives the same document.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from compliance.evidence.bundle import input_member
 from compliance.models import Report
 from compliance.models.report import ControlResult, Finding
 
-OSCAL_VERSION = "1.0.6"
+OSCAL_VERSION = "1.2.1"
 NS = "https://compliance.dev/ns/oscal"
 _UUID_NS = uuid.UUID("6f1f3c52-7d0e-5a43-9a55-2f5b8c0e9d11")
 

@@ -125,7 +125,7 @@ def test_bundle_report_matches_the_printed_report(bpi_bundle: Path) -> None:
         json.loads(files["oscal/assessment-results.json"])["assessment-results"]["metadata"][
             "oscal-version"
         ]
-        == "1.0.6"
+        == "1.2.1"
     )
 
 

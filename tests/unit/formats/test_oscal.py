@@ -1,4 +1,5 @@
-"""OSCAL assessment-results: valid against the official OSCAL 1.0.6 JSON schema.
+"""OSCAL assessment-results: valid against compliance-trestle's OSCAL 1.2.1 models (the
+version we emit) and against the official OSCAL 1.0.6 JSON schema (structure, independently).
 
 The schema's Token pattern uses ``\\p{L}``/``\\p{N}``, which Python's ``re`` lacks; the test
 rewrites them to ``[^\\W\\d_]`` (Unicode letters) and ``\\d`` (Unicode digits), which accepts a
@@ -52,8 +53,33 @@ def test_bpi_report_is_schema_valid(validator: jsonschema.Draft7Validator, repor
     doc = json.loads(oscal.render(report))
     assert errors(validator, doc) == []
     ar = doc["assessment-results"]
-    assert ar["metadata"]["oscal-version"] == "1.0.6"
+    assert ar["metadata"]["oscal-version"] == "1.2.1"
     assert len(ar["results"]) == 1
+
+
+def test_bpi_report_is_valid_oscal_1_2_1(report: Report) -> None:
+    from trestle.oscal import OSCAL_VERSION
+    from trestle.oscal.assessment_results import Model
+
+    assert OSCAL_VERSION == oscal.OSCAL_VERSION
+    doc = json.loads(oscal.render(report))
+    parsed = Model.model_validate(doc)
+    assert len(parsed.assessment_results.results[0].findings or []) == len(report.controls)
+
+
+def test_trestle_models_reject_what_they_should(report: Report) -> None:
+    """The 1.2.1 validation above is meaningful: the models refuse bad documents."""
+    from pydantic import ValidationError
+    from trestle.oscal.assessment_results import Model
+
+    doc = json.loads(oscal.render(report))
+    doc["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "maybe"
+    with pytest.raises(ValidationError):
+        Model.model_validate(doc)
+    doc = json.loads(oscal.render(report))
+    doc["assessment-results"]["unexpected"] = True
+    with pytest.raises(ValidationError):
+        Model.model_validate(doc)
 
 
 def test_one_observation_per_finding_one_finding_per_control(report: Report) -> None:
