@@ -17,7 +17,7 @@ from compliance.runner import RunOptions, build_evaluator
 from compliance.server.app import MAX_BODY_BYTES, ServerConfig, configure_access_log, create_app
 from compliance.server.auth import Tokens
 from compliance.server.bundles import StoreBundles
-from compliance.server.decide import CROSS_RESOURCE_CHECKS, Policy
+from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Policy
 from compliance.server.decisionlog import DecisionLog, verify
 
 
@@ -193,6 +193,7 @@ def serve(
     )
     configure_access_log()
     skipped = ", ".join(f"{k} ({v})" for k, v in CROSS_RESOURCE_CHECKS.items())
+    skipped += ", and namespace-level findings of " + ", ".join(SIBLING_FINDINGS)
     click.echo(
         f"compliance serve: {mode} mode, fail on {fail_on}; not judged at admission: {skipped}",
         err=True,

@@ -6,6 +6,7 @@ Pure functions: no I/O, no engine. ``app.py`` does the evaluation and the record
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,23 @@ CROSS_RESOURCE_CHECKS: dict[str, str] = {
 """Checks that judge a namespace or a set of objects; one object at admission cannot show them
 passing or failing, so they are left out of admission decisions (run `compliance evaluate` in CI)."""
 
+SIBLING_FINDINGS: dict[str, re.Pattern[str]] = {
+    "RES-01": re.compile(r"^namespace \S+ has workloads but no ResourceQuota or LimitRange"),
+    "HLT-01": re.compile(r"has no PodDisruptionBudget selecting its pods"),
+}
+"""Findings that only say a sibling object (quota, PDB) was not in the input. At admission the input
+is one object, so they would be raised on every workload of a namespace that has them; they are not
+judged there. (LimitRange defaults are applied by the API server before validating webhooks run, so
+container-level RES-01 findings are judged.) A changed message makes the finding show up again as a
+warning: the filter fails toward reporting."""
+
+
+def judged_at_admission(f: Finding, policy: Policy) -> bool:
+    if f.check_id in policy.skip_checks:
+        return False
+    pattern = SIBLING_FINDINGS.get(f.check_id)
+    return pattern is None or not pattern.search(f.message)
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -49,6 +67,8 @@ class Decision:
     warnings: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    not_judged: list[str] = field(default_factory=list)
+    """Check ids whose findings were left out (they need the whole namespace)."""
 
     def response(self, uid: str) -> AdmissionReviewResponse:
         status = None
@@ -105,7 +125,15 @@ def describe(f: Finding) -> str:
 
 
 def decide(policy: Policy, findings: Sequence[Finding], errors: Sequence[str]) -> Decision:
-    active = [f for f in findings if f.status == "fail" and f.check_id not in policy.skip_checks]
+    open_findings = [f for f in findings if f.status == "fail"]
+    active = [f for f in open_findings if judged_at_admission(f, policy)]
+    not_judged = sorted({f.check_id for f in open_findings if not judged_at_admission(f, policy)})
+    decision = _decide(policy, active, errors)
+    decision.not_judged = not_judged
+    return decision
+
+
+def _decide(policy: Policy, active: list[Finding], errors: Sequence[str]) -> Decision:
     if errors:
         text = "; ".join(errors)
         if policy.fail_open:
@@ -191,6 +219,8 @@ def record(
     }
     if decision.errors:
         entry["errors"] = decision.errors
+    if decision.not_judged:
+        entry["not_judged"] = decision.not_judged
     if request.old_object is not None:
         old_meta = request.old_object.get("metadata")
         old_meta = old_meta if isinstance(old_meta, dict) else {}

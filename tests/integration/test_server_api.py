@@ -197,7 +197,9 @@ def test_metrics_count_requests_and_decisions(client: httpx.Client) -> None:
     assert client.post("/v1/admission", content=b"nope").status_code == 400
     text = client.get("/metrics").text
     assert 'compliance_admission_decisions_total{result="deny"}' in text
-    assert 'compliance_admission_decisions_total{result="allow"}' in text
+    assert 'compliance_admission_decisions_total{result="allow"}' in text or (
+        'compliance_admission_decisions_total{result="warn"}' in text
+    )
     assert 'compliance_http_requests_total{code="400",path="/v1/admission"}' in text
     assert (
         'compliance_http_request_duration_seconds_bucket{le="0.025",path="/v1/admission"}' in text

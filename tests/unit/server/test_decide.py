@@ -59,6 +59,21 @@ def test_waived_and_cross_resource_findings_do_not_block() -> None:
     assert decide(Policy(), [waived, finding("NET-01", "high")], []).result == "allow"
 
 
+def test_sibling_findings_are_not_judged_at_admission() -> None:
+    quota = finding(
+        "RES-01", "low", "namespace shop has workloads but no ResourceQuota or LimitRange"
+    )
+    pdb = finding(
+        "HLT-01", "medium", "Deployment api has no PodDisruptionBudget selecting its pods, so ..."
+    )
+    own = finding("RES-01", "medium", "container web sets no cpu request")
+    d = decide(Policy(), [quota, pdb, own], [])
+    assert d.findings == [own] and d.result == "warn"
+    assert d.not_judged == ["HLT-01", "RES-01"]
+    entry = record(request(object={"apiVersion": "v1", "kind": "Pod"}), d, Policy())
+    assert entry["not_judged"] == ["HLT-01", "RES-01"]
+
+
 def test_audit_mode_allows_and_warns() -> None:
     d = decide(Policy(mode="audit"), [finding("CTR-01", "critical")], [])
     assert d.allowed and d.result == "audit"
