@@ -28,6 +28,7 @@ class EvaluatorPool:
         self._factory = factory
         self._jobs: queue.SimpleQueue[tuple[Job, Future[Any]] | None] = queue.SimpleQueue()
         self._ready = 0
+        self._failed = 0
         self._lock = threading.Lock()
         self.startup_error: str | None = None
         self._threads = [
@@ -51,7 +52,9 @@ class EvaluatorPool:
         except BaseException as e:  # PackError/EngineError, or a Rust panic (BaseException)
             with self._lock:
                 self.startup_error = f"{type(e).__name__}: {e}"
-            self._fail_jobs()
+                self._failed += 1
+                if self._failed == len(self._threads):
+                    self._fail_jobs()
             return
         with self._lock:
             self._ready += 1
@@ -82,10 +85,13 @@ class EvaluatorPool:
 
     def submit(self, job: Job) -> Future[Any]:
         future: Future[Any] = Future()
-        if self.startup_error is not None and self._ready == 0:
-            future.set_exception(RuntimeError(f"evaluator failed to start: {self.startup_error}"))
-            return future
-        self._jobs.put((job, future))
+        with self._lock:  # no job may be queued after every worker has failed and drained the queue
+            if self._failed == len(self._threads):
+                future.set_exception(
+                    RuntimeError(f"evaluator failed to start: {self.startup_error}")
+                )
+                return future
+            self._jobs.put((job, future))
         return future
 
     async def run(self, job: Job, timeout: float | None = None) -> Any:
