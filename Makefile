@@ -51,5 +51,8 @@ test-network: install
 bench: install
 	$(PY) benchmarks/run.py
 
+bench-admission: install
+	$(PY) benchmarks/admission.py --results benchmarks/RESULTS.md
+
 clean:
 	rm -rf $(VENV) out .compliance-cache .pytest_cache
