@@ -65,15 +65,23 @@ def _json(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def redact_inputs(loaded: LoadResult) -> tuple[dict[str, str], dict[str, int], set[str]]:
-    """rel -> redacted text, rel -> lines changed, and every secret value seen."""
+def input_secrets(loaded: LoadResult) -> set[str]:
+    """Every secret value in the inputs: collected from the parsed resources (already in
+    memory) and from the raw structure of JSON inputs. What a report is scrubbed of; cheap
+    next to ``redact_inputs``, which also rewrites every input's text for a bundle."""
     secrets_by_file = collect_secrets(loaded.resources)
     for rel, text in loaded.texts.items():
-        secrets_by_file.setdefault(rel, set()).update(collect_from_text(rel, text))
+        if rel.lower().endswith(".json"):  # collect_from_text reads JSON documents only
+            secrets_by_file.setdefault(rel, set()).update(collect_from_text(rel, text))
+    return set().union(*secrets_by_file.values()) if secrets_by_file else set()
+
+
+def redact_inputs(loaded: LoadResult) -> tuple[dict[str, str], dict[str, int], set[str]]:
+    """rel -> redacted text, rel -> lines changed, and every secret value seen."""
     by_file: dict[str, list[Any]] = {}
     for r in loaded.resources:
         by_file.setdefault(r.source.file, []).append(r)
-    every: set[str] = set().union(*secrets_by_file.values()) if secrets_by_file else set()
+    every = input_secrets(loaded)
     texts: dict[str, str] = {}
     changed: dict[str, int] = {}
     for rel, text in loaded.texts.items():

@@ -8,7 +8,7 @@ from typing import Any
 
 from compliance.errors import EvidenceError, UsageError
 from compliance.evidence import dsse
-from compliance.evidence.bundle import build_bundle, redact_inputs
+from compliance.evidence.bundle import build_bundle, input_secrets
 from compliance.evidence.redact import redact_report
 from compliance.evidence.store import Store
 from compliance.loaders import LoadResult
@@ -40,8 +40,8 @@ def record_evidence(
     if sign_key is not None and not (bundle or store):
         raise UsageError("--sign-key is only used with --bundle FILE or --store DIR")
     if not (bundle or store):
-        _, _, secrets = redact_inputs(loaded)
-        return Recorded(redact_report(report, secrets))
+        # No bundle: only the report is scrubbed; the inputs' text is rewritten only for one.
+        return Recorded(redact_report(report, input_secrets(loaded)))
     assert sign_key is not None
     built = build_bundle(report, loaded, dsse.load_private_key(sign_key), parameters)
     notes = []
