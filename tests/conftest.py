@@ -31,3 +31,11 @@ class FakeEngine:
         if self.fail:
             raise EngineError(self.fail)
         return self.violations
+
+
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden files (tests/fixtures/golden) from the current output",
+    )
