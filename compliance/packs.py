@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from compliance.errors import PackError, UsageError
 from compliance.loaders.yamlutil import YamlError, load_documents
 from compliance.models import CheckMeta, Pack
+from compliance.paths import dotted, nearest_line
 
 _METADATA = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.MULTILINE)
 
@@ -142,8 +143,8 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
         pack = Pack.model_validate({**data, "path": str(manifest.parent), "modules": modules})
     except ValidationError as e:
         first = e.errors()[0]
-        where = _dotted(first["loc"])
-        line = _line_of(doc.lines, where) or doc.line
+        where = dotted(first["loc"])
+        line = nearest_line(doc.lines, where) or doc.line
         raise PackError(
             f"invalid pack manifest at {where}: {first['msg']}", file=rel, line=line
         ) from e
@@ -190,21 +191,8 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     return pack.model_copy(update={"digest": f"sha256:{digest.hexdigest()}"})
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
-def _line_of(lines: dict[str, int], path: str) -> int | None:
-    """Line of ``path`` or of its nearest ancestor in a document's line map."""
-    while path:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
-    return None
 
 
 def load_packs(

@@ -25,6 +25,7 @@ from compliance.loaders.base import FileContext
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 from compliance.models.securityconfig import SecurityConfig
+from compliance.paths import dotted, nearest_line
 
 ENV_PREFIX = "BPI__"
 MAX_CERT_BYTES = 1024 * 1024
@@ -164,20 +165,8 @@ def _apply(data: dict[str, Any], path: str, raw: str, ctx: FileContext, origin: 
             node = node[part]
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
-def _line_for(path: str, lines: dict[str, int]) -> int | None:
-    while path:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
-    return None
 
 
 def _input_error(
@@ -190,7 +179,7 @@ def _input_error(
     parts: list[str] = []
     first_line: int | None = None
     for err in e.errors():
-        path = _dotted(tuple(err["loc"]))
+        path = dotted(tuple(err["loc"]))
         if err["type"] == "missing":
             what = f"{path}: field required"
         elif err["type"] == "extra_forbidden":
@@ -203,7 +192,7 @@ def _input_error(
         elif source == "env":
             what += f" [from {env_names.get(path, 'environment')}]"
         elif first_line is None:
-            first_line = _line_for(path, lines)
+            first_line = nearest_line(lines, path)
         parts.append(what)
     return InputError("invalid SecurityConfig: " + "; ".join(parts), file=ctx.rel, line=first_line)
 

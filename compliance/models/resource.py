@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from compliance.paths import nearest_line
+
 Format = Literal["k8s", "dockerfile", "compose", "terraform", "securityconfig"]
 
 
@@ -42,12 +44,7 @@ class Resource(BaseModel):
 
     def line_for(self, path: str | None) -> int:
         """Line of ``path`` or of its nearest recorded ancestor; the resource line otherwise."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return self.source.line
+        return nearest_line(self.lines, path) or self.source.line
 
     def engine_input(self) -> dict[str, Any]:
         """What the Rego checks see of this resource."""

@@ -21,15 +21,15 @@ from compliance.cli.main import cli
 from compliance.engine.embedded import EmbeddedEngine
 from compliance.engine.opa import OpaEngine
 from compliance.evaluate import Evaluator
-from compliance.loaders import load_paths
 from compliance.models import Report
+from compliance.pack_cases import Case, discover, evaluate_case
 from compliance.packs import load_library, load_packs, policy_root
 from tests.opa_server import OpaService, OpaTestServer, free_port, make_tls, start_opa
-from tests.packs.conftest import Case, all_cases
+from tests.packs.conftest import CASES as CASES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = ["--now", "2026-11-27T00:00:00Z"]
-CASES = all_cases()
+CASES = discover(CASES_DIR)
 
 BROKEN = """package compliance.checks.broken
 import rego.v1
@@ -113,13 +113,10 @@ def evaluators(opa: OpaService) -> dict[str, Evaluator]:
     }
 
 
-def _run_case(case: Case, evaluator: Evaluator, monkeypatch: pytest.MonkeyPatch) -> Report:
-    monkeypatch.chdir(case.root / "input")
-    loaded = load_paths(["."])
+def _run_case(case: Case, evaluator: Evaluator) -> Report:
+    loaded, report = evaluate_case(case, evaluator)
     assert not loaded.errors, f"{case.id}: fixture does not load: {loaded.errors}"
-    return evaluator.evaluate(
-        loaded.resources, now=case.now, parameters=case.expected.get("params") or {}
-    )
+    return report
 
 
 def test_pack_cases_exist() -> None:
@@ -127,11 +124,9 @@ def test_pack_cases_exist() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_pack_case_identical_to_embedded(
-    case: Case, evaluators: dict[str, Evaluator], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    embedded = _run_case(case, evaluators["embedded"], monkeypatch)
-    via_opa = _run_case(case, evaluators["opa"], monkeypatch)
+def test_pack_case_identical_to_embedded(case: Case, evaluators: dict[str, Evaluator]) -> None:
+    embedded = _run_case(case, evaluators["embedded"])
+    via_opa = _run_case(case, evaluators["opa"])
     assert not via_opa.errors, via_opa.errors
     assert [f.model_dump() for f in via_opa.findings] == [f.model_dump() for f in embedded.findings]
     assert [(c.control_id, c.status) for c in via_opa.controls] == [
