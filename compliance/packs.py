@@ -191,10 +191,6 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     return pack.model_copy(update={"digest": f"sha256:{digest.hexdigest()}"})
 
 
-
-
-
-
 def load_packs(
     names: list[str] | None, library: CheckLibrary, root: Path | None = None
 ) -> list[Pack]:

@@ -165,10 +165,6 @@ def _apply(data: dict[str, Any], path: str, raw: str, ctx: FileContext, origin: 
             node = node[part]
 
 
-
-
-
-
 def _input_error(
     e: ValidationError,
     lines: dict[str, int],

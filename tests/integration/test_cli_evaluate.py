@@ -129,7 +129,9 @@ def test_single_pack() -> None:
     assert {c["pack"] for c in report["controls"]} == {"gdpr"}
 
 
-def test_a_loader_bug_is_an_error_entry_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_loader_bug_is_an_error_entry_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from compliance.loaders import dockerfile
 
     def broken(text: str, ctx: object) -> list[object]:

@@ -23,15 +23,26 @@ def _report(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(
         cli,
-        ["evaluate", "examples/bpi", "--format", "json", "--fail-on", "none",
-         "--now", "2026-11-27T00:00:00Z", "--no-cache"],
+        [
+            "evaluate",
+            "examples/bpi",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--now",
+            "2026-11-27T00:00:00Z",
+            "--no-cache",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
 
-def test_bpi_report_matches_golden(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bpi_report_matches_golden(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     got = _report(monkeypatch)
     if request.config.getoption("--update-golden"):
         GOLDEN.write_text(got, encoding="utf-8")
@@ -48,5 +59,7 @@ def test_golden_is_a_real_report() -> None:
     assert report["schema_version"] == 1
     assert report["errors"] == []
     assert {p["name"] for p in report["packs"]} == {"soc2", "iso27001", "gdpr", "hipaa"}
-    assert report["summary"]["findings"] == len([f for f in report["findings"] if f["status"] == "fail"])
+    assert report["summary"]["findings"] == len(
+        [f for f in report["findings"] if f["status"] == "fail"]
+    )
     assert report["summary"]["findings"] > 20
