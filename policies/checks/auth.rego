@@ -50,8 +50,26 @@ violations contains v if {
 	some i, rule in object.get(r.body, "rules", [])
 	wildcard(rule, "verbs")
 	wildcard(rule, "resources")
+	wildcard(rule, "apiGroups")
 	v := {"check": "AUTH-03", "resource": r.id, "severity": "critical", "path": sprintf("rules[%d]", [i]),
 		"message": sprintf("%s %s grants every verb on every resource (wildcard admin)", [kind, r.name])}
+}
+
+api_group_name(g) := "core" if g == ""
+else := g
+
+# Every verb on every resource of named API groups: broad, but not cluster admin.
+violations contains v if {
+	some kind in role_kinds
+	some r in lib.of_kind(kind)
+	not startswith(r.name, "system:")
+	some i, rule in object.get(r.body, "rules", [])
+	wildcard(rule, "verbs")
+	wildcard(rule, "resources")
+	not wildcard(rule, "apiGroups")
+	groups := concat(", ", [api_group_name(g) | some g in object.get(rule, "apiGroups", [])])
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d]", [i]),
+		"message": sprintf("%s %s grants every verb on every resource of API group(s) %s", [kind, r.name, groups])}
 }
 
 violations contains v if {
@@ -145,8 +163,8 @@ violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
 	some binary in ["kube-apiserver", "kubelet"]
-	runs(c.spec, binary)
-	value := anonymous_auth(command_line(c.spec))
+	lib.runs(c.spec, binary)
+	value := anonymous_auth(lib.command_line(c.spec))
 	value != "false"
 	v := {"check": "AUTH-01", "resource": r.id, "severity": anonymous_severity(value), "path": c.path,
 		"message": anonymous_message(c.name, binary, value)}
@@ -177,12 +195,7 @@ violations contains v if {
 		"message": sprintf("%s %s grants %s %s to unauthenticated users (%s)", [kind, r.name, r.body.roleRef.kind, r.body.roleRef.name, s.name])}
 }
 
-command_line(spec) := array.concat(object.get(spec, "command", []), object.get(spec, "args", []))
 
-runs(spec, binary) if {
-	some arg in command_line(spec)
-	regex.match(sprintf(`(^|/)%s$`, [binary]), arg)
-}
 
 # METADATA
 # title: MFA enforced for human and admin access

@@ -137,10 +137,8 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("Pod")
 	some c in lib.containers(r)
-	args := array.concat(object.get(c.spec, "command", []), object.get(c.spec, "args", []))
-	some a in args
-	endswith(a, "kube-apiserver")
-	not encryption_flag(args)
+	lib.runs(c.spec, "kube-apiserver")
+	not encryption_flag(lib.command_line(c.spec))
 	v := {"check": "ENC-01", "resource": r.id, "path": c.path,
 		"message": sprintf("kube-apiserver in %s runs without --encryption-provider-config, so Secrets are stored unencrypted in etcd", [r.name])}
 }

@@ -54,3 +54,14 @@ points_to_file(_, value) if {
 	is_string(value)
 	regex.match(`^/(run|var/run)/secrets/`, value)
 }
+
+# Command and arguments of a container as one list of strings.
+command_line(spec) := array.concat(object.get(spec, "command", []), object.get(spec, "args", []))
+
+# The container runs `binary`: a word of its command line that is the binary or a path to it.
+# Flags are not words: --kubelet-service=kube-system/kubelet does not run the kubelet.
+runs(spec, binary) if {
+	some arg in command_line(spec)
+	not startswith(arg, "-")
+	regex.match(sprintf(`(^|/)%s$`, [binary]), arg)
+}

@@ -84,11 +84,7 @@ violations contains v if {
 		"message": sprintf("kube-apiserver in %s runs without %s, so API requests are not audited", [r.name, flag])}
 }
 
-apiserver_args(c) := args if {
-	args := array.concat(object.get(c.spec, "command", []), object.get(c.spec, "args", []))
-	some a in args
-	endswith(a, "kube-apiserver")
-}
+apiserver_args(c) := lib.command_line(c.spec) if lib.runs(c.spec, "kube-apiserver")
 
 has_flag(args, flag) if {
 	some a in args

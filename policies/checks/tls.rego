@@ -208,7 +208,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
-	cmd := command_line(c.spec)
+	cmd := lib.command_line(c.spec)
 	some flag in ["tls-cipher-suites", "cipher-suites"]
 	value := flag_value(cmd, flag)
 	weak := [s | some s in split(value, ","); s != ""; not strong_suite(trim_space(s))]
@@ -278,8 +278,6 @@ else := "no forward secrecy" if not contains(upper(suite), "ECDHE")
 else := "CBC mode, not AEAD" if regex.match(`CBC|-SHA(256|384)?$|_SHA$`, upper(suite))
 else := "not an AEAD suite"
 
-# Command and arguments of a container as one list of strings.
-command_line(spec) := array.concat(object.get(spec, "command", []), object.get(spec, "args", []))
 
 # The value of --name=value, --name value, or "true" for a bare --name.
 flag_value(cmd, name) := value if {
@@ -297,10 +295,6 @@ bare_flag_value(cmd, i) := cmd[i + 1] if {
 	not startswith(cmd[i + 1], "-")
 } else := "true"
 
-runs(spec, binary) if {
-	some arg in command_line(spec)
-	regex.match(sprintf(`(^|/)%s$`, [binary]), arg)
-}
 
 # METADATA
 # title: Certificate keys and signatures are strong
@@ -452,8 +446,8 @@ violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
 	some f in mtls_flags
-	runs(c.spec, f.binary)
-	not flag_enabled(command_line(c.spec), f.flag)
+	lib.runs(c.spec, f.binary)
+	not flag_enabled(lib.command_line(c.spec), f.flag)
 	v := {"check": "TLS-05", "resource": r.id, "severity": "high", "path": c.path,
 		"message": sprintf("container %s runs %s without --%s: %s", [c.name, f.binary, f.flag, f.what])}
 }
