@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 from pathlib import Path
 
@@ -13,12 +14,14 @@ from compliance.cli.evidence import evidence
 from compliance.errors import UsageError
 from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
-from compliance.runner import RunOptions, build_evaluator
+from compliance.runner import RunOptions
 from compliance.server.app import MAX_BODY_BYTES, ServerConfig, configure_access_log, create_app
 from compliance.server.auth import Tokens
 from compliance.server.bundles import StoreBundles
 from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Policy
+from compliance.server.decisioncache import DEFAULT_SIZE
 from compliance.server.decisionlog import DecisionLog, verify
+from compliance.server.evaluators import build, factory, settings
 
 
 def is_loopback(host: str) -> bool:
@@ -113,10 +116,17 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 )
 @click.option(
     "--evaluators",
-    default=1,
-    show_default=True,
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
     type=click.IntRange(1, 64),
-    help="Evaluation threads, each with its own compiled engine.",
+    help="Evaluation worker processes, each with its own compiled engines.",
+)
+@click.option(
+    "--decision-cache",
+    default=DEFAULT_SIZE,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Admission results kept for identical requests (LRU entries; 0 disables).",
 )
 @click.option(
     "--max-body",
@@ -151,6 +161,7 @@ def serve(
     exclude_labels: tuple[str, ...],
     fail_open: bool,
     evaluators: int,
+    decision_cache: int,
     max_body: int,
     eval_timeout: float,
 ) -> None:
@@ -164,17 +175,20 @@ def serve(
             f"refusing plain HTTP on {host}: give --tls-cert/--tls-key (or --insecure)"
         )
     options = RunOptions(packs=list(packs) or None, parameters=parse_assignments(params, "--param"))
-    evaluator = build_evaluator(options)  # fail fast on pack errors, before binding
-    known = {k for p in evaluator.packs for k in p.parameters}
+    built = build(options, restrict=False)  # fail fast on pack errors, before binding
+    known = {k for p in built.packs for k in p.parameters}
     unknown = sorted(set(options.parameters) - known)
     if unknown:
         raise UsageError(
             f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    del evaluator
+    cache_settings = settings(built, options.parameters)
+    del built
     config = ServerConfig(
-        evaluator_factory=lambda: build_evaluator(options),
+        evaluator_factory=factory(options),
         evaluators=evaluators,
+        decision_cache=decision_cache,
+        cache_settings=cache_settings,
         policy=Policy(
             mode=mode,  # type: ignore[arg-type]
             fail_on=fail_on,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -40,15 +41,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from compliance.errors import ComplianceError
-from compliance.evaluate import Evaluator
-from compliance.loaders import LoadOptions, load_paths
 from compliance.loaders.k8s import resource_from_object
-from compliance.models import Report
 from compliance.server.admission import MalformedReview, parse_review
 from compliance.server.auth import Role, Tokens, allows
 from compliance.server.bundles import BundleStore
 from compliance.server.decide import Decision, Policy, decide, exclusion, record, target_object
+from compliance.server.decisioncache import DEFAULT_SIZE, DecisionCache, cache_key, settings_digest
 from compliance.server.decisionlog import DecisionLog
+from compliance.server.evaluators import AdmitResult
 from compliance.server.pool import EvaluatorPool
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -58,9 +58,11 @@ access_log = logging.getLogger("compliance.access")
 
 @dataclass
 class ServerConfig:
-    evaluator_factory: Callable[[], Evaluator]
-    """Builds one Evaluator; called once on each evaluation thread (regorus is thread-bound)."""
-    evaluators: int = 1
+    evaluator_factory: Callable[[], Any]
+    """Builds the evaluators (``evaluators.KindEvaluators``: ``admit``, ``evaluate_files``); called
+    once in each worker process, so it must be picklable (``evaluators.factory(options)``)."""
+    evaluators: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """Worker processes."""
     policy: Policy = field(default_factory=Policy)
     tokens: Tokens | None = None
     bundles: BundleStore | None = None
@@ -69,6 +71,15 @@ class ServerConfig:
     eval_timeout: float = 8.0
     """Seconds; under the webhook's timeoutSeconds so the API server gets our answer, not its own."""
     parameters: dict[str, Any] = field(default_factory=dict)
+    decision_cache: int = DEFAULT_SIZE
+    """Entries of the decision cache; 0 disables it."""
+    cache_settings: dict[str, Any] = field(default_factory=dict)
+    """What evaluations depend on besides the object (pack digests, effective parameters):
+    part of every decision cache key. ``evaluators.settings`` computes it."""
+
+
+ADMISSION_SOURCE = "admission"
+"""The file name admission findings carry (the request uid is in the decision log instead)."""
 
 
 class Metrics:
@@ -83,6 +94,12 @@ class Metrics:
         self.decisions = Counter(
             "compliance_admission_decisions",
             "Admission decisions by result",
+            ["result"],
+            registry=self.registry,
+        )
+        self.cache = Counter(
+            "compliance_admission_cache",
+            "Admission evaluations answered from the decision cache (hit) or evaluated (miss)",
             ["result"],
             registry=self.registry,
         )
@@ -194,6 +211,15 @@ def create_app(config: ServerConfig) -> Starlette:
     metrics = Metrics()
     pool: EvaluatorPool | None = None
     policy = config.policy
+    cache = DecisionCache(config.decision_cache)
+    settings = settings_digest(
+        {
+            **config.cache_settings,
+            "parameters": config.parameters,
+            "mode": policy.mode,
+            "fail_on": policy.fail_on,
+        }
+    )
 
     def the_pool() -> EvaluatorPool:
         assert pool is not None, "the app's lifespan has not started"
@@ -202,7 +228,9 @@ def create_app(config: ServerConfig) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
         nonlocal pool
-        pool = EvaluatorPool(config.evaluator_factory, config.evaluators)
+        pool = EvaluatorPool(
+            config.evaluator_factory, config.evaluators, job_timeout=config.eval_timeout
+        )
         try:
             yield
         finally:
@@ -238,7 +266,7 @@ def create_app(config: ServerConfig) -> Starlette:
     async def readyz(request: Request) -> Response:
         p = the_pool()
         if p.ready:
-            return JSONResponse({"status": "ready", "evaluators": p.size})
+            return JSONResponse({"status": "ready", "evaluators": p.size, "pids": p.pids()})
         if p.startup_error:
             return _error(503, f"packs failed to compile: {p.startup_error}")
         return JSONResponse({"status": "starting"}, status_code=503)
@@ -258,6 +286,7 @@ def create_app(config: ServerConfig) -> Starlette:
             return _error(400, str(e))
         req = review.request
         decision: Decision
+        cached: bool | None = None
         excluded = exclusion(policy, req)
         if req.operation == "DELETE":
             decision = Decision(allowed=True, result="delete", message="nothing to check on DELETE")
@@ -272,27 +301,37 @@ def create_app(config: ServerConfig) -> Starlette:
         else:
             obj = target_object(req)
             try:
-                resource = resource_from_object(obj, f"admission:{req.uid}")
+                resource_from_object(obj, ADMISSION_SOURCE)  # a 400 here, not a worker error
             except ComplianceError as e:
                 return _error(400, f"request.object: {e.message}")
-
-            def job(ev: Evaluator) -> Report:
-                return ev.evaluate([resource], parameters=config.parameters)
-
+            key = cache_key(req.operation, req.namespace, obj, settings)
+            result: AdmitResult | None = cache.get(key)
+            cached = result is not None
             errors: list[str] = []
             findings: list[Any] = []
-            try:
-                report: Report = await the_pool().run(job, config.eval_timeout)
-                findings = list(report.findings)
-                errors = [e.message for e in report.errors]
-            except TimeoutError:
-                errors = [f"evaluation timed out after {config.eval_timeout:g}s"]
-            except Exception as e:
-                errors = [f"engine error: {e}"]
+            if result is None:
+                try:
+                    result = await the_pool().run(
+                        "admit",
+                        obj,
+                        ADMISSION_SOURCE,
+                        config.parameters,
+                        timeout=config.eval_timeout,
+                    )
+                except TimeoutError:
+                    errors = [f"evaluation timed out after {config.eval_timeout:g}s"]
+                except Exception as e:
+                    errors = [f"engine error: {e}"]
+                if result is not None and not result.errors:
+                    cache.put(key, result)
+            if result is not None:
+                findings, errors = result.findings, result.errors
+            if config.decision_cache:
+                metrics.cache.labels("hit" if cached else "miss").inc()
             decision = decide(policy, findings, errors)
         metrics.decisions.labels(decision.result).inc()
         if config.decision_log is not None:
-            config.decision_log.append(record(req, decision, policy))
+            config.decision_log.append(record(req, decision, policy, cached=cached))
         return Response(
             orjson.dumps(decision.response(req.uid).wire()), media_type="application/json"
         )
@@ -309,22 +348,14 @@ def create_app(config: ServerConfig) -> Starlette:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
             paths = [str(root / name) for name in sorted(files)]
-
-            def job(ev: Evaluator) -> Report:
-                loaded = load_paths(paths, LoadOptions(env={}))
-                report = ev.evaluate(
-                    loaded.resources,
-                    parameters=config.parameters,
-                    load_errors=loaded.errors,
-                    inputs=loaded.inputs,
-                )
-                return report
-
             try:
-                report = await the_pool().run(job, config.eval_timeout * 4)
+                data = await the_pool().run(
+                    "evaluate_files", paths, config.parameters, timeout=config.eval_timeout * 4
+                )
             except TimeoutError:
                 return _error(503, "evaluation timed out")
-            data = report.model_dump(mode="json")
+            except Exception as e:
+                return _error(503, f"evaluation failed: {e}")
         return Response(orjson.dumps(_strip_prefix(data, tmp + "/")), media_type="application/json")
 
     async def bundles_list(request: Request) -> Response:

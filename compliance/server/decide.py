@@ -184,9 +184,14 @@ def _decide(policy: Policy, active: list[Finding], errors: Sequence[str]) -> Dec
 
 
 def record(
-    request: AdmissionRequest, decision: Decision, policy: Policy, now: datetime | None = None
+    request: AdmissionRequest,
+    decision: Decision,
+    policy: Policy,
+    now: datetime | None = None,
+    cached: bool | None = None,
 ) -> dict[str, Any]:
-    """The decision log entry: who asked what, what was decided and why. No object bodies."""
+    """The decision log entry: who asked what, what was decided and why. No object bodies.
+    ``cached`` (evaluated requests only): whether the findings came from the decision cache."""
     obj = request.object or request.old_object or {}
     raw_meta = obj.get("metadata")
     metadata: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -217,6 +222,8 @@ def record(
             for f in decision.findings
         ],
     }
+    if cached is not None:
+        entry["cached"] = cached
     if decision.errors:
         entry["errors"] = decision.errors
     if decision.not_judged:

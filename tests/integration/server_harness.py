@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import uvicorn
 
-from compliance.runner import RunOptions, build_evaluator
+from compliance.runner import RunOptions
 from compliance.server.app import ServerConfig, create_app
 from compliance.server.auth import Token, Tokens
+from compliance.server.evaluators import build, factory, settings
 
 ADMIN_TOKEN = "admin-token-1f9c2d"
 AUDITOR_TOKEN = "auditor-token-77ab01"
@@ -38,10 +39,13 @@ def tokens() -> Tokens:
 
 
 def config(**overrides: Any) -> ServerConfig:
+    """One worker process (the suite shares two cores), the real packs, the decision cache on."""
     options = RunOptions()
     base: dict[str, Any] = {
-        "evaluator_factory": lambda: build_evaluator(options),
+        "evaluator_factory": factory(options),
+        "evaluators": 1,
         "tokens": tokens(),
+        "cache_settings": settings(build(options, restrict=False), {}),
     }
     base.update(overrides)
     return ServerConfig(**base)

@@ -1,0 +1,176 @@
+"""What an evaluation worker process holds: the full Evaluator and, for admission, Evaluators
+restricted to the check families that can judge an object's kind.
+
+At admission the engine input holds one object, so every family that never reads that kind only
+iterates empty lists; compiling a library without those families cuts the per-request engine time
+(a Service is judged by net and tls, not by the other eight families). A family is kept for a kind
+when any of its checks lists the kind in METADATA ``kinds``, or (conservatively, like
+``compliance.evaluate.kinds_read``) when the kind's name appears as a word in the module. ``lib``
+and ``main`` are always kept: ``main.rego`` iterates ``data.compliance.checks[family]``, so it
+collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
+``tests/unit/server/test_evaluators.py`` proves the restricted evaluation gives exactly the full
+evaluation's findings for every Kubernetes object of the pack cases and the BPI example.
+
+Everything here runs inside one process and one thread: regorus engines are thread-affine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from compliance.engine import make_engine
+from compliance.evaluate import Evaluator
+from compliance.loaders import LoadOptions, load_paths
+from compliance.loaders.k8s import resource_from_object
+from compliance.models import Finding, Pack
+from compliance.packs import CheckLibrary, effective_parameters, load_library, load_packs
+from compliance.runner import RunOptions
+
+ALWAYS = ("lib.rego", "main.rego")
+"""Library modules every restricted set keeps (by file name)."""
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
+    """The library modules an object of ``kind`` needs (module names as in ``library.modules``)."""
+    keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
+    for name, source in library.modules.items():
+        if name.rsplit("/", 1)[-1] in ALWAYS or kind in _WORD.findall(source):
+            keep.add(name)
+    return frozenset(keep)
+
+
+def restricted_library(library: CheckLibrary, modules: frozenset[str]) -> CheckLibrary:
+    """The same checks (control results and validation need all their metadata), fewer modules."""
+    return CheckLibrary({n: s for n, s in library.modules.items() if n in modules}, library.checks)
+
+
+@dataclass
+class AdmitResult:
+    """What a worker sends back for one admission object (pickled over the worker's pipe)."""
+
+    findings: list[Finding]
+    errors: list[str]
+    family_count: int
+    """How many library modules the evaluator that judged the object had loaded."""
+
+
+@dataclass
+class KindEvaluators:
+    """The full Evaluator, plus one restricted Evaluator per distinct module set (built lazily,
+    and eagerly for ``prebuild`` kinds), shared by every kind that needs the same set."""
+
+    library: CheckLibrary
+    packs: list[Pack]
+    engine: str = "embedded"
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    restrict: bool = True
+    full: Evaluator | None = None
+    _by_modules: dict[frozenset[str], Evaluator] = field(default_factory=dict)
+    _by_kind: dict[str, Evaluator] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.full = self._build(frozenset(self.library.modules))
+
+    def _build(self, modules: frozenset[str]) -> Evaluator:
+        existing = self._by_modules.get(modules)
+        if existing is not None:
+            return existing
+        evaluator = Evaluator(
+            make_engine(self.engine, **self.engine_options),
+            restricted_library(self.library, modules),
+            self.packs,
+        )
+        self._by_modules[modules] = evaluator
+        return evaluator
+
+    def for_kind(self, kind: str) -> Evaluator:
+        if not self.restrict:
+            assert self.full is not None
+            return self.full
+        evaluator = self._by_kind.get(kind)
+        if evaluator is None:
+            evaluator = self._by_kind[kind] = self._build(families_for(self.library, kind))
+        return evaluator
+
+    def admit(self, obj: dict[str, Any], source: str, parameters: dict[str, Any]) -> AdmitResult:
+        """Judge one Kubernetes object (already validated by the caller)."""
+        resource = resource_from_object(obj, source)
+        evaluator = self.for_kind(resource.kind)
+        report = evaluator.evaluate([resource], parameters=parameters)
+        return AdmitResult(
+            findings=list(report.findings),
+            errors=[e.message for e in report.errors],
+            family_count=len(evaluator.library.modules),
+        )
+
+    def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:
+        """A whole-input evaluation (``/v1/evaluate``) on the full library; the report as JSON data."""
+        assert self.full is not None
+        loaded = load_paths(paths, LoadOptions(env={}))
+        report = self.full.evaluate(
+            loaded.resources, parameters=parameters, load_errors=loaded.errors, inputs=loaded.inputs
+        )
+        data: dict[str, Any] = report.model_dump(mode="json")
+        return data
+
+
+KUBERNETES_KINDS = (
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Service",
+    "Ingress",
+    "NetworkPolicy",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "ConfigMap",
+    "Secret",
+)
+"""Kinds whose evaluators a worker compiles at start, so the first request of each is not slow."""
+
+
+def build(options: RunOptions, restrict: bool = True) -> KindEvaluators:
+    """Load the library and packs and compile the evaluators. Raises PackError/EngineError."""
+    library = load_library(options.policy_root)
+    packs = load_packs(options.packs, library, options.policy_root)
+    evaluators = KindEvaluators(
+        library, packs, options.engine, dict(options.engine_options), restrict=restrict
+    )
+    if restrict:
+        for kind in KUBERNETES_KINDS:
+            evaluators.for_kind(kind)
+    return evaluators
+
+
+def factory(options: RunOptions, restrict: bool = True) -> Callable[[], KindEvaluators]:
+    """A picklable zero-argument builder for worker processes."""
+    return partial(build, options, restrict)
+
+
+def settings(evaluators: KindEvaluators, parameters: dict[str, Any]) -> dict[str, Any]:
+    """What every evaluation depends on besides the object: engine, pack digests and the effective
+    parameters (for the decision cache key)."""
+    library = hashlib.sha256()
+    for name, source in evaluators.library.digest_material():
+        library.update(name.encode() + b"\x00" + source + b"\x00")
+    return {
+        "engine": evaluators.engine,
+        "library": library.hexdigest(),
+        "packs": {p.name: p.digest for p in evaluators.packs},
+        "effective_parameters": {
+            p.name: effective_parameters(p, parameters) for p in evaluators.packs
+        },
+    }
