@@ -1,0 +1,80 @@
+"""Per-kind restricted evaluators give exactly the full library's findings for one object.
+
+Every Kubernetes object of the pack cases (tests/packs/cases/*/*/input) and of examples/bpi is
+evaluated alone, as at admission, by the full Evaluator and by the restricted one its kind gets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.loaders import LoadOptions, load_paths
+from compliance.models import Resource
+from compliance.runner import RunOptions
+from compliance.server.evaluators import KindEvaluators, build, families_for
+
+ROOT = Path(__file__).resolve().parents[3]
+SOURCES = [
+    *sorted(str(p) for p in (ROOT / "tests/packs/cases").glob("*/*/input")),
+    str(ROOT / "examples/bpi"),
+]
+
+
+@pytest.fixture(scope="module")
+def evaluators() -> KindEvaluators:
+    return build(RunOptions())
+
+
+def kubernetes_objects() -> list[Resource]:
+    loaded = load_paths(SOURCES, LoadOptions(env={}))
+    return [r for r in loaded.resources if r.id.startswith("k8s:")]
+
+
+OBJECTS = kubernetes_objects()
+
+
+def test_the_corpus_covers_the_admitted_kinds() -> None:
+    kinds = Counter(r.kind for r in OBJECTS)
+    for kind in ("Pod", "Deployment", "Service", "Ingress", "ClusterRole", "NetworkPolicy"):
+        assert kinds[kind] > 0, f"no {kind} in the corpus: {dict(kinds)}"
+
+
+def findings(evaluator: Any, resource: Resource) -> list[dict[str, Any]]:
+    report = evaluator.evaluate([resource], parameters={})
+    assert not report.errors, report.errors
+    return [f.model_dump() for f in report.findings]
+
+
+@pytest.mark.parametrize("resource", OBJECTS, ids=[f"{r.source.file}:{r.id}" for r in OBJECTS])
+def test_restricted_evaluation_equals_the_full_one(
+    evaluators: KindEvaluators, resource: Resource
+) -> None:
+    restricted = evaluators.for_kind(resource.kind)
+    assert restricted is not evaluators.full
+    assert len(restricted.library.modules) < len(evaluators.library.modules)
+    assert findings(restricted, resource) == findings(evaluators.full, resource)
+
+
+def test_families_keep_lib_and_main_and_every_family_listing_the_kind(
+    evaluators: KindEvaluators,
+) -> None:
+    names = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Service")}
+    assert {"lib.rego", "main.rego", "net.rego", "tls.rego"} <= names
+    assert "ctr.rego" not in names
+    unknown = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Widget")}
+    assert unknown == {"lib.rego", "main.rego"}
+
+
+def test_unrestricted_mode_uses_the_full_library() -> None:
+    full = build(RunOptions(), restrict=False)
+    assert full.for_kind("Service") is full.full
+
+
+def test_the_equivalence_is_not_vacuous(evaluators: KindEvaluators) -> None:
+    judged = [r for r in OBJECTS if findings(evaluators.full, r)]
+    assert len(judged) >= 30
+    assert len({r.kind for r in judged}) >= 6
