@@ -20,7 +20,9 @@ import hashlib
 import os
 import re
 import tempfile
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from compliance import __version__
-from compliance.engine.base import VIOLATIONS_QUERY
 from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.models import LoadError, Resource
 from compliance.models.report import InputRef
@@ -162,16 +163,14 @@ class ResultCache:
         params: dict[str, Any],
         now: datetime,
     ) -> Any:
-        from compliance.evaluate import engine_input, kinds_read
+        from compliance.evaluate import kinds_read
 
         present = {r.kind for r in resources}
         read = kinds_read(evaluator.modules, evaluator.library, present)
         families = self._families(evaluator)
         if families is None:  # pack-specific Rego: no per-family split, evaluate everything
             self.evaluated_families = ["*"]
-            return evaluator.engine.evaluate(
-                VIOLATIONS_QUERY, engine_input(resources, params, now, read)
-            )
+            return evaluator.query(resources, params, now, read)
         family_of_check, family_kinds = families
 
         fragments: dict[str, list[tuple[str, str]]] = {}
@@ -210,9 +209,7 @@ class ResultCache:
         if not missing:
             return out
         needed = set().union(*(family_kinds[f] for f in missing)) & read
-        fresh = evaluator.engine.evaluate(
-            VIOLATIONS_QUERY, engine_input(resources, params, now, needed)
-        )
+        fresh = evaluator.query(resources, params, now, needed)
         by_family: dict[str, list[Any]] = {f: [] for f in missing}
         for v in fresh or []:
             family = family_of_check.get(v.get("check")) if isinstance(v, dict) else None
@@ -227,27 +224,80 @@ class ResultCache:
 
     def _families(self, evaluator: Evaluator) -> tuple[dict[str, str], dict[str, set[str]]] | None:
         """check id -> family, family -> kinds it may read; None when a pack has its own Rego."""
-        if any(p.modules for p in evaluator.packs):
-            return None
-        family_of_check: dict[str, str] = {}
-        family_kinds: dict[str, set[str]] = {}
-        shared_words: set[str] = set()
-        family_words: dict[str, set[str]] = {}
-        for source in evaluator.modules.values():
-            family = family_of_module(source)
-            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
-            words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", source))
-            if family is None:
-                shared_words |= words
-            else:
-                family_words.setdefault(family, set()).update(words)
-        for meta in evaluator.library.checks.values():
-            family = family_of_module(evaluator.library.modules.get(meta.module, ""))
-            if family is None:
-                return None  # a check outside compliance.checks.*: no safe split
-            family_of_check[meta.id] = family
-            family_kinds.setdefault(family, set()).update(meta.kinds)
-        for family, words in family_words.items():
-            # conservative: any kind named anywhere the family (or lib.rego) could read it
-            family_kinds.setdefault(family, set()).update(words | shared_words)
-        return family_of_check, family_kinds
+        plan = family_plan(evaluator)
+        return None if plan is None else (plan.family_of_check, plan.family_kinds)
+
+
+@dataclass(frozen=True)
+class FamilyPlan:
+    """What each check family (``compliance.checks.<family>``) may read, conservatively."""
+
+    family_of_check: dict[str, str]
+    family_kinds: dict[str, set[str]]
+    """Kinds a family may read: its checks' METADATA kinds plus every word of its module
+    and of the shared modules."""
+    family_words: dict[str, set[str]]
+    """Every word of a family's module and of the shared modules (parameter names too)."""
+    dynamic_params: set[str]
+    """Families that read parameters by a computed name (any parameter change concerns them)."""
+
+
+_PLANS: weakref.WeakKeyDictionary[Any, FamilyPlan | None] = weakref.WeakKeyDictionary()
+_LITERAL_PARAM = re.compile(r"""\bparam\(\s*"[^"]*"\s*,""")
+_ANY_PARAM = re.compile(r"\bparam\(|input\.params")
+_PARAM_DEFINITION = re.compile(r"^param\(.*$", re.MULTILINE)
+_COMMENT_LINE = re.compile(r"^\s*#.*$", re.MULTILINE)
+
+
+def family_plan(evaluator: Evaluator) -> FamilyPlan | None:
+    """The evaluator's families (memoised: its modules never change); None when a pack has
+    its own Rego or a check lives outside ``compliance.checks.*`` (no safe split)."""
+    if evaluator in _PLANS:
+        return _PLANS[evaluator]
+    plan = _family_plan(evaluator)
+    _PLANS[evaluator] = plan
+    return plan
+
+
+def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
+    if any(p.modules for p in evaluator.packs):
+        return None
+    family_of_check: dict[str, str] = {}
+    family_kinds: dict[str, set[str]] = {}
+    shared_words: set[str] = set()
+    family_words: dict[str, set[str]] = {}
+    dynamic: set[str] = set()
+    shared_dynamic = False
+    for source in evaluator.modules.values():
+        family = family_of_module(source)
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
+        words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", source))
+        if family is None:
+            shared_words |= words
+            body = _PARAM_DEFINITION.sub("", _COMMENT_LINE.sub("", source))
+            if len(_ANY_PARAM.findall(body)) != len(_LITERAL_PARAM.findall(body)):
+                shared_dynamic = True
+        else:
+            family_words.setdefault(family, set()).update(words)
+            code = _COMMENT_LINE.sub("", source)
+            if len(_ANY_PARAM.findall(code)) != len(_LITERAL_PARAM.findall(code)):
+                dynamic.add(family)
+    for meta in evaluator.library.checks.values():
+        family = family_of_module(evaluator.library.modules.get(meta.module, ""))
+        if family is None:
+            return None  # a check outside compliance.checks.*: no safe split
+        family_of_check[meta.id] = family
+        family_kinds.setdefault(family, set()).update(meta.kinds)
+    for family, words in family_words.items():
+        # conservative: any kind named anywhere the family (or lib.rego) could read it
+        family_kinds.setdefault(family, set()).update(words | shared_words)
+        family_words[family] = words | shared_words
+    if shared_dynamic:
+        dynamic = set(family_words)
+    return FamilyPlan(family_of_check, family_kinds, family_words, dynamic)
+
+
+def family_query(families: Sequence[str]) -> str:
+    """One query for the union of some families' violations (what main.violations unites)."""
+    members = ", ".join(f"data.{_CHECKS_PREFIX}{f}.violations" for f in sorted(families))
+    return f"union({{{members}}})"

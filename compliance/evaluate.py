@@ -77,13 +77,28 @@ class Evaluator:
         self.modules = modules
         self.result_cache: Any = None
         """A compliance.cache.ResultCache: reuses violations of unchanged inputs."""
+        self.workers = 1
+        """Processes a large run's engine query may be split over (compliance.parallel)."""
 
     def violations(self, resources: Sequence[Resource], params: dict[str, Any], now: datetime) -> Any:
         """Every violation over ``resources``, from the engine (or the result cache)."""
         if self.result_cache is not None:
             return self.result_cache.violations(self, resources, params, now)
         kinds = kinds_read(self.modules, self.library, {r.kind for r in resources})
-        return self.engine.evaluate(VIOLATIONS_QUERY, engine_input(resources, params, now, kinds))
+        return self.query(resources, params, now, kinds)
+
+    def query(
+        self,
+        resources: Sequence[Resource],
+        params: dict[str, Any],
+        now: datetime,
+        kinds: Collection[str] | None,
+    ) -> Any:
+        """The engine's violations over ``resources`` (``kinds`` only), split by namespace
+        over ``self.workers`` processes when large; the same list either way."""
+        from compliance.parallel import evaluator_query
+
+        return evaluator_query(self, VIOLATIONS_QUERY, resources, params, now, kinds)
 
     def evaluate(
         self,

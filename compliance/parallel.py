@@ -1,15 +1,42 @@
 """Work spread over processes: the machine's cores, since the engine and PyYAML's
-constructor hold the GIL."""
+constructor hold the GIL.
+
+Loading parses files in worker processes (``map_in_processes``). Evaluation of a large run
+splits the resources by Kubernetes namespace (``namespace_partitions``): every partition
+holds whole namespaces plus every resource that belongs to no namespace (cluster-scoped
+objects, Terraform, Dockerfiles, compose services, SecurityConfig), so a check that relates
+resources within one namespace, or a namespaced resource to cluster-wide ones, sees what it
+sees in one query. Violations are merged, deduplicated and put in the engine's own set order,
+so the result is the list one query returns (tests/unit/test_parallel.py proves it on the
+benchmark corpus slice, examples/bpi and every tests/packs case). A check relating resources
+of two different namespaces would break this; none does, and that test is what says so.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+
+if TYPE_CHECKING:
+    from compliance.engine.base import Engine
+    from compliance.evaluate import Evaluator
+    from compliance.models import Resource
 
 T = TypeVar("T")
+
+PARTITION_MIN_RESOURCES = 2000
+"""Below this many resources one query is cheaper than starting processes."""
+PARTITIONS_PER_WORKER = 8
+"""More, smaller partitions: checks that compare the workloads of a namespace with each
+other cost the square of a partition's size."""
 
 
 def available_cpus() -> int:
@@ -17,6 +44,11 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
 def map_in_processes(
@@ -29,13 +61,236 @@ def map_in_processes(
     workers = max(1, min(workers, len(args)))
     if workers == 1:
         return [fn(*a) for a in args]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunksize = max(1, len(args) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         return list(pool.map(_star, [(fn, a) for a in args], chunksize=chunksize))
 
 
 def _star(item: tuple[Callable[..., T], tuple[Any, ...]]) -> T:
     fn, a = item
     return fn(*a)
+
+
+# ---------------------------------------------------------------- evaluation by namespace
+
+
+def partition_key(resource: Resource) -> str | None:
+    """The namespace a resource belongs to for partitioning, None for "every partition".
+
+    A namespaced Kubernetes object without ``metadata.namespace`` is in ``default``, as
+    the checks' ``ns_of`` has it."""
+    if resource.source.format != "k8s":
+        return None
+    if resource.namespace is not None:
+        return resource.namespace
+    from compliance.loaders.k8s import CLUSTER_SCOPED
+
+    return None if resource.kind in CLUSTER_SCOPED else "default"
+
+
+def namespace_partitions(resources: Sequence[Resource], count: int) -> list[list[Resource]]:
+    """Up to ``count`` partitions of whole namespaces (balanced by size, deterministic),
+    each also holding every resource of no namespace; resources keep their input order."""
+    sizes: dict[str, int] = {}
+    for r in resources:
+        key = partition_key(r)
+        if key is not None:
+            sizes[key] = sizes.get(key, 0) + 1
+    if len(sizes) < 2 or count < 2:
+        return [list(resources)]
+    bins: list[int] = [0] * min(count, len(sizes))
+    home: dict[str, int] = {}
+    for ns in sorted(sizes, key=lambda n: (-sizes[n], n)):
+        target = min(range(len(bins)), key=lambda i: (bins[i], i))
+        home[ns] = target
+        bins[target] += sizes[ns]
+    out: list[list[Resource]] = [[] for _ in bins]
+    for r in resources:
+        key = partition_key(r)
+        if key is None:
+            for part in out:
+                part.append(r)
+        else:
+            out[home[key]].append(r)
+    return out
+
+
+def rego_order(value: Any) -> Any:
+    """A sort key that orders JSON values as the engine orders set members (regorus
+    ``Value``: null < bool < number < string < array < object; objects by sorted items)."""
+    if value is None:
+        return (0,)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, int | float):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    if isinstance(value, list):
+        return (4, tuple(rego_order(v) for v in value))
+    if isinstance(value, dict):
+        return (6, tuple((rego_order(k), rego_order(v)) for k, v in sorted(value.items())))
+    return (7, repr(value))
+
+
+def merge_violations(parts: Sequence[Any]) -> list[Any] | None:
+    """The union of partitions' violation lists, without duplicates, in set order."""
+    seen: dict[bytes, Any] = {}
+    for part in parts:
+        for v in part or []:
+            seen.setdefault(orjson.dumps(v, option=orjson.OPT_SORT_KEYS), v)
+    if not seen and all(p is None for p in parts):
+        return None
+    return sorted(seen.values(), key=rego_order)
+
+
+_SHARED: dict[str, Any] = {}
+"""What forked evaluation workers inherit: the engine (with its modules) and the query."""
+
+
+def _evaluate_part(index: int) -> tuple[str, Any, str | None, int | None]:
+    """("ok", violations, ...) or ("error", message, file, line): exceptions with keyword
+    arguments do not cross a process boundary intact."""
+    from compliance.errors import EngineError
+    from compliance.evaluate import engine_input
+
+    engine, query, parts, params, now, kinds = (
+        _SHARED[k] for k in ("engine", "query", "parts", "params", "now", "kinds")
+    )
+    try:
+        return (
+            "ok",
+            engine.evaluate(query, engine_input(parts[index], params, now, kinds)),
+            None,
+            None,
+        )
+    except EngineError as e:
+        return ("error", e.message, e.file, e.line)
+
+
+def partitioned_query(
+    engine: Engine,
+    query: str,
+    resources: Sequence[Resource],
+    params: dict[str, Any],
+    now: datetime,
+    kinds: Collection[str] | None,
+    workers: int,
+    *,
+    min_resources: int = PARTITION_MIN_RESOURCES,
+    partitions: int | None = None,
+) -> Any:
+    """``query`` over ``resources`` as one engine call would answer it, split by namespace
+    over ``workers`` forked processes when the run is large enough to gain from it.
+
+    Only the in-process engine is split (a fork inherits its compiled modules)."""
+    from compliance.evaluate import engine_input
+
+    parts = (
+        namespace_partitions(resources, partitions or workers * PARTITIONS_PER_WORKER)
+        if workers > 1 and engine.name == "embedded" and len(resources) >= min_resources
+        else [list(resources)]
+    )
+    if len(parts) == 1:
+        return engine.evaluate(query, engine_input(resources, params, now, kinds))
+    _SHARED.update(engine=engine, query=query, parts=parts, params=params, now=now, kinds=kinds)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(parts)), mp_context=_context()
+        ) as pool:
+            results = list(pool.map(_evaluate_part, range(len(parts))))
+    finally:
+        _SHARED.clear()
+    for status, message, file, line in results:
+        if status == "error":
+            from compliance.errors import EngineError
+
+            raise EngineError(message, file=file, line=line)
+    return merge_violations([value for _, value, _, _ in results])
+
+
+# ---------------------------------------------------------------- parameter sets
+
+
+@dataclass
+class _LastRun:
+    resources: tuple[Resource, ...]
+    now: datetime
+    kinds: frozenset[str] | None
+    params: dict[str, Any]
+    violations: Any
+
+
+_LAST: weakref.WeakKeyDictionary[Any, _LastRun] = weakref.WeakKeyDictionary()
+_MISSING = object()
+
+
+def evaluator_query(
+    evaluator: Evaluator,
+    query: str,
+    resources: Sequence[Resource],
+    params: dict[str, Any],
+    now: datetime,
+    kinds: Collection[str] | None,
+) -> Any:
+    """``query`` (the violations query) for one parameter set of a run.
+
+    Packs usually differ in a parameter or two (gdpr: ``log_retention_max_days``). When the
+    previous query of this evaluator had the same resources (the very same objects), time
+    and kinds, only the families whose Rego (or the shared modules) names a parameter that
+    differs are evaluated again; the other families' violations are reused. A family that
+    reads a parameter by a computed name always runs (compliance.cache.family_plan)."""
+    from compliance.cache import family_plan, family_query
+
+    workers = evaluator.workers
+    plan = family_plan(evaluator)
+    last = _LAST.get(evaluator)
+    key_kinds = frozenset(kinds) if kinds is not None else None
+    reuse = (
+        evaluator.engine.name == "embedded"  # other engines answer only the main query
+        and plan is not None
+        and last is not None
+        and last.now == now
+        and last.kinds == key_kinds
+        and len(last.resources) == len(resources)
+        and all(a is b for a, b in zip(last.resources, resources, strict=True))
+        and all(
+            isinstance(v, dict) and v.get("check") in plan.family_of_check
+            for v in last.violations or []
+        )
+    )
+    if reuse:
+        assert plan is not None and last is not None
+        changed = {
+            k
+            for k in params.keys() | last.params.keys()
+            if params.get(k, _MISSING) != last.params.get(k, _MISSING)
+        }
+        affected = {
+            f
+            for f, words in plan.family_words.items()
+            if f in plan.dynamic_params or words & changed
+        }
+        kept = [
+            v for v in last.violations or [] if plan.family_of_check[v["check"]] not in affected
+        ]
+        fresh = (
+            partitioned_query(
+                evaluator.engine,
+                family_query(sorted(affected)),
+                resources,
+                params,
+                now,
+                kinds,
+                workers,
+            )
+            if affected
+            else []
+        )
+        result = merge_violations([kept, fresh])
+        if result is None and last.violations is not None:
+            result = []
+    else:
+        result = partitioned_query(evaluator.engine, query, resources, params, now, kinds, workers)
+    _LAST[evaluator] = _LastRun(tuple(resources), now, key_kinds, dict(params), result)
+    return result

@@ -152,6 +152,7 @@ def evaluate(
         loaded = load_inputs(paths, options.load, stdin_text, workers=available_cpus(), cache=cache)
         if cache is not None:
             evaluator.result_cache = cache.results()
+        evaluator.workers = available_cpus()
     with progress(f"Evaluating {len(loaded.resources)} resources"):
         report = evaluate_loaded(evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None)
     if waiver_set.waivers:

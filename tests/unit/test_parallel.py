@@ -1,0 +1,178 @@
+"""Evaluation split by namespace over processes, and families reused across parameter sets,
+give exactly the violations of one whole query: same members, same order.
+
+Inputs: every tests/packs case alone, all cases in one run, examples/bpi, and a slice of the
+benchmark corpus (kube-prometheus in three namespaces, with examples/bpi) when available."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.cache import family_plan, family_query
+from compliance.engine.base import VIOLATIONS_QUERY
+from compliance.evaluate import Evaluator, engine_input, kinds_read
+from compliance.loaders import LoadOptions, load_paths
+from compliance.models import Resource
+from compliance.pack_cases import discover, load_case
+from compliance.packs import effective_parameters
+from compliance.parallel import (
+    evaluator_query,
+    merge_violations,
+    namespace_partitions,
+    partition_key,
+    partitioned_query,
+)
+from compliance.runner import RunOptions, build_evaluator
+
+ROOT = Path(__file__).resolve().parents[2]
+KUBE_PROMETHEUS = ROOT.parent / "shared" / "corpus" / "kube-prometheus"
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+CASES = discover(ROOT / "tests" / "packs" / "cases")
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Evaluator:
+    return build_evaluator(RunOptions(now=NOW, load=LoadOptions(env={})))
+
+
+def _case_resources() -> dict[str, list[Resource]]:
+    out = {}
+    for case in CASES:
+        out[case.id] = list(load_case(case).resources)
+    out["all-cases"] = [r for rs in list(out.values()) for r in rs]
+    return out
+
+
+def _corpus_slice(tmp: Path) -> list[Resource]:
+    for i in (1, 2, 3):
+        dest = tmp / f"r{i}"
+        dest.mkdir(parents=True)
+        for src in sorted(KUBE_PROMETHEUS.glob("*.yaml")):
+            dest.joinpath(src.name).write_text(
+                src.read_text().replace("namespace: monitoring", f"namespace: monitoring-r{i}")
+            )
+    loaded = load_paths([str(tmp), str(ROOT / "examples" / "bpi")], LoadOptions(env={}))
+    return loaded.resources
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Resource]]:
+    out = _case_resources()
+    out["examples/bpi"] = load_paths(
+        [str(ROOT / "examples" / "bpi")], LoadOptions(env={})
+    ).resources
+    if KUBE_PROMETHEUS.is_dir():  # the shared corpus is outside the repository (not in CI)
+        out["corpus-slice"] = _corpus_slice(tmp_path_factory.mktemp("corpus"))
+    return out
+
+
+def _params(evaluator: Evaluator) -> list[dict[str, Any]]:
+    """Every distinct effective parameter set of the packs, plus one that changes a
+    parameter the shared lib.rego reads (admin_ports) and one unknown to every check."""
+    sets = []
+    for pack in evaluator.packs:
+        p = effective_parameters(pack, {})
+        if p not in sets:
+            sets.append(p)
+    assert len(sets) >= 2, "the packs no longer differ in a parameter: reuse is untested"
+    sets.append({**sets[0], "admin_ports": [22]})
+    sets.append({**sets[0], "no_check_reads_this": 1})
+    return sets
+
+
+def _whole(evaluator: Evaluator, resources: list[Resource], params: dict[str, Any]) -> Any:
+    kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+    return evaluator.engine.evaluate(VIOLATIONS_QUERY, engine_input(resources, params, NOW, kinds))
+
+
+def test_partitions_hold_whole_namespaces_and_every_shared_resource(
+    inputs: dict[str, list[Resource]],
+) -> None:
+    resources = inputs.get("corpus-slice") or inputs["all-cases"]
+    parts = namespace_partitions(resources, 3)
+    assert len(parts) >= 2
+    shared = [r for r in resources if partition_key(r) is None]
+    homes: dict[str, set[int]] = {}
+    for i, part in enumerate(parts):
+        assert [r for r in part if partition_key(r) is None] == shared
+        for r in part:
+            if partition_key(r) is not None:
+                homes.setdefault(partition_key(r) or "", set()).add(i)
+        assert part == [r for r in resources if r in part]  # input order kept
+    assert all(len(h) == 1 for h in homes.values())
+    assert sum(len(p) - len(shared) for p in parts) == len(resources) - len(shared)
+
+
+def test_split_evaluation_equals_one_query(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    params = _params(evaluator)[0]
+    checked = 0
+    for name, resources in inputs.items():
+        whole = _whole(evaluator, resources, params)
+        kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+        for partitions in (2, 3, 7):
+            split = partitioned_query(
+                evaluator.engine,
+                VIOLATIONS_QUERY,
+                resources,
+                params,
+                NOW,
+                kinds,
+                2,
+                min_resources=0,
+                partitions=partitions,
+            )
+            assert split == whole, f"{name}: {partitions} partitions differ from one query"
+        checked += len(namespace_partitions(resources, 7)) > 1
+    assert checked >= 3  # several inputs really were split
+
+
+def test_family_union_query_equals_the_main_query(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    plan = family_plan(evaluator)
+    assert plan is not None
+    families = sorted(set(plan.family_of_check.values()))
+    resources = inputs["all-cases"]
+    kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+    params = _params(evaluator)[0]
+    union = evaluator.engine.evaluate(
+        family_query(families), engine_input(resources, params, NOW, kinds)
+    )
+    assert union == _whole(evaluator, resources, params)
+
+
+def test_reusing_families_across_parameter_sets_equals_fresh_queries(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    sets = _params(evaluator)
+    for name, resources in inputs.items():
+        kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+        for params in sets:  # each after the previous one: the reuse path
+            got = evaluator_query(evaluator, VIOLATIONS_QUERY, resources, params, NOW, kinds)
+            assert got == _whole(evaluator, resources, params), f"{name}: {params}"
+    # A differing parameter that only log.rego names re-evaluates that family only.
+    plan = family_plan(evaluator)
+    assert plan is not None
+    readers = {f for f, words in plan.family_words.items() if "log_retention_max_days" in words}
+    assert readers == {"log"}
+
+
+def test_merge_orders_like_the_engine(evaluator: Evaluator) -> None:
+    a = [
+        {"check": "X-1", "resource": "b", "message": "m"},
+        {"check": "X-1", "resource": "a"},
+        {"check": "X-1", "resource": "a", "line": 10},
+        {"check": "X-1", "resource": "a", "line": 9, "path": None},
+    ]
+    b = [{"check": "X-1", "resource": "a"}, {"check": "A-1", "resource": "z", "line": 3.5}]
+    b += [{"check": "A-1", "resource": "é"}, {"check": "A-1", "resource": "z", "tags": [2, "1"]}]
+    engine_set = evaluator.engine.evaluate("{v | some v in input.vs}", {"vs": a + b})
+    assert merge_violations([a, b]) == engine_set
+    assert len(engine_set) == len(a) + len(b) - 1
+    assert merge_violations([None, None]) is None
