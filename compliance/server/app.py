@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -101,6 +103,14 @@ class Metrics:
             "compliance_admission_cache",
             "Admission evaluations answered from the decision cache (hit) or evaluated (miss)",
             ["result"],
+            registry=self.registry,
+        )
+        self.evaluation = Histogram(
+            "compliance_admission_evaluation_seconds",
+            "Admission evaluations: time in the worker process (worker) and the whole round trip "
+            "from the server process, queueing and IPC included (roundtrip)",
+            ["where"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
             registry=self.registry,
         )
         self.latency = Histogram(
@@ -201,6 +211,17 @@ def configure_access_log(stream: Any = None) -> None:
     access_log.handlers[:] = [handler]
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
+
+
+def pack(result: AdmitResult) -> bytes:
+    """A decision cache entry: the pickled result, compressed (about 0.8 KB instead of about
+    10 KB of live objects). Only results of this server's own workers are ever unpickled."""
+    return zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(blob: bytes) -> AdmitResult:
+    result: AdmitResult = pickle.loads(zlib.decompress(blob))
+    return result
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -305,11 +326,13 @@ def create_app(config: ServerConfig) -> Starlette:
             except ComplianceError as e:
                 return _error(400, f"request.object: {e.message}")
             key = cache_key(req.operation, req.namespace, obj, settings)
-            result: AdmitResult | None = cache.get(key)
+            packed: bytes | None = cache.get(key)
+            result: AdmitResult | None = unpack(packed) if packed is not None else None
             cached = result is not None
             errors: list[str] = []
             findings: list[Any] = []
             if result is None:
+                started = time.perf_counter()
                 try:
                     result = await the_pool().run(
                         "admit",
@@ -322,8 +345,11 @@ def create_app(config: ServerConfig) -> Starlette:
                     errors = [f"evaluation timed out after {config.eval_timeout:g}s"]
                 except Exception as e:
                     errors = [f"engine error: {e}"]
-                if result is not None and not result.errors:
-                    cache.put(key, result)
+                if result is not None:
+                    metrics.evaluation.labels("worker").observe(result.seconds)
+                    metrics.evaluation.labels("roundtrip").observe(time.perf_counter() - started)
+                    if not result.errors:
+                        cache.put(key, pack(result))
             if result is not None:
                 findings, errors = result.findings, result.errors
             if config.decision_cache:

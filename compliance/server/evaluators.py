@@ -8,6 +8,8 @@ when any of its checks lists the kind in METADATA ``kinds``, or (conservatively,
 ``compliance.evaluate.kinds_read``) when the kind's name appears as a word in the module. ``lib``
 and ``main`` are always kept: ``main.rego`` iterates ``data.compliance.checks[family]``, so it
 collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
+A restricted Evaluator also sees only the pack parameters its modules read, so packs whose
+parameters differ only where no loaded family looks share one engine query instead of two.
 ``tests/unit/server/test_evaluators.py`` proves the restricted evaluation gives exactly the full
 evaluation's findings for every Kubernetes object of the pack cases and the BPI example.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,6 +49,26 @@ def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
     return frozenset(keep)
 
 
+def parameters_read(modules: dict[str, str], packs: list[Pack]) -> set[str]:
+    """Parameter names that appear as a word in the given modules or any pack's own modules:
+    the only parameters whose values can change what those modules conclude."""
+    words: set[str] = set()
+    for source in [*modules.values(), *(s for p in packs for s in p.modules.values())]:
+        words.update(_WORD.findall(source))
+    return {name for p in packs for name in p.parameters if name in words}
+
+
+def restricted_packs(packs: list[Pack], modules: dict[str, str]) -> list[Pack]:
+    """The packs with only the parameters the loaded modules read. The Evaluator runs one engine
+    query per distinct set of effective parameters; packs that differ only in a parameter no
+    loaded family reads (GDPR's log_retention_max_days, read by log.rego alone) then share one."""
+    read = parameters_read(modules, packs)
+    return [
+        p.model_copy(update={"parameters": {k: v for k, v in p.parameters.items() if k in read}})
+        for p in packs
+    ]
+
+
 def restricted_library(library: CheckLibrary, modules: frozenset[str]) -> CheckLibrary:
     """The same checks (control results and validation need all their metadata), fewer modules."""
     return CheckLibrary({n: s for n, s in library.modules.items() if n in modules}, library.checks)
@@ -59,6 +82,15 @@ class AdmitResult:
     errors: list[str]
     family_count: int
     """How many library modules the evaluator that judged the object had loaded."""
+    seconds: float = 0.0
+    """Time spent in the worker (parse and evaluate); the rest of a round trip is IPC and queueing."""
+
+
+def lean(finding: Finding) -> Finding:
+    """A finding without the check's title and remediation text: admission decisions and the
+    decision log never show them, and they are most of a finding's size on the worker pipe and
+    in the decision cache."""
+    return finding.model_copy(update={"title": "", "remediation": ""})
 
 
 @dataclass
@@ -82,10 +114,12 @@ class KindEvaluators:
         existing = self._by_modules.get(modules)
         if existing is not None:
             return existing
+        library = restricted_library(self.library, modules)
+        full = modules == frozenset(self.library.modules)
         evaluator = Evaluator(
             make_engine(self.engine, **self.engine_options),
-            restricted_library(self.library, modules),
-            self.packs,
+            library,
+            self.packs if full else restricted_packs(self.packs, library.modules),
         )
         self._by_modules[modules] = evaluator
         return evaluator
@@ -101,13 +135,15 @@ class KindEvaluators:
 
     def admit(self, obj: dict[str, Any], source: str, parameters: dict[str, Any]) -> AdmitResult:
         """Judge one Kubernetes object (already validated by the caller)."""
+        start = time.perf_counter()
         resource = resource_from_object(obj, source)
         evaluator = self.for_kind(resource.kind)
         report = evaluator.evaluate([resource], parameters=parameters)
         return AdmitResult(
-            findings=list(report.findings),
+            findings=[lean(f) for f in report.findings],
             errors=[e.message for e in report.errors],
             family_count=len(evaluator.library.modules),
+            seconds=time.perf_counter() - start,
         )
 
     def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:

@@ -43,8 +43,10 @@ def test_the_corpus_covers_the_admitted_kinds() -> None:
         assert kinds[kind] > 0, f"no {kind} in the corpus: {dict(kinds)}"
 
 
-def findings(evaluator: Any, resource: Resource) -> list[dict[str, Any]]:
-    report = evaluator.evaluate([resource], parameters={})
+def findings(
+    evaluator: Any, resource: Resource, parameters: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    report = evaluator.evaluate([resource], parameters=parameters or {})
     assert not report.errors, report.errors
     return [f.model_dump() for f in report.findings]
 
@@ -57,6 +59,22 @@ def test_restricted_evaluation_equals_the_full_one(
     assert restricted is not evaluators.full
     assert len(restricted.library.modules) < len(evaluators.library.modules)
     assert findings(restricted, resource) == findings(evaluators.full, resource)
+    overrides = {"allowed_registries": ["ghcr.io/bpi"], "log_retention_max_days": 30}
+    assert findings(restricted, resource, overrides) == findings(
+        evaluators.full, resource, overrides
+    )
+
+
+def test_packs_share_one_query_where_no_loaded_family_reads_their_differences(
+    evaluators: KindEvaluators,
+) -> None:
+    def queries(evaluator: Any) -> int:
+        sets = {str(sorted(p.parameters.items())) for p in evaluator.packs}
+        return len(sets)
+
+    assert evaluators.full is not None and queries(evaluators.full) == 2  # GDPR differs
+    assert queries(evaluators.for_kind("Deployment")) == 1  # log.rego is not loaded
+    assert queries(evaluators.for_kind("Pod")) == 2  # log.rego judges Pods (audit flags)
 
 
 def test_families_keep_lib_and_main_and_every_family_listing_the_kind(
