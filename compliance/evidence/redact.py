@@ -445,6 +445,28 @@ def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
 
 
 def redact_report(report: Report, secrets: Iterable[str]) -> Report:
-    """The report with secret values removed from messages, waivers, errors and extras."""
-    data = scrub(report.model_dump(mode="json"), value_patterns(secrets))
-    return Report.model_validate(data)
+    """The report with secret values removed from messages, waivers, errors and extras.
+
+    Each distinct string is scrubbed once (titles, remediations, file names repeat across
+    thousands of findings); when nothing changes the report itself is returned."""
+    patterns = value_patterns(secrets)
+    memo: dict[str, str] = {}
+    changed = False
+
+    def one(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, str):
+            out = memo.get(value)
+            if out is None:
+                out = memo[value] = scrub(value, patterns)
+            if out != value:
+                changed = True
+            return out
+        if isinstance(value, dict):
+            return {k: one(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [one(v) for v in value]
+        return value
+
+    data = one(report.model_dump(mode="json"))
+    return Report.model_validate(data) if changed else report

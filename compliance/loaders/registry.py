@@ -7,7 +7,9 @@ By name: Dockerfiles, compose files, ``*.tf`` and ``*.toml``. By content, for YA
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gc
 import hashlib
 import json
 from collections.abc import Iterator
@@ -167,7 +169,22 @@ def load_paths(
         else:
             kind = kind_by_name(root.name) or "yaml"
             steps.append(_Job(root, given, kind, explicit=True))
-    return _merge(_execute(steps, options, workers, cache))
+    with _gc_paused():
+        return _merge(_execute(steps, options, workers, cache))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading allocates millions of dicts, lists and strings and frees almost none: the
+    cyclic collector would scan them again and again (~20% of loading a large tree) to
+    find nothing. Reference counting still frees everything; the collector resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _errors(error: LoadError) -> LoadResult:
