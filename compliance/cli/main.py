@@ -16,6 +16,17 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_VERIFY = 0, 1, 2, 3, 4
 
 
 class RootGroup(click.Group):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import only the module of the command being run (``evaluate`` must not pay for
+        the server, the templates or the signing code); every module for anything else."""
+        module = _COMMAND_HOME.get(cmd_name)
+        _register(COMMAND_MODULES if module is None else (module,))
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register(COMMAND_MODULES)
+        return super().list_commands(ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -44,14 +55,27 @@ COMMAND_MODULES = ("evaluate", "packs", "keys", "evidence", "serve")
 """Modules of ``compliance.cli`` that each expose ``COMMANDS: list[click.Command]``."""
 
 
-def _register() -> None:
-    for name in COMMAND_MODULES:
+_COMMAND_HOME = {
+    "evaluate": "evaluate",
+    "packs": "packs",
+    "controls": "packs",
+    "keys": "keys",
+    "evidence": "evidence",
+    "serve": "serve",
+}
+"""Command name -> its module, so that running one command imports one module. A name not
+here (or not found there) makes every module load: a missing entry only costs time."""
+_REGISTERED: set[str] = set()
+
+
+def _register(names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in _REGISTERED:
+            continue
+        _REGISTERED.add(name)
         module = importlib.import_module(f"compliance.cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

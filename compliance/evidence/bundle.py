@@ -21,8 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compliance.evidence import dsse
 from compliance.evidence.redact import (
-    collect_from_text,
-    collect_secrets,
+    input_secrets,
     redact_report,
     redact_text,
 )
@@ -63,17 +62,6 @@ def input_member(rel: str) -> str:
 
 def _json(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-
-
-def input_secrets(loaded: LoadResult) -> set[str]:
-    """Every secret value in the inputs: collected from the parsed resources (already in
-    memory) and from the raw structure of JSON inputs. What a report is scrubbed of; cheap
-    next to ``redact_inputs``, which also rewrites every input's text for a bundle."""
-    secrets_by_file = collect_secrets(loaded.resources)
-    for rel, text in loaded.texts.items():
-        if rel.lower().endswith(".json"):  # collect_from_text reads JSON documents only
-            secrets_by_file.setdefault(rel, set()).update(collect_from_text(rel, text))
-    return set().union(*secrets_by_file.values()) if secrets_by_file else set()
 
 
 def redact_inputs(loaded: LoadResult) -> tuple[dict[str, str], dict[str, int], set[str]]:

@@ -22,9 +22,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance.models import Report, Resource
+
+if TYPE_CHECKING:
+    from compliance.loaders import LoadResult
 
 MASK = "[REDACTED]"
 MIN_SCRUB_LEN = 4
@@ -226,6 +229,17 @@ def _walk(node: Any, values: set[str]) -> None:
             values.update(
                 line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
             )
+
+
+def input_secrets(loaded: LoadResult) -> set[str]:
+    """Every secret value in the inputs: collected from the parsed resources (already in
+    memory) and from the raw structure of JSON inputs. What a report is scrubbed of; cheap
+    next to ``redact_inputs``, which also rewrites every input's text for a bundle."""
+    secrets_by_file = collect_secrets(loaded.resources)
+    for rel, text in loaded.texts.items():
+        if rel.lower().endswith(".json"):  # collect_from_text reads JSON documents only
+            secrets_by_file.setdefault(rel, set()).update(collect_from_text(rel, text))
+    return set().union(*secrets_by_file.values()) if secrets_by_file else set()
 
 
 # ---------------------------------------------------------------- text rules

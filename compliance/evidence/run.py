@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import EvidenceError, UsageError
-from compliance.evidence import dsse
-from compliance.evidence.bundle import build_bundle, input_secrets
-from compliance.evidence.redact import redact_report
-from compliance.evidence.store import Store
+from compliance.evidence.redact import input_secrets, redact_report
 from compliance.loaders import LoadResult
 from compliance.models import Report
 
@@ -43,6 +40,11 @@ def record_evidence(
         # No bundle: only the report is scrubbed; the inputs' text is rewritten only for one.
         return Recorded(redact_report(report, input_secrets(loaded)))
     assert sign_key is not None
+    # Signing and the report templates only when a bundle is written.
+    from compliance.evidence import dsse
+    from compliance.evidence.bundle import build_bundle
+    from compliance.evidence.store import Store
+
     built = build_bundle(report, loaded, dsse.load_private_key(sign_key), parameters)
     notes = []
     if bundle is not None:

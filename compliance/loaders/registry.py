@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from compliance.errors import InputError
-from compliance.loaders import compose, dockerfile, k8s, securityconfig, terraform
+from compliance.loaders import compose, dockerfile, k8s
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
 from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
 from compliance.models import LoadError, Resource
@@ -308,8 +308,12 @@ def _dispatch_text(
         if kind == "dockerfile":
             resources = dockerfile.load(text, ctx)
         elif kind == "terraform":
+            from compliance.loaders import terraform  # python-hcl2 only when a .tf is read
+
             resources = terraform.load(text, ctx)
         elif kind == "securityconfig":
+            from compliance.loaders import securityconfig
+
             if not explicit and not securityconfig.may_be_config(text):
                 result.skipped.append(
                     {"file": ctx.rel, "reason": "TOML without a [security] table"}
@@ -380,6 +384,8 @@ def _load_yaml_json(
             raise InputError(f"invalid JSON: duplicate key {e.key!r}", file=ctx.rel) from e
         except RecursionError as e:
             raise InputError("invalid JSON: nested too deeply", file=ctx.rel) from e
+        from compliance.loaders import terraform
+
         if terraform.is_plan(value):
             return "terraform", terraform.load_plan(value, ctx)
         # JSON is YAML: re-read with marks so findings get lines.
@@ -398,6 +404,8 @@ def _load_yaml_json(
                 formats.add("k8s")
                 resources.extend(k8s.load_document(doc, ctx))
             elif isinstance(value, dict) and isinstance(value.get("security"), dict):
+                from compliance.loaders import securityconfig
+
                 formats.add("securityconfig")
                 resources.extend(securityconfig.load_document(doc, ctx))
             elif explicit:
