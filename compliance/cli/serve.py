@@ -15,7 +15,13 @@ from compliance.errors import UsageError
 from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
 from compliance.runner import RunOptions
-from compliance.server.app import MAX_BODY_BYTES, ServerConfig, configure_access_log, create_app
+from compliance.server.app import (
+    MAX_BODY_BYTES,
+    WORKER_NICE,
+    ServerConfig,
+    configure_access_log,
+    create_app,
+)
 from compliance.server.auth import Tokens
 from compliance.server.bundles import StoreBundles
 from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Policy
@@ -122,6 +128,13 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     help="Evaluation worker processes, each with its own compiled engines.",
 )
 @click.option(
+    "--worker-nice",
+    default=WORKER_NICE,
+    show_default=True,
+    type=click.IntRange(0, 19),
+    help="Niceness of the worker processes, so HTTP and cache hits are scheduled first.",
+)
+@click.option(
     "--decision-cache",
     default=DEFAULT_SIZE,
     show_default=True,
@@ -161,6 +174,7 @@ def serve(
     exclude_labels: tuple[str, ...],
     fail_open: bool,
     evaluators: int,
+    worker_nice: int,
     decision_cache: int,
     max_body: int,
     eval_timeout: float,
@@ -188,6 +202,7 @@ def serve(
         evaluator_factory=factory(options),
         evaluators=evaluators,
         decision_cache=decision_cache,
+        worker_nice=worker_nice,
         cache_settings=cache_settings,
         policy=Policy(
             mode=mode,  # type: ignore[arg-type]

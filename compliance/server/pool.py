@@ -13,6 +13,8 @@ worker dies mid-job (crash, OOM kill, Rust abort) or overruns ``job_timeout``, t
 worker has failed to start fail at once with the start-up error.
 
 The decision log, metrics, exclusions and the decision cache stay in the server process.
+Workers may run at a lower priority (``nice``) so that this cheap, latency-bound work (HTTP,
+cache hits, logging) is scheduled ahead of evaluations when the cores are busy.
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ class Call:
     args: tuple[Any, ...]
 
 
-def _serve(conn: Connection, factory: Factory) -> None:
+def _serve(conn: Connection, factory: Factory, nice: int = 0) -> None:
     """The worker process: build once, then answer calls until the pipe closes."""
     os.environ.pop("RUST_BACKTRACE", None)
     try:
+        if nice:
+            os.nice(nice)
         target = factory()
     except BaseException as e:  # PackError/EngineError, or a Rust panic (BaseException)
         conn.send(("failed", f"{type(e).__name__}: {e}"))
@@ -80,10 +84,10 @@ def _serve(conn: Connection, factory: Factory) -> None:
 class Worker:
     """One worker process and the server-side end of its pipe (used by one lane thread only)."""
 
-    def __init__(self, factory: Factory, context: Any) -> None:
+    def __init__(self, factory: Factory, context: Any, nice: int = 0) -> None:
         self.conn, child = context.Pipe(duplex=True)
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(child, factory), name="compliance-evaluator", daemon=True
+            target=_serve, args=(child, factory, nice), name="compliance-evaluator", daemon=True
         )
         self.process.start()
         child.close()
@@ -154,12 +158,14 @@ class EvaluatorPool:
         *,
         job_timeout: float | None = None,
         start_method: str = "spawn",
+        nice: int = 0,
     ) -> None:
         if size < 1:
             raise ValueError("pool size must be at least 1")
         self._factory = factory
         self._context = multiprocessing.get_context(start_method)
         self.job_timeout = job_timeout
+        self.nice = nice
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._ready = 0
@@ -188,7 +194,7 @@ class EvaluatorPool:
 
     def _start(self, lane: int) -> Worker | None:
         try:
-            worker = Worker(self._factory, self._context)
+            worker = Worker(self._factory, self._context, self.nice)
         except Exception as e:
             with self._lock:
                 self.startup_error = str(e)

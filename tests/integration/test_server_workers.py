@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import os
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,18 @@ class CrashingEvaluators:
 
 def crashing() -> CrashingEvaluators:
     return CrashingEvaluators()
+
+
+class SlowEvaluators(CrashingEvaluators):
+    """The real evaluators, taking a second longer: identical requests overlap for sure."""
+
+    def admit(self, obj: dict[str, Any], source: str, parameters: dict[str, Any]) -> Any:
+        time.sleep(1)
+        return self.inner.admit(obj, source, parameters)
+
+
+def slow() -> SlowEvaluators:
+    return SlowEvaluators()
 
 
 def admit(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
@@ -131,3 +145,18 @@ def test_a_cached_decision_equals_an_uncached_one_and_a_change_misses(tmp_path: 
     assert [e["uid"] for e in cached_entries] == ["uid-1", "uid-2", "uid-3", "uid-4"]
     assert 'compliance_admission_cache_total{result="hit"} 2.0' in metrics
     assert 'compliance_admission_cache_total{result="miss"} 2.0' in metrics
+
+
+def test_identical_requests_in_flight_share_one_evaluation(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    bodies = [review(reapplied(privileged_pod(), str(i)), uid=f"uid-{i}") for i in range(1, 7)]
+    with running(config(evaluator_factory=slow, decision_log=DecisionLog(log))) as c:
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            responses = list(pool.map(lambda b: admit(c, b), bodies))
+        metrics = c.get("/metrics").text
+    assert [r["uid"] for r in responses] == [f"uid-{i}" for i in range(1, 7)]
+    assert len({orjson.dumps(comparable(r)) for r in responses}) == 1
+    assert responses[0]["allowed"] is False
+    assert 'compliance_admission_evaluation_seconds_count{where="worker"} 1.0' in metrics
+    entries = records(log)
+    assert sorted(e["cached"] for e in entries) == [False, True, True, True, True, True]

@@ -33,6 +33,9 @@ class Owned:
     def hang(self) -> None:
         time.sleep(120)
 
+    def niceness(self) -> int:
+        return os.nice(0)
+
 
 def broken() -> Any:
     raise RuntimeError("packs failed to compile")
@@ -102,3 +105,11 @@ def test_startup_errors_reach_the_caller() -> None:
         assert "packs failed to compile" in (failing.startup_error or "")
     finally:
         failing.close()
+
+
+def test_workers_run_at_the_requested_niceness() -> None:
+    pool = EvaluatorPool(Owned, size=1, nice=3)
+    try:
+        assert asyncio.run(pool.run("niceness", timeout=30)) == min(os.nice(0) + 3, 19)
+    finally:
+        pool.close()
