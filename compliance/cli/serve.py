@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import sys
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Po
 from compliance.server.decisioncache import DEFAULT_SIZE
 from compliance.server.decisionlog import DecisionLog, verify
 from compliance.server.evaluators import build, factory, settings
+from compliance.server.pool import available_cpus
 
 
 def is_loopback(host: str) -> bool:
@@ -122,8 +122,8 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 )
 @click.option(
     "--evaluators",
-    default=os.cpu_count() or 1,
-    show_default="number of cores",
+    default=available_cpus(),
+    show_default="CPUs available: affinity, capped by the cgroup quota",
     type=click.IntRange(1, 64),
     help="Evaluation worker processes, each with its own compiled engines.",
 )

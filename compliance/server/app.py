@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import pickle
 import sys
 import tempfile
@@ -52,7 +51,7 @@ from compliance.server.decide import Decision, Policy, decide, exclusion, record
 from compliance.server.decisioncache import DEFAULT_SIZE, DecisionCache, cache_key, settings_digest
 from compliance.server.decisionlog import DecisionLog
 from compliance.server.evaluators import AdmitResult
-from compliance.server.pool import EvaluatorPool
+from compliance.server.pool import EvaluatorPool, available_cpus
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 MAX_UPLOAD_FILES = 200
@@ -68,7 +67,7 @@ class ServerConfig:
     evaluator_factory: Callable[[], Any]
     """Builds the evaluators (``evaluators.KindEvaluators``: ``admit``, ``evaluate_files``); called
     once in each worker process, so it must be picklable (``evaluators.factory(options)``)."""
-    evaluators: int = field(default_factory=lambda: os.cpu_count() or 1)
+    evaluators: int = field(default_factory=available_cpus)
     """Worker processes."""
     policy: Policy = field(default_factory=Policy)
     tokens: Tokens | None = None

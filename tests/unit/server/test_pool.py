@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compliance.server.pool import EvaluatorPool, WorkerError
+from compliance.server.pool import EvaluatorPool, WorkerError, _cgroup_quota, available_cpus
 
 
 class Owned:
@@ -113,3 +114,20 @@ def test_workers_run_at_the_requested_niceness() -> None:
         assert asyncio.run(pool.run("niceness", timeout=30)) == min(os.nice(0) + 3, 19)
     finally:
         pool.close()
+
+
+def test_cgroup_quotas_cap_the_default_worker_count(tmp_path: Path) -> None:
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cpu.max").write_text("150000 100000\n")
+    assert _cgroup_quota(str(v2)) == 1.5
+    (v2 / "cpu.max").write_text("max 100000\n")
+    assert _cgroup_quota(str(v2)) is None
+    v1 = tmp_path / "v1"
+    (v1 / "cpu").mkdir(parents=True)
+    (v1 / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")
+    (v1 / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert _cgroup_quota(str(v1)) == 1.0
+    (v1 / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert _cgroup_quota(str(v1)) is None
+    assert 1 <= available_cpus() <= (os.cpu_count() or 1)
