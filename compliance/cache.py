@@ -21,7 +21,7 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ import orjson
 
 from compliance import __version__
 from compliance.loaders.base import LoadOptions, LoadResult
+from compliance.loaders.registry import LoadedFiles, with_secrets
 from compliance.models import LoadError, Resource
 from compliance.models.report import InputRef
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from compliance.evaluate import Evaluator
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "1"
+FORMAT = "2"
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CHECKS_PREFIX = "compliance.checks."
 
@@ -103,13 +104,14 @@ class Cache:
             self.misses += 1
             return None
         try:
-            result = LoadResult(
+            result = LoadedFiles(
                 resources=[_resource(r) for r in entry["resources"]],
                 errors=[LoadError.model_validate(e) for e in entry["errors"]],
                 inputs=[InputRef.model_validate(i) for i in entry["inputs"]],
                 skipped=list(entry["skipped"]),
+                secrets={rel: set(values) for rel, values in entry["secrets"].items()},
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1
@@ -125,6 +127,15 @@ class Cache:
             "errors": [e.model_dump(mode="json") for e in result.errors],
             "inputs": [i.model_dump(mode="json") for i in result.inputs],
             "skipped": result.skipped,
+            # the values the resources above already hold, so as not to walk them again
+            "secrets": {
+                rel: sorted(values)
+                for rel, values in (
+                    result.secrets
+                    if isinstance(result, LoadedFiles)
+                    else with_secrets(result).secrets
+                ).items()
+            },
         }
         self._put("files", self._file_key(rel, kind, explicit, data), entry)
 
@@ -189,9 +200,11 @@ class ResultCache:
             orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
             str(int(now.timestamp())),
         )
+        plan = family_plan(evaluator)
+        assert plan is not None
         keys: dict[str, str] = {}
-        for family, kinds in family_kinds.items():
-            kinds = kinds & read
+        for family in family_kinds:
+            kinds = plan.kinds_of([family], read)
             material = sorted(
                 (kind, rid, digest) for kind in kinds for rid, digest in fragments.get(kind, [])
             )
@@ -208,7 +221,7 @@ class ResultCache:
         self.evaluated_families = missing
         if not missing:
             return out
-        needed = set().union(*(family_kinds[f] for f in missing)) & read
+        needed = plan.kinds_of(missing, read)
         fresh = evaluator.query(resources, params, now, needed)
         by_family: dict[str, list[Any]] = {f: [] for f in missing}
         for v in fresh or []:
@@ -240,6 +253,22 @@ class FamilyPlan:
     """Every word of a family's module and of the shared modules (parameter names too)."""
     dynamic_params: set[str]
     """Families that read parameters by a computed name (any parameter change concerns them)."""
+    generic_kinds: dict[str, set[str] | None]
+    """Families that iterate ``input.kinds``: the kind-name prefixes they filter on, or None
+    for every kind (see ``kind_prefixes``)."""
+
+    def kinds_of(self, families: Iterable[str], present: Iterable[str]) -> set[str]:
+        """The kinds of ``present`` that any of ``families`` may read."""
+        present = set(present)
+        out: set[str] = set()
+        for family in families:
+            out |= self.family_kinds.get(family, set()) & present
+            if family in self.generic_kinds:
+                prefixes = self.generic_kinds[family]
+                if prefixes is None:
+                    return present
+                out.update(k for k in present if k.startswith(tuple(prefixes)))
+        return out
 
 
 _PLANS: weakref.WeakKeyDictionary[Any, FamilyPlan | None] = weakref.WeakKeyDictionary()
@@ -268,6 +297,7 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
     family_words: dict[str, set[str]] = {}
     dynamic: set[str] = set()
     shared_dynamic = False
+    generic: dict[str, set[str] | None] = {}
     for source in evaluator.modules.values():
         family = family_of_module(source)
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
@@ -288,13 +318,49 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
             return None  # a check outside compliance.checks.*: no safe split
         family_of_check[meta.id] = family
         family_kinds.setdefault(family, set()).update(meta.kinds)
+    shared_sources = [src for src in evaluator.modules.values() if family_of_module(src) is None]
     for family, words in family_words.items():
         # conservative: any kind named anywhere the family (or lib.rego) could read it
         family_kinds.setdefault(family, set()).update(words | shared_words)
         family_words[family] = words | shared_words
+    for family in family_words:
+        sources = [src for src in evaluator.modules.values() if family_of_module(src) == family]
+        for source in sources + shared_sources:
+            prefixes = kind_prefixes(source)
+            if prefixes is None:
+                generic[family] = None
+            elif prefixes and generic.get(family, set()) is not None:
+                generic.setdefault(family, set()).update(prefixes)
     if shared_dynamic:
         dynamic = set(family_words)
-    return FamilyPlan(family_of_check, family_kinds, family_words, dynamic)
+    return FamilyPlan(family_of_check, family_kinds, family_words, dynamic, generic)
+
+
+_KIND_ACCESSOR = re.compile(r"object\.get\(\s*input\.kinds\s*,\s*kind\s*,\s*\[\]\s*\)")
+_STARTSWITH = re.compile(r"""startswith\(\s*[A-Za-z_][\w.]*\s*,\s*"([^"]+)"\s*\)""")
+
+
+def kind_prefixes(source: str) -> set[str] | None:
+    """How a module reads ``input.kinds`` besides by a kind's name: ``set()`` when it does
+    not; the ``startswith(kind, "...")`` prefixes that filter a generic iteration (LOG-01
+    reads every ``aws_`` kind); None when it iterates with no such filter (every kind)."""
+    code = _KIND_ACCESSOR.sub("", _COMMENT_LINE.sub("", source))
+    if "input.kinds" not in code:
+        return set()
+    prefixes = set(_STARTSWITH.findall(code))
+    return prefixes or None
+
+
+def kinds_by_prefix(sources: Iterable[str], present: Iterable[str]) -> set[str] | None:
+    """The kinds of ``present`` that modules read through a generic iteration (None: all)."""
+    out: set[str] = set()
+    kinds = list(present)
+    for source in sources:
+        prefixes = kind_prefixes(source)
+        if prefixes is None:
+            return None
+        out.update(k for k in kinds if k.startswith(tuple(prefixes)))
+    return out
 
 
 def family_query(families: Sequence[str]) -> str:

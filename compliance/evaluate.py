@@ -273,7 +273,12 @@ def kinds_read(
         for word in _WORD.findall(source):
             words.add(word)
             words.update(word.split("."))
-    return {k for k in present if k in listed or k in words}
+    from compliance.cache import kinds_by_prefix  # LOG-01 reads every aws_ kind
+
+    generic = kinds_by_prefix(modules.values(), present)
+    if generic is None:
+        return set(present)
+    return {k for k in present if k in listed or k in words or k in generic}
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")

@@ -274,6 +274,7 @@ def evaluator_query(
         kept = [
             v for v in last.violations or [] if plan.family_of_check[v["check"]] not in affected
         ]
+        read = plan.kinds_of(affected, {r.kind for r in resources})
         fresh = (
             partitioned_query(
                 evaluator.engine,
@@ -281,7 +282,7 @@ def evaluator_query(
                 resources,
                 params,
                 now,
-                kinds,
+                read if kinds is None else read & set(kinds),
                 workers,
             )
             if affected

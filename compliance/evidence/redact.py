@@ -235,7 +235,17 @@ def input_secrets(loaded: LoadResult) -> set[str]:
     """Every secret value in the inputs: collected from the parsed resources (already in
     memory) and from the raw structure of JSON inputs. What a report is scrubbed of; cheap
     next to ``redact_inputs``, which also rewrites every input's text for a bundle."""
-    secrets_by_file = collect_secrets(loaded.resources)
+    from compliance.loaders.registry import LoadedFiles
+
+    if isinstance(loaded, LoadedFiles):
+        # collected where each file was parsed; resources added since (stdin) walked here
+        secrets_by_file = {rel: set(v) for rel, v in loaded.secrets.items()}
+        known = set(loaded.secrets)
+        rest = [r for r in loaded.resources if r.source.file not in known]
+        for rel, values in collect_secrets(rest).items():
+            secrets_by_file.setdefault(rel, set()).update(values)
+    else:
+        secrets_by_file = collect_secrets(loaded.resources)
     for rel, text in loaded.texts.items():
         if rel.lower().endswith(".json"):  # collect_from_text reads JSON documents only
             secrets_by_file.setdefault(rel, set()).update(collect_from_text(rel, text))

@@ -13,7 +13,7 @@ import gc
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -95,6 +95,29 @@ class FileCache(Protocol):
 
 
 @dataclass
+class LoadedFiles(LoadResult):
+    """A LoadResult that also carries, per input file, the secret values found in its
+    resources: collected where they were parsed (worker processes, or the file cache), so
+    that scrubbing a report never walks every resource again in the main process."""
+
+    secrets: dict[str, set[str]] = field(default_factory=dict)
+
+
+def with_secrets(result: LoadResult) -> LoadedFiles:
+    """``result`` with the secret values of its resources, by file."""
+    from compliance.evidence.redact import collect_secrets
+
+    return LoadedFiles(
+        resources=result.resources,
+        errors=result.errors,
+        inputs=result.inputs,
+        skipped=result.skipped,
+        texts=result.texts,
+        secrets=dict(collect_secrets(result.resources)),
+    )
+
+
+@dataclass
 class _Job:
     path: Path
     rel: str
@@ -108,7 +131,7 @@ def load_paths(
     *,
     workers: int = 1,
     cache: FileCache | None = None,
-) -> LoadResult:
+) -> LoadedFiles:
     """Load every file under ``paths``. Never raises for bad input: errors are collected.
 
     ``workers > 1`` parses files in that many processes; ``cache`` reuses the result of a
@@ -241,22 +264,28 @@ PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 """Below this much text, starting processes costs more than it saves."""
 
 
-def _load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> LoadResult:
-    """One file's resources, errors and input record (its text is added by the caller)."""
+def _load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> LoadedFiles:
+    """One file's resources, errors, input record and secret values (its text is added by
+    the caller)."""
     result = LoadResult()
     _dispatch_text(text, ctx, kind, result, explicit=explicit)
     result.texts.clear()
-    return result
+    return with_secrets(result)
 
 
-def _merge(parts: list[LoadResult]) -> LoadResult:
-    out = LoadResult()
+def _merge(parts: list[LoadResult]) -> LoadedFiles:
+    out = LoadedFiles()
     for part in parts:
         out.resources.extend(part.resources)
         out.errors.extend(part.errors)
         out.inputs.extend(part.inputs)
         out.skipped.extend(part.skipped)
         out.texts.update(part.texts)
+        if part.resources and not isinstance(part, LoadedFiles):
+            part = with_secrets(part)  # e.g. from another FileCache: collect them now
+        if isinstance(part, LoadedFiles):
+            for rel, values in part.secrets.items():
+                out.secrets.setdefault(rel, set()).update(values)
     return out
 
 

@@ -176,3 +176,19 @@ def test_merge_orders_like_the_engine(evaluator: Evaluator) -> None:
     assert merge_violations([a, b]) == engine_set
     assert len(engine_set) == len(a) + len(b) - 1
     assert merge_violations([None, None]) is None
+
+
+def test_a_kind_read_only_by_prefix_reaches_the_engine(
+    evaluator: Evaluator, tmp_path: Path
+) -> None:
+    """LOG-01 iterates every ``aws_*`` kind: one that no module names must still be sent,
+    in the whole query and in a family query reused across parameter sets."""
+    (tmp_path / "main.tf").write_text('resource "aws_iam_user" "ops" {\n  name = "ops"\n}\n')
+    resources = load_paths([str(tmp_path)], LoadOptions(env={})).resources
+    assert [r.kind for r in resources] == ["aws_iam_user"]
+    assert not any("aws_iam_user" in source for source in evaluator.modules.values())
+    kinds = kinds_read(evaluator.modules, evaluator.library, {"aws_iam_user"})
+    assert kinds == {"aws_iam_user"}
+    for params in _params(evaluator):
+        got = evaluator_query(evaluator, VIOLATIONS_QUERY, resources, params, NOW, kinds)
+        assert [v["check"] for v in got] == ["LOG-01"]
