@@ -69,6 +69,11 @@ def restricted_packs(packs: list[Pack], modules: dict[str, str]) -> list[Pack]:
     ]
 
 
+def _queries(packs: list[Pack]) -> int:
+    """Engine queries the Evaluator runs (one per distinct parameter set, without overrides)."""
+    return len({str(sorted(p.parameters.items(), key=lambda kv: kv[0])) for p in packs})
+
+
 def restricted_library(library: CheckLibrary, modules: frozenset[str]) -> CheckLibrary:
     """The same checks (control results and validation need all their metadata), fewer modules."""
     return CheckLibrary({n: s for n, s in library.modules.items() if n in modules}, library.checks)
@@ -130,8 +135,19 @@ class KindEvaluators:
             return self.full
         evaluator = self._by_kind.get(kind)
         if evaluator is None:
-            evaluator = self._by_kind[kind] = self._build(families_for(self.library, kind))
+            modules = families_for(self.library, kind)
+            if not self.worth_restricting(modules):
+                modules = frozenset(self.library.modules)
+            evaluator = self._by_kind[kind] = self._build(modules)
         return evaluator
+
+    def worth_restricting(self, modules: frozenset[str]) -> bool:
+        """Restrict when it saves an engine query or drops at least two families. Dropping one
+        family alone measured slower, not faster: Pods (every family but bkp.rego, still two
+        queries) took about 10% more engine time restricted than with the full library."""
+        kept = {n: s for n, s in self.library.modules.items() if n in modules}
+        fewer_queries = _queries(restricted_packs(self.packs, kept)) < _queries(self.packs)
+        return fewer_queries or len(self.library.modules) - len(modules) >= 2
 
     def admit(self, obj: dict[str, Any], source: str, parameters: dict[str, Any]) -> AdmitResult:
         """Judge one Kubernetes object (already validated by the caller)."""
