@@ -198,6 +198,9 @@ def build(options: RunOptions, restrict: bool = True) -> KindEvaluators:
     """Load the library and packs and compile the evaluators. Raises PackError/EngineError."""
     library = load_library(options.policy_root)
     packs = load_packs(options.packs, library, options.policy_root)
+    # An OPA server holds one module set at a time (loading another deletes the previous one),
+    # so restricted module sets are for engines owned by this process only.
+    restrict = restrict and options.engine == "embedded"
     evaluators = KindEvaluators(
         library, packs, options.engine, dict(options.engine_options), restrict=restrict
     )

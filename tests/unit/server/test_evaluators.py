@@ -101,3 +101,22 @@ def test_the_equivalence_is_not_vacuous(evaluators: KindEvaluators) -> None:
     judged = [r for r in OBJECTS if findings(evaluators.full, r)]
     assert len(judged) >= 30
     assert len({r.kind for r in judged}) >= 6
+
+
+def test_a_shared_opa_server_is_never_given_restricted_module_sets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading a module set into OPA deletes the previous one: only the full library goes there."""
+    import compliance.server.evaluators as ev
+
+    made: list[frozenset[str]] = []
+
+    class Recorder(KindEvaluators):
+        def _build(self, modules: frozenset[str]) -> Any:  # records instead of contacting OPA
+            made.append(modules)
+            return None
+
+    monkeypatch.setattr(ev, "KindEvaluators", Recorder)
+    built = ev.build(RunOptions(engine="opa"))
+    assert built.restrict is False
+    assert made == [frozenset(built.library.modules)]
