@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from compliance.evaluate import Evaluator
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "2"
+FORMAT = "3"
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CHECKS_PREFIX = "compliance.checks."
 
@@ -165,7 +165,9 @@ class ResultCache:
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
         self.evaluated_families: list[str] = []
-        """Families the last run evaluated in the engine (for tests and benchmarks)."""
+        """Families the run (every parameter set) evaluated in the engine (for tests)."""
+        self.evaluated_partitions: set[int] = set()
+        """Namespace partitions (by index) the run evaluated in the engine."""
 
     def violations(
         self,
@@ -182,14 +184,16 @@ class ResultCache:
         if families is None:  # pack-specific Rego: no per-family split, evaluate everything
             self.evaluated_families = ["*"]
             return evaluator.query(resources, params, now, read)
-        family_of_check, family_kinds = families
+        from compliance.parallel import merge_violations, run_queries, split_for
 
-        fragments: dict[str, list[tuple[str, str]]] = {}
-        for r in resources:
-            if r.kind in read:
-                fragments.setdefault(r.kind, []).append(
-                    (r.id, hashlib.blake2b(orjson.dumps(r.engine_input())).hexdigest())
-                )
+        family_of_check, family_kinds = families
+        plan = family_plan(evaluator)
+        assert plan is not None
+        digest_of: dict[int, str] = {
+            id(r): hashlib.blake2b(orjson.dumps(r.engine_input())).hexdigest()
+            for r in resources
+            if r.kind in read
+        }
         base = _digest(
             FORMAT,
             __version__,
@@ -197,43 +201,59 @@ class ResultCache:
             evaluator.engine.version(),
             orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
             orjson.dumps(sorted(evaluator.modules.items())),  # beyond the digests: every module
-            orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
             str(int(now.timestamp())),
         )
-        plan = family_plan(evaluator)
-        assert plan is not None
-        keys: dict[str, str] = {}
-        for family in family_kinds:
-            kinds = plan.kinds_of([family], read)
-            material = sorted(
-                (kind, rid, digest) for kind in kinds for rid, digest in fragments.get(kind, [])
+        # The parameters a family may read: those its module or the shared ones name (all
+        # of them for a family that reads one by a computed name).
+        family_params = {
+            family: orjson.dumps(
+                params
+                if family in plan.dynamic_params
+                else {k: v for k, v in params.items() if k in plan.family_words[family]},
+                option=orjson.OPT_SORT_KEYS,
             )
-            keys[family] = _digest(base, family, orjson.dumps(material))
+            for family in family_kinds
+        }
+        family_read = {family: plan.kinds_of([family], read) for family in family_kinds}
 
+        # Keys per (partition, family): the partition's resources of the kinds the family
+        # may read, in input order. A file changed in one namespace misses in one partition.
+        parts = split_for(evaluator.engine, resources, evaluator.workers)
         out: list[Any] = []
-        missing: list[str] = []
-        for family, key in sorted(keys.items()):
-            hit = self.cache._get("results", key)
-            if isinstance(hit, list):
-                out.extend(hit)
-            else:
-                missing.append(family)
-        self.evaluated_families = missing
+        keys: dict[tuple[int, str], str] = {}
+        missing: dict[int, list[str]] = {}
+        for index, part in enumerate(parts):
+            for family in sorted(family_kinds):
+                kinds = family_read[family]
+                material = [(r.kind, r.id, digest_of[id(r)]) for r in part if r.kind in kinds]
+                key = _digest(base, family, family_params[family], orjson.dumps(material))
+                hit = self.cache._get("results", key)
+                if isinstance(hit, list):
+                    out.append(hit)
+                else:
+                    keys[(index, family)] = key
+                    missing.setdefault(index, []).append(family)
+        self.evaluated_families = sorted(set(self.evaluated_families).union(*missing.values()))
+        self.evaluated_partitions |= set(missing)
         if not missing:
-            return out
-        needed = plan.kinds_of(missing, read)
-        fresh = evaluator.query(resources, params, now, needed)
-        by_family: dict[str, list[Any]] = {f: [] for f in missing}
-        for v in fresh or []:
-            family = family_of_check.get(v.get("check")) if isinstance(v, dict) else None
-            if family in by_family:
-                by_family[family].append(v)
-            elif family is None:
-                out.append(v)  # malformed: the evaluator reports it, never cache it
-        for family in missing:
-            self.cache._put("results", keys[family], by_family[family])
-            out.extend(by_family[family])
-        return out
+            return merge_violations(out)
+        tasks = [
+            (family_query(fams), parts[index], plan.kinds_of(fams, read))
+            for index, fams in missing.items()
+        ]
+        results = run_queries(evaluator.engine, tasks, params, now, evaluator.workers)
+        for (index, fams), fresh in zip(missing.items(), results, strict=True):
+            by_family: dict[str, list[Any]] = {f: [] for f in fams}
+            for v in fresh or []:
+                family = family_of_check.get(v.get("check")) if isinstance(v, dict) else None
+                if family in by_family:
+                    by_family[family].append(v)
+                else:
+                    out.append([v])  # malformed: the evaluator reports it, never cache it
+            for family in fams:
+                self.cache._put("results", keys[(index, family)], by_family[family])
+                out.append(by_family[family])
+        return merge_violations(out)
 
     def _families(self, evaluator: Evaluator) -> tuple[dict[str, str], dict[str, set[str]]] | None:
         """check id -> family, family -> kinds it may read; None when a pack has its own Rego."""

@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 PARTITION_MIN_RESOURCES = 2000
 """Below this many resources one query is cheaper than starting processes."""
-PARTITIONS_PER_WORKER = 8
+PARTITIONS_PER_WORKER = 2
 """More, smaller partitions: checks that compare the workloads of a namespace with each
 other cost the square of a partition's size."""
 
@@ -148,24 +148,66 @@ _SHARED: dict[str, Any] = {}
 """What forked evaluation workers inherit: the engine (with its modules) and the query."""
 
 
-def _evaluate_part(index: int) -> tuple[str, Any, str | None, int | None]:
+Task = tuple[str, Sequence["Resource"], "Collection[str] | None"]
+"""One engine query: the query, the resources of its input, the kinds sent."""
+
+
+def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
     """("ok", violations, ...) or ("error", message, file, line): exceptions with keyword
     arguments do not cross a process boundary intact."""
     from compliance.errors import EngineError
     from compliance.evaluate import engine_input
 
-    engine, query, parts, params, now, kinds = (
-        _SHARED[k] for k in ("engine", "query", "parts", "params", "now", "kinds")
-    )
+    engine, tasks, params, now = (_SHARED[k] for k in ("engine", "tasks", "params", "now"))
+    query, resources, kinds = tasks[index]
     try:
         return (
             "ok",
-            engine.evaluate(query, engine_input(parts[index], params, now, kinds)),
+            engine.evaluate(query, engine_input(resources, params, now, kinds)),
             None,
             None,
         )
     except EngineError as e:
         return ("error", e.message, e.file, e.line)
+
+
+def run_queries(
+    engine: Engine, tasks: Sequence[Task], params: dict[str, Any], now: datetime, workers: int
+) -> list[Any]:
+    """Each task's engine result, in order; in ``workers`` forked processes when there is
+    more than one task (a fork inherits the engine's compiled modules and the inputs)."""
+    from compliance.errors import EngineError
+    from compliance.evaluate import engine_input
+
+    if len(tasks) == 1 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [engine.evaluate(q, engine_input(rs, params, now, k)) for q, rs, k in tasks]
+    _SHARED.update(engine=engine, tasks=tasks, params=params, now=now)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(tasks)), mp_context=_context()
+        ) as pool:
+            results = list(pool.map(_run_task, range(len(tasks))))
+    finally:
+        _SHARED.clear()
+    for status, message, file, line in results:
+        if status == "error":
+            raise EngineError(message, file=file, line=line)
+    return [value for _, value, _, _ in results]
+
+
+def split_for(
+    engine: Engine,
+    resources: Sequence[Resource],
+    workers: int,
+    *,
+    min_resources: int | None = None,
+    partitions: int | None = None,
+) -> list[list[Resource]]:
+    """The namespace partitions a run is evaluated in (one when small or not embedded)."""
+    least = PARTITION_MIN_RESOURCES if min_resources is None else min_resources
+    if workers > 1 and engine.name == "embedded" and len(resources) >= least:
+        return namespace_partitions(resources, partitions or workers * PARTITIONS_PER_WORKER)
+    return [list(resources)]
 
 
 def partitioned_query(
@@ -177,7 +219,7 @@ def partitioned_query(
     kinds: Collection[str] | None,
     workers: int,
     *,
-    min_resources: int = PARTITION_MIN_RESOURCES,
+    min_resources: int | None = None,
     partitions: int | None = None,
 ) -> Any:
     """``query`` over ``resources`` as one engine call would answer it, split by namespace
@@ -186,27 +228,13 @@ def partitioned_query(
     Only the in-process engine is split (a fork inherits its compiled modules)."""
     from compliance.evaluate import engine_input
 
-    parts = (
-        namespace_partitions(resources, partitions or workers * PARTITIONS_PER_WORKER)
-        if workers > 1 and engine.name == "embedded" and len(resources) >= min_resources
-        else [list(resources)]
+    parts = split_for(
+        engine, resources, workers, min_resources=min_resources, partitions=partitions
     )
     if len(parts) == 1:
         return engine.evaluate(query, engine_input(resources, params, now, kinds))
-    _SHARED.update(engine=engine, query=query, parts=parts, params=params, now=now, kinds=kinds)
-    try:
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(parts)), mp_context=_context()
-        ) as pool:
-            results = list(pool.map(_evaluate_part, range(len(parts))))
-    finally:
-        _SHARED.clear()
-    for status, message, file, line in results:
-        if status == "error":
-            from compliance.errors import EngineError
-
-            raise EngineError(message, file=file, line=line)
-    return merge_violations([value for _, value, _, _ in results])
+    tasks: list[Task] = [(query, part, kinds) for part in parts]
+    return merge_violations(run_queries(engine, tasks, params, now, workers))
 
 
 # ---------------------------------------------------------------- parameter sets

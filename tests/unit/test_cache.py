@@ -146,3 +146,50 @@ def test_loader_options_are_part_of_the_file_key(tmp_path: Path) -> None:
     assert tls(()) == "1.2"
     assert tls(("security.tls_config.min_version=1.3",)) == "1.3"
     assert tls(()) == "1.2"
+
+
+def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the run split by namespace (as large runs are), an edit in one namespace misses
+    in one partition only, and the warm report is still exactly the cold one."""
+    from compliance import parallel
+
+    if not KUBE_PROMETHEUS.is_dir():
+        pytest.skip("needs the shared kube-prometheus corpus (../shared/corpus)")
+    monkeypatch.setattr(parallel, "PARTITION_MIN_RESOURCES", 0)
+    root = tmp_path / "corpus"
+    shutil.copytree(ROOT / "examples" / "bpi", root / "bpi")
+    for i in range(1, 5):
+        (root / f"r{i}").mkdir()
+        for name in SAMPLE:
+            text = (KUBE_PROMETHEUS / name).read_text()
+            (root / f"r{i}" / name).write_text(
+                text.replace("namespace: monitoring", f"namespace: monitoring-r{i}")
+            )
+
+    def go(cache_dir: Path | None) -> tuple[dict[str, Any], Any]:
+        options = RunOptions(now=NOW, load=LoadOptions(env={}))
+        evaluator = build_evaluator(options)
+        evaluator.workers = 2
+        cache = Cache(cache_dir, options.load) if cache_dir else None
+        loaded = load_inputs([str(root)], options.load, cache=cache)
+        if cache is not None:
+            evaluator.result_cache = cache.results()
+        report = evaluate_loaded(evaluator, loaded, options).model_dump(mode="json")
+        return report, evaluator.result_cache
+
+    cache_dir = tmp_path / "cache"
+    first, results = go(cache_dir)
+    assert results.evaluated_partitions == {0, 1, 2, 3}  # 2 workers x 2 partitions each
+    assert first == go(None)[0]
+    again, results = go(cache_dir)
+    assert again == first and results.evaluated_partitions == set()
+
+    target = root / "r3" / "grafana-deployment.yaml"
+    text = target.read_text()
+    target.write_text(text.replace("runAsNonRoot: true", "runAsNonRoot: false"))
+    warm, results = go(cache_dir)
+    assert warm == go(None)[0]
+    assert warm != first
+    assert len(results.evaluated_partitions) == 1
