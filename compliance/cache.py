@@ -245,9 +245,9 @@ class ResultCache:
         for (index, fams), fresh in zip(missing.items(), results, strict=True):
             by_family: dict[str, list[Any]] = {f: [] for f in fams}
             for v in fresh or []:
-                family = family_of_check.get(v.get("check")) if isinstance(v, dict) else None
-                if family in by_family:
-                    by_family[family].append(v)
+                owner = family_of_check.get(str(v.get("check"))) if isinstance(v, dict) else None
+                if owner is not None and owner in by_family:
+                    by_family[owner].append(v)
                 else:
                     out.append([v])  # malformed: the evaluator reports it, never cache it
             for family in fams:
@@ -347,10 +347,11 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
         sources = [src for src in evaluator.modules.values() if family_of_module(src) == family]
         for source in sources + shared_sources:
             prefixes = kind_prefixes(source)
+            known = generic.get(family, set())
             if prefixes is None:
                 generic[family] = None
-            elif prefixes and generic.get(family, set()) is not None:
-                generic.setdefault(family, set()).update(prefixes)
+            elif prefixes and known is not None:
+                generic[family] = known | prefixes
     if shared_dynamic:
         dynamic = set(family_words)
     return FamilyPlan(family_of_check, family_kinds, family_words, dynamic, generic)

@@ -111,10 +111,10 @@ class _Builder:
             raise YamlError(f"unsupported tag {node.tag!r}", node.start_mark.line + 1)
         cls = node.__class__
         if cls is yaml.ScalarNode:
-            return _scalar_value(node)
+            return _scalar_value(node)  # type: ignore[arg-type]  # checked by class
         if cls is yaml.MappingNode:
             out: dict[str, Any] = {}
-            for key_node, value_node in self._pairs(node):
+            for key_node, value_node in self._pairs(node):  # type: ignore[arg-type]
                 if key_node.__class__ is yaml.ScalarNode and key_node.tag == _STR:
                     key = key_node.value
                 else:
