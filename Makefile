@@ -51,6 +51,13 @@ test-network: install
 bench: install
 	$(PY) benchmarks/run.py
 
+# Checkov 3.3.30 in its own virtualenv (benchmarks/.peers, git-ignored); make bench then
+# measures it side by side on the ~1k corpus.
+bench-peers: install
+	test -x benchmarks/.peers/venv/bin/checkov || (python3 -m venv benchmarks/.peers/venv && \
+		benchmarks/.peers/venv/bin/pip install -q checkov==3.3.30)
+	$(PY) benchmarks/run.py
+
 bench-admission: install
 	$(PY) benchmarks/admission.py --results benchmarks/RESULTS.md
 
