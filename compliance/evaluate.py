@@ -191,8 +191,18 @@ class Evaluator:
         )
 
         kinds_present = {r.kind for r in resources}
+        by_control: dict[str, list[Finding]] = defaultdict(list)  # one pass, not one per control
+        for f in findings:
+            for key in f.controls:
+                by_control[key].append(f)
         controls = [
-            self._control_result(pack, control, findings, kinds_present, pack.name in failed_packs)
+            self._control_result(
+                pack,
+                control,
+                by_control[f"{pack.name}:{control.id}"],
+                kinds_present,
+                pack.name in failed_packs,
+            )
             for pack in self.packs
             for control in pack.controls
         ]
@@ -236,7 +246,7 @@ class Evaluator:
         failed: bool,
     ) -> ControlResult:
         key = f"{pack.name}:{control.id}"
-        mine = [f for f in findings if key in f.controls]
+        mine = [f for f in findings if key in f.controls]  # ``findings`` may be all or its own
         active = [f for f in mine if f.status == "fail" and key not in f.waived_controls]
         if control.evidence == "manual":
             status = "manual"
