@@ -454,13 +454,30 @@ def _mask_sensitive_tf_blocks(out: list[str], resources: Sequence[Resource]) -> 
 # ---------------------------------------------------------------- reports
 
 
+_ENV_OR_ARG = re.compile(r"(?i)env|arg")
+
+
+def _line_rules_may_apply(line: str) -> bool:
+    """False when no rule of ``_mask_line`` can match: each needs a ``:`` (name: value,
+    JSON pairs, URLs), an ``=``, an ``ENV``/``ARG`` word, a PEM header or a token mark."""
+    return (
+        ":" in line
+        or "=" in line
+        or "-----" in line
+        or may_hold_token(line)
+        or _ENV_OR_ARG.search(line) is not None
+    )
+
+
 def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
     """Mask every secret in every string of a JSON-like value."""
     if isinstance(value, str):
         for secret, pattern in patterns:
             if secret in value:
                 value = pattern.sub(MASK, value)
-        return _mask_line(value) if "\n" not in value else value
+        if "\n" in value or not _line_rules_may_apply(value):
+            return value
+        return _mask_line(value)
     if isinstance(value, dict):
         return {k: scrub(v, patterns) for k, v in value.items()}
     if isinstance(value, list):
