@@ -12,6 +12,7 @@ import fnmatch
 import gc
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,10 +49,15 @@ _SKIP_DIRS = {
 }
 
 
+_COMPOSE_NAME = re.compile("|".join(fnmatch.translate(p) for p in _COMPOSE))
+_DOCKERFILE_NAME = re.compile("|".join(fnmatch.translate(p) for p in _DOCKERFILE))
+"""fnmatch's patterns, compiled once (POSIX: fnmatch does not fold case either)."""
+
+
 def kind_by_name(name: str) -> str | None:
-    if any(fnmatch.fnmatch(name, p) for p in _COMPOSE):
+    if _COMPOSE_NAME.match(name):
         return "compose"
-    if any(fnmatch.fnmatch(name, p) for p in _DOCKERFILE):
+    if _DOCKERFILE_NAME.match(name):
         return "dockerfile"
     lower = name.lower()
     if lower.endswith(".tf"):
