@@ -193,8 +193,8 @@ class Evaluator:
         kinds_present = {r.kind for r in resources}
         by_control: dict[str, list[Finding]] = defaultdict(list)  # one pass, not one per control
         for f in findings:
-            for key in f.controls:
-                by_control[key].append(f)
+            for control_key in f.controls:
+                by_control[control_key].append(f)
         controls = [
             self._control_result(
                 pack,

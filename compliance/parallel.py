@@ -137,7 +137,7 @@ def _violation_order(value: Any) -> Any:
     """``rego_order`` for a flat object of strings and integers (nearly every violation)
     without the recursion; anything else through ``rego_order``."""
     if isinstance(value, dict):
-        items = []
+        items: list[Any] = []
         for k, v in sorted(value.items()):
             if v.__class__ is str:
                 items.append(((3, k), (3, v)))
