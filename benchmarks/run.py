@@ -211,8 +211,8 @@ Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row. W
 
 ## Targets
 
-- ~10k objects, all four packs, cold wall <= 2x parse floor: {b_cold["wall"]:.1f} s vs
-  floor {b_floor["wall"]:.1f} s = {ratio:.1f}x, {verdict(ratio <= 2)}.
+- ~10k objects, all four packs, cold wall <= 2x parse floor: {b_cold["wall"]:.2f} s vs
+  floor {b_floor["wall"]:.2f} s = {ratio:.2f}x, {verdict(ratio <= 2)}.
 - Peak RSS <= 1 GiB: {b_cold["rss"]:.0f} MiB, {verdict(b_cold["rss"] <= 1024)}.
 - 10k time <= 11x 1k time: {b_cold["wall"]:.1f} s / {s_cold["wall"]:.1f} s = {growth:.1f}x,
   {verdict(growth <= 11)}.
