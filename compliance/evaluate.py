@@ -80,7 +80,9 @@ class Evaluator:
         self.workers = 1
         """Processes a large run's engine query may be split over (compliance.parallel)."""
 
-    def violations(self, resources: Sequence[Resource], params: dict[str, Any], now: datetime) -> Any:
+    def violations(
+        self, resources: Sequence[Resource], params: dict[str, Any], now: datetime
+    ) -> Any:
         """Every violation over ``resources``, from the engine (or the result cache)."""
         if self.result_cache is not None:
             return self.result_cache.violations(self, resources, params, now)

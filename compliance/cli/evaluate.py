@@ -34,7 +34,9 @@ def parse_now(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as e:
-        raise UsageError(f"--now {value!r} is not an RFC 3339 timestamp (e.g. 2026-11-27T00:00:00Z)") from e
+        raise UsageError(
+            f"--now {value!r} is not an RFC 3339 timestamp (e.g. 2026-11-27T00:00:00Z)"
+        ) from e
     if moment.tzinfo is None:
         raise UsageError(f"--now {value!r} needs a timezone (e.g. Z or +00:00)")
     return moment
@@ -53,20 +55,30 @@ def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, Any]:
     return out
 
 
-def parse_control_statuses(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+def parse_control_statuses(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...]:
     statuses = tuple(s.strip() for s in (value or "").split(",") if s.strip())
     unknown = [s for s in statuses if s not in CONTROL_STATUSES]
     if unknown:
-        raise click.BadParameter(f"unknown control status {', '.join(unknown)}; choose from {', '.join(CONTROL_STATUSES)}")
+        raise click.BadParameter(
+            f"unknown control status {', '.join(unknown)}; choose from {', '.join(CONTROL_STATUSES)}"
+        )
     return statuses
 
 
 def report_waiver_problems(summary: dict[str, Any]) -> None:
     """Expired and stale waivers on stderr: they need an owner's attention."""
     for w in summary["expired"]:
-        click.echo(f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} expired on {w['expires']}; {w['would_match']} finding(s) count again", err=True)
+        click.echo(
+            f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} expired on {w['expires']}; {w['would_match']} finding(s) count again",
+            err=True,
+        )
     for w in summary["stale"]:
-        click.echo(f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} matches no finding (stale)", err=True)
+        click.echo(
+            f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} matches no finding (stale)",
+            err=True,
+        )
 
 
 @contextlib.contextmanager
@@ -84,22 +96,96 @@ def progress(message: str) -> Iterator[None]:
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--pack", "packs", multiple=True, help="Pack to evaluate (repeatable; default: all).")
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None, help="Output format (default: table on a terminal, json otherwise).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice([*SEVERITIES, "none"]), default="high", show_default=True, help="Exit 1 when an open finding is at or above this severity.")
-@click.option("--now", "now_text", metavar="RFC3339", help="Evaluation time (certificate expiry and other time-dependent checks).")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a SecurityConfig field, e.g. security.tls_config.min_version=1.3.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a pack parameter (PACK.NAME=VALUE for one pack only).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Project file with packs, parameters, waivers, fail_on (default: ./compliance.yaml).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="Output format (default: table on a terminal, json otherwise).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "none"]),
+    default="high",
+    show_default=True,
+    help="Exit 1 when an open finding is at or above this severity.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="RFC3339",
+    help="Evaluation time (certificate expiry and other time-dependent checks).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a SecurityConfig field, e.g. security.tls_config.min_version=1.3.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a pack parameter (PACK.NAME=VALUE for one pack only).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Project file with packs, parameters, waivers, fail_on (default: ./compliance.yaml).",
+)
 @engine_options
-@click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, path_type=Path), help="Waiver file (default: the waivers: key of ./compliance.yaml).")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), help="Previous JSON report: its findings do not count for --fail-on.")
-@click.option("--fail-on-control-status", "fail_statuses", metavar="STATUS[,STATUS]", callback=parse_control_statuses, help="Exit 1 when a control has one of these statuses, e.g. fail,error.")
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Waiver file (default: the waivers: key of ./compliance.yaml).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Previous JSON report: its findings do not count for --fail-on.",
+)
+@click.option(
+    "--fail-on-control-status",
+    "fail_statuses",
+    metavar="STATUS[,STATUS]",
+    callback=parse_control_statuses,
+    help="Exit 1 when a control has one of these statuses, e.g. fail,error.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CACHE_DIR, show_default=True, help="Result cache directory (safe to delete; never changes results).")
-@click.option("--bundle", type=click.Path(dir_okay=False, path_type=Path), help="Write a signed evidence bundle (.tar.gz) to FILE (needs --sign-key).")
-@click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), help="Ed25519 private key (PEM) that signs the bundle; see `compliance keys generate`.")
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Also add the signed bundle to this evidence store (e.g. evidence/).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE_DIR,
+    show_default=True,
+    help="Result cache directory (safe to delete; never changes results).",
+)
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a signed evidence bundle (.tar.gz) to FILE (needs --sign-key).",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ed25519 private key (PEM) that signs the bundle; see `compliance keys generate`.",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also add the signed bundle to this evidence store (e.g. evidence/).",
+)
 def evaluate(
     paths: tuple[str, ...],
     packs: tuple[str, ...],
@@ -127,7 +213,10 @@ def evaluate(
     project = find_project(config_file)
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
-    if click.get_current_context().get_parameter_source("fail_on") is click.core.ParameterSource.DEFAULT:
+    if (
+        click.get_current_context().get_parameter_source("fail_on")
+        is click.core.ParameterSource.DEFAULT
+    ):
         fail_on = project.config.fail_on or fail_on
     options = RunOptions(
         packs=list(packs) or project.config.packs,
@@ -144,7 +233,9 @@ def evaluate(
     with progress("Loading packs"):
         evaluator = build_evaluator(options)
     if project.file:
-        check_parameters(evaluator.packs, project.config.parameters, pack_names, project.file, project.lines)
+        check_parameters(
+            evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
+        )
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
     stdin_text = sys.stdin.read() if "-" in paths else None
     with progress("Loading inputs"):
@@ -154,13 +245,22 @@ def evaluate(
             evaluator.result_cache = cache.results()
         evaluator.workers = available_cpus()
     with progress(f"Evaluating {len(loaded.resources)} resources"):
-        report = evaluate_loaded(evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None)
+        report = evaluate_loaded(
+            evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None
+        )
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
         report_waiver_problems(report.extra["waivers"])
     if baseline:
         report = apply_baseline(report, baseline)
-    recorded = record_evidence(report, loaded, bundle=bundle, sign_key=sign_key, store=store_dir, parameters=options.parameters)
+    recorded = record_evidence(
+        report,
+        loaded,
+        bundle=bundle,
+        sign_key=sign_key,
+        store=store_dir,
+        parameters=options.parameters,
+    )
     report = recorded.report
     for note in recorded.notes:
         click.echo(note, err=True)

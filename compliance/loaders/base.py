@@ -50,7 +50,7 @@ class FileContext:
             kind=kind,
             name=name,
             namespace=namespace,
-            source=Source(file=self.rel, line=line, end_line=end_line, format=format),  # type: ignore[arg-type]
+            source=Source(file=self.rel, line=line, end_line=end_line, format=format),
             body=body,
             facts=facts or {},
             lines=lines or {},

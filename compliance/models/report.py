@@ -23,7 +23,7 @@ CONTROL_STATUSES: tuple[ControlStatus, ...] = (
 
 
 def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)  # type: ignore[arg-type]
+    return SEVERITIES.index(severity)
 
 
 class ResourceRef(BaseModel):
