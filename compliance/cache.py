@@ -20,12 +20,13 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import orjson
 
@@ -34,12 +35,13 @@ from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, with_secrets
 from compliance.models import LoadError, Resource
 from compliance.models.report import InputRef
+from compliance.models.resource import Format, Source
 
 if TYPE_CHECKING:
     from compliance.evaluate import Evaluator
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "3"
+FORMAT = "4"
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CHECKS_PREFIX = "compliance.checks."
 
@@ -58,14 +60,44 @@ def options_digest(options: LoadOptions) -> str:
     return _digest(orjson.dumps([list(options.sets), env, options.max_file_bytes]))
 
 
-class Cache:
-    """A cache directory. Every method swallows I/O and decoding problems as a miss."""
+RACY_NS = 2_000_000_000
+"""A file modified (or changed: ctime) less than this before the snapshot's run started is
+read and hashed again even when its stat is unchanged: a write within the same timestamp
+tick after it was read would otherwise go unnoticed (git's "racy" entries)."""
 
-    def __init__(self, root: Path = DEFAULT_DIR, options: LoadOptions | None = None) -> None:
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+class Cache:
+    """A cache directory. Every method swallows I/O and decoding problems as a miss.
+
+    Files: one snapshot per set of loader options (``files-<key>.json``), read in one go,
+    holding per input file its stat, the SHA-256 of its bytes and what was loaded from it
+    (resources with their content digests, errors, input record, skipped notes, secret
+    values). A file whose (size, mtime_ns, ctime_ns, inode, device) equals the snapshot's is
+    not read at all, unless it changed within ``RACY_NS`` of the snapshot's run or
+    ``verify`` is set (then it is read and its hash compared, as is any file whose stat
+    differs). Like git and make, this trusts that a write changes a file's mtime or ctime.
+    The snapshot is rewritten (atomically) only when something changed."""
+
+    def __init__(
+        self, root: Path = DEFAULT_DIR, options: LoadOptions | None = None, *, verify: bool = False
+    ) -> None:
         self.root = root
         self.options_key = options_digest(options or LoadOptions())
+        self.verify = verify
         self.hits = 0
         self.misses = 0
+        self.stat_hits = 0
+        """Hits answered from the stat alone (the file was not read)."""
+        self._started_ns = time.time_ns()
+        self._old: dict[str, Any] | None = None
+        self._old_started_ns = 0
+        self._new: dict[str, Any] = {}
+        self._dirty = False
+        self._digests: dict[int, tuple[Resource, str]] = {}
 
     # storage ---------------------------------------------------------------------------
 
@@ -78,8 +110,7 @@ class Cache:
         except (OSError, orjson.JSONDecodeError):
             return None
 
-    def _put(self, area: str, key: str, value: Any) -> None:
-        path = self._path(area, key)
+    def _write(self, path: Path, data: bytes) -> None:
         try:
             if not self.root.exists():
                 self.root.mkdir(parents=True)
@@ -88,56 +119,205 @@ class Cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
-                f.write(orjson.dumps(value))
+                f.write(data)
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written is only slower
 
+    def _put(self, area: str, key: str, value: Any) -> None:
+        self._write(self._path(area, key), orjson.dumps(value))
+
     # files (registry.FileCache) ----------------------------------------------------------
 
-    def _file_key(self, rel: str, kind: str, explicit: bool, data: bytes) -> str:
-        return _digest(FORMAT, __version__, self.options_key, rel, kind, str(explicit), data)
+    @property
+    def snapshot_path(self) -> Path:
+        return self.root / f"files-{self.options_key[:32]}.json"
 
-    def get_file(self, rel: str, kind: str, explicit: bool, data: bytes) -> LoadResult | None:
-        entry = self._get("files", self._file_key(rel, kind, explicit, data))
-        if not isinstance(entry, dict):
-            self.misses += 1
+    def _snapshot(self) -> dict[str, Any]:
+        """The previous run's files (empty when absent, corrupt or foreign)."""
+        if self._old is None:
+            self._old = {}
+            try:
+                data = orjson.loads(self.snapshot_path.read_bytes())
+            except (OSError, orjson.JSONDecodeError):
+                data = None
+            if (
+                isinstance(data, dict)
+                and data.get("format") == FORMAT
+                and data.get("version") == __version__
+                and data.get("options") == self.options_key
+                and isinstance(data.get("started_ns"), int)
+                and isinstance(data.get("files"), dict)
+            ):
+                self._old = data["files"]
+                self._old_started_ns = data["started_ns"]
+        return self._old
+
+    def _entry(self, rel: str, kind: str, explicit: bool) -> dict[str, Any] | None:
+        entry = self._snapshot().get(rel)
+        if (
+            isinstance(entry, dict)
+            and entry.get("kind") == kind
+            and entry.get("explicit") is explicit
+            and isinstance(entry.get("load"), dict)
+        ):
+            return entry
+        return None
+
+    def get_unchanged(
+        self, rel: str, kind: str, explicit: bool, st: os.stat_result
+    ) -> LoadResult | None:
+        if self.verify:
             return None
-        try:
-            result = LoadedFiles(
-                resources=[_resource(r) for r in entry["resources"]],
-                errors=[LoadError.model_validate(e) for e in entry["errors"]],
-                inputs=[InputRef.model_validate(i) for i in entry["inputs"]],
-                skipped=list(entry["skipped"]),
-                secrets={rel: set(values) for rel, values in entry["secrets"].items()},
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
+        entry = self._entry(rel, kind, explicit)
+        if entry is None or entry.get("stat") != _stat_key(st):
+            return None
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS:
+            return None  # racy: read and hash it
+        result = self._decode(rel, entry["load"])
+        if result is not None:
+            self.stat_hits += 1
+            self.hits += 1
+            self._new[rel] = entry
+        return result
+
+    def get_file(
+        self, rel: str, kind: str, explicit: bool, data: bytes, st: os.stat_result | None = None
+    ) -> LoadResult | None:
+        entry = self._entry(rel, kind, explicit)
+        result = None
+        if entry is not None and entry.get("sha256") == hashlib.sha256(data).hexdigest():
+            result = self._decode(rel, entry["load"])
+        if result is None:
             self.misses += 1
             return None
         self.hits += 1
+        stat = _stat_key(st) if st is not None else None
+        if entry.get("stat") != stat:  # touched, or racy: remember the stat seen now
+            entry = {**entry, "stat": stat}
+        self._new[rel] = entry
+        self._dirty = True  # its stat, or when it was last checked (racy), changed
         return result
 
+    def _decode(self, rel: str, load: dict[str, Any]) -> LoadedFiles | None:
+        """A snapshot's record of one file; None when it is not what this version writes
+        (a foreign or damaged snapshot is a miss, never a crash)."""
+        try:
+            resources = []
+            for row in load["resources"]:
+                rid, kind, name, ns, file, line, end, fmt, body, facts, lines, digest = row
+                if not (
+                    isinstance(rid, str)
+                    and isinstance(kind, str)
+                    and isinstance(name, str)
+                    and (ns is None or isinstance(ns, str))
+                    and isinstance(file, str)
+                    and isinstance(line, int)
+                    and (end is None or isinstance(end, int))
+                    and fmt in _FORMATS
+                    and isinstance(body, dict)
+                    and isinstance(facts, dict)
+                    and isinstance(lines, dict)
+                    and isinstance(digest, str)
+                ):
+                    return None
+                resource = Resource.model_construct(
+                    id=rid,
+                    kind=kind,
+                    name=name,
+                    namespace=ns,
+                    source=Source.model_construct(file=file, line=line, end_line=end, format=fmt),
+                    body=body,
+                    facts=facts,
+                    lines=lines,
+                )
+                self._digests[id(resource)] = (resource, digest)
+                resources.append(resource)
+            return LoadedFiles(
+                resources=resources,
+                errors=[LoadError.model_validate(e) for e in load["errors"]],
+                inputs=[InputRef.model_validate(i) for i in load["inputs"]],
+                skipped=[{str(k): str(v) for k, v in item.items()} for item in load["skipped"]],
+                secrets={str(r): {str(v) for v in values} for r, values in load["secrets"].items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
     def put_file(
-        self, rel: str, kind: str, explicit: bool, data: bytes, result: LoadResult
+        self,
+        rel: str,
+        kind: str,
+        explicit: bool,
+        data: bytes,
+        result: LoadResult,
+        st: os.stat_result | None = None,
     ) -> None:
-        entry = {
-            "resources": [
-                {**r.model_dump(mode="json"), "lines": r.lines} for r in result.resources
-            ],
-            "errors": [e.model_dump(mode="json") for e in result.errors],
-            "inputs": [i.model_dump(mode="json") for i in result.inputs],
-            "skipped": result.skipped,
-            # the values the resources above already hold, so as not to walk them again
-            "secrets": {
-                rel: sorted(values)
-                for rel, values in (
-                    result.secrets
-                    if isinstance(result, LoadedFiles)
-                    else with_secrets(result).secrets
-                ).items()
+        secrets = {
+            r: set(values)
+            for r, values in (
+                result.secrets if isinstance(result, LoadedFiles) else with_secrets(result).secrets
+            ).items()
+        }
+        if result.inputs and rel.lower().endswith(".json"):
+            # what input_secrets reads from a JSON input's text, which a stat hit never reads
+            from compliance.evidence.redact import collect_from_text
+
+            text = data.decode("utf-8-sig", errors="replace")
+            secrets.setdefault(rel, set()).update(collect_from_text(rel, text))
+        rows = []
+        for r in result.resources:
+            digest = resource_digest(r)
+            self._digests[id(r)] = (r, digest)
+            s = r.source
+            rows.append(
+                [r.id, r.kind, r.name, r.namespace, s.file, s.line, s.end_line, s.format]
+                + [r.body, r.facts, r.lines, digest]
+            )
+        self._new[rel] = {
+            "kind": kind,
+            "explicit": explicit,
+            "stat": _stat_key(st) if st is not None else None,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "load": {
+                "resources": rows,
+                "errors": [e.model_dump(mode="json") for e in result.errors],
+                "inputs": [i.model_dump(mode="json") for i in result.inputs],
+                "skipped": result.skipped,
+                # every file of a resource, with no values too: input_secrets walks the
+                # resources of files it has no entry for
+                "secrets": {
+                    r: sorted(secrets.get(r, ()))
+                    for r in {*secrets, *(res.source.file for res in result.resources)}
+                },
             },
         }
-        self._put("files", self._file_key(rel, kind, explicit, data), entry)
+        self._dirty = True
+
+    def finish(self) -> None:
+        """Write the snapshot of this run's files when anything differs from the last one."""
+        old = self._snapshot()
+        if not self._dirty and set(old) == set(self._new):
+            return
+        snapshot = {
+            "format": FORMAT,
+            "version": __version__,
+            "options": self.options_key,
+            "started_ns": self._started_ns,
+            "files": self._new,
+        }
+        try:
+            data = orjson.dumps(snapshot)
+        except (TypeError, orjson.JSONEncodeError):
+            return  # a value JSON cannot hold: no snapshot, only slower
+        self._write(self.snapshot_path, data)
+
+    def digest(self, resource: Resource) -> str:
+        """The content digest of ``resource`` (what the engine sees of it): from the
+        snapshot or the load that produced it, else computed."""
+        known = self._digests.get(id(resource))
+        if known is not None and known[0] is resource:
+            return known[1]
+        return resource_digest(resource)
 
     # results ------------------------------------------------------------------------------
 
@@ -145,10 +325,11 @@ class Cache:
         return ResultCache(self)
 
 
-def _resource(data: dict[str, Any]) -> Resource:
-    lines = data.pop("lines", {})
-    resource = Resource.model_validate(data)
-    return resource.model_copy(update={"lines": lines}) if lines else resource
+_FORMATS = frozenset(get_args(Format))
+
+
+def resource_digest(resource: Resource) -> str:
+    return hashlib.blake2b(orjson.dumps(resource.engine_input())).hexdigest()
 
 
 def family_of_module(source: str) -> str | None:
@@ -190,9 +371,7 @@ class ResultCache:
         plan = family_plan(evaluator)
         assert plan is not None
         digest_of: dict[int, str] = {
-            id(r): hashlib.blake2b(orjson.dumps(r.engine_input())).hexdigest()
-            for r in resources
-            if r.kind in read
+            id(r): self.cache.digest(r) for r in resources if r.kind in read
         }
         base = _digest(
             FORMAT,

@@ -164,6 +164,11 @@ def progress(message: str) -> Iterator[None]:
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option(
+    "--cache-verify",
+    is_flag=True,
+    help="Read and hash every input even when its size, mtime and inode match the cache.",
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_CACHE_DIR,
@@ -200,6 +205,7 @@ def evaluate(
     baseline_file: Path | None,
     fail_statuses: tuple[str, ...],
     no_cache: bool,
+    cache_verify: bool,
     cache_dir: Path,
     config_file: Path | None,
     bundle: Path | None,
@@ -239,7 +245,9 @@ def evaluate(
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
     stdin_text = sys.stdin.read() if "-" in paths else None
     with progress("Loading inputs"):
-        cache = None if no_cache else Cache(cache_dir, options.load)
+        # a bundle holds every input's text: read them all
+        verify = cache_verify or bool(bundle or store_dir)
+        cache = None if no_cache else Cache(cache_dir, options.load, verify=verify)
         loaded = load_inputs(paths, options.load, stdin_text, workers=available_cpus(), cache=cache)
         if cache is not None:
             evaluator.result_cache = cache.results()

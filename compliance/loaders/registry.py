@@ -12,6 +12,7 @@ import fnmatch
 import gc
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,13 +92,30 @@ def _rel(path: Path, base: Path) -> str:
 
 
 class FileCache(Protocol):
-    """Per-file load results keyed by what was read (see compliance.cache)."""
+    """Per-file load results keyed by what was read (see compliance.cache).
 
-    def get_file(self, rel: str, kind: str, explicit: bool, data: bytes) -> LoadResult | None: ...
+    ``get_unchanged`` may answer from the file's ``os.stat`` alone (no read); ``finish`` is
+    called once every file of the run was looked up or stored."""
+
+    def get_unchanged(
+        self, rel: str, kind: str, explicit: bool, st: os.stat_result
+    ) -> LoadResult | None: ...
+
+    def get_file(
+        self, rel: str, kind: str, explicit: bool, data: bytes, st: os.stat_result | None = None
+    ) -> LoadResult | None: ...
 
     def put_file(
-        self, rel: str, kind: str, explicit: bool, data: bytes, result: LoadResult
+        self,
+        rel: str,
+        kind: str,
+        explicit: bool,
+        data: bytes,
+        result: LoadResult,
+        st: os.stat_result | None = None,
     ) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 @dataclass
@@ -229,27 +247,35 @@ def _execute(
     """Read every job's file here; parse the ones the cache does not hold (in ``workers``
     processes when there is enough to share), keeping the order of ``steps``."""
     done: list[LoadResult | None] = []
-    pending: list[tuple[int, str, FileContext, str, bool, bytes]] = []
+    pending: list[tuple[int, str, FileContext, str, bool, bytes, os.stat_result | None]] = []
     for step in steps:
         if isinstance(step, LoadResult):
             done.append(step)
             continue
+        st: os.stat_result | None = None
+        if cache is not None:
+            with contextlib.suppress(OSError):
+                st = step.path.stat()  # before reading: a later write changes it
+            unchanged = cache.get_unchanged(step.rel, step.kind, step.explicit, st) if st else None
+            if unchanged is not None:  # same stat as when it was last read: not read again
+                done.append(unchanged)
+                continue
         try:
             data = _read_bytes(step.path, step.rel, options)
             text = _decode(data, step.rel)
         except InputError as e:
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
             continue
-        hit = cache.get_file(step.rel, step.kind, step.explicit, data) if cache else None
+        hit = cache.get_file(step.rel, step.kind, step.explicit, data, st) if cache else None
         if hit is not None:
             if hit.inputs:
                 hit.texts[step.rel] = text
             done.append(hit)
             continue
         ctx = FileContext(step.path, step.rel, options)
-        pending.append((len(done), text, ctx, step.kind, step.explicit, data))
+        pending.append((len(done), text, ctx, step.kind, step.explicit, data, st))
         done.append(None)
-    args = [(text, ctx, kind, explicit) for _, text, ctx, kind, explicit, _ in pending]
+    args = [(text, ctx, kind, explicit) for _, text, ctx, kind, explicit, _, _ in pending]
     total = sum(len(a[0]) for a in args)
     if workers > 1 and len(args) > 1 and total >= PARALLEL_MIN_BYTES:
         from compliance.parallel import map_in_processes
@@ -257,12 +283,14 @@ def _execute(
         results = [_unpack(r) for r in map_in_processes(_load_packed, args, workers)]
     else:
         results = [_load_text(*a) for a in args]
-    for (index, text, ctx, kind, explicit, data), result in zip(pending, results, strict=True):
+    for (index, text, ctx, kind, explicit, data, st), result in zip(pending, results, strict=True):
         if cache is not None:
-            cache.put_file(ctx.rel, kind, explicit, data, result)
+            cache.put_file(ctx.rel, kind, explicit, data, result, st)
         if result.inputs:
             result.texts[ctx.rel] = text
         done[index] = result
+    if cache is not None:
+        cache.finish()
     return [d for d in done if d is not None]
 
 

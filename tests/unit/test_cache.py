@@ -3,6 +3,7 @@ report, and any change to the packs invalidates cached results."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,3 +194,119 @@ def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
     assert warm == go(None)[0]
     assert warm != first
     assert len(results.evaluated_partitions) == 1
+
+
+# ---------------------------------------------------------------- the files snapshot
+
+
+def _age(root: Path, seconds: int = 60) -> None:
+    """Every file's mtime ``seconds`` in the past (ctime stays: the kernel sets it)."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def test_unchanged_files_are_not_read_again(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose stat equals the snapshot's is not read (no open); the report is the
+    cold one. Files changed just before the snapshot's run are read again (racy)."""
+    from compliance import cache as cache_module
+
+    _age(corpus)
+    cache_dir = tmp_path / "cache"
+    first, _, _ = run(corpus, cache_dir)
+    # every file's ctime is within RACY_NS of the priming run: all read and hashed again
+    racy, cache, _ = run(corpus, cache_dir)
+    assert racy == first and cache is not None and cache.stat_hits == 0 and cache.misses == 0
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        if corpus in self.parents:
+            read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    again, cache, families = run(corpus, cache_dir)
+    assert again == first
+    assert cache is not None and cache.stat_hits == cache.hits > 0 and cache.misses == 0
+    assert read == [] and families == []
+    snapshots = list(cache_dir.glob("files-*.json"))
+    assert len(snapshots) == 1
+    before = snapshots[0].stat().st_mtime_ns
+    run(corpus, cache_dir)
+    assert snapshots[0].stat().st_mtime_ns == before  # nothing changed: not rewritten
+
+
+@pytest.mark.parametrize("change", ["edit", "same-size-mtime-kept", "touch", "add", "delete"])
+def test_warm_equals_cold_after_each_kind_of_change(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    from compliance import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    cache_dir = tmp_path / "cache"
+    first, _, _ = run(corpus, cache_dir)
+    target = corpus / "kp" / "grafana-deployment.yaml"
+    text = target.read_text()
+    st = target.stat()
+    if change == "edit":
+        target.write_text(text.replace("runAsNonRoot: true", "runAsNonRoot: false"))
+    elif change == "same-size-mtime-kept":
+        # the classic risk: same size, mtime put back; the ctime still tells
+        edited = text.replace("runAsNonRoot: true", "runAsNonRoot: ture")
+        assert len(edited) == len(text)
+        target.write_text(edited)
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    elif change == "touch":
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    elif change == "add":
+        shutil.copy(target, corpus / "kp" / "grafana-deployment-copy.yaml")
+        extra = corpus / "kp" / "grafana-deployment-copy.yaml"
+        extra.write_text(text.replace("name: grafana\n", "name: grafana-two\n", 1))
+    else:
+        target.unlink()
+    warm, cache, _ = run(corpus, cache_dir)
+    cold, _, _ = run(corpus, None)
+    assert warm == cold
+    assert cache is not None
+    if change == "touch":
+        assert warm == first and cache.misses == 0  # read, hashed, same bytes: a hit
+    elif change == "delete":
+        assert cache.misses == 0 and warm != first
+    else:
+        assert cache.misses == 1 and warm != first
+    assert run(corpus, cache_dir)[0] == cold  # and once more, from the new snapshot
+
+
+def test_verify_reads_every_file(corpus: Path, tmp_path: Path) -> None:
+    """``--cache-verify`` (and runs that write a bundle) never trust a stat."""
+    cache_dir = tmp_path / "cache"
+    options = RunOptions(now=NOW, load=LoadOptions(env={}))
+    load_inputs([str(corpus)], options.load, cache=Cache(cache_dir, options.load))
+    cache = Cache(cache_dir, options.load, verify=True)
+    cache_module_racy = __import__("compliance.cache", fromlist=["RACY_NS"])
+    assert cache_module_racy.RACY_NS > 0
+    loaded = load_inputs([str(corpus)], options.load, cache=cache)
+    assert cache.stat_hits == 0 and cache.hits > 0
+    assert set(loaded.texts) == {i.file for i in loaded.inputs}  # a bundle needs every text
+
+
+def test_a_foreign_snapshot_is_a_miss(corpus: Path, tmp_path: Path) -> None:
+    import orjson
+
+    cache_dir = tmp_path / "cache"
+    cold, _, _ = run(corpus, cache_dir)
+    (snapshot,) = cache_dir.glob("files-*.json")
+    data = orjson.loads(snapshot.read_bytes())
+    for entry in data["files"].values():  # well-formed JSON, wrong shapes
+        entry["stat"] = None
+        for row in entry["load"]["resources"]:
+            row[8] = "not a body"
+        entry["load"]["inputs"] = [{"file": 1}]
+    snapshot.write_bytes(orjson.dumps(data))
+    again, cache, _ = run(corpus, cache_dir)
+    assert again == cold and cache is not None and cache.hits == 0
