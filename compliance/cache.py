@@ -22,6 +22,7 @@ import re
 import tempfile
 import time
 import weakref
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,7 +74,8 @@ def _stat_key(st: os.stat_result) -> list[int]:
 class Cache:
     """A cache directory. Every method swallows I/O and decoding problems as a miss.
 
-    Files: one snapshot per set of loader options (``files-<key>.json``), read in one go,
+    Files: one snapshot per set of loader options (``files-<key>-NN.json``, 16 shards by
+    path so that a changed file rewrites one), read once per run,
     holding per input file its stat, the SHA-256 of its bytes and what was loaded from it
     (resources with their content digests, errors, input record, skipped notes, secret
     values). A file whose (size, mtime_ns, ctime_ns, inode, device) equals the snapshot's is
@@ -94,9 +96,9 @@ class Cache:
         """Hits answered from the stat alone (the file was not read)."""
         self._started_ns = time.time_ns()
         self._old: dict[str, Any] | None = None
-        self._old_started_ns = 0
+        self._old_started_ns = [0] * SHARDS
         self._new: dict[str, Any] = {}
-        self._dirty = False
+        self._dirty = [False] * SHARDS
         self._digests: dict[int, tuple[Resource, str]] = {}
 
     # storage ---------------------------------------------------------------------------
@@ -129,28 +131,30 @@ class Cache:
 
     # files (registry.FileCache) ----------------------------------------------------------
 
-    @property
-    def snapshot_path(self) -> Path:
-        return self.root / f"files-{self.options_key[:32]}.json"
+    def snapshot_path(self, shard: int) -> Path:
+        return self.root / f"files-{self.options_key[:32]}-{shard:02d}.json"
 
     def _snapshot(self) -> dict[str, Any]:
-        """The previous run's files (empty when absent, corrupt or foreign)."""
+        """The previous run's files (a shard absent, corrupt or foreign holds none)."""
         if self._old is None:
             self._old = {}
-            try:
-                data = orjson.loads(self.snapshot_path.read_bytes())
-            except (OSError, orjson.JSONDecodeError):
-                data = None
-            if (
-                isinstance(data, dict)
-                and data.get("format") == FORMAT
-                and data.get("version") == __version__
-                and data.get("options") == self.options_key
-                and isinstance(data.get("started_ns"), int)
-                and isinstance(data.get("files"), dict)
-            ):
-                self._old = data["files"]
-                self._old_started_ns = data["started_ns"]
+            for shard in range(SHARDS):
+                try:
+                    data = orjson.loads(self.snapshot_path(shard).read_bytes())
+                except (OSError, orjson.JSONDecodeError):
+                    continue
+                if (
+                    isinstance(data, dict)
+                    and data.get("format") == FORMAT
+                    and data.get("version") == __version__
+                    and data.get("options") == self.options_key
+                    and isinstance(data.get("started_ns"), int)
+                    and isinstance(data.get("files"), dict)
+                ):
+                    self._old.update(
+                        (rel, e) for rel, e in data["files"].items() if _shard(rel) == shard
+                    )
+                    self._old_started_ns[shard] = data["started_ns"]
         return self._old
 
     def _entry(self, rel: str, kind: str, explicit: bool) -> dict[str, Any] | None:
@@ -172,7 +176,7 @@ class Cache:
         entry = self._entry(rel, kind, explicit)
         if entry is None or entry.get("stat") != _stat_key(st):
             return None
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS:
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns[_shard(rel)] - RACY_NS:
             return None  # racy: read and hash it
         result = self._decode(rel, entry["load"])
         if result is not None:
@@ -196,7 +200,7 @@ class Cache:
         if entry.get("stat") != stat:  # touched, or racy: remember the stat seen now
             entry = {**entry, "stat": stat}
         self._new[rel] = entry
-        self._dirty = True  # its stat, or when it was last checked (racy), changed
+        self._dirty[_shard(rel)] = True  # its stat, or when it was checked (racy), changed
         return result
 
     def _decode(self, rel: str, load: dict[str, Any]) -> LoadedFiles | None:
@@ -291,25 +295,32 @@ class Cache:
                 },
             },
         }
-        self._dirty = True
+        self._dirty[_shard(rel)] = True
 
     def finish(self) -> None:
-        """Write the snapshot of this run's files when anything differs from the last one."""
+        """Write the shards of the snapshot whose files differ from the last run's."""
         old = self._snapshot()
-        if not self._dirty and set(old) == set(self._new):
-            return
-        snapshot = {
-            "format": FORMAT,
-            "version": __version__,
-            "options": self.options_key,
-            "started_ns": self._started_ns,
-            "files": self._new,
-        }
-        try:
-            data = orjson.dumps(snapshot)
-        except (TypeError, orjson.JSONEncodeError):
-            return  # a value JSON cannot hold: no snapshot, only slower
-        self._write(self.snapshot_path, data)
+        old_keys: list[set[str]] = [set() for _ in range(SHARDS)]
+        new_files: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        for rel in old:
+            old_keys[_shard(rel)].add(rel)
+        for rel, entry in self._new.items():
+            new_files[_shard(rel)][rel] = entry
+        for shard in range(SHARDS):
+            if not self._dirty[shard] and old_keys[shard] == set(new_files[shard]):
+                continue
+            snapshot = {
+                "format": FORMAT,
+                "version": __version__,
+                "options": self.options_key,
+                "started_ns": self._started_ns,
+                "files": new_files[shard],
+            }
+            try:
+                data = orjson.dumps(snapshot)
+            except (TypeError, orjson.JSONEncodeError):
+                continue  # a value JSON cannot hold: that shard stays cold, only slower
+            self._write(self.snapshot_path(shard), data)
 
     def digest(self, resource: Resource) -> str:
         """The content digest of ``resource`` (what the engine sees of it): from the
@@ -326,6 +337,12 @@ class Cache:
 
 
 _FORMATS = frozenset(get_args(Format))
+SHARDS = 16
+"""The snapshot is split by path so that one changed file rewrites a sixteenth of it."""
+
+
+def _shard(rel: str) -> int:
+    return zlib.crc32(rel.encode()) % SHARDS
 
 
 def resource_digest(resource: Resource) -> str:
@@ -402,9 +419,16 @@ class ResultCache:
         keys: dict[tuple[int, str], str] = {}
         missing: dict[int, list[str]] = {}
         for index, part in enumerate(parts):
+            # The engine input groups resources by kind (input order within a kind): a
+            # digest per kind of the partition's resources, and per family those of the
+            # kinds it may read.
+            by_kind: dict[str, list[str]] = {}
+            for r in part:
+                if r.kind in read:
+                    by_kind.setdefault(r.kind, []).append(f"{r.id}\x1f{digest_of[id(r)]}")
+            kind_digest = {k: _digest(k, "\x1e".join(v)) for k, v in by_kind.items()}
             for family in sorted(family_kinds):
-                kinds = family_read[family]
-                material = [(r.kind, r.id, digest_of[id(r)]) for r in part if r.kind in kinds]
+                material = sorted((k, kind_digest[k]) for k in family_read[family] & by_kind.keys())
                 key = _digest(base, family, family_params[family], orjson.dumps(material))
                 hit = self.cache._get("results", key)
                 if isinstance(hit, list):

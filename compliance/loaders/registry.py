@@ -72,13 +72,19 @@ def kind_by_name(name: str) -> str | None:
 
 def _walk(root: Path, errors: list[tuple[Path, str]]) -> Iterator[Path]:
     try:
-        children = sorted(root.iterdir(), key=lambda p: p.name)
+        with os.scandir(root) as it:
+            entries = sorted(it, key=lambda e: e.name)
     except OSError as e:
         errors.append((root, f"cannot list directory: {e.strerror or e}"))
         return
-    for child in children:
-        if child.is_dir() and not child.is_symlink():
-            if child.name not in _SKIP_DIRS:
+    for entry in entries:
+        child = root / entry.name
+        try:
+            real_dir = entry.is_dir(follow_symlinks=False)  # from readdir: no stat
+        except OSError:
+            real_dir = False
+        if real_dir:
+            if entry.name not in _SKIP_DIRS:
                 yield from _walk(child, errors)
         else:
             yield child
@@ -174,7 +180,9 @@ def load_paths(
             root_real = root.resolve()
             walk_errors: list[tuple[Path, str]] = []
             for path in _walk(root, walk_errors):
-                rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
+                # what _rel gave: a relative path is never relative_to an absolute cwd,
+                # and an absolute root's paths were kept absolute
+                rel = path.as_posix()
                 kind = kind_by_name(path.name)
                 if path.is_symlink():
                     try:

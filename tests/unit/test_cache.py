@@ -234,11 +234,19 @@ def test_unchanged_files_are_not_read_again(
     assert again == first
     assert cache is not None and cache.stat_hits == cache.hits > 0 and cache.misses == 0
     assert read == [] and families == []
-    snapshots = list(cache_dir.glob("files-*.json"))
-    assert len(snapshots) == 1
-    before = snapshots[0].stat().st_mtime_ns
+    snapshots = sorted(cache_dir.glob("files-*.json"))
+    assert len(snapshots) > 1  # sharded by path
+    before = [p.stat().st_mtime_ns for p in snapshots]
     run(corpus, cache_dir)
-    assert snapshots[0].stat().st_mtime_ns == before  # nothing changed: not rewritten
+    assert [p.stat().st_mtime_ns for p in snapshots] == before  # nothing changed: no write
+
+    # one edited file rewrites the one shard that holds it
+    target = corpus / "kp" / "grafana-deployment.yaml"
+    target.write_text(target.read_text().replace("runAsNonRoot: true", "runAsNonRoot: false"))
+    warm, cache, _ = run(corpus, cache_dir)
+    assert warm == run(corpus, None)[0]
+    after = [p.stat().st_mtime_ns for p in snapshots]
+    assert sum(a != b for a, b in zip(after, before, strict=True)) == 1
 
 
 @pytest.mark.parametrize("change", ["edit", "same-size-mtime-kept", "touch", "add", "delete"])
@@ -300,13 +308,13 @@ def test_a_foreign_snapshot_is_a_miss(corpus: Path, tmp_path: Path) -> None:
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
-    (snapshot,) = cache_dir.glob("files-*.json")
-    data = orjson.loads(snapshot.read_bytes())
-    for entry in data["files"].values():  # well-formed JSON, wrong shapes
-        entry["stat"] = None
-        for row in entry["load"]["resources"]:
-            row[8] = "not a body"
-        entry["load"]["inputs"] = [{"file": 1}]
-    snapshot.write_bytes(orjson.dumps(data))
+    for snapshot in cache_dir.glob("files-*.json"):
+        data = orjson.loads(snapshot.read_bytes())
+        for entry in data["files"].values():  # well-formed JSON, wrong shapes
+            entry["stat"] = None
+            for row in entry["load"]["resources"]:
+                row[8] = "not a body"
+            entry["load"]["inputs"] = [{"file": 1}]
+        snapshot.write_bytes(orjson.dumps(data))
     again, cache, _ = run(corpus, cache_dir)
     assert again == cold and cache is not None and cache.hits == 0
