@@ -2,8 +2,11 @@
 
 Two layers (design and limits in benchmarks/README.md):
 
-- files: one entry per input file, keyed by its bytes, its path as reported, the loader
-  options (``--set``, ``BPI__`` variables) and the tool version. A hit skips parsing.
+- files: a snapshot per set of loader options (``--set``, ``BPI__`` variables, size limit)
+  and tool version, 16 shards by path: per input file its stat, the SHA-256 of its bytes
+  and what was loaded from it. An unchanged stat (size, mtime_ns, ctime_ns, inode, device)
+  skips reading the file (unless it changed within 2 s of the snapshot's run: "racy", or
+  ``--cache-verify`` / a bundle run); an equal hash skips parsing it.
 - results: the violations of one check family (a ``compliance.checks.<family>`` package),
   keyed by the engine and tool versions, the pack digests (every Rego module), the
   parameters, ``--now``, and the content of every resource of the kinds that family reads.

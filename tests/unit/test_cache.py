@@ -318,3 +318,48 @@ def test_a_foreign_snapshot_is_a_miss(corpus: Path, tmp_path: Path) -> None:
         snapshot.write_bytes(orjson.dumps(data))
     again, cache, _ = run(corpus, cache_dir)
     assert again == cold and cache is not None and cache.hits == 0
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"parameters": {"tls_min_version": "1.3"}},
+        {"now": datetime(2031, 1, 1, tzinfo=UTC)},
+        {"env": {"BPI__SECURITY__TLS_CONFIG__MIN_VERSION": "1.0"}},
+        {"sets": ("security.tls_config.min_version=1.0",)},
+    ],
+    ids=["param", "now", "env", "set"],
+)
+def test_warm_equals_cold_after_an_option_change(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variant: dict[str, Any]
+) -> None:
+    """Parameters, --now, BPI__ variables and --set change results: a snapshot or result
+    entry of the other options is never reused for them."""
+    from compliance import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # stat hits wherever possible
+
+    def go(cache_dir: Path | None, changed: bool) -> dict[str, Any]:
+        load = LoadOptions(
+            env=variant.get("env", {}) if changed else {},
+            sets=variant.get("sets", ()) if changed else (),
+        )
+        options = RunOptions(
+            now=variant.get("now", NOW) if changed else NOW,
+            parameters=variant.get("parameters", {}) if changed else {},
+            load=load,
+        )
+        evaluator = build_evaluator(options)
+        cache = Cache(cache_dir, load) if cache_dir else None
+        loaded = load_inputs([str(corpus)], load, cache=cache)
+        if cache is not None:
+            evaluator.result_cache = cache.results()
+        return evaluate_loaded(evaluator, loaded, options).model_dump(mode="json")
+
+    cache_dir = tmp_path / "cache"
+    before = go(cache_dir, changed=False)
+    assert go(cache_dir, changed=False) == before
+    warm = go(cache_dir, changed=True)
+    assert warm == go(None, changed=True)
+    assert warm != before  # the option matters to this corpus
+    assert go(cache_dir, changed=False) == before  # and back
