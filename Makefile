@@ -37,8 +37,8 @@ test: install
 	$(PY) -m pytest -n 2 tests
 
 lint: install
-	$(VENV)/bin/ruff check compliance tests
-	$(VENV)/bin/ruff format --check compliance tests
+	$(VENV)/bin/ruff check compliance tests benchmarks
+	$(VENV)/bin/ruff format --check compliance tests benchmarks
 	$(VENV)/bin/mypy compliance
 
 packs-test: install

@@ -195,7 +195,7 @@ class Cache:
         result = None
         if entry is not None and entry.get("sha256") == hashlib.sha256(data).hexdigest():
             result = self._decode(rel, entry["load"])
-        if result is None:
+        if result is None or entry is None:
             self.misses += 1
             return None
         self.hits += 1
