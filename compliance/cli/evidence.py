@@ -1,16 +1,14 @@
 """``compliance evidence``: verify bundles and read the local store.
 
-The ``evidence`` group is exported so other command modules can add subcommands to it::
-
-    from compliance.cli.evidence import evidence
-
-    @evidence.command("verify-log")
-    def verify_log() -> None: ...
+``verify-log`` checks the hash chain of the admission decision log ``compliance serve``
+writes; it lives here, with the other verification, so that ``compliance evidence`` lists it
+without importing the server.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -122,3 +120,19 @@ def export(bundle_id: str, output: Path, store_dir: Path) -> None:
 
 
 COMMANDS = [evidence]
+
+
+@evidence.command("verify-log")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--expect-head",
+    metavar="SHA256",
+    help="The head hash recorded elsewhere: detects records cut from the end.",
+)
+def verify_log(file: Path, expect_head: str | None) -> None:
+    """Verify a decision log's hash chain (exit 4 naming the first bad record's line)."""
+    from compliance.server.decisionlog import verify
+
+    result = verify(file, expect_head)
+    click.echo(f"{file}: {result.records} records, chain intact, head {result.head}", err=True)
+    sys.exit(0)

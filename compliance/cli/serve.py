@@ -1,15 +1,13 @@
-"""``compliance serve`` (the webhook and API server) and ``verify-log`` (decision log chain check)."""
+"""``compliance serve``: the webhook and API server."""
 
 from __future__ import annotations
 
 import ipaddress
-import sys
 from pathlib import Path
 
 import click
 
 from compliance.cli.evaluate import parse_assignments
-from compliance.cli.evidence import evidence
 from compliance.errors import UsageError
 from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
@@ -25,7 +23,7 @@ from compliance.server.auth import Tokens
 from compliance.server.bundles import StoreBundles
 from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Policy
 from compliance.server.decisioncache import DEFAULT_SIZE
-from compliance.server.decisionlog import DecisionLog, verify
+from compliance.server.decisionlog import DecisionLog
 from compliance.server.evaluators import build, factory, settings
 from compliance.server.pool import available_cpus
 
@@ -241,19 +239,4 @@ def serve(
     )
 
 
-@click.command("verify-log")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--expect-head",
-    metavar="SHA256",
-    help="The head hash recorded elsewhere: detects records cut from the end.",
-)
-def verify_log(file: Path, expect_head: str | None) -> None:
-    """Verify a decision log's hash chain (exit 4 naming the first bad record's line)."""
-    result = verify(file, expect_head)
-    click.echo(f"{file}: {result.records} records, chain intact, head {result.head}", err=True)
-    sys.exit(0)
-
-
-evidence.add_command(verify_log)
 COMMANDS = [serve]

@@ -145,3 +145,28 @@ def test_a_loader_bug_is_an_error_entry_not_a_crash(
     report = json.loads(result.stdout)
     assert report["errors"][0]["message"].startswith("internal error while loading (KeyError")
     assert any(f["resource"]["name"] == "p" for f in report["findings"])
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], ["evaluate", "packs", "controls", "keys", "evidence", "serve"]),
+        (["evidence"], ["verify", "verify-log", "list", "show", "export"]),
+        (["packs"], ["list", "show", "test"]),
+    ],
+)
+def test_every_command_is_reachable_from_the_console_script(
+    args: list[str], expected: list[str]
+) -> None:
+    """The console script loads command modules lazily; each group must still list all of its
+    commands (a subcommand registered from another module would silently disappear)."""
+    import subprocess
+    import sys
+
+    code = "import sys; from compliance.cli import main; sys.argv = ['compliance', *sys.argv[1:]]; main()"
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args, "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    commands = out.split("Commands:")[1].split()
+    for name in expected:
+        assert name in commands, f"{' '.join(args) or 'compliance'} --help lacks {name}"
