@@ -39,7 +39,7 @@ from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, with_secrets
 from compliance.models import LoadError, Resource
 from compliance.models.report import InputRef
-from compliance.models.resource import Format, Source
+from compliance.models.resource import Format
 
 if TYPE_CHECKING:
     from compliance.evaluate import Evaluator
@@ -228,16 +228,7 @@ class Cache:
                     and isinstance(digest, str)
                 ):
                     return None
-                resource = Resource.model_construct(
-                    id=rid,
-                    kind=kind,
-                    name=name,
-                    namespace=ns,
-                    source=Source.model_construct(file=file, line=line, end_line=end, format=fmt),
-                    body=body,
-                    facts=facts,
-                    lines=lines,
-                )
+                resource = Resource.from_row(row[:-1])
                 self._digests[id(resource)] = (resource, digest)
                 resources.append(resource)
             return LoadedFiles(
@@ -275,11 +266,7 @@ class Cache:
         for r in result.resources:
             digest = resource_digest(r)
             self._digests[id(r)] = (r, digest)
-            s = r.source
-            rows.append(
-                [r.id, r.kind, r.name, r.namespace, s.file, s.line, s.end_line, s.format]
-                + [r.body, r.facts, r.lines, digest]
-            )
+            rows.append([*r.to_row(), digest])
         self._new[rel] = {
             "kind": kind,
             "explicit": explicit,

@@ -23,8 +23,9 @@ from compliance.errors import InputError
 from compliance.loaders import compose, dockerfile, k8s
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
 from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
-from compliance.models import LoadError, Resource, Source
+from compliance.models import LoadError, Resource
 from compliance.models.report import InputRef
+from compliance.models.resource import ResourceRow
 
 FORMATS: dict[str, str] = {
     "k8s": "Kubernetes YAML/JSON (multi-document, List): apiVersion + kind",
@@ -303,7 +304,7 @@ def _execute(
 
 
 _Packed = tuple[
-    list[tuple[Any, ...]],
+    list[ResourceRow],
     list[LoadError],
     list[InputRef],
     list[dict[str, str]],
@@ -315,22 +316,7 @@ def _load_packed(text: str, ctx: FileContext, kind: str, explicit: bool) -> _Pac
     """``_load_text`` in a worker process, its resources as plain tuples: pickling and
     unpickling a pydantic model per resource costs the main process about twice as much."""
     result = _load_text(text, ctx, kind, explicit)
-    resources = [
-        (
-            r.id,
-            r.kind,
-            r.name,
-            r.namespace,
-            r.source.file,
-            r.source.line,
-            r.source.end_line,
-            r.source.format,
-            r.body,
-            r.facts,
-            r.lines,
-        )
-        for r in result.resources
-    ]
+    resources = [r.to_row() for r in result.resources]
     return resources, result.errors, result.inputs, result.skipped, result.secrets
 
 
@@ -338,19 +324,7 @@ def _unpack(packed: _Packed) -> LoadedFiles:
     """The worker's result as it was there (every field set; validated in the worker)."""
     resources, errors, inputs, skipped, secrets = packed
     return LoadedFiles(
-        resources=[
-            Resource.model_construct(
-                id=rid,
-                kind=kind,
-                name=name,
-                namespace=namespace,
-                source=Source.model_construct(file=file, line=line, end_line=end_line, format=fmt),
-                body=body,
-                facts=facts,
-                lines=lines,
-            )
-            for rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines in resources
-        ],
+        resources=[Resource.from_row(row) for row in resources],
         errors=errors,
         inputs=inputs,
         skipped=skipped,

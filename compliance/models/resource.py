@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,22 @@ class Source(BaseModel):
     """1-based line where the resource starts."""
     end_line: int | None = None
     format: Format
+
+
+ResourceRow = tuple[
+    str,
+    str,
+    str,
+    str | None,
+    str,
+    int,
+    int | None,
+    str,
+    dict[str, Any],
+    dict[str, Any],
+    dict[str, int],
+]
+"""``Resource.to_row()``: id, kind, name, namespace, file, line, end_line, format, body, facts, lines."""
 
 
 class Resource(BaseModel):
@@ -45,6 +62,39 @@ class Resource(BaseModel):
     def line_for(self, path: str | None) -> int:
         """Line of ``path`` or of its nearest recorded ancestor; the resource line otherwise."""
         return nearest_line(self.lines, path) or self.source.line
+
+    def to_row(self) -> ResourceRow:
+        """Every field as a plain tuple: cheap to pickle between processes and to store."""
+        src = self.source
+        return (
+            self.id,
+            self.kind,
+            self.name,
+            self.namespace,
+            src.file,
+            src.line,
+            src.end_line,
+            src.format,
+            self.body,
+            self.facts,
+            self.lines,
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Resource:
+        """The inverse of ``to_row``, without validation: only for rows this program wrote
+        (a loader worker, or a cache entry whose field types were checked)."""
+        rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines = row
+        return cls.model_construct(
+            id=rid,
+            kind=kind,
+            name=name,
+            namespace=namespace,
+            source=Source.model_construct(file=file, line=line, end_line=end_line, format=fmt),
+            body=body,
+            facts=facts,
+            lines=lines,
+        )
 
     def engine_input(self) -> dict[str, Any]:
         """What the Rego checks see of this resource."""
