@@ -28,11 +28,12 @@ from typing import Any
 
 from compliance.engine import make_engine
 from compliance.evaluate import Evaluator
+from compliance.evidence import record_evidence
 from compliance.loaders import LoadOptions, load_paths
 from compliance.loaders.k8s import resource_from_object
 from compliance.models import Finding, Pack
 from compliance.packs import CheckLibrary, effective_parameters, load_library, load_packs
-from compliance.runner import RunOptions
+from compliance.runner import RunOptions, evaluate_loaded
 
 ALWAYS = ("lib.rego", "main.rego")
 """Library modules every restricted set keeps (by file name)."""
@@ -166,9 +167,9 @@ class KindEvaluators:
         """A whole-input evaluation (``/v1/evaluate``) on the full library; the report as JSON data."""
         assert self.full is not None
         loaded = load_paths(paths, LoadOptions(env={}))
-        report = self.full.evaluate(
-            loaded.resources, parameters=parameters, load_errors=loaded.errors, inputs=loaded.inputs
-        )
+        report = evaluate_loaded(self.full, loaded, RunOptions(parameters=parameters))
+        # The same scrubbing as every report of `compliance evaluate`: no input secret value.
+        report = record_evidence(report, loaded).report
         data: dict[str, Any] = report.model_dump(mode="json")
         return data
 

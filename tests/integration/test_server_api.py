@@ -259,3 +259,26 @@ def test_real_evidence_store_lists_downloads_and_verifies_signed_bundles(tmp_pat
     with running(config(bundles=StoreBundles(tmp_path / "store", other))) as c:
         wrong_key = c.get(f"/v1/bundles/{entry['id']}/verify", headers=AUDITOR).json()
         assert wrong_key["ok"] is False
+
+
+def test_evaluate_scrubs_secret_values_like_the_cli(client: httpx.Client) -> None:
+    """/v1/evaluate's report is scrubbed of the inputs' secret values, as every report of
+    `compliance evaluate` is: here a ConfigMap named after a planted env secret makes a
+    finding message carry that value."""
+    from tests.unit.evidence.planted import PLANTED, ROOT, SECRETS_DIR
+
+    files = {
+        p.name: p.read_text()
+        for p in sorted((ROOT / SECRETS_DIR).rglob("*"))
+        if p.is_file() and p.name != "plan.json"
+    }
+    files["cm.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Planted-k8s-env-9412, namespace: t}\n"
+        "data: {API_KEY: not-a-reference-value}\n"
+    )
+    r = client.post("/v1/evaluate", json={"files": files}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    messages = [f["message"] for f in r.json()["findings"]]
+    assert any(m.startswith("ConfigMap [REDACTED]") for m in messages), messages
+    for planted in PLANTED:
+        assert planted not in r.text, planted
