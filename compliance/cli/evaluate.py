@@ -248,10 +248,11 @@ def evaluate(
         # a bundle holds every input's text: read them all
         verify = cache_verify or bool(bundle or store_dir)
         cache = None if no_cache else Cache(cache_dir, options.load, verify=verify)
-        loaded = load_inputs(paths, options.load, stdin_text, workers=available_cpus(), cache=cache)
+        workers = available_cpus()
+        loaded = load_inputs(paths, options.load, stdin_text, workers=workers, cache=cache)
         if cache is not None:
             evaluator.result_cache = cache.results()
-        evaluator.workers = available_cpus()
+        evaluator.workers = workers
     with progress(f"Evaluating {len(loaded.resources)} resources"):
         report = evaluate_loaded(
             evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None

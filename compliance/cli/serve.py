@@ -11,6 +11,7 @@ from compliance.cli.evaluate import parse_assignments
 from compliance.errors import UsageError
 from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
+from compliance.parallel import available_cpus
 from compliance.runner import RunOptions
 from compliance.server.app import (
     MAX_BODY_BYTES,
@@ -25,7 +26,6 @@ from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Po
 from compliance.server.decisioncache import DEFAULT_SIZE
 from compliance.server.decisionlog import DecisionLog
 from compliance.server.evaluators import build, factory, settings
-from compliance.server.pool import available_cpus
 
 
 def is_loopback(host: str) -> bool:

@@ -44,6 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from compliance.errors import ComplianceError
 from compliance.loaders.k8s import resource_from_object
+from compliance.parallel import available_cpus
 from compliance.server.admission import MalformedReview, parse_review
 from compliance.server.auth import Role, Tokens, allows
 from compliance.server.bundles import BundleStore
@@ -51,7 +52,7 @@ from compliance.server.decide import Decision, Policy, decide, exclusion, record
 from compliance.server.decisioncache import DEFAULT_SIZE, DecisionCache, cache_key, settings_digest
 from compliance.server.decisionlog import DecisionLog
 from compliance.server.evaluators import AdmitResult
-from compliance.server.pool import EvaluatorPool, available_cpus
+from compliance.server.pool import EvaluatorPool
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 MAX_UPLOAD_FILES = 200

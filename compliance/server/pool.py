@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import multiprocessing
 import os
 import queue
@@ -33,41 +32,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any
 
 Factory = Callable[[], Any]
 
 START_TIMEOUT = 120.0
 """Seconds a worker may take to import and compile the packs."""
-
-
-def available_cpus() -> int:
-    """CPUs this process may use: its affinity mask, capped by a cgroup CPU quota (a container's
-    ``resources.limits.cpu``), where ``os.cpu_count()`` would report every core of the node."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        count = os.cpu_count() or 1
-    quota = _cgroup_quota()
-    if quota is not None:
-        count = min(count, max(1, math.ceil(quota)))
-    return max(1, count)
-
-
-def _cgroup_quota(root: str = "/sys/fs/cgroup") -> float | None:
-    """The CPU quota in CPUs (cgroup v2 ``cpu.max`` or v1 ``cfs_quota_us``), None if unlimited."""
-    try:
-        quota, _, period = Path(root, "cpu.max").read_text().strip().partition(" ")
-        return None if quota == "max" else int(quota) / int(period or 100000)
-    except (OSError, ValueError):
-        pass
-    try:
-        quota_us = int(Path(root, "cpu", "cpu.cfs_quota_us").read_text())
-        period_us = int(Path(root, "cpu", "cpu.cfs_period_us").read_text())
-    except (OSError, ValueError):
-        return None
-    return None if quota_us <= 0 or period_us <= 0 else quota_us / period_us
 
 
 class WorkerError(RuntimeError):

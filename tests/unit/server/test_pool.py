@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from compliance.server.pool import EvaluatorPool, WorkerError, _cgroup_quota, available_cpus
+from compliance.parallel import _cgroup_quota, available_cpus
+from compliance.server.pool import EvaluatorPool, WorkerError
 
 
 class Owned:
