@@ -88,6 +88,7 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
                     severity=custom.get("severity", "medium"),
                     remediation=custom.get("remediation", ""),
                     kinds=list(custom.get("kinds") or []),
+                    scope=custom.get("scope", "global"),
                     module=module,
                 )
             )

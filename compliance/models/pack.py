@@ -7,6 +7,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Evidence = Literal["automated", "partial", "manual"]
+Scope = Literal["resource", "namespace", "global"]
+"""What a check's verdict on one resource may depend on (``custom.scope``):
+
+- ``resource``: that resource alone (plus ``input.params`` and ``input.now``);
+- ``namespace``: the resources of its group: its Kubernetes namespace for a namespaced
+  object, its source file for anything else;
+- ``global``: anything in the input (the default: always safe).
+
+The result cache re-evaluates a changed resource's ``resource`` checks on that resource
+alone and its ``namespace`` checks on its group alone (tests/packs/test_scope.py proves
+each declared scope against full evaluations)."""
 
 
 class CheckMeta(BaseModel):
@@ -19,6 +30,7 @@ class CheckMeta(BaseModel):
     severity: str
     remediation: str = ""
     kinds: list[str] = Field(default_factory=list)
+    scope: Scope = "global"
     module: str = ""
     """Path of the Rego module that defines it, relative to ``policies/``."""
 
