@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,6 +64,65 @@ def engine_input(
     }
 
 
+Seed = dict[str, Any]
+"""A violation resolved against its resource: ``check``, ``severity`` (None: the check's),
+``message``, ``path``, ``file``, ``line`` and ``resource`` (id, kind, name, namespace).
+What a Finding is built from, and what the result cache stores."""
+
+
+@dataclass(frozen=True)
+class ParamGroup:
+    key: bytes
+    """The effective parameters as sorted JSON."""
+    params: dict[str, Any]
+    packs: list[Pack]
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    group: ParamGroup
+    seeds: list[Seed] | None
+    """None when the group's engine query failed (its packs' controls are ``error``)."""
+
+
+def seed(v: dict[str, Any], resource: Resource) -> Seed:
+    line = v.get("line")
+    path = v.get("path")
+    return {
+        "check": v["check"],
+        "severity": v.get("severity"),
+        "message": v["message"],
+        "path": path,
+        "file": resource.source.file,
+        "line": line if isinstance(line, int) else resource.line_for(path),
+        "resource": {
+            "id": resource.id,
+            "kind": resource.kind,
+            "name": resource.name,
+            "namespace": resource.namespace,
+        },
+    }
+
+
+def seeds_of(
+    violations: Any, library: CheckLibrary, by_id: dict[str, Resource]
+) -> tuple[list[Seed], list[str]]:
+    """The engine's violations as seeds, and a message for each malformed one."""
+    seeds: list[Seed] = []
+    problems: list[str] = []
+    for v in violations or []:
+        problem = _invalid_violation(v, library, by_id)
+        if problem:
+            problems.append(problem)
+        else:
+            seeds.append(seed(v, by_id[v["resource"]]))
+    return seeds, problems
+
+
+def engine_error(e: EngineError, engine: str) -> LoadError:
+    return LoadError(file=e.file or f"engine:{engine}", line=e.line, message=e.message)
+
+
 class Evaluator:
     """Loads the check library and the packs into ``engine`` once; evaluates runs on it."""
 
@@ -102,6 +162,16 @@ class Evaluator:
 
         return evaluator_query(self, VIOLATIONS_QUERY, resources, params, now, kinds)
 
+    def param_groups(self, parameters: dict[str, Any] | None) -> list[ParamGroup]:
+        """One entry per distinct effective parameter set (usually one for all packs):
+        the run makes one engine query per entry."""
+        overrides = parameters or {}
+        groups: dict[bytes, list[Pack]] = defaultdict(list)
+        for pack in self.packs:
+            effective = effective_parameters(pack, overrides)
+            groups[orjson.dumps(effective, option=orjson.OPT_SORT_KEYS)].append(pack)
+        return [ParamGroup(key, orjson.loads(key), group) for key, group in groups.items()]
+
     def evaluate(
         self,
         resources: Sequence[Resource],
@@ -113,66 +183,76 @@ class Evaluator:
         waive: Waive | None = None,
     ) -> Report:
         now = now or datetime.now(UTC)
-        overrides = parameters or {}
         by_id = {r.id: r for r in resources}
         errors = list(load_errors)
+        outcomes: list[GroupOutcome] = []
+        for group in self.param_groups(parameters):
+            try:
+                violations = self.violations(resources, group.params, now)
+            except EngineError as e:
+                errors.append(engine_error(e, self.engine.name))
+                outcomes.append(GroupOutcome(group, None))
+                continue
+            seeds, problems = seeds_of(violations, self.library, by_id)
+            errors.extend(LoadError(file="policies", message=p) for p in problems)
+            outcomes.append(GroupOutcome(group, seeds))
+        return self.assemble(
+            outcomes,
+            now=now,
+            resource_count=len(resources),
+            kinds_present={r.kind for r in resources},
+            parameters=parameters,
+            errors=errors,
+            inputs=inputs,
+            waive=waive,
+        )
 
-        # One query per distinct parameter set (usually one for all packs).
-        groups: dict[bytes, list[Pack]] = defaultdict(list)
+    def assemble(
+        self,
+        outcomes: Sequence[GroupOutcome],
+        *,
+        now: datetime,
+        resource_count: int,
+        kinds_present: set[str],
+        parameters: dict[str, Any] | None,
+        errors: Sequence[LoadError],
+        inputs: Sequence[InputRef],
+        waive: Waive | None,
+    ) -> Report:
+        """The report from each parameter group's seeds (None: its engine query failed)."""
+        overrides = parameters or {}
         effective = {p.name: effective_parameters(p, overrides) for p in self.packs}
-        for pack in self.packs:
-            groups[orjson.dumps(effective[pack.name], option=orjson.OPT_SORT_KEYS)].append(pack)
-
-        raw: dict[tuple[str, str, str | None, str], dict[str, Any]] = {}
+        raw: dict[tuple[str, str, str | None, str], Seed] = {}
         controls_of: dict[tuple[str, str, str | None, str], set[str]] = defaultdict(set)
         failed_packs: set[str] = set()
-        for key, group in groups.items():
-            try:
-                violations = self.violations(resources, orjson.loads(key), now)
-            except EngineError as e:
-                errors.append(
-                    LoadError(
-                        file=e.file or f"engine:{self.engine.name}", line=e.line, message=e.message
-                    )
-                )
-                failed_packs.update(p.name for p in group)
+        for outcome in outcomes:
+            if outcome.seeds is None:
+                failed_packs.update(p.name for p in outcome.group.packs)
                 continue
             check_controls: dict[str, list[str]] = defaultdict(list)
-            for pack in group:
+            for pack in outcome.group.packs:
                 for control in pack.controls:
                     for check in control.checks:
                         check_controls[check].append(f"{pack.name}:{control.id}")
-            for v in violations or []:
-                problem = _invalid_violation(v, self.library, by_id)
-                if problem:
-                    errors.append(LoadError(file="policies", message=problem))
+            for seed in outcome.seeds:
+                if seed["check"] not in check_controls:
                     continue
-                if v["check"] not in check_controls:
-                    continue
-                ident = (v["check"], v["resource"], v.get("path"), v["message"])
-                raw[ident] = v
-                controls_of[ident].update(check_controls[v["check"]])
+                ident = (seed["check"], seed["resource"]["id"], seed["path"], seed["message"])
+                raw[ident] = seed
+                controls_of[ident].update(check_controls[seed["check"]])
 
         findings = []
-        for ident, v in raw.items():
-            meta = self.library.checks[v["check"]]
-            resource = by_id[v["resource"]]
+        for ident, seed in raw.items():
+            meta = self.library.checks[seed["check"]]
             finding = Finding(
                 check_id=meta.id,
                 title=meta.title,
-                severity=v.get("severity") or meta.severity,
-                message=v["message"],
-                file=resource.source.file,
-                line=v["line"]
-                if isinstance(v.get("line"), int)
-                else resource.line_for(v.get("path")),
-                path=v.get("path"),
-                resource=ResourceRef(
-                    id=resource.id,
-                    kind=resource.kind,
-                    name=resource.name,
-                    namespace=resource.namespace,
-                ),
+                severity=seed["severity"] or meta.severity,
+                message=seed["message"],
+                file=seed["file"],
+                line=seed["line"],
+                path=seed["path"],
+                resource=ResourceRef(**seed["resource"]),
                 controls=sorted(controls_of[ident]),
                 remediation=meta.remediation,
                 fingerprint=fingerprint(*ident),
@@ -181,6 +261,8 @@ class Evaluator:
             if waiver is not None:
                 finding = _apply_waiver(finding, waiver)
             findings.append(finding)
+        # a total order (the identity is unique): the same report whatever order the
+        # seeds came in (one engine query, partitions, or the result cache's units)
         findings.sort(
             key=lambda f: (
                 -severity_rank(f.severity),
@@ -189,10 +271,10 @@ class Evaluator:
                 f.check_id,
                 f.resource.id,
                 f.message,
+                f.path or "",
             )
         )
 
-        kinds_present = {r.kind for r in resources}
         by_control: dict[str, list[Finding]] = defaultdict(list)  # one pass, not one per control
         for f in findings:
             for control_key in f.controls:
@@ -210,7 +292,7 @@ class Evaluator:
         ]
         active = [f for f in findings if f.status == "fail"]
         summary = Summary(
-            resources=len(resources),
+            resources=resource_count,
             findings=len(active),
             waived=len(findings) - len(active),
             by_severity={
@@ -236,7 +318,7 @@ class Evaluator:
             controls=controls,
             findings=findings,
             inputs=list(inputs),
-            errors=errors,
+            errors=list(errors),
         )
 
     def _control_result(

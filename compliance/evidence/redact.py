@@ -114,8 +114,11 @@ _TOKEN_MARKS = (
 so the (slow, per-position) token pattern runs only on strings that have one."""
 
 
+_TOKEN_MARK = re.compile("|".join(re.escape(mark) for mark in _TOKEN_MARKS))
+
+
 def may_hold_token(text: str) -> bool:
-    return any(mark in text for mark in _TOKEN_MARKS)
+    return _TOKEN_MARK.search(text) is not None
 
 
 def is_reference(value: str) -> bool:
@@ -454,19 +457,15 @@ def _mask_sensitive_tf_blocks(out: list[str], resources: Sequence[Resource]) -> 
 # ---------------------------------------------------------------- reports
 
 
-_ENV_OR_ARG = re.compile(r"(?i)env|arg")
+_LINE_RULE_HINT = re.compile(
+    "|".join([":", "=", "-----", "(?i:env|arg)", *(re.escape(m) for m in _TOKEN_MARKS)])
+)
 
 
 def _line_rules_may_apply(line: str) -> bool:
     """False when no rule of ``_mask_line`` can match: each needs a ``:`` (name: value,
     JSON pairs, URLs), an ``=``, an ``ENV``/``ARG`` word, a PEM header or a token mark."""
-    return (
-        ":" in line
-        or "=" in line
-        or "-----" in line
-        or may_hold_token(line)
-        or _ENV_OR_ARG.search(line) is not None
-    )
+    return _LINE_RULE_HINT.search(line) is not None
 
 
 def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
@@ -485,11 +484,33 @@ def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
     return value
 
 
+_TOOL_FIELDS = {
+    # what the tool and the packs write, never text from an input
+    "findings": frozenset(
+        {
+            "check_id",
+            "title",
+            "severity",
+            "status",
+            "line",
+            "controls",
+            "remediation",
+            "fingerprint",
+            "waived_controls",
+        }
+    ),
+    "inputs": frozenset({"format", "sha256", "resources"}),
+    "controls": None,  # pack data and counts only
+}
+
+
 def redact_report(report: Report, secrets: Iterable[str]) -> Report:
     """The report with secret values removed from messages, waivers, errors and extras.
 
-    Each distinct string is scrubbed once (titles, remediations, file names repeat across
-    thousands of findings); when nothing changes the report itself is returned."""
+    Each distinct string is scrubbed once (file names repeat across thousands of
+    findings); fields only the tool or the packs write (titles, remediations, control
+    results, digests, severities) are not walked; when nothing changes the report itself
+    is returned."""
     patterns = value_patterns(secrets)
     memo: dict[str, str] = {}
     changed = False
@@ -509,5 +530,20 @@ def redact_report(report: Report, secrets: Iterable[str]) -> Report:
             return [one(v) for v in value]
         return value
 
-    data = one(report.model_dump(mode="json"))
+    def rows(items: list[Any], skip: frozenset[str]) -> list[Any]:
+        return [
+            {k: v if k in skip else one(v) for k, v in item.items()}
+            if isinstance(item, dict)
+            else one(item)
+            for item in items
+        ]
+
+    data = report.model_dump(mode="json")
+    for key, value in data.items():
+        if key in _TOOL_FIELDS and isinstance(value, list):
+            skip = _TOOL_FIELDS[key]
+            if skip is not None:
+                data[key] = rows(value, skip)
+        else:
+            data[key] = one(value)
     return Report.model_validate(data) if changed else report
