@@ -16,6 +16,7 @@ binding_kinds := {"ClusterRoleBinding", "RoleBinding"}
 # title: RBAC least privilege
 # custom:
 #   id: AUTH-03
+#   scope: resource
 #   severity: high
 #   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets.
 #   kinds: [ClusterRoleBinding, RoleBinding, ClusterRole, Role, SecurityConfig]
@@ -133,6 +134,7 @@ broad_group(name) if startswith(name, "system:serviceaccounts:")
 # title: No anonymous or unauthenticated access
 # custom:
 #   id: AUTH-01
+#   scope: resource
 #   severity: critical
 #   remediation: Disable anonymous access (allow_anonymous = false, --anonymous-auth=false), configure at least one authentication method, and never bind system:anonymous or system:unauthenticated.
 #   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
@@ -201,6 +203,7 @@ violations contains v if {
 # title: MFA enforced for human and admin access
 # custom:
 #   id: AUTH-02
+#   scope: resource
 #   severity: high
 #   remediation: Set mfa_required = true (or enforce MFA in the identity provider behind OIDC and keep its policy as evidence); for Cognito set mfa_configuration = "ON".
 #   kinds: [SecurityConfig, aws_cognito_user_pool]
@@ -238,6 +241,7 @@ else := "high"
 # title: Session idle timeout
 # custom:
 #   id: AUTH-04
+#   scope: resource
 #   severity: medium
 #   remediation: Set session_timeout_minutes to 15 or less (PCI DSS 8.2.8), or to the limit your pack sets.
 #   kinds: [SecurityConfig]
@@ -275,6 +279,7 @@ violations contains v if {
 # title: Password policy and no default credentials
 # custom:
 #   id: AUTH-05
+#   scope: resource
 #   severity: medium
 #   remediation: Require passwords of at least 14 characters (password_min_length) and replace every default or well-known credential with a generated secret.
 #   kinds: [SecurityConfig, aws_iam_account_password_policy, aws_db_instance, aws_rds_cluster, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ComposeService, Dockerfile]

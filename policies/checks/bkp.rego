@@ -21,6 +21,7 @@ backup(r) := r.body.storage.backup
 # title: Backups are enabled, retained, encrypted and copied off-region
 # custom:
 #   id: BKP-01
+#   scope: global
 #   severity: high
 #   remediation: Enable backups with retention >= backup_retention_min_days (7), encrypt them and copy them to another region; version S3 buckets; test restores (manual).
 #   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_backup_plan, aws_s3_bucket]

@@ -18,6 +18,7 @@ import rego.v1
 # title: Containers run unprivileged, as non-root, with a minimal attack surface
 # custom:
 #   id: CTR-01
+#   scope: resource
 #   severity: high
 #   remediation: Run as a non-root user, never privileged, allowPrivilegeEscalation false, drop ALL capabilities, read-only root filesystem, seccomp RuntimeDefault.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Dockerfile, ComposeService]
@@ -176,6 +177,7 @@ no_new_privileges(r) if {
 # title: Image provenance - pinned images from allowed registries
 # custom:
 #   id: CTR-02
+#   scope: resource
 #   severity: medium
 #   remediation: Pin images by digest (@sha256:...) or at least an explicit version tag (never latest); pull only from allowed registries (allowed_registries).
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Dockerfile, ComposeService]

@@ -25,6 +25,7 @@ encrypted(body, field) if object.get(body, field, false) == true
 # title: Data is encrypted at rest with managed keys
 # custom:
 #   id: ENC-01
+#   scope: global
 #   severity: high
 #   remediation: Turn on storage encryption (storage_encrypted, encrypted, server-side encryption) with a KMS-managed key; enable storage.encryption_at_rest; give kube-apiserver an --encryption-provider-config for Secrets.
 #   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_ebs_volume, aws_instance, aws_s3_bucket, aws_efs_file_system, aws_dynamodb_table, Pod]

@@ -25,6 +25,7 @@ ns_of(r) := "default" if not is_string(r.namespace)
 # title: Health checks and redundancy
 # custom:
 #   id: HLT-01
+#   scope: namespace
 #   severity: low
 #   remediation: Define liveness and readiness probes (HEALTHCHECK / compose healthcheck); run at least 2 replicas with a PodDisruptionBudget.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, HorizontalPodAutoscaler, PodDisruptionBudget, Dockerfile, ComposeService]

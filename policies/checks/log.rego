@@ -34,6 +34,7 @@ bucket_keys(b) := {k |
 # title: Audit logging enabled
 # custom:
 #   id: LOG-01
+#   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
 #   kinds: [SecurityConfig, aws_cloudtrail, aws_vpc, aws_flow_log, Pod]
@@ -97,6 +98,7 @@ has_flag(args, flag) if flag in args
 # title: Required audit events are logged
 # custom:
 #   id: LOG-02
+#   scope: resource
 #   severity: high
 #   remediation: Log authentication, authorization denials, admin actions, configuration changes and access to personal data (the Kubernetes audit policy content is reviewed manually).
 #   kinds: [SecurityConfig]
@@ -118,6 +120,7 @@ max_days := lib.param("log_retention_max_days", null)
 # title: Audit log retention meets the minimum (and, for personal data, a maximum)
 # custom:
 #   id: LOG-03
+#   scope: resource
 #   severity: high
 #   remediation: Keep audit logs at least log_retention_min_days (365); where logs hold personal data, also set a maximum (log_retention_max_days).
 #   kinds: [SecurityConfig, aws_cloudwatch_log_group]
@@ -181,6 +184,7 @@ violations contains v if {
 # title: Audit logs are tamper-evident or immutable
 # custom:
 #   id: LOG-04
+#   scope: global
 #   severity: high
 #   remediation: Make audit logs immutable (WORM / S3 Object Lock) and enable CloudTrail log file validation.
 #   kinds: [SecurityConfig, aws_cloudtrail]
@@ -230,6 +234,7 @@ lock_severity(trail) := "medium" if not validated(trail)
 # title: Audit logs are shipped to a central store over an encrypted transport
 # custom:
 #   id: LOG-05
+#   scope: resource
 #   severity: medium
 #   remediation: Ship audit logs to a central store/SIEM over TLS (syslog+tls://, https://); send CloudTrail to CloudWatch Logs; encrypt trails and log groups with KMS.
 #   kinds: [SecurityConfig, aws_cloudtrail, aws_cloudwatch_log_group]

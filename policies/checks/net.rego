@@ -57,6 +57,7 @@ ns_of(r) := "default" if not is_string(r.namespace)
 # title: No ingress from the whole internet to admin or database ports, or to all ports
 # custom:
 #   id: NET-02
+#   scope: resource
 #   severity: critical
 #   remediation: Restrict admin and database ports to known CIDRs or a bastion/VPN; never open all ports to 0.0.0.0/0 or ::/0; publish compose ports on 127.0.0.1.
 #   kinds: [aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, aws_network_acl, aws_network_acl_rule, SecurityConfig, Service, ComposeService]
@@ -165,6 +166,7 @@ port_number(p) := to_number(p) if {
 # title: Default-deny ingress (and egress) on NetworkPolicies, security groups and firewalls
 # custom:
 #   id: NET-01
+#   scope: namespace
 #   severity: high
 #   remediation: Give every namespace a default-deny NetworkPolicy (podSelector {} with policyTypes Ingress and Egress and no rules); restrict security group egress; end firewall rules with a deny.
 #   kinds: [Namespace, NetworkPolicy, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, aws_security_group, aws_security_group_rule, aws_vpc_security_group_egress_rule, aws_default_security_group, SecurityConfig]
@@ -262,6 +264,7 @@ violations contains v if {
 # title: Workload isolation - no host namespaces or host ports
 # custom:
 #   id: NET-03
+#   scope: resource
 #   severity: high
 #   remediation: Do not use hostNetwork, hostPID, hostIPC or hostPort; in compose avoid network_mode/pid/ipc host; deploy workloads into dedicated namespaces, not default.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ComposeService]

@@ -31,6 +31,7 @@ defaulted contains [ns_of(r), kind, res] if {
 # title: CPU and memory requests and limits are set
 # custom:
 #   id: RES-01
+#   scope: namespace
 #   severity: medium
 #   remediation: Set resources.requests and resources.limits for cpu and memory on every container; give each namespace a ResourceQuota or LimitRange; set deploy.resources.limits (or mem_limit/cpus) in compose.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Namespace, ResourceQuota, LimitRange, ComposeService]

@@ -21,6 +21,7 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 # title: No plaintext secrets in configuration
 # custom:
 #   id: SEC-01
+#   scope: resource
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster, aws_ssm_parameter, aws_secretsmanager_secret_version]
@@ -149,6 +150,7 @@ violations contains v if {
 # title: Secrets and keys are rotated
 # custom:
 #   id: SEC-02
+#   scope: global
 #   severity: medium
 #   remediation: Enable automatic rotation for KMS keys (enable_key_rotation = true) and for Secrets Manager secrets (aws_secretsmanager_secret_rotation), at most every 90 days.
 #   kinds: [aws_kms_key, aws_secretsmanager_secret, aws_secretsmanager_secret_rotation]

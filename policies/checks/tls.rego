@@ -16,6 +16,7 @@ lb_listener_kinds := {"aws_lb_listener", "aws_alb_listener"}
 # title: TLS 1.2 or newer, no plaintext listeners on external endpoints
 # custom:
 #   id: TLS-01
+#   scope: resource
 #   severity: high
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
 #   kinds: [SecurityConfig, Ingress, Service, ComposeService, aws_lb_listener, aws_alb_listener, aws_elb]
@@ -190,6 +191,7 @@ else := [x]
 # title: Strong cipher suites only (ECDHE with AEAD, or TLS 1.3 suites)
 # custom:
 #   id: TLS-02
+#   scope: resource
 #   severity: high
 #   remediation: Limit cipher suites to ECDHE key exchange with AES-GCM or CHACHA20-POLY1305 (or the TLS 1.3 suites); remove CBC, static RSA, 3DES, RC4, NULL and EXPORT suites.
 #   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
@@ -300,6 +302,7 @@ bare_flag_value(cmd, i) := cmd[i + 1] if {
 # title: Certificate keys and signatures are strong
 # custom:
 #   id: TLS-03
+#   scope: resource
 #   severity: high
 #   remediation: Reissue the certificate with an RSA key of at least 2048 bits or an ECDSA key on P-256 or stronger, signed with SHA-256 or better.
 #   kinds: [SecurityConfig, aws_acm_certificate]
@@ -360,6 +363,7 @@ strong_acm_algorithms := {"RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "
 # title: Certificates are not expired or about to expire
 # custom:
 #   id: TLS-04
+#   scope: resource
 #   severity: medium
 #   remediation: Renew the certificate before it expires and automate renewal (ACME, cert-manager, ACM).
 #   kinds: [SecurityConfig]
@@ -408,6 +412,7 @@ violations contains v if {
 # title: Mutual TLS for service-to-service and control-plane traffic
 # custom:
 #   id: TLS-05
+#   scope: resource
 #   severity: high
 #   remediation: Require client certificates (client_auth = "require") on service endpoints, and configure client-certificate authentication for etcd, the API server and kubelets.
 #   kinds: [SecurityConfig, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
