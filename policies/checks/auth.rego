@@ -12,6 +12,10 @@ admin_roles := {"cluster-admin": "critical", "admin": "high"}
 
 binding_kinds := {"ClusterRoleBinding", "RoleBinding"}
 
+# Scope resource: a binding is judged by its roleRef name alone (admin_roles), never by the
+# rules of the Role it names; a Role by its own rules. Resolving roleRef to the Role would
+# make this global.
+
 # METADATA
 # title: RBAC least privilege
 # custom:
@@ -129,6 +133,9 @@ broad_groups := {"system:anonymous", "system:unauthenticated", "system:authentic
 broad_group(name) if broad_groups[name]
 
 broad_group(name) if startswith(name, "system:serviceaccounts:")
+
+# Scope resource: each rule reads only the resource it reports on (a workload's own containers
+# and command line, a binding's own subjects, a SecurityConfig's own auth_config).
 
 # METADATA
 # title: No anonymous or unauthenticated access

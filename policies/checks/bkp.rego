@@ -17,6 +17,9 @@ min_days := lib.param("backup_retention_min_days", 7)
 
 backup(r) := r.body.storage.backup
 
+# Scope global: an aws_s3_bucket is versioned by any aws_s3_bucket_versioning naming it
+# (versioned_keys), which Terraform lets live in any file of the configuration.
+
 # METADATA
 # title: Backups are enabled, retained, encrypted and copied off-region
 # custom:

@@ -173,6 +173,9 @@ no_new_privileges(r) if {
 	lower(replace(opt, "=", ":")) in {"no-new-privileges:true", "no-new-privileges"}
 }
 
+# Scope resource: `images` spans every resource, but each image carries the resource it
+# comes from, and its findings depend on that image reference alone.
+
 # METADATA
 # title: Image provenance - pinned images from allowed registries
 # custom:

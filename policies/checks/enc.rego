@@ -21,6 +21,9 @@ ebs_default_encrypted if {
 
 encrypted(body, field) if object.get(body, field, false) == true
 
+# Scope global: aws_ebs_encryption_by_default anywhere covers every volume and instance, and an
+# aws_s3_bucket_server_side_encryption_configuration in any file encrypts the bucket it names.
+
 # METADATA
 # title: Data is encrypted at rest with managed keys
 # custom:

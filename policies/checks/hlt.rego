@@ -21,6 +21,9 @@ ns_of(r) := r.namespace if is_string(r.namespace)
 
 ns_of(r) := "default" if not is_string(r.namespace)
 
+# Scope namespace: a Deployment/StatefulSet is judged with the HorizontalPodAutoscalers and
+# PodDisruptionBudgets of its own namespace (ns_of); everything else reads only itself.
+
 # METADATA
 # title: Health checks and redundancy
 # custom:

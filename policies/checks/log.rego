@@ -30,6 +30,9 @@ bucket_keys(b) := {k |
 	k != ""
 }
 
+# Scope global: "no aws_cloudtrail" is an absence over the whole input, reported on the
+# smallest aws_* id anywhere, and a VPC is covered by an aws_flow_log in any file.
+
 # METADATA
 # title: Audit logging enabled
 # custom:
@@ -179,6 +182,9 @@ violations contains v if {
 	v := {"check": "LOG-03", "resource": r.id, "severity": "low", "path": "retention_in_days",
 		"message": sprintf("log group %s never expires logs (no maximum retention for logs with personal data; maximum %d days)", [r.name, max_days])}
 }
+
+# Scope global: a trail is joined to the aws_s3_bucket it writes to and that bucket's
+# aws_s3_bucket_object_lock_configuration, in any file of the configuration.
 
 # METADATA
 # title: Audit logs are tamper-evident or immutable

@@ -53,6 +53,9 @@ ns_of(r) := r.namespace if is_string(r.namespace)
 
 ns_of(r) := "default" if not is_string(r.namespace)
 
+# Scope resource: security group rules are judged from the resource's own facts (the
+# loader's ingress rules of that resource), never from the group they attach to.
+
 # METADATA
 # title: No ingress from the whole internet to admin or database ports, or to all ports
 # custom:
@@ -161,6 +164,11 @@ port_number(p) := to_number(p) if {
 	is_string(p)
 	regex.match(`^-?[0-9]+$`, p)
 }
+
+# Scope namespace: default-deny is judged per Kubernetes namespace from that namespace's
+# workloads, NetworkPolicies and Namespace object, and reported on the Namespace object or the
+# smallest workload id there: all in the group. Terraform and SecurityConfig rules read only
+# the resource itself.
 
 # METADATA
 # title: Default-deny ingress (and egress) on NetworkPolicies, security groups and firewalls

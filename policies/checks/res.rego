@@ -27,6 +27,10 @@ defaulted contains [ns_of(r), kind, res] if {
 	object.get(item, [field, res], null) != null
 }
 
+# Scope namespace: a container's missing requests/limits are excused by a LimitRange of its
+# own namespace, and "no ResourceQuota or LimitRange" is judged per namespace and reported on
+# its Namespace object or smallest workload id: all in the group.
+
 # METADATA
 # title: CPU and memory requests and limits are set
 # custom:

@@ -146,6 +146,9 @@ violations contains v if {
 		"message": sprintf("secret version %s has a literal %s in Terraform; generate it (random_password) or set it outside Terraform", [r.name, field])}
 }
 
+# Scope global: a secret is rotated when an aws_secretsmanager_secret_rotation in any file
+# names it (rotated_secrets).
+
 # METADATA
 # title: Secrets and keys are rotated
 # custom:

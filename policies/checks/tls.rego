@@ -298,6 +298,9 @@ bare_flag_value(cmd, i) := cmd[i + 1] if {
 } else := "true"
 
 
+# Scope resource: facts.certificate is read by the loader from the SecurityConfig's cert_file;
+# the check sees only its own resource, but that resource changes when the certificate file does.
+
 # METADATA
 # title: Certificate keys and signatures are strong
 # custom:
@@ -358,6 +361,8 @@ violations contains v if {
 }
 
 strong_acm_algorithms := {"RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"}
+
+# Scope resource: its own facts.certificate (see TLS-03) and input.now_ns.
 
 # METADATA
 # title: Certificates are not expired or about to expire
