@@ -11,7 +11,11 @@ parameter set, this compares the engine's violations over the whole set with:
 - ``namespace`` checks: the union of the violations over each group's resources alone; each
   of those names a resource of that group.
 
-Violations are compared as sets of canonical JSON. ``test_scoped_checks_are_exercised``
+Besides each case alone, the cases of one check are also evaluated together (in buckets of
+disjoint resource ids), and every input with Terraform again with one Terraform resource per
+file, so that references between Terraform resources cross groups as they may in a real
+configuration. Violations are compared as sets of canonical JSON.
+``test_scoped_checks_are_exercised``
 fails when a scoped check never produces a violation in any input set that has more than
 one resource (group), since then the proof would say nothing about it.
 """
@@ -213,7 +217,7 @@ def _of(violations: dict[Key, dict[str, Any]], checks: set[str]) -> dict[Key, di
 
 
 def _show(keys: Iterable[Key]) -> str:
-    return "".join(f"\n    {k.decode()}" for k in sorted(keys))
+    return "".join(f"\n    {k.decode()}" for k in sorted(keys)) or " none"
 
 
 def _by_check(violations: Iterable[dict[str, Any]]) -> dict[str, int]:
