@@ -1,17 +1,31 @@
 """The result cache (``.compliance-cache/``): safe to delete, never changes a result.
 
-Two layers (design and limits in benchmarks/README.md):
+A warm run reads only what changed and evaluates only what a change can affect:
 
-- files: a snapshot per set of loader options (``--set``, ``BPI__`` variables, size limit)
-  and tool version, 16 shards by path: per input file its stat, the SHA-256 of its bytes
-  and what was loaded from it. An unchanged stat (size, mtime_ns, ctime_ns, inode, device)
-  skips reading the file (unless it changed within 2 s of the snapshot's run: "racy", or
-  ``--cache-verify`` / a bundle run); an equal hash skips parsing it.
-- results: the violations of one check family (a ``compliance.checks.<family>`` package),
-  keyed by the engine and tool versions, the pack digests (every Rego module), the
-  parameters, ``--now``, and the content of every resource of the kinds that family reads.
-  A re-run after changing one file re-evaluates only the families that read a kind the file
-  holds, in one engine query over those kinds; the others are reused.
+- index (``index-<options>.json``, one file): per input file its stat, the SHA-256 of its
+  bytes, what was loaded from it apart from resource bodies (errors, input record, skipped
+  notes, secret values) and per resource its id, kind, name, namespace, group and a digest
+  of everything loaded for it (body, facts, line marks, file); and the seeds (resolved
+  violations) of every result unit of the last run.
+- bodies (``bodies-<options>-NN.json``, 64 shards by a file's first namespace): the
+  resources themselves, read only for the files a re-evaluation needs.
+
+A file whose (size, mtime_ns, ctime_ns, inode, device) equals the index's is not read at
+all, unless it changed within ``RACY_NS`` of the indexed run or ``verify`` is set (then it
+is read and its hash compared, as is any file whose stat differs). Like git and make, this
+trusts that a write changes a file's mtime or ctime.
+
+Result units follow the checks' declared scopes (``custom.scope``, proven by
+tests/packs/test_scope.py): per file, the ``resource``-scoped checks' seeds on its resources;
+per group (a namespace, or the file of anything not namespaced), the ``namespace``-scoped
+checks' seeds; and one unit for the ``global`` checks. A unit's key digests the engine and
+tool versions, every Rego module and pack digest, one parameter set, the resources the unit
+depends on (for the global unit: every resource of a kind the global checks' families may
+read) and, only for families that read ``input.now``, the evaluation time. A re-run after
+changing one file evaluates, in one engine query, that file's resources, its namespace, and
+the global checks only if the file holds a kind they read; every other unit's seeds are
+reused. Units whose key cannot be trusted (a pack with its own Rego, no family split) are
+never cached: everything is evaluated.
 
 Entries are JSON (never pickle), so a planted cache directory cannot run code. The cache
 trusts its directory: do not restore one from an untrusted source.
@@ -21,14 +35,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 import time
-import weakref
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -38,16 +50,29 @@ from compliance import __version__
 from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, with_secrets
 from compliance.models import LoadError, Resource
-from compliance.models.report import InputRef
+from compliance.models.report import InputRef, Report
 from compliance.models.resource import Format
 
 if TYPE_CHECKING:
-    from compliance.evaluate import Evaluator
+    from compliance.evaluate import Evaluator, GroupOutcome, Waive
+    from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "4"
-_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
-_CHECKS_PREFIX = "compliance.checks."
+FORMAT = "5"
+BODY_SHARDS = 64
+"""Bodies are split by a file's first namespace so that re-evaluating one namespace reads
+about a sixty-fourth of them."""
+
+RACY_NS = 2_000_000_000
+"""A file modified (or changed: ctime) less than this before the indexed run started is
+read and hashed again even when its stat is unchanged: a write within the same timestamp
+tick after it was read would otherwise go unnoticed (git's "racy" entries)."""
+
+# a resource's record in the index
+M_ID, M_KIND, M_NAME, M_NS, M_GROUP, M_DIGEST = range(6)
+
+_FORMATS = frozenset(get_args(Format))
+_INPUT_FIELDS = frozenset(InputRef.model_fields)
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -64,28 +89,20 @@ def options_digest(options: LoadOptions) -> str:
     return _digest(orjson.dumps([list(options.sets), env, options.max_file_bytes]))
 
 
-RACY_NS = 2_000_000_000
-"""A file modified (or changed: ctime) less than this before the snapshot's run started is
-read and hashed again even when its stat is unchanged: a write within the same timestamp
-tick after it was read would otherwise go unnoticed (git's "racy" entries)."""
-
-
 def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _body_shard(group: str) -> int:
+    return zlib.crc32(group.encode()) % BODY_SHARDS
 
 
 class Cache:
     """A cache directory. Every method swallows I/O and decoding problems as a miss.
 
-    Files: one snapshot per set of loader options (``files-<key>-NN.json``, 16 shards by
-    path so that a changed file rewrites one), read once per run,
-    holding per input file its stat, the SHA-256 of its bytes and what was loaded from it
-    (resources with their content digests, errors, input record, skipped notes, secret
-    values). A file whose (size, mtime_ns, ctime_ns, inode, device) equals the snapshot's is
-    not read at all, unless it changed within ``RACY_NS`` of the snapshot's run or
-    ``verify`` is set (then it is read and its hash compared, as is any file whose stat
-    differs). Like git and make, this trusts that a write changes a file's mtime or ctime.
-    The snapshot is rewritten (atomically) only when something changed."""
+    Plugs into ``load_paths`` (``registry.FileCache``): a file answered from the index is
+    returned without its resources (``resources`` empty; they are read from the bodies
+    only if ``evaluate_cached`` needs them), a parsed one is kept in ``fresh``."""
 
     def __init__(
         self, root: Path = DEFAULT_DIR, options: LoadOptions | None = None, *, verify: bool = False
@@ -97,31 +114,34 @@ class Cache:
         self.misses = 0
         self.stat_hits = 0
         """Hits answered from the stat alone (the file was not read)."""
+        self.evaluated_units: list[str] = []
+        """The result units the last ``evaluate_cached`` evaluated in the engine (for tests
+        and ``--verbose`` readers): ``file:<rel>``, ``group:<group>``, ``global``."""
+        self.order: list[str] = []
+        """Every file of the run that loaded (from the index or parsed), in input order."""
+        self.fresh: dict[str, list[Resource]] = {}
+        self._placed: set[str] = set()
         self._started_ns = time.time_ns()
         self._old: dict[str, Any] | None = None
-        self._old_started_ns = [0] * SHARDS
-        self._new: dict[str, Any] = {}
-        self._dirty = [False] * SHARDS
-        self._digests: dict[int, tuple[Resource, str]] = {}
+        self._old_started_ns = 0
+        self._files: dict[str, dict[str, Any]] = {}
+        self._fresh_rows: dict[str, list[Any]] = {}
+        self._files_changed = False
 
     # storage ---------------------------------------------------------------------------
 
-    def _path(self, area: str, key: str) -> Path:
-        return self.root / area / key[:2] / f"{key}.json"
+    def index_path(self) -> Path:
+        return self.root / f"index-{self.options_key[:32]}.json"
 
-    def _get(self, area: str, key: str) -> Any:
-        try:
-            return orjson.loads(self._path(area, key).read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return None
+    def body_path(self, shard: int) -> Path:
+        return self.root / f"bodies-{self.options_key[:32]}-{shard:02d}.json"
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
-            if not self.root.exists():
-                self.root.mkdir(parents=True)
+            if not (self.root / ".gitignore").exists():
+                self.root.mkdir(parents=True, exist_ok=True)
                 # never committed by accident
                 (self.root / ".gitignore").write_text("*\n")
-            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -129,44 +149,38 @@ class Cache:
         except OSError:
             pass  # a cache that cannot be written is only slower
 
-    def _put(self, area: str, key: str, value: Any) -> None:
-        self._write(self._path(area, key), orjson.dumps(value))
+    def _index(self) -> dict[str, Any]:
+        """The previous run's index (absent, corrupt or foreign: empty)."""
+        if self._old is None:
+            self._old = {"files": {}, "units": {}}
+            try:
+                data = orjson.loads(self.index_path().read_bytes())
+            except (OSError, orjson.JSONDecodeError):
+                return self._old
+            if (
+                isinstance(data, dict)
+                and data.get("format") == FORMAT
+                and data.get("version") == __version__
+                and data.get("options") == self.options_key
+                and isinstance(data.get("started_ns"), int)
+                and isinstance(data.get("files"), dict)
+                and isinstance(data.get("units"), dict)
+            ):
+                self._old = data
+                self._old_started_ns = data["started_ns"]
+        return self._old
 
     # files (registry.FileCache) ----------------------------------------------------------
 
-    def snapshot_path(self, shard: int) -> Path:
-        return self.root / f"files-{self.options_key[:32]}-{shard:02d}.json"
-
-    def _snapshot(self) -> dict[str, Any]:
-        """The previous run's files (a shard absent, corrupt or foreign holds none)."""
-        if self._old is None:
-            self._old = {}
-            for shard in range(SHARDS):
-                try:
-                    data = orjson.loads(self.snapshot_path(shard).read_bytes())
-                except (OSError, orjson.JSONDecodeError):
-                    continue
-                if (
-                    isinstance(data, dict)
-                    and data.get("format") == FORMAT
-                    and data.get("version") == __version__
-                    and data.get("options") == self.options_key
-                    and isinstance(data.get("started_ns"), int)
-                    and isinstance(data.get("files"), dict)
-                ):
-                    self._old.update(
-                        (rel, e) for rel, e in data["files"].items() if _shard(rel) == shard
-                    )
-                    self._old_started_ns[shard] = data["started_ns"]
-        return self._old
-
     def _entry(self, rel: str, kind: str, explicit: bool) -> dict[str, Any] | None:
-        entry = self._snapshot().get(rel)
+        entry = self._index()["files"].get(rel)
         if (
             isinstance(entry, dict)
             and entry.get("kind") == kind
             and entry.get("explicit") is explicit
             and isinstance(entry.get("load"), dict)
+            and isinstance(entry.get("resources"), list)
+            and isinstance(entry.get("shard"), int)
         ):
             return entry
         return None
@@ -179,13 +193,15 @@ class Cache:
         entry = self._entry(rel, kind, explicit)
         if entry is None or entry.get("stat") != _stat_key(st):
             return None
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns[_shard(rel)] - RACY_NS:
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS:
             return None  # racy: read and hash it
-        result = self._decode(rel, entry["load"])
+        if not self._deps_unchanged(entry):
+            return None
+        result = self._decode(entry)
         if result is not None:
             self.stat_hits += 1
             self.hits += 1
-            self._new[rel] = entry
+            self._keep(rel, entry)
         return result
 
     def get_file(
@@ -193,52 +209,91 @@ class Cache:
     ) -> LoadResult | None:
         entry = self._entry(rel, kind, explicit)
         result = None
-        if entry is not None and entry.get("sha256") == hashlib.sha256(data).hexdigest():
-            result = self._decode(rel, entry["load"])
+        if (
+            entry is not None
+            and entry.get("sha256") == hashlib.sha256(data).hexdigest()
+            and self._deps_unchanged(entry)
+        ):
+            result = self._decode(entry)
         if result is None or entry is None:
             self.misses += 1
+            self.order.append(rel)  # in input order; put_file records what was parsed
+            self._placed.add(rel)
             return None
         self.hits += 1
         stat = _stat_key(st) if st is not None else None
         if entry.get("stat") != stat:  # touched, or racy: remember the stat seen now
             entry = {**entry, "stat": stat}
-        self._new[rel] = entry
-        self._dirty[_shard(rel)] = True  # its stat, or when it was checked (racy), changed
+        self._files_changed = True  # its stat, or when it was checked (racy), changed
+        self._keep(rel, entry)
         return result
 
-    def _decode(self, rel: str, load: dict[str, Any]) -> LoadedFiles | None:
-        """A snapshot's record of one file; None when it is not what this version writes
-        (a foreign or damaged snapshot is a miss, never a crash)."""
+    def _deps_unchanged(self, entry: dict[str, Any]) -> bool:
+        """Whether the other files a load read (a SecurityConfig's certificate) are as
+        they were: same stat, or same bytes (a missing file stays missing)."""
+        deps = entry.get("deps", [])
+        if not isinstance(deps, list):
+            return False
+        for dep in deps:
+            if not (isinstance(dep, list) and len(dep) == 3 and isinstance(dep[0], str)):
+                return False
+            path, stat, sha = dep
+            try:
+                st = os.stat(path)
+            except OSError:
+                if stat is not None:
+                    return False
+                continue
+            racy = max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS
+            if stat == _stat_key(st) and not self.verify and not racy:
+                continue
+            try:
+                if hashlib.sha256(Path(path).read_bytes()).hexdigest() != sha:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def _keep(self, rel: str, entry: dict[str, Any], *, placed: bool = False) -> None:
+        self._files[rel] = entry
+        if not placed:
+            self.order.append(rel)
+
+    def _decode(self, entry: dict[str, Any]) -> LoadedFiles | None:
+        """An index entry as a load result without resources; None when it is not what
+        this version writes (a foreign or damaged index is a miss, never a crash)."""
         try:
-            resources = []
-            for row in load["resources"]:
-                rid, kind, name, ns, file, line, end, fmt, body, facts, lines, digest = row
+            for meta in entry["resources"]:
+                rid, kind, name, ns, group, digest = meta
                 if not (
                     isinstance(rid, str)
                     and isinstance(kind, str)
                     and isinstance(name, str)
                     and (ns is None or isinstance(ns, str))
-                    and isinstance(file, str)
-                    and isinstance(line, int)
-                    and (end is None or isinstance(end, int))
-                    and fmt in _FORMATS
-                    and isinstance(body, dict)
-                    and isinstance(facts, dict)
-                    and isinstance(lines, dict)
+                    and isinstance(group, str)
                     and isinstance(digest, str)
                 ):
                     return None
-                resource = Resource.from_row(row[:-1])
-                self._digests[id(resource)] = (resource, digest)
-                resources.append(resource)
+            load = entry["load"]
+            inputs = []
+            for i in load["inputs"]:
+                if not (
+                    isinstance(i, dict)
+                    and i.keys() == _INPUT_FIELDS
+                    and isinstance(i["file"], str)
+                    and isinstance(i["format"], str)
+                    and isinstance(i["sha256"], str)
+                    and isinstance(i["resources"], int)
+                ):
+                    return None
+                inputs.append(InputRef.model_construct(**i))  # checked above; thousands
             return LoadedFiles(
-                resources=resources,
                 errors=[LoadError.model_validate(e) for e in load["errors"]],
-                inputs=[InputRef.model_validate(i) for i in load["inputs"]],
-                skipped=[{str(k): str(v) for k, v in item.items()} for item in load["skipped"]],
-                secrets={str(r): {str(v) for v in values} for r, values in load["secrets"].items()},
+                inputs=inputs,
+                skipped=[dict(s) for s in load["skipped"]],
+                secrets={r: set(v) for r, v in load["secrets"].items()},
             )
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError):
             return None
 
     def put_file(
@@ -250,6 +305,8 @@ class Cache:
         result: LoadResult,
         st: os.stat_result | None = None,
     ) -> None:
+        from compliance.scope import group_of
+
         secrets = {
             r: set(values)
             for r, values in (
@@ -262,18 +319,20 @@ class Cache:
 
             text = data.decode("utf-8-sig", errors="replace")
             secrets.setdefault(rel, set()).update(collect_from_text(rel, text))
-        rows = []
-        for r in result.resources:
-            digest = resource_digest(r)
-            self._digests[id(r)] = (r, digest)
-            rows.append([*r.to_row(), digest])
-        self._new[rel] = {
+        rows = [r.to_row() for r in result.resources]
+        metas = [
+            [r.id, r.kind, r.name, r.namespace, group_of(r), resource_digest(row)]
+            for r, row in zip(result.resources, rows, strict=True)
+        ]
+        entry = {
             "kind": kind,
             "explicit": explicit,
+            "deps": _dependencies(rel, result.resources),
             "stat": _stat_key(st) if st is not None else None,
             "sha256": hashlib.sha256(data).hexdigest(),
+            "shard": _body_shard(str(metas[0][M_GROUP]) if metas else rel),
+            "resources": metas,
             "load": {
-                "resources": rows,
                 "errors": [e.model_dump(mode="json") for e in result.errors],
                 "inputs": [i.model_dump(mode="json") for i in result.inputs],
                 "skipped": result.skipped,
@@ -285,299 +344,314 @@ class Cache:
                 },
             },
         }
-        self._dirty[_shard(rel)] = True
+        self._keep(rel, entry, placed=rel in self._placed)
+        self.fresh[rel] = list(result.resources)
+        self._fresh_rows[rel] = rows
+        self._files_changed = True
 
     def finish(self) -> None:
-        """Write the shards of the snapshot whose files differ from the last run's."""
-        old = self._snapshot()
-        old_keys: list[set[str]] = [set() for _ in range(SHARDS)]
-        new_files: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-        for rel in old:
-            old_keys[_shard(rel)].add(rel)
-        for rel, entry in self._new.items():
-            new_files[_shard(rel)][rel] = entry
-        for shard in range(SHARDS):
-            if not self._dirty[shard] and old_keys[shard] == set(new_files[shard]):
-                continue
-            snapshot = {
-                "format": FORMAT,
-                "version": __version__,
-                "options": self.options_key,
-                "started_ns": self._started_ns,
-                "files": new_files[shard],
-            }
+        """Loading is done (the index is written by ``save`` once results are known)."""
+
+    # bodies ------------------------------------------------------------------------------
+
+    def _read_shard(self, shard: int) -> dict[str, Any]:
+        try:
+            data = orjson.loads(self.body_path(shard).read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return {}
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            files = data.get("files")
+            if isinstance(files, dict):
+                return files
+        return {}
+
+    def resources_of(self, rels: Iterable[str]) -> dict[str, list[Resource]] | None:
+        """The resources of ``rels`` (parsed this run, or from the bodies); None when a
+        body is missing or does not match the index (the caller then parses again)."""
+        out: dict[str, list[Resource]] = {}
+        by_shard: dict[int, list[str]] = defaultdict(list)
+        for rel in rels:
+            if rel in self.fresh:
+                out[rel] = self.fresh[rel]
+            else:
+                by_shard[self._files[rel]["shard"]].append(rel)
+        for shard, wanted in by_shard.items():
+            files = self._read_shard(shard)
+            for rel in wanted:
+                rows = files.get(rel)
+                metas = self._files[rel]["resources"]
+                if not isinstance(rows, list) or len(rows) != len(metas):
+                    return None
+                resources = []
+                for row, meta in zip(rows, metas, strict=True):
+                    if not _valid_row(row) or resource_digest(row) != meta[M_DIGEST]:
+                        return None
+                    resources.append(Resource.from_row(row))
+                out[rel] = resources
+        return out
+
+    # saving ------------------------------------------------------------------------------
+
+    def save(self, units: dict[str, list[Any]]) -> None:
+        """Write the index (this run's files and ``units``) and the body shards whose
+        files changed. Nothing is written when nothing changed."""
+        old = self._index()
+        old_files: dict[str, Any] = old["files"]
+        gone = old_files.keys() - self._files.keys()
+        if not self._files_changed and not gone and units.keys() == old["units"].keys():
+            return
+        dirty: set[int] = set()
+        for rel in self._fresh_rows:
+            dirty.add(self._files[rel]["shard"])
+            previous = old_files.get(rel)
+            if isinstance(previous, dict) and isinstance(previous.get("shard"), int):
+                dirty.add(previous["shard"])
+        for rel in gone:
+            previous = old_files.get(rel)
+            if isinstance(previous, dict) and isinstance(previous.get("shard"), int):
+                dirty.add(previous["shard"])
+        files = dict(self._files)
+        for shard in sorted(dirty):
+            previous_rows = self._read_shard(shard)
+            content: dict[str, Any] = {}
+            for rel, entry in self._files.items():
+                if entry["shard"] != shard:
+                    continue
+                rows = self._fresh_rows.get(rel, previous_rows.get(rel))
+                if rows is None:
+                    files.pop(rel, None)  # its body is lost: parsed again next time
+                    continue
+                content[rel] = rows
             try:
-                data = orjson.dumps(snapshot)
+                data = orjson.dumps({"format": FORMAT, "files": content})
             except (TypeError, orjson.JSONEncodeError):
-                continue  # a value JSON cannot hold: that shard stays cold, only slower
-            self._write(self.snapshot_path(shard), data)
-
-    def digest(self, resource: Resource) -> str:
-        """The content digest of ``resource`` (what the engine sees of it): from the
-        snapshot or the load that produced it, else computed."""
-        known = self._digests.get(id(resource))
-        if known is not None and known[0] is resource:
-            return known[1]
-        return resource_digest(resource)
-
-    # results ------------------------------------------------------------------------------
-
-    def results(self) -> ResultCache:
-        return ResultCache(self)
-
-
-_FORMATS = frozenset(get_args(Format))
-SHARDS = 16
-"""The snapshot is split by path so that one changed file rewrites a sixteenth of it."""
-
-
-def _shard(rel: str) -> int:
-    return zlib.crc32(rel.encode()) % SHARDS
-
-
-def resource_digest(resource: Resource) -> str:
-    return hashlib.blake2b(orjson.dumps(resource.engine_input())).hexdigest()
-
-
-def family_of_module(source: str) -> str | None:
-    match = _PACKAGE.search(source)
-    if match and match.group(1).startswith(_CHECKS_PREFIX):
-        return match.group(1)[len(_CHECKS_PREFIX) :]
-    return None
-
-
-class ResultCache:
-    """Per check family violations (see the module docstring); plugs into
-    ``Evaluator.result_cache``."""
-
-    def __init__(self, cache: Cache) -> None:
-        self.cache = cache
-        self.evaluated_families: list[str] = []
-        """Families the run (every parameter set) evaluated in the engine (for tests)."""
-        self.evaluated_partitions: set[int] = set()
-        """Namespace partitions (by index) the run evaluated in the engine."""
-
-    def violations(
-        self,
-        evaluator: Evaluator,
-        resources: Sequence[Resource],
-        params: dict[str, Any],
-        now: datetime,
-    ) -> Any:
-        from compliance.evaluate import kinds_read
-
-        present = {r.kind for r in resources}
-        read = kinds_read(evaluator.modules, evaluator.library, present)
-        families = self._families(evaluator)
-        if families is None:  # pack-specific Rego: no per-family split, evaluate everything
-            self.evaluated_families = ["*"]
-            return evaluator.query(resources, params, now, read)
-        from compliance.parallel import merge_violations, run_queries, split_for
-
-        family_of_check, family_kinds = families
-        plan = family_plan(evaluator)
-        assert plan is not None
-        digest_of: dict[int, str] = {
-            id(r): self.cache.digest(r) for r in resources if r.kind in read
+                for rel in content:
+                    files.pop(rel, None)  # a value JSON cannot hold: always parsed
+                continue
+            self._write(self.body_path(shard), data)
+        index = {
+            "format": FORMAT,
+            "version": __version__,
+            "options": self.options_key,
+            "started_ns": self._started_ns,
+            "files": files,
+            "units": units,
         }
+        self._write(self.index_path(), orjson.dumps(index))
+
+
+def _dependencies(rel: str, resources: Sequence[Resource]) -> list[list[Any]]:
+    """The other files the load of ``rel`` read, as [path, stat, sha256] (stat None: it
+    was missing): today the certificate a SecurityConfig names (``facts.certificate``)."""
+    out: list[list[Any]] = []
+    for r in resources:
+        cert = r.facts.get("certificate")
+        if not isinstance(cert, dict) or not isinstance(cert.get("file"), str):
+            continue
+        path = Path(cert["file"])
+        if not path.is_absolute():
+            path = Path(rel).parent / path
+        try:
+            st = path.stat()
+            out.append([str(path), _stat_key(st), hashlib.sha256(path.read_bytes()).hexdigest()])
+        except OSError:
+            out.append([str(path), None, None])
+    return out
+
+
+def _valid_row(row: Any) -> bool:
+    if not (isinstance(row, list) and len(row) == 11):
+        return False
+    rid, kind, name, ns, file, line, end, fmt, body, facts, lines = row
+    return (
+        isinstance(rid, str)
+        and isinstance(kind, str)
+        and isinstance(name, str)
+        and (ns is None or isinstance(ns, str))
+        and isinstance(file, str)
+        and isinstance(line, int)
+        and (end is None or isinstance(end, int))
+        and fmt in _FORMATS
+        and isinstance(body, dict)
+        and isinstance(facts, dict)
+        and isinstance(lines, dict)
+    )
+
+
+def resource_digest(row: Sequence[Any]) -> str:
+    """Everything loaded for a resource (its row: body, facts, line marks, file, lines)."""
+    return hashlib.blake2b(orjson.dumps(row)).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def evaluate_cached(
+    evaluator: Evaluator,
+    loaded: LoadResult,
+    cache: Cache,
+    options: RunOptions,
+    waive: Waive | None = None,
+) -> Report:
+    """The report ``evaluate_loaded`` would give for the files ``cache`` loaded, evaluating
+    only the result units whose key changed (see the module docstring)."""
+    from compliance.errors import EngineError
+    from compliance.evaluate import GroupOutcome, engine_error, kinds_read, seeds_of
+    from compliance.families import family_plan
+
+    now = options.now or datetime.now(UTC)
+    files = cache._files
+    order = cache.order
+    metas: list[list[Any]] = []
+    rel_at: list[str] = []
+    for rel in order:
+        for meta in files[rel]["resources"] if rel in files else ():
+            metas.append(meta)
+            rel_at.append(rel)
+    present = {m[M_KIND] for m in metas}
+    errors = list(loaded.errors)
+    plan = family_plan(evaluator)
+    groups = evaluator.param_groups(options.parameters)
+
+    positions: dict[str, list[int]] = defaultdict(list)
+    for i, m in enumerate(metas):
+        positions[m[M_ID]].append(i)
+    last = {rid: at[-1] for rid, at in positions.items()}
+
+    # the units, each with the positions of the resources it depends on
+    scope = {c: meta.scope for c, meta in evaluator.library.checks.items()}
+    if plan is None:
+        scope = dict.fromkeys(scope, "global")
+    read = kinds_read(evaluator.modules, evaluator.library, present)
+    global_families = (
+        {plan.family_of_check[c] for c, s in scope.items() if s == "global"} if plan else set()
+    )
+    global_kinds = plan.kinds_of(global_families, read) if plan else read
+    unit_members: dict[str, list[int]] = defaultdict(list)
+    for i, m in enumerate(metas):
+        # resource- and namespace-scoped checks share a unit per group: a change anywhere
+        # in a namespace re-evaluates both over that namespace (a few ms), and there are
+        # far fewer groups than files to key
+        unit_members[f"group:{m[M_GROUP]}"].append(i)
+        if m[M_KIND] in global_kinds:
+            unit_members["global"].append(i)
+    unit_members.setdefault("global", [])
+
+    def unit_of(check: str, rid: str) -> str:
+        if scope.get(check, "global") in ("resource", "namespace"):
+            return f"group:{metas[last[rid]][M_GROUP]}"
+        return "global"
+
+    shared_ids = {rid for rid, at in positions.items() if len(at) > 1}
+
+    def closure(members: list[int]) -> list[int]:
+        """With every resource that shares an id with a member (a finding names the
+        last of them)."""
+        if not shared_ids:
+            return members
+        out = set(members)
+        for i in members:
+            if metas[i][M_ID] in shared_ids:
+                out.update(positions[metas[i][M_ID]])
+        return sorted(out)
+
+    modules_digest = _digest(orjson.dumps(sorted(evaluator.modules.items())))
+    time_families = (
+        {f for f, words in plan.family_words.items() if words & {"now", "now_ns"}}
+        if plan
+        else set()
+    )
+    token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
+    material = {
+        unit: hashlib.blake2b(b"\x1e".join(token[i] for i in closure(members))).hexdigest()
+        for unit, members in unit_members.items()
+    }
+    cacheable = plan is not None
+    old_units: dict[str, Any] = cache._index()["units"] if cacheable else {}
+    keys: dict[bytes, dict[str, str]] = {}
+    cached: dict[bytes, dict[str, list[Any]]] = {}
+    missing: dict[bytes, set[str]] = {}
+    for group in groups:
         base = _digest(
             FORMAT,
             __version__,
             evaluator.engine.name,
             evaluator.engine.version(),
             orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
-            orjson.dumps(sorted(evaluator.modules.items())),  # beyond the digests: every module
-            str(int(now.timestamp())),
+            modules_digest,
+            group.key,
+            # the time only when a family reads it (TLS-04: certificate expiry)
+            str(int(now.timestamp())) if time_families else "",
         )
-        # The parameters a family may read: those its module or the shared ones name (all
-        # of them for a family that reads one by a computed name).
-        family_params = {
-            family: orjson.dumps(
-                params
-                if family in plan.dynamic_params
-                else {k: v for k, v in params.items() if k in plan.family_words[family]},
-                option=orjson.OPT_SORT_KEYS,
-            )
-            for family in family_kinds
+        keys[group.key] = {
+            u: hashlib.blake2b(f"{base}\x1f{u}\x1f{text}".encode()).hexdigest()
+            for u, text in material.items()
         }
-        family_read = {family: plan.kinds_of([family], read) for family in family_kinds}
+        cached[group.key] = {}
+        missing[group.key] = set()
+        for unit, key in keys[group.key].items():
+            hit = old_units.get(key)
+            if isinstance(hit, list) and cacheable:
+                cached[group.key][unit] = hit
+            else:
+                missing[group.key].add(unit)
 
-        # Keys per (partition, family): the partition's resources of the kinds the family
-        # may read, in input order. A file changed in one namespace misses in one partition.
-        parts = split_for(evaluator.engine, resources, evaluator.workers)
-        out: list[Any] = []
-        keys: dict[tuple[int, str], str] = {}
-        missing: dict[int, list[str]] = {}
-        for index, part in enumerate(parts):
-            # The engine input groups resources by kind (input order within a kind): a
-            # digest per kind of the partition's resources, and per family those of the
-            # kinds it may read.
-            by_kind: dict[str, list[str]] = {}
-            for r in part:
-                if r.kind in read:
-                    by_kind.setdefault(r.kind, []).append(f"{r.id}\x1f{digest_of[id(r)]}")
-            kind_digest = {k: _digest(k, "\x1e".join(v)) for k, v in by_kind.items()}
-            for family in sorted(family_kinds):
-                material = sorted((k, kind_digest[k]) for k in family_read[family] & by_kind.keys())
-                key = _digest(base, family, family_params[family], orjson.dumps(material))
-                hit = self.cache._get("results", key)
-                if isinstance(hit, list):
-                    out.append(hit)
-                else:
-                    keys[(index, family)] = key
-                    missing.setdefault(index, []).append(family)
-        self.evaluated_families = sorted(set(self.evaluated_families).union(*missing.values()))
-        self.evaluated_partitions |= set(missing)
-        if not missing:
-            return merge_violations(out)
-        tasks = [
-            (family_query(fams), parts[index], plan.kinds_of(fams, read))
-            for index, fams in missing.items()
-        ]
-        results = run_queries(evaluator.engine, tasks, params, now, evaluator.workers)
-        for (index, fams), fresh in zip(missing.items(), results, strict=True):
-            by_family: dict[str, list[Any]] = {f: [] for f in fams}
-            for v in fresh or []:
-                owner = family_of_check.get(str(v.get("check"))) if isinstance(v, dict) else None
-                if owner is not None and owner in by_family:
-                    by_family[owner].append(v)
-                else:
-                    out.append([v])  # malformed: the evaluator reports it, never cache it
-            for family in fams:
-                self.cache._put("results", keys[(index, family)], by_family[family])
-                out.append(by_family[family])
-        return merge_violations(out)
+    all_missing = set().union(*missing.values()) if missing else set()
+    needed_positions = closure(sorted({i for u in all_missing for i in unit_members[u]}))
+    needed_rels = list(dict.fromkeys(rel_at[i] for i in needed_positions))
+    resources: list[Resource] = []
+    if needed_rels:
+        loaded_bodies = cache.resources_of(needed_rels)
+        if loaded_bodies is None:
+            raise CacheMiss("a cached body is missing or damaged")
+        for rel in needed_rels:
+            resources.extend(loaded_bodies[rel])
+    by_id = {r.id: r for r in resources}
+    cache.evaluated_units = sorted(all_missing)
 
-    def _families(self, evaluator: Evaluator) -> tuple[dict[str, str], dict[str, set[str]]] | None:
-        """check id -> family, family -> kinds it may read; None when a pack has its own Rego."""
-        plan = family_plan(evaluator)
-        return None if plan is None else (plan.family_of_check, plan.family_kinds)
+    outcomes: list[GroupOutcome] = []
+    units_out: dict[str, list[Any]] = {}
+    for group in groups:
+        fresh: dict[str, list[Any]] = {u: [] for u in missing[group.key]}
+        keep_units = cacheable
+        if missing[group.key]:
+            kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+            try:
+                violations = evaluator.query(resources, group.params, now, kinds)
+            except EngineError as e:
+                errors.append(engine_error(e, evaluator.engine.name))
+                outcomes.append(GroupOutcome(group, None))
+                continue
+            seeds, problems = seeds_of(violations, evaluator.library, by_id)
+            if problems:
+                errors.extend(LoadError(file="policies", message=p) for p in problems)
+                keep_units = False  # reported again next run, never hidden by the cache
+            for s in seeds:
+                unit = unit_of(s["check"], s["resource"]["id"])
+                if unit in fresh:
+                    fresh[unit].append(s)
+        seeds_all: list[Any] = []
+        for unit, unit_seeds in (*cached[group.key].items(), *fresh.items()):
+            seeds_all.extend(unit_seeds)
+            if keep_units:
+                units_out[keys[group.key][unit]] = unit_seeds
+        outcomes.append(GroupOutcome(group, seeds_all))
 
-
-@dataclass(frozen=True)
-class FamilyPlan:
-    """What each check family (``compliance.checks.<family>``) may read, conservatively."""
-
-    family_of_check: dict[str, str]
-    family_kinds: dict[str, set[str]]
-    """Kinds a family may read: its checks' METADATA kinds plus every word of its module
-    and of the shared modules."""
-    family_words: dict[str, set[str]]
-    """Every word of a family's module and of the shared modules (parameter names too)."""
-    dynamic_params: set[str]
-    """Families that read parameters by a computed name (any parameter change concerns them)."""
-    generic_kinds: dict[str, set[str] | None]
-    """Families that iterate ``input.kinds``: the kind-name prefixes they filter on, or None
-    for every kind (see ``kind_prefixes``)."""
-
-    def kinds_of(self, families: Iterable[str], present: Iterable[str]) -> set[str]:
-        """The kinds of ``present`` that any of ``families`` may read."""
-        present = set(present)
-        out: set[str] = set()
-        for family in families:
-            out |= self.family_kinds.get(family, set()) & present
-            if family in self.generic_kinds:
-                prefixes = self.generic_kinds[family]
-                if prefixes is None:
-                    return present
-                out.update(k for k in present if k.startswith(tuple(prefixes)))
-        return out
+    report = evaluator.assemble(
+        outcomes,
+        now=now,
+        resource_count=len(metas),
+        kinds_present=present,
+        parameters=options.parameters,
+        errors=errors,
+        inputs=loaded.inputs,
+        waive=waive,
+    )
+    if loaded.skipped:
+        report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
+    cache.save(units_out)
+    return report
 
 
-_PLANS: weakref.WeakKeyDictionary[Any, FamilyPlan | None] = weakref.WeakKeyDictionary()
-_LITERAL_PARAM = re.compile(r"""\bparam\(\s*"[^"]*"\s*,""")
-_ANY_PARAM = re.compile(r"\bparam\(|input\.params")
-_PARAM_DEFINITION = re.compile(r"^param\(.*$", re.MULTILINE)
-_COMMENT_LINE = re.compile(r"^\s*#.*$", re.MULTILINE)
-
-
-def family_plan(evaluator: Evaluator) -> FamilyPlan | None:
-    """The evaluator's families (memoised: its modules never change); None when a pack has
-    its own Rego or a check lives outside ``compliance.checks.*`` (no safe split)."""
-    if evaluator in _PLANS:
-        return _PLANS[evaluator]
-    plan = _family_plan(evaluator)
-    _PLANS[evaluator] = plan
-    return plan
-
-
-def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
-    if any(p.modules for p in evaluator.packs):
-        return None
-    family_of_check: dict[str, str] = {}
-    family_kinds: dict[str, set[str]] = {}
-    shared_words: set[str] = set()
-    family_words: dict[str, set[str]] = {}
-    dynamic: set[str] = set()
-    shared_dynamic = False
-    generic: dict[str, set[str] | None] = {}
-    for source in evaluator.modules.values():
-        family = family_of_module(source)
-        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
-        words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", source))
-        if family is None:
-            shared_words |= words
-            body = _PARAM_DEFINITION.sub("", _COMMENT_LINE.sub("", source))
-            if len(_ANY_PARAM.findall(body)) != len(_LITERAL_PARAM.findall(body)):
-                shared_dynamic = True
-        else:
-            family_words.setdefault(family, set()).update(words)
-            code = _COMMENT_LINE.sub("", source)
-            if len(_ANY_PARAM.findall(code)) != len(_LITERAL_PARAM.findall(code)):
-                dynamic.add(family)
-    for meta in evaluator.library.checks.values():
-        family = family_of_module(evaluator.library.modules.get(meta.module, ""))
-        if family is None:
-            return None  # a check outside compliance.checks.*: no safe split
-        family_of_check[meta.id] = family
-        family_kinds.setdefault(family, set()).update(meta.kinds)
-    shared_sources = [src for src in evaluator.modules.values() if family_of_module(src) is None]
-    for family, words in family_words.items():
-        # conservative: any kind named anywhere the family (or lib.rego) could read it
-        family_kinds.setdefault(family, set()).update(words | shared_words)
-        family_words[family] = words | shared_words
-    for family in family_words:
-        sources = [src for src in evaluator.modules.values() if family_of_module(src) == family]
-        for source in sources + shared_sources:
-            prefixes = kind_prefixes(source)
-            known = generic.get(family, set())
-            if prefixes is None:
-                generic[family] = None
-            elif prefixes and known is not None:
-                generic[family] = known | prefixes
-    if shared_dynamic:
-        dynamic = set(family_words)
-    return FamilyPlan(family_of_check, family_kinds, family_words, dynamic, generic)
-
-
-_KIND_ACCESSOR = re.compile(r"object\.get\(\s*input\.kinds\s*,\s*kind\s*,\s*\[\]\s*\)")
-_STARTSWITH = re.compile(r"""startswith\(\s*[A-Za-z_][\w.]*\s*,\s*"([^"]+)"\s*\)""")
-
-
-def kind_prefixes(source: str) -> set[str] | None:
-    """How a module reads ``input.kinds`` besides by a kind's name: ``set()`` when it does
-    not; the ``startswith(kind, "...")`` prefixes that filter a generic iteration (LOG-01
-    reads every ``aws_`` kind); None when it iterates with no such filter (every kind)."""
-    code = _KIND_ACCESSOR.sub("", _COMMENT_LINE.sub("", source))
-    if "input.kinds" not in code:
-        return set()
-    prefixes = set(_STARTSWITH.findall(code))
-    return prefixes or None
-
-
-def kinds_by_prefix(sources: Iterable[str], present: Iterable[str]) -> set[str] | None:
-    """The kinds of ``present`` that modules read through a generic iteration (None: all)."""
-    out: set[str] = set()
-    kinds = list(present)
-    for source in sources:
-        prefixes = kind_prefixes(source)
-        if prefixes is None:
-            return None
-        out.update(k for k in kinds if k.startswith(tuple(prefixes)))
-    return out
-
-
-def family_query(families: Sequence[str]) -> str:
-    """One query for the union of some families' violations (what main.violations unites)."""
-    members = ", ".join(f"data.{_CHECKS_PREFIX}{f}.violations" for f in sorted(families))
-    return f"union({{{members}}})"
+class CacheMiss(Exception):
+    """The cache cannot answer (a damaged body): the caller evaluates without it."""

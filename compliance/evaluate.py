@@ -135,17 +135,13 @@ class Evaluator:
             modules.update(pack.modules)
         engine.load(modules)
         self.modules = modules
-        self.result_cache: Any = None
-        """A compliance.cache.ResultCache: reuses violations of unchanged inputs."""
         self.workers = 1
         """Processes a large run's engine query may be split over (compliance.parallel)."""
 
     def violations(
         self, resources: Sequence[Resource], params: dict[str, Any], now: datetime
     ) -> Any:
-        """Every violation over ``resources``, from the engine (or the result cache)."""
-        if self.result_cache is not None:
-            return self.result_cache.violations(self, resources, params, now)
+        """Every violation over ``resources``, from the engine."""
         kinds = kinds_read(self.modules, self.library, {r.kind for r in resources})
         return self.query(resources, params, now, kinds)
 
@@ -367,7 +363,7 @@ def kinds_read(
         for word in _WORD.findall(source):
             words.add(word)
             words.update(word.split("."))
-    from compliance.cache import kinds_by_prefix  # LOG-01 reads every aws_ kind
+    from compliance.families import kinds_by_prefix  # LOG-01 reads every aws_ kind
 
     generic = kinds_by_prefix(modules.values(), present)
     if generic is None:

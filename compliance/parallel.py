@@ -306,8 +306,8 @@ def evaluator_query(
     previous query of this evaluator had the same resources (the very same objects), time
     and kinds, only the families whose Rego (or the shared modules) names a parameter that
     differs are evaluated again; the other families' violations are reused. A family that
-    reads a parameter by a computed name always runs (compliance.cache.family_plan)."""
-    from compliance.cache import family_plan, family_query
+    reads a parameter by a computed name always runs (compliance.families.family_plan)."""
+    from compliance.families import family_plan, family_query
 
     workers = evaluator.workers
     plan = family_plan(evaluator)

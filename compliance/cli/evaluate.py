@@ -14,7 +14,7 @@ import yaml
 
 from compliance.baseline import apply_baseline, load_baseline
 from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.cache import Cache
+from compliance.cache import Cache, CacheMiss, evaluate_cached
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.errors import UsageError
 from compliance.evidence import record_evidence
@@ -245,18 +245,24 @@ def evaluate(
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
     stdin_text = sys.stdin.read() if "-" in paths else None
     with progress("Loading inputs"):
-        # a bundle holds every input's text: read them all
-        verify = cache_verify or bool(bundle or store_dir)
-        cache = None if no_cache else Cache(cache_dir, options.load, verify=verify)
+        # A bundle holds every input's text and resources, stdin has no file to key: the
+        # cache serves plain runs over files only.
+        use_cache = not (no_cache or bundle or store_dir or "-" in paths)
+        cache = Cache(cache_dir, options.load, verify=cache_verify) if use_cache else None
         workers = available_cpus()
         loaded = load_inputs(paths, options.load, stdin_text, workers=workers, cache=cache)
-        if cache is not None:
-            evaluator.result_cache = cache.results()
         evaluator.workers = workers
-    with progress(f"Evaluating {len(loaded.resources)} resources"):
-        report = evaluate_loaded(
-            evaluator, loaded, options, waive=waiver_set.waive if waiver_set.waivers else None
-        )
+    waive = waiver_set.waive if waiver_set.waivers else None
+    with progress("Evaluating"):
+        report = None
+        if cache is not None:
+            try:
+                report = evaluate_cached(evaluator, loaded, cache, options, waive)
+            except CacheMiss:
+                # a damaged body: load again without the cache
+                loaded = load_inputs(paths, options.load, stdin_text, workers=workers)
+        if report is None:
+            report = evaluate_loaded(evaluator, loaded, options, waive=waive)
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
         report_waiver_problems(report.extra["waivers"])

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from compliance.cache import Cache
+from compliance.cache import Cache, evaluate_cached
+from compliance.evaluate import Evaluator
 from compliance.loaders import LoadOptions
+from compliance.models import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,25 +43,34 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
+def evaluate(
+    evaluator: Evaluator, paths: list[str], options: RunOptions, cache: Cache | None
+) -> Report:
+    """What ``compliance evaluate`` does: through the cache when there is one."""
+    loaded = load_inputs(paths, options.load, cache=cache)
+    if cache is None:
+        return evaluate_loaded(evaluator, loaded, options)
+    return evaluate_cached(evaluator, loaded, cache, options)
+
+
 def run(
     corpus: Path, cache_dir: Path | None, policy_root: Path | None = None
 ) -> tuple[dict[str, Any], Cache | None, list[str]]:
+    """The report, the cache and the result units evaluated in the engine."""
     options = RunOptions(now=NOW, load=LoadOptions(env={}), policy_root=policy_root)
     evaluator = build_evaluator(options)
     cache = Cache(cache_dir, options.load) if cache_dir else None
-    loaded = load_inputs([str(corpus)], options.load, cache=cache)
-    if cache is not None:
-        evaluator.result_cache = cache.results()
-    report = evaluate_loaded(evaluator, loaded, options)
-    families = evaluator.result_cache.evaluated_families if cache else []
-    return report.model_dump(mode="json"), cache, families
+    report = evaluate(evaluator, [str(corpus)], options, cache)
+    units = cache.evaluated_units if cache else []
+    return report.model_dump(mode="json"), cache, units
 
 
 def test_warm_run_after_an_edit_equals_a_cold_run(corpus: Path, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     first, cache, families = run(corpus, cache_dir)
+    first_units = families
     assert cache is not None and cache.hits == 0 and cache.misses > 0
-    assert len(families) > 3  # the cold run evaluated every family
+    assert len(families) > 3 and "global" in families  # the cold run evaluated every unit
     assert first == run(corpus, None)[0]
     assert (cache_dir / ".gitignore").read_text() == "*\n"
 
@@ -82,7 +93,8 @@ def test_warm_run_after_an_edit_equals_a_cold_run(corpus: Path, tmp_path: Path) 
     assert warm == cold
     assert warm != first  # the edit matters to the findings
     assert cache is not None and cache.misses == 1  # only the edited file was parsed again
-    assert len(families) > 0
+    assert "group:ns:monitoring" in families  # its namespace, never every unit
+    assert len(families) < len(first_units)
 
 
 def test_a_changed_pack_invalidates_cached_results(corpus: Path, tmp_path: Path) -> None:
@@ -105,7 +117,7 @@ def test_a_changed_pack_invalidates_cached_results(corpus: Path, tmp_path: Path)
     assert {p["digest"] for p in after["packs"]} != {p["digest"] for p in before["packs"]}
     assert any("(edited)" in f["message"] for f in after["findings"])
     assert cache is not None and cache.hits > 0  # parsed files still come from the cache
-    assert "res" in families
+    assert families == run(corpus, None)[2] or "global" in families  # every unit again
 
 
 def test_corrupt_or_foreign_entries_are_misses(corpus: Path, tmp_path: Path) -> None:
@@ -118,7 +130,7 @@ def test_corrupt_or_foreign_entries_are_misses(corpus: Path, tmp_path: Path) -> 
     again, cache, families = run(corpus, cache_dir)
     assert again == cold
     assert cache is not None and cache.hits == 0
-    assert families  # every family evaluated again
+    assert "global" in families  # every unit evaluated again
 
 
 def test_entries_are_json_never_pickle(corpus: Path, tmp_path: Path) -> None:
@@ -140,8 +152,11 @@ def test_loader_options_are_part_of_the_file_key(tmp_path: Path) -> None:
 
     def tls(sets: tuple[str, ...]) -> Any:
         options = LoadOptions(sets=sets, env={})
-        loaded = load_inputs([str(config.parent)], options, cache=Cache(cache_dir, options))
-        (resource,) = [r for r in loaded.resources if r.kind == "SecurityConfig"]
+        cache = Cache(cache_dir, options)
+        load_inputs([str(config.parent)], options, cache=cache)
+        bodies = cache.resources_of(cache.order)  # parsed now, or from the cached bodies
+        assert bodies is not None
+        (resource,) = [r for rs in bodies.values() for r in rs if r.kind == "SecurityConfig"]
         return resource.body["security"]["tls_config"]["min_version"]
 
     assert tls(()) == "1.2"
@@ -152,8 +167,9 @@ def test_loader_options_are_part_of_the_file_key(tmp_path: Path) -> None:
 def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With the run split by namespace (as large runs are), an edit in one namespace misses
-    in one partition only, and the warm report is still exactly the cold one."""
+    """With the run split by namespace (as large runs are), an edit in one namespace
+    re-evaluates that namespace's unit only (and the global checks if they read its kind),
+    and the warm report is still exactly the cold one."""
     from compliance import parallel
 
     if not KUBE_PROMETHEUS.is_dir():
@@ -169,34 +185,33 @@ def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
                 text.replace("namespace: monitoring", f"namespace: monitoring-r{i}")
             )
 
-    def go(cache_dir: Path | None) -> tuple[dict[str, Any], Any]:
+    def go(cache_dir: Path | None) -> tuple[dict[str, Any], list[str]]:
         options = RunOptions(now=NOW, load=LoadOptions(env={}))
         evaluator = build_evaluator(options)
         evaluator.workers = 2
         cache = Cache(cache_dir, options.load) if cache_dir else None
-        loaded = load_inputs([str(root)], options.load, cache=cache)
-        if cache is not None:
-            evaluator.result_cache = cache.results()
-        report = evaluate_loaded(evaluator, loaded, options).model_dump(mode="json")
-        return report, evaluator.result_cache
+        report = evaluate(evaluator, [str(root)], options, cache).model_dump(mode="json")
+        return report, cache.evaluated_units if cache else []
 
     cache_dir = tmp_path / "cache"
-    first, results = go(cache_dir)
-    assert results.evaluated_partitions == {0, 1, 2, 3}  # 2 workers x 2 partitions each
+    first, units = go(cache_dir)
+    assert {f"group:ns:monitoring-r{i}" for i in range(1, 5)} <= set(units)
     assert first == go(None)[0]
-    again, results = go(cache_dir)
-    assert again == first and results.evaluated_partitions == set()
+    again, units = go(cache_dir)
+    assert again == first and units == []
 
     target = root / "r3" / "grafana-deployment.yaml"
     text = target.read_text()
     target.write_text(text.replace("runAsNonRoot: true", "runAsNonRoot: false"))
-    warm, results = go(cache_dir)
+    warm, units = go(cache_dir)
     assert warm == go(None)[0]
     assert warm != first
-    assert len(results.evaluated_partitions) == 1
+    # its namespace, and the global checks only if one of them reads a Deployment
+    assert "group:ns:monitoring-r3" in units
+    assert set(units) <= {"group:ns:monitoring-r3", "global"}
 
 
-# ---------------------------------------------------------------- the files snapshot
+# ---------------------------------------------------------------- the files index
 
 
 def _age(root: Path, seconds: int = 60) -> None:
@@ -210,8 +225,8 @@ def _age(root: Path, seconds: int = 60) -> None:
 def test_unchanged_files_are_not_read_again(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file whose stat equals the snapshot's is not read (no open); the report is the
-    cold one. Files changed just before the snapshot's run are read again (racy)."""
+    """A file whose stat equals the index's is not read (no open); the report is the
+    cold one. Files changed just before the indexed run are read again (racy)."""
     from compliance import cache as cache_module
 
     _age(corpus)
@@ -234,19 +249,21 @@ def test_unchanged_files_are_not_read_again(
     assert again == first
     assert cache is not None and cache.stat_hits == cache.hits > 0 and cache.misses == 0
     assert read == [] and families == []
-    snapshots = sorted(cache_dir.glob("files-*.json"))
-    assert len(snapshots) > 1  # sharded by path
+    bodies = sorted(cache_dir.glob("bodies-*.json"))
+    assert len(bodies) > 1  # sharded by namespace
+    snapshots = [*bodies, *cache_dir.glob("index-*.json")]
     before = [p.stat().st_mtime_ns for p in snapshots]
     run(corpus, cache_dir)
     assert [p.stat().st_mtime_ns for p in snapshots] == before  # nothing changed: no write
 
-    # one edited file rewrites the one shard that holds it
+    # one edited file rewrites the index and the one body shard that holds it
     target = corpus / "kp" / "grafana-deployment.yaml"
     target.write_text(target.read_text().replace("runAsNonRoot: true", "runAsNonRoot: false"))
     warm, cache, _ = run(corpus, cache_dir)
     assert warm == run(corpus, None)[0]
     after = [p.stat().st_mtime_ns for p in snapshots]
-    assert sum(a != b for a, b in zip(after, before, strict=True)) == 1
+    assert after[-1] != before[-1]
+    assert sum(a != b for a, b in zip(after[:-1], before[:-1], strict=True)) == 1
 
 
 @pytest.mark.parametrize("change", ["edit", "same-size-mtime-kept", "touch", "add", "delete"])
@@ -287,14 +304,14 @@ def test_warm_equals_cold_after_each_kind_of_change(
         assert cache.misses == 0 and warm != first
     else:
         assert cache.misses == 1 and warm != first
-    assert run(corpus, cache_dir)[0] == cold  # and once more, from the new snapshot
+    assert run(corpus, cache_dir)[0] == cold  # and once more, from the new index
 
 
 def test_verify_reads_every_file(corpus: Path, tmp_path: Path) -> None:
     """``--cache-verify`` (and runs that write a bundle) never trust a stat."""
     cache_dir = tmp_path / "cache"
     options = RunOptions(now=NOW, load=LoadOptions(env={}))
-    load_inputs([str(corpus)], options.load, cache=Cache(cache_dir, options.load))
+    run(corpus, cache_dir)
     cache = Cache(cache_dir, options.load, verify=True)
     cache_module_racy = __import__("compliance.cache", fromlist=["RACY_NS"])
     assert cache_module_racy.RACY_NS > 0
@@ -303,21 +320,71 @@ def test_verify_reads_every_file(corpus: Path, tmp_path: Path) -> None:
     assert set(loaded.texts) == {i.file for i in loaded.inputs}  # a bundle needs every text
 
 
-def test_a_foreign_snapshot_is_a_miss(corpus: Path, tmp_path: Path) -> None:
+def test_a_foreign_index_or_body_is_a_miss(corpus: Path, tmp_path: Path) -> None:
     import orjson
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
-    for snapshot in cache_dir.glob("files-*.json"):
-        data = orjson.loads(snapshot.read_bytes())
-        for entry in data["files"].values():  # well-formed JSON, wrong shapes
-            entry["stat"] = None
-            for row in entry["load"]["resources"]:
-                row[8] = "not a body"
-            entry["load"]["inputs"] = [{"file": 1}]
-        snapshot.write_bytes(orjson.dumps(data))
+    (index,) = cache_dir.glob("index-*.json")
+    data = orjson.loads(index.read_bytes())
+    for entry in data["files"].values():  # well-formed JSON, wrong shapes
+        entry["stat"] = None
+        for meta in entry["resources"]:
+            meta[0] = 7
+        entry["load"]["inputs"] = [{"file": 1}]
+    index.write_bytes(orjson.dumps(data))
     again, cache, _ = run(corpus, cache_dir)
     assert again == cold and cache is not None and cache.hits == 0
+
+
+def test_a_damaged_body_is_never_used(corpus: Path, tmp_path: Path) -> None:
+    """A body that no longer matches its digest in the index (edited, truncated) makes
+    the cached evaluation give up (CacheMiss) rather than evaluate the wrong resource;
+    the CLI then evaluates without the cache."""
+    import orjson
+
+    from compliance.cache import CacheMiss
+
+    cache_dir = tmp_path / "cache"
+    cold, _, _ = run(corpus, cache_dir)
+    for body in cache_dir.glob("bodies-*.json"):
+        data = orjson.loads(body.read_bytes())
+        for rows in data["files"].values():
+            for row in rows:
+                row[8] = {"planted": True}
+        body.write_bytes(orjson.dumps(data))
+    target = corpus / "kp" / "grafana-deployment.yaml"  # a re-evaluation needs the bodies
+    target.write_text(target.read_text().replace("runAsNonRoot: true", "runAsNonRoot: false"))
+    with pytest.raises(CacheMiss):
+        run(corpus, cache_dir)
+
+
+def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> None:
+    """Two files declaring the same cluster-scoped object: a finding names the last one;
+    editing either gives the cold report."""
+    from compliance import cache as cache_module
+
+    role = (
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
+        "  name: shared-admin\nrules:\n- apiGroups: ['*']\n  resources: ['*']\n"
+        "  verbs: ['*']\n"
+    )
+    (corpus / "a-role.yaml").write_text(role)
+    (corpus / "z-role.yaml").write_text("# the same object again\n" + role)
+    cache_dir = tmp_path / "cache"
+    first, _, _ = run(corpus, cache_dir)
+    assert first == run(corpus, None)[0]
+    assert any(f["resource"]["name"] == "shared-admin" for f in first["findings"])
+    original = cache_module.RACY_NS
+    try:
+        cache_module.RACY_NS = 0
+        for name in ("a-role.yaml", "z-role.yaml"):
+            path = corpus / name
+            path.write_text("\n\n" + path.read_text())  # its lines move
+            warm, _, _ = run(corpus, cache_dir)
+            assert warm == run(corpus, None)[0]
+    finally:
+        cache_module.RACY_NS = original
 
 
 @pytest.mark.parametrize(
@@ -333,7 +400,7 @@ def test_a_foreign_snapshot_is_a_miss(corpus: Path, tmp_path: Path) -> None:
 def test_warm_equals_cold_after_an_option_change(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variant: dict[str, Any]
 ) -> None:
-    """Parameters, --now, BPI__ variables and --set change results: a snapshot or result
+    """Parameters, --now, BPI__ variables and --set change results: an index or result
     entry of the other options is never reused for them."""
     from compliance import cache as cache_module
 
@@ -351,10 +418,7 @@ def test_warm_equals_cold_after_an_option_change(
         )
         evaluator = build_evaluator(options)
         cache = Cache(cache_dir, load) if cache_dir else None
-        loaded = load_inputs([str(corpus)], load, cache=cache)
-        if cache is not None:
-            evaluator.result_cache = cache.results()
-        return evaluate_loaded(evaluator, loaded, options).model_dump(mode="json")
+        return evaluate(evaluator, [str(corpus)], options, cache).model_dump(mode="json")
 
     cache_dir = tmp_path / "cache"
     before = go(cache_dir, changed=False)
@@ -363,3 +427,27 @@ def test_warm_equals_cold_after_an_option_change(
     assert warm == go(None, changed=True)
     assert warm != before  # the option matters to this corpus
     assert go(cache_dir, changed=False) == before  # and back
+
+
+def test_a_changed_certificate_is_noticed(tmp_path: Path) -> None:
+    """A SecurityConfig's certificate is read from another file: changing it (the config
+    unchanged) is a miss, and the report is the cold one (TLS-03/TLS-04 read it)."""
+    from compliance import cache as cache_module
+
+    root = tmp_path / "c"
+    shutil.copytree(ROOT / "examples" / "bpi" / "config", root)
+    certs = sorted((root / "certs").glob("*.pem"))
+    cache_dir = tmp_path / "cache"
+    first, _, _ = run(root, cache_dir)
+    original = cache_module.RACY_NS
+    try:
+        cache_module.RACY_NS = 0
+        config = next(p for p in root.glob("*.toml") if "cert_file" in p.read_text())
+        named = next(c for c in certs if c.name in config.read_text())
+        named.write_text("not a certificate\n")
+        warm, cache, _ = run(root, cache_dir)
+        assert warm == run(root, None)[0]
+        assert cache is not None and cache.misses >= 1
+    finally:
+        cache_module.RACY_NS = original
+    assert warm != first  # the unreadable certificate changes the TLS findings

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from compliance.cache import family_plan, family_query
+from compliance.families import family_plan, family_query
 from compliance.engine.base import VIOLATIONS_QUERY
 from compliance.evaluate import Evaluator, engine_input, kinds_read
 from compliance.loaders import LoadOptions, load_paths

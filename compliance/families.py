@@ -1,0 +1,198 @@
+"""Check families (``compliance.checks.<family>`` packages) and what each may read.
+
+The unit the engine is queried in when only part of a run needs evaluating (the result
+cache, the parameter sets of one run): which kinds and parameters a family may read,
+computed conservatively from the words of its module and the shared modules."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compliance.evaluate import Evaluator
+
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+_CHECKS_PREFIX = "compliance.checks."
+
+
+def family_of_module(source: str) -> str | None:
+    match = _PACKAGE.search(source)
+    if match and match.group(1).startswith(_CHECKS_PREFIX):
+        return match.group(1)[len(_CHECKS_PREFIX) :]
+    return None
+
+
+@dataclass(frozen=True)
+class FamilyPlan:
+    """What each check family (``compliance.checks.<family>``) may read, conservatively."""
+
+    family_of_check: dict[str, str]
+    family_kinds: dict[str, set[str]]
+    """Kinds a family may read: its checks' METADATA kinds plus every word of its module
+    and of the shared modules."""
+    family_words: dict[str, set[str]]
+    """Every word of a family's module and of the shared modules (parameter names too)."""
+    dynamic_params: set[str]
+    """Families that read parameters by a computed name (any parameter change concerns them)."""
+    generic_kinds: dict[str, set[str] | None]
+    """Families that iterate ``input.kinds``: the kind-name prefixes they filter on, or None
+    for every kind (see ``kind_prefixes``)."""
+
+    def kinds_of(self, families: Iterable[str], present: Iterable[str]) -> set[str]:
+        """The kinds of ``present`` that any of ``families`` may read."""
+        present = set(present)
+        out: set[str] = set()
+        for family in families:
+            out |= self.family_kinds.get(family, set()) & present
+            if family in self.generic_kinds:
+                prefixes = self.generic_kinds[family]
+                if prefixes is None:
+                    return present
+                out.update(k for k in present if k.startswith(tuple(prefixes)))
+        return out
+
+
+_PLANS: weakref.WeakKeyDictionary[Any, FamilyPlan | None] = weakref.WeakKeyDictionary()
+_LITERAL_PARAM = re.compile(r"""\bparam\(\s*"[^"]*"\s*,""")
+_ANY_PARAM = re.compile(r"\bparam\(|input\.params")
+_PARAM_DEFINITION = re.compile(r"^param\(.*$", re.MULTILINE)
+_COMMENT_LINE = re.compile(r"^\s*#.*$", re.MULTILINE)
+
+
+def family_plan(evaluator: Evaluator) -> FamilyPlan | None:
+    """The evaluator's families (memoised: its modules never change); None when a pack has
+    its own Rego or a check lives outside ``compliance.checks.*`` (no safe split)."""
+    if evaluator in _PLANS:
+        return _PLANS[evaluator]
+    plan = _family_plan(evaluator)
+    _PLANS[evaluator] = plan
+    return plan
+
+
+def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
+    if any(p.modules for p in evaluator.packs):
+        return None
+    family_of_check: dict[str, str] = {}
+    family_kinds: dict[str, set[str]] = {}
+    shared_words: set[str] = set()
+    family_words: dict[str, set[str]] = {}
+    dynamic: set[str] = set()
+    shared_dynamic = False
+    generic: dict[str, set[str] | None] = {}
+    for source in evaluator.modules.values():
+        family = family_of_module(source)
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
+        words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", source))
+        if family is None:
+            shared_words |= words
+            body = _PARAM_DEFINITION.sub("", _COMMENT_LINE.sub("", source))
+            if len(_ANY_PARAM.findall(body)) != len(_LITERAL_PARAM.findall(body)):
+                shared_dynamic = True
+        else:
+            family_words.setdefault(family, set()).update(words)
+            code = _COMMENT_LINE.sub("", source)
+            if len(_ANY_PARAM.findall(code)) != len(_LITERAL_PARAM.findall(code)):
+                dynamic.add(family)
+    for meta in evaluator.library.checks.values():
+        family = family_of_module(evaluator.library.modules.get(meta.module, ""))
+        if family is None:
+            return None  # a check outside compliance.checks.*: no safe split
+        family_of_check[meta.id] = family
+        family_kinds.setdefault(family, set()).update(meta.kinds)
+    shared_sources = [src for src in evaluator.modules.values() if family_of_module(src) is None]
+    rules = shared_rules(shared_sources)
+    for family, words in family_words.items():
+        # conservative: any kind named anywhere the family, or a shared rule it refers to
+        # (transitively), could read it; every shared word when rules cannot be told apart
+        used = shared_words if rules is None else referenced_words(words, rules)
+        family_kinds.setdefault(family, set()).update(words | used)
+        family_words[family] = words | used
+    for family in family_words:
+        sources = [src for src in evaluator.modules.values() if family_of_module(src) == family]
+        for source in sources + shared_sources:
+            prefixes = kind_prefixes(source)
+            known = generic.get(family, set())
+            if prefixes is None:
+                generic[family] = None
+            elif prefixes and known is not None:
+                generic[family] = known | prefixes
+    if shared_dynamic:
+        dynamic = set(family_words)
+    return FamilyPlan(family_of_check, family_kinds, family_words, dynamic, generic)
+
+
+_TOP_LEVEL_RULE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\b")
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:
+    """The words of each top-level rule or function of the shared modules (one entry per
+    name, every definition merged); None when a module refers to rules by a computed name
+    (``lib[x]``), so that any family may read anything of them."""
+    rules: dict[str, set[str]] = {}
+    for source in sources:
+        code = _COMMENT_LINE.sub("", source)
+        if re.search(r"\b(lib|compliance)\s*\[", code):
+            return None
+        name: str | None = None
+        for line in code.splitlines():
+            match = _TOP_LEVEL_RULE.match(line)
+            if match and match.group(1) not in ("package", "import"):
+                name = match.group(1)
+            elif match:
+                name = None
+            if name is not None:
+                rules.setdefault(name, set()).update(_WORDS.findall(line))
+    return rules
+
+
+def referenced_words(words: set[str], rules: dict[str, set[str]]) -> set[str]:
+    """The words of every shared rule ``words`` name, and of the rules those name."""
+    seen: set[str] = set()
+    todo = [w for w in words if w in rules]
+    out: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        out |= rules[name]
+        todo.extend(w for w in rules[name] if w in rules and w not in seen)
+    return out
+
+
+_KIND_ACCESSOR = re.compile(r"object\.get\(\s*input\.kinds\s*,\s*kind\s*,\s*\[\]\s*\)")
+_STARTSWITH = re.compile(r"""startswith\(\s*[A-Za-z_][\w.]*\s*,\s*"([^"]+)"\s*\)""")
+
+
+def kind_prefixes(source: str) -> set[str] | None:
+    """How a module reads ``input.kinds`` besides by a kind's name: ``set()`` when it does
+    not; the ``startswith(kind, "...")`` prefixes that filter a generic iteration (LOG-01
+    reads every ``aws_`` kind); None when it iterates with no such filter (every kind)."""
+    code = _KIND_ACCESSOR.sub("", _COMMENT_LINE.sub("", source))
+    if "input.kinds" not in code:
+        return set()
+    prefixes = set(_STARTSWITH.findall(code))
+    return prefixes or None
+
+
+def kinds_by_prefix(sources: Iterable[str], present: Iterable[str]) -> set[str] | None:
+    """The kinds of ``present`` that modules read through a generic iteration (None: all)."""
+    out: set[str] = set()
+    kinds = list(present)
+    for source in sources:
+        prefixes = kind_prefixes(source)
+        if prefixes is None:
+            return None
+        out.update(k for k in kinds if k.startswith(tuple(prefixes)))
+    return out
+
+
+def family_query(families: Sequence[str]) -> str:
+    """One query for the union of some families' violations (what main.violations unites)."""
+    members = ", ".join(f"data.{_CHECKS_PREFIX}{f}.violations" for f in sorted(families))
+    return f"union({{{members}}})"
