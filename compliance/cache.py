@@ -39,7 +39,7 @@ import tempfile
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -523,10 +523,7 @@ def evaluate_cached(
     if plan is None:
         scope = dict.fromkeys(scope, "global")
     read = kinds_read(evaluator.modules, evaluator.library, present)
-    global_families = (
-        {plan.family_of_check[c] for c, s in scope.items() if s == "global"} if plan else set()
-    )
-    global_kinds = plan.kinds_of(global_families, read) if plan else read
+    global_kinds = _global_kinds(evaluator, scope, read)
     unit_members: dict[str, list[int]] = defaultdict(list)
     for i, m in enumerate(metas):
         # resource- and namespace-scoped checks share a unit per group: a change anywhere
@@ -651,6 +648,31 @@ def evaluate_cached(
         report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
     cache.save(units_out)
     return report
+
+
+def _global_kinds(evaluator: Evaluator, scope: Mapping[str, str], read: set[str]) -> set[str]:
+    """The kinds of ``read`` the global checks may read: the words of their own rules
+    (and the rules those name), their METADATA kinds, and the kinds their families
+    iterate generically (LOG-01: every ``aws_`` kind)."""
+    from compliance.families import family_plan, words_of_checks
+
+    plan = family_plan(evaluator)
+    checks = [c for c, s in scope.items() if s == "global"]
+    if plan is None:
+        return set(read)
+    families = {plan.family_of_check[c] for c in checks}
+    words = words_of_checks(evaluator, checks)
+    if words is None:
+        return plan.kinds_of(families, read)
+    words |= {k for c in checks for k in evaluator.library.checks[c].kinds}
+    out = {k for k in read if k in words}
+    for family in families:
+        if family in plan.generic_kinds:
+            prefixes = plan.generic_kinds[family]
+            if prefixes is None:
+                return set(read)
+            out.update(k for k in read if k.startswith(tuple(prefixes)))
+    return out
 
 
 class CacheMiss(Exception):

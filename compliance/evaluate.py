@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -25,6 +26,7 @@ from compliance.models.report import (
     PackRef,
     Report,
     ResourceRef,
+    Severity,
     Summary,
     severity_rank,
 )
@@ -94,7 +96,7 @@ def seed(v: dict[str, Any], resource: Resource) -> Seed:
         "message": v["message"],
         "path": path,
         "file": resource.source.file,
-        "line": line if isinstance(line, int) else resource.line_for(path),
+        "line": line if type(line) is int else resource.line_for(path),
         "resource": {
             "id": resource.id,
             "kind": resource.kind,
@@ -240,15 +242,17 @@ class Evaluator:
         findings = []
         for ident, seed in raw.items():
             meta = self.library.checks[seed["check"]]
-            finding = Finding(
+            # every field was checked (``_invalid_violation``, or the cache wrote it from
+            # a checked seed): constructed without validating thousands of findings again
+            finding = Finding.model_construct(
                 check_id=meta.id,
                 title=meta.title,
-                severity=seed["severity"] or meta.severity,
+                severity=cast(Severity, seed["severity"] or meta.severity),
                 message=seed["message"],
                 file=seed["file"],
                 line=seed["line"],
                 path=seed["path"],
-                resource=ResourceRef(**seed["resource"]),
+                resource=ResourceRef.model_construct(**seed["resource"]),
                 controls=sorted(controls_of[ident]),
                 remediation=meta.remediation,
                 fingerprint=fingerprint(*ident),
@@ -358,17 +362,24 @@ def kinds_read(
     """The kinds in ``present`` that a check may read: every kind a check lists in its
     METADATA, and (conservatively) every kind whose name appears as a word in any module."""
     listed = {k for meta in library.checks.values() for k in meta.kinds}
+    sources = tuple(modules.values())
+    words = _module_words(sources)
+    from compliance.families import generic_prefixes  # LOG-01 reads every aws_ kind
+
+    prefixes = generic_prefixes(sources)
+    if prefixes is None:
+        return set(present)
+    return {k for k in present if k in listed or k in words or k.startswith(tuple(prefixes))}
+
+
+@functools.lru_cache(maxsize=16)
+def _module_words(sources: tuple[str, ...]) -> frozenset[str]:
     words: set[str] = set()
-    for source in modules.values():
+    for source in sources:
         for word in _WORD.findall(source):
             words.add(word)
             words.update(word.split("."))
-    from compliance.families import kinds_by_prefix  # LOG-01 reads every aws_ kind
-
-    generic = kinds_by_prefix(modules.values(), present)
-    if generic is None:
-        return set(present)
-    return {k for k in present if k in listed or k in words or k in generic}
+    return frozenset(words)
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -399,6 +410,8 @@ def _invalid_violation(v: Any, library: CheckLibrary, by_id: dict[str, Resource]
         return f"{check}: violation names unknown resource {v.get('resource')!r}"
     if not isinstance(v.get("message"), str):
         return f"{check}: violation without a message"
+    if v.get("path") is not None and not isinstance(v.get("path"), str):
+        return f"{check}: violation path is not a string: {v.get('path')!r}"
     sev = v.get("severity")
     if sev is not None and sev not in SEVERITIES:
         return f"{check}: invalid severity {sev!r}"

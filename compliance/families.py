@@ -6,6 +6,7 @@ computed conservatively from the words of its module and the shared modules."""
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Iterable, Sequence
@@ -129,6 +130,58 @@ _TOP_LEVEL_RULE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\b")
 _WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _statements(source: str) -> list[tuple[str, str]]:
+    """Top-level statements of a module as (rule name, text); ``else`` branches belong
+    to the rule before them, comments are dropped."""
+    out: list[tuple[str, str]] = []
+    for line in _COMMENT_LINE.sub("", source).splitlines():
+        match = _TOP_LEVEL_RULE.match(line)
+        if match and match.group(1) not in ("else",):
+            name = match.group(1)
+            if name == "default":
+                words = line.split()
+                name = words[1] if len(words) > 1 else name
+            out.append((name, line + "\n"))
+        elif out:
+            out[-1] = (out[-1][0], out[-1][1] + line + "\n")
+    return [(n, t) for n, t in out if n not in ("package", "import")]
+
+
+_CHECK_LITERAL = re.compile(r'"check"\s*:\s*"([^"]+)"')
+
+
+def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | None:
+    """Every word the rules producing ``checks``' violations may read: each
+    ``violations`` rule of their modules that names one of them (or names no check
+    literally), and every rule of that module or the shared modules those name,
+    transitively. None when shared rules cannot be told apart (see ``shared_rules``)."""
+    wanted = set(checks)
+    modules = evaluator.modules
+    shared = shared_rules(src for src in modules.values() if family_of_module(src) is None)
+    if shared is None:
+        return None
+    metas = evaluator.library.checks
+    sources = {metas[c].module for c in wanted if c in metas}
+    words: set[str] = set()
+    for module in sources:
+        statements = _statements(modules.get(module, ""))
+        local: dict[str, set[str]] = {}
+        roots: set[str] = set()
+        for name, text in statements:
+            found = set(_WORDS.findall(text))
+            if name == "violations":
+                ids = set(_CHECK_LITERAL.findall(text))
+                if not ids or ids & wanted:
+                    roots |= found
+            else:
+                local.setdefault(name, set()).update(found)
+        rules = {**shared, **local}
+        for name in local.keys() & shared.keys():
+            rules[name] = local[name] | shared[name]
+        words |= roots | referenced_words(roots, rules)
+    return words
+
+
 def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:
     """The words of each top-level rule or function of the shared modules (one entry per
     name, every definition merged); None when a module refers to rules by a computed name
@@ -180,16 +233,17 @@ def kind_prefixes(source: str) -> set[str] | None:
     return prefixes or None
 
 
-def kinds_by_prefix(sources: Iterable[str], present: Iterable[str]) -> set[str] | None:
-    """The kinds of ``present`` that modules read through a generic iteration (None: all)."""
+@functools.lru_cache(maxsize=16)
+def generic_prefixes(sources: tuple[str, ...]) -> frozenset[str] | None:
+    """The ``startswith`` prefixes under which modules iterate ``input.kinds`` (None:
+    some module iterates every kind); memoised per set of modules."""
     out: set[str] = set()
-    kinds = list(present)
     for source in sources:
         prefixes = kind_prefixes(source)
         if prefixes is None:
             return None
-        out.update(k for k in kinds if k.startswith(tuple(prefixes)))
-    return out
+        out |= prefixes
+    return frozenset(out)
 
 
 def family_query(families: Sequence[str]) -> str:

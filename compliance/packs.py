@@ -65,6 +65,10 @@ def load_library(root: Path | None = None) -> CheckLibrary:
     return CheckLibrary(modules, checks)
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (the same documents, ~10x faster)."""
+
+
 def parse_metadata(source: str, module: str) -> list[CheckMeta]:
     """Every ``# METADATA`` block of ``source`` that declares a check (``custom.id``)."""
     out = []
@@ -74,7 +78,7 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
             row[2:] if row.startswith("# ") else row[1:] for row in match.group(1).splitlines()
         )
         try:
-            data = yaml.safe_load(block) or {}
+            data = yaml.load(block, Loader=_SAFE_LOADER) or {}
         except yaml.YAMLError as e:
             raise PackError(f"invalid METADATA block: {e}", file=module, line=line) from e
         custom = data.get("custom") or {}

@@ -71,24 +71,27 @@ def kind_by_name(name: str) -> str | None:
     return None
 
 
-def _walk(root: Path, errors: list[tuple[Path, str]]) -> Iterator[Path]:
+def _walk(root: str, errors: list[tuple[Path, str]]) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every non-directory entry under ``root`` with its path, sorted by name at each
+    level; the path is what ``(Path(root) / name).as_posix()`` gives (``.`` drops out)."""
     try:
         with os.scandir(root) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as e:
-        errors.append((root, f"cannot list directory: {e.strerror or e}"))
+        errors.append((Path(root), f"cannot list directory: {e.strerror or e}"))
         return
+    prefix = "" if root == "." else root if root.endswith("/") else root + "/"
     for entry in entries:
-        child = root / entry.name
+        path = prefix + entry.name
         try:
             real_dir = entry.is_dir(follow_symlinks=False)  # from readdir: no stat
         except OSError:
             real_dir = False
         if real_dir:
             if entry.name not in _SKIP_DIRS:
-                yield from _walk(child, errors)
+                yield from _walk(path, errors)
         else:
-            yield child
+            yield path, entry
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -150,7 +153,7 @@ def with_secrets(result: LoadResult) -> LoadedFiles:
 
 @dataclass
 class _Job:
-    path: Path
+    path: str
     rel: str
     kind: str
     explicit: bool
@@ -180,12 +183,11 @@ def load_paths(
         if root.is_dir():
             root_real = root.resolve()
             walk_errors: list[tuple[Path, str]] = []
-            for path in _walk(root, walk_errors):
-                # what _rel gave: a relative path is never relative_to an absolute cwd,
-                # and an absolute root's paths were kept absolute
-                rel = path.as_posix()
-                kind = kind_by_name(path.name)
-                if path.is_symlink():
+            for rel, entry in _walk(str(root), walk_errors):
+                # what Path(root) / name gives: a relative root's paths stay relative
+                kind = kind_by_name(entry.name)
+                if entry.is_symlink():  # from readdir: no stat
+                    path = Path(rel)
                     try:
                         target = path.resolve(strict=True)
                     except (OSError, RuntimeError) as e:
@@ -218,13 +220,13 @@ def load_paths(
                         LoadResult(skipped=[{"file": rel, "reason": "not a recognised input kind"}])
                     )
                     continue
-                steps.append(_Job(path, rel, kind, explicit=False))
+                steps.append(_Job(rel, rel, kind, explicit=False))
             for path, message in walk_errors:
                 rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
                 steps.append(_errors(LoadError(file=rel, message=message)))
         else:
             kind = kind_by_name(root.name) or "yaml"
-            steps.append(_Job(root, given, kind, explicit=True))
+            steps.append(_Job(str(root), given, kind, explicit=True))
     with _gc_paused():
         return _merge(_execute(steps, options, workers, cache))
 
@@ -264,13 +266,13 @@ def _execute(
         st: os.stat_result | None = None
         if cache is not None:
             with contextlib.suppress(OSError):
-                st = step.path.stat()  # before reading: a later write changes it
+                st = os.stat(step.path)  # before reading: a later write changes it
             unchanged = cache.get_unchanged(step.rel, step.kind, step.explicit, st) if st else None
             if unchanged is not None:  # same stat as when it was last read: not read again
                 done.append(unchanged)
                 continue
         try:
-            data = _read_bytes(step.path, step.rel, options)
+            data = _read_bytes(Path(step.path), step.rel, options)
             text = _decode(data, step.rel)
         except InputError as e:
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
@@ -281,7 +283,7 @@ def _execute(
                 hit.texts[step.rel] = text
             done.append(hit)
             continue
-        ctx = FileContext(step.path, step.rel, options)
+        ctx = FileContext(Path(step.path), step.rel, options)
         pending.append((len(done), text, ctx, step.kind, step.explicit, data, st))
         done.append(None)
     args = [(text, ctx, kind, explicit) for _, text, ctx, kind, explicit, _, _ in pending]

@@ -27,7 +27,7 @@ class CheckMeta(BaseModel):
 
     id: str
     title: str
-    severity: str
+    severity: Literal["info", "low", "medium", "high", "critical"]
     remediation: str = ""
     kinds: list[str] = Field(default_factory=list)
     scope: Scope = "global"
