@@ -39,7 +39,7 @@ import tempfile
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -93,8 +93,18 @@ def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
-def _body_shard(group: str) -> int:
-    return zlib.crc32(group.encode()) % BODY_SHARDS
+def _body_shard(meta: list[Any] | None, rel: str) -> int:
+    """A file's body shard: by the namespace of its first resource, so that a namespace's
+    files share one; a file of cluster-scoped or non-Kubernetes resources by its first
+    kind, so that the resources the global and time-dependent checks read (Terraform,
+    SecurityConfig) sit together rather than in every shard."""
+    if meta is None:
+        key = rel
+    elif str(meta[M_GROUP]).startswith("ns:"):
+        key = str(meta[M_GROUP])
+    else:
+        key = f"kind:{meta[M_KIND]}"
+    return zlib.crc32(key.encode()) % BODY_SHARDS
 
 
 class Cache:
@@ -330,7 +340,7 @@ class Cache:
             "deps": _dependencies(rel, result.resources),
             "stat": _stat_key(st) if st is not None else None,
             "sha256": hashlib.sha256(data).hexdigest(),
-            "shard": _body_shard(str(metas[0][M_GROUP]) if metas else rel),
+            "shard": _body_shard(metas[0] if metas else None, rel),
             "resources": metas,
             "load": {
                 "errors": [e.model_dump(mode="json") for e in result.errors],
@@ -523,21 +533,33 @@ def evaluate_cached(
     if plan is None:
         scope = dict.fromkeys(scope, "global")
     read = kinds_read(evaluator.modules, evaluator.library, present)
-    global_kinds = _global_kinds(evaluator, scope, read)
+    global_checks = [c for c, s in scope.items() if s == "global"]
+    global_kinds = _kinds_of_checks(evaluator, global_checks, read)
+    time_checks = _time_checks(evaluator) if plan else set(scope)
+    time_kinds = _kinds_of_checks(evaluator, sorted(time_checks), read)
+    global_timed = bool(time_checks.intersection(global_checks))
+    # Resource- and namespace-scoped checks share a unit per group: a change anywhere in
+    # a namespace re-evaluates both over that namespace (a few ms), and there are far
+    # fewer groups than files to key. Checks that read the time have units of their own
+    # ("@now"), over the kinds they read, keyed by the time: without --now only they are
+    # evaluated again on a re-run.
     unit_members: dict[str, list[int]] = defaultdict(list)
     for i, m in enumerate(metas):
-        # resource- and namespace-scoped checks share a unit per group: a change anywhere
-        # in a namespace re-evaluates both over that namespace (a few ms), and there are
-        # far fewer groups than files to key
-        unit_members[f"group:{m[M_GROUP]}"].append(i)
-        if m[M_KIND] in global_kinds:
+        group, kind = m[M_GROUP], m[M_KIND]
+        unit_members[f"group:{group}"].append(i)
+        if kind in time_kinds:
+            unit_members[f"group:{group}@now"].append(i)
+        if kind in global_kinds:
             unit_members["global"].append(i)
+            if global_timed:
+                unit_members["global@now"].append(i)
     unit_members.setdefault("global", [])
 
     def unit_of(check: str, rid: str) -> str:
+        base = "global"
         if scope.get(check, "global") in ("resource", "namespace"):
-            return f"group:{metas[last[rid]][M_GROUP]}"
-        return "global"
+            base = f"group:{metas[last[rid]][M_GROUP]}"
+        return f"{base}@now" if check in time_checks else base
 
     shared_ids = {rid for rid, at in positions.items() if len(at) > 1}
 
@@ -553,11 +575,6 @@ def evaluate_cached(
         return sorted(out)
 
     modules_digest = _digest(orjson.dumps(sorted(evaluator.modules.items())))
-    time_families = (
-        {f for f, words in plan.family_words.items() if words & {"now", "now_ns"}}
-        if plan
-        else set()
-    )
     token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
     material = {
         unit: hashlib.blake2b(b"\x1e".join(token[i] for i in closure(members))).hexdigest()
@@ -577,11 +594,12 @@ def evaluate_cached(
             orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
             modules_digest,
             group.key,
-            # the time only when a family reads it (TLS-04: certificate expiry)
-            str(int(now.timestamp())) if time_families else "",
         )
+        moment = str(int(now.timestamp()))
         keys[group.key] = {
-            u: hashlib.blake2b(f"{base}\x1f{u}\x1f{text}".encode()).hexdigest()
+            u: hashlib.blake2b(
+                f"{base}\x1f{u}\x1f{text}\x1f{moment if u.endswith('@now') else ''}".encode()
+            ).hexdigest()
             for u, text in material.items()
         }
         cached[group.key] = {}
@@ -625,6 +643,10 @@ def evaluate_cached(
                 keep_units = False  # reported again next run, never hidden by the cache
             for s in seeds:
                 unit = unit_of(s["check"], s["resource"]["id"])
+                if unit not in keys[group.key]:
+                    # a check reported on a kind the analysis of its rules did not see:
+                    # its unit's key would miss changes to it; never cache such a run
+                    raise CacheMiss(f"{s['check']} reported on an unexpected kind")
                 if unit in fresh:
                     fresh[unit].append(s)
         seeds_all: list[Any] = []
@@ -650,16 +672,17 @@ def evaluate_cached(
     return report
 
 
-def _global_kinds(evaluator: Evaluator, scope: Mapping[str, str], read: set[str]) -> set[str]:
-    """The kinds of ``read`` the global checks may read: the words of their own rules
-    (and the rules those name), their METADATA kinds, and the kinds their families
-    iterate generically (LOG-01: every ``aws_`` kind)."""
+def _kinds_of_checks(evaluator: Evaluator, checks: Sequence[str], read: set[str]) -> set[str]:
+    """The kinds of ``read`` that ``checks`` may read: the words of their own rules (and
+    the rules those name), their METADATA kinds, and the kinds their families iterate
+    generically (LOG-01: every ``aws_`` kind)."""
     from compliance.families import family_plan, words_of_checks
 
     plan = family_plan(evaluator)
-    checks = [c for c, s in scope.items() if s == "global"]
     if plan is None:
         return set(read)
+    if not checks:
+        return set()
     families = {plan.family_of_check[c] for c in checks}
     words = words_of_checks(evaluator, checks)
     if words is None:
@@ -672,6 +695,19 @@ def _global_kinds(evaluator: Evaluator, scope: Mapping[str, str], read: set[str]
             if prefixes is None:
                 return set(read)
             out.update(k for k in read if k.startswith(tuple(prefixes)))
+    return out
+
+
+def _time_checks(evaluator: Evaluator) -> set[str]:
+    """Checks whose rules (or the rules they name) read ``input.now``/``input.now_ns``
+    (TLS-04, certificate expiry): their results are reused only at the same time."""
+    from compliance.families import words_of_checks
+
+    out = set()
+    for check in evaluator.library.checks:
+        words = words_of_checks(evaluator, [check])
+        if words is None or words & {"now", "now_ns"}:
+            out.add(check)
     return out
 
 

@@ -451,3 +451,25 @@ def test_a_changed_certificate_is_noticed(tmp_path: Path) -> None:
     finally:
         cache_module.RACY_NS = original
     assert warm != first  # the unreadable certificate changes the TLS findings
+
+
+def test_a_new_time_re_evaluates_only_the_checks_that_read_it(corpus: Path, tmp_path: Path) -> None:
+    """Without --now every run has a new time: only the units of checks that read it
+    (TLS-04, certificate expiry) are evaluated again, over the kinds they read."""
+    cache_dir = tmp_path / "cache"
+
+    def go(now: datetime, cache_dir: Path | None) -> tuple[dict[str, Any], list[str]]:
+        options = RunOptions(now=now, load=LoadOptions(env={}))
+        cache = Cache(cache_dir, options.load) if cache_dir else None
+        report = evaluate(build_evaluator(options), [str(corpus)], options, cache)
+        return report.model_dump(mode="json"), cache.evaluated_units if cache else []
+
+    first, units = go(NOW, cache_dir)
+    assert any(u.endswith("@now") for u in units) and any("@" not in u for u in units)
+    later = datetime(2045, 1, 1, tzinfo=UTC)  # every example certificate has expired
+    warm, units = go(later, cache_dir)
+    assert warm == go(later, None)[0]
+    assert warm != first
+    assert units and all(u.endswith("@now") for u in units)
+    expired = {f["resource"]["id"] for f in warm["findings"] if f["check_id"] == "TLS-04"}
+    assert expired  # the time matters to this corpus
