@@ -50,6 +50,7 @@ from compliance import __version__
 from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, with_secrets
 from compliance.models import LoadError, Resource
+from compliance.models.construct import trusted
 from compliance.models.report import InputRef, Report
 from compliance.models.resource import Format
 
@@ -296,7 +297,7 @@ class Cache:
                     and isinstance(i["resources"], int)
                 ):
                     return None
-                inputs.append(InputRef.model_construct(**i))  # checked above; thousands
+                inputs.append(trusted(InputRef, i))  # checked above; thousands of them
             return LoadedFiles(
                 errors=[LoadError.model_validate(e) for e in load["errors"]],
                 inputs=inputs,

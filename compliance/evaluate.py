@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -17,6 +17,7 @@ from compliance import __version__
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
 from compliance.models import LoadError, Pack, Resource
+from compliance.models.construct import trusted
 from compliance.models.report import (
     CONTROL_STATUSES,
     SEVERITIES,
@@ -26,7 +27,6 @@ from compliance.models.report import (
     PackRef,
     Report,
     ResourceRef,
-    Severity,
     Summary,
     severity_rank,
 )
@@ -243,25 +243,26 @@ class Evaluator:
         for ident, seed in raw.items():
             meta = self.library.checks[seed["check"]]
             # every field was checked (``_invalid_violation``, or the cache wrote it from
-            # a checked seed): constructed without validating thousands of findings again
-            finding = Finding.model_construct(
-                check_id=meta.id,
-                title=meta.title,
-                severity=cast(Severity, seed["severity"] or meta.severity),
-                message=seed["message"],
-                file=seed["file"],
-                line=seed["line"],
-                path=seed["path"],
-                resource=ResourceRef.model_construct(**seed["resource"]),
-                controls=sorted(controls_of[ident]),
-                remediation=meta.remediation,
-                fingerprint=fingerprint(*ident),
-                # every default given: model_construct inspects a default factory's
-                # signature on each call (~0.2 ms)
-                status="fail",
-                waiver=None,
-                waived_controls=[],
-                baseline=None,
+            # a checked seed): built without validating thousands of findings again
+            finding = trusted(
+                Finding,
+                {
+                    "check_id": meta.id,
+                    "title": meta.title,
+                    "severity": seed["severity"] or meta.severity,
+                    "status": "fail",
+                    "message": seed["message"],
+                    "file": seed["file"],
+                    "line": seed["line"],
+                    "path": seed["path"],
+                    "resource": trusted(ResourceRef, dict(seed["resource"])),
+                    "controls": sorted(controls_of[ident]),
+                    "remediation": meta.remediation,
+                    "fingerprint": fingerprint(*ident),
+                    "waiver": None,
+                    "waived_controls": [],
+                    "baseline": None,
+                },
             )
             waiver = waive(finding) if waive else None
             if waiver is not None:
@@ -269,9 +270,10 @@ class Evaluator:
             findings.append(finding)
         # a total order (the identity is unique): the same report whatever order the
         # seeds came in (one engine query, partitions, or the result cache's units)
+        rank = {s: severity_rank(s) for s in SEVERITIES}
         findings.sort(
             key=lambda f: (
-                -severity_rank(f.severity),
+                -rank[f.severity],
                 f.file,
                 f.line,
                 f.check_id,

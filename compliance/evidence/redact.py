@@ -242,8 +242,8 @@ def input_secrets(loaded: LoadResult) -> set[str]:
 
     if isinstance(loaded, LoadedFiles):
         # collected where each file was parsed; resources added since (stdin) walked here
-        secrets_by_file = {rel: set(v) for rel, v in loaded.secrets.items()}
-        known = set(loaded.secrets)
+        secrets_by_file = {rel: set(v) for rel, v in loaded.secrets.items() if v}
+        known = loaded.secrets.keys()
         rest = [r for r in loaded.resources if r.source.file not in known]
         for rel, values in collect_secrets(rest).items():
             secrets_by_file.setdefault(rel, set()).update(values)
@@ -504,6 +504,43 @@ _TOOL_FIELDS = {
 }
 
 
+def _clean(report: Report, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> bool:
+    """True when scrubbing would change no string of the report: the strings of its
+    findings and inputs read off the models (no dump of thousands of them), the rest
+    walked as ``redact_report`` walks it."""
+    strings: set[str] = set()
+    add = strings.add
+    for f in report.findings:
+        add(f.message)
+        add(f.file)
+        if f.path is not None:
+            add(f.path)
+        ref = f.resource
+        add(ref.id)
+        add(ref.kind)
+        add(ref.name)
+        if ref.namespace is not None:
+            add(ref.namespace)
+        if f.waiver is not None or f.baseline is not None:
+            return False  # rare: the full walk
+    for i in report.inputs:
+        add(i.file)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for key in ("tool", "engine", "evaluated_at", "packs", "errors", "extra", "summary"):
+        walk(report.model_dump(mode="json", include={key}).get(key))
+    return all(scrub(s, patterns) == s for s in strings)
+
+
 def redact_report(report: Report, secrets: Iterable[str]) -> Report:
     """The report with secret values removed from messages, waivers, errors and extras.
 
@@ -512,6 +549,8 @@ def redact_report(report: Report, secrets: Iterable[str]) -> Report:
     results, digests, severities) are not walked; when nothing changes the report itself
     is returned."""
     patterns = value_patterns(secrets)
+    if _clean(report, patterns):
+        return report
     memo: dict[str, str] = {}
     changed = False
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from compliance.families import family_plan, family_query
 from compliance.engine.base import VIOLATIONS_QUERY
 from compliance.evaluate import Evaluator, engine_input, kinds_read
+from compliance.families import family_plan, family_query
 from compliance.loaders import LoadOptions, load_paths
 from compliance.models import Resource
 from compliance.pack_cases import discover, load_case

@@ -103,3 +103,41 @@ def test_long_lines_are_handled_linearly(line: str) -> None:
     # Regression: unanchored scheme and token patterns once rescanned every position (quadratic).
     out = redact_text(line).text
     assert out.count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["message", "file", "path", "resource-name", "namespace", "input-file", "error", "extra"],
+)
+def test_a_secret_anywhere_in_a_report_is_masked(loaded: LoadResult, where: str) -> None:
+    """The clean-report shortcut (strings read off the models) looks where the full walk
+    looks: a secret in any input-derived string is still masked."""
+    from compliance.models import LoadError
+    from compliance.models.report import InputRef
+
+    secret = "Planted-k8s-env-9412"
+    report = redact_report(make_report(loaded), [secret])
+    assert redact_report(report, [secret]) is report  # nothing left to mask: as is
+    f = report.findings[0]
+    ref = f.resource
+    if where == "message":
+        f = f.model_copy(update={"message": f"value {secret} echoed"})
+    elif where == "file":
+        f = f.model_copy(update={"file": f"dir/{secret}.yaml"})
+    elif where == "path":
+        f = f.model_copy(update={"path": f"env.{secret}"})
+    elif where == "resource-name":
+        f = f.model_copy(update={"resource": ref.model_copy(update={"name": secret})})
+    elif where == "namespace":
+        f = f.model_copy(update={"resource": ref.model_copy(update={"namespace": secret})})
+    update: dict[str, object] = {"findings": [f, *report.findings[1:]]}
+    if where == "input-file":
+        update["inputs"] = [InputRef(file=f"{secret}.yaml", format="k8s", sha256="0", resources=1)]
+    elif where == "error":
+        update["errors"] = [LoadError(file="x.yaml", message=f"bad value {secret}")]
+    elif where == "extra":
+        update["extra"] = {"skipped": [{"file": "x", "reason": secret}]}
+    planted = report.model_copy(update=update)
+    redacted = redact_report(planted, [secret])
+    assert secret not in redacted.model_dump_json()
+    assert MASK in redacted.model_dump_json()

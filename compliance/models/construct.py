@@ -1,0 +1,27 @@
+"""Building many models from values already known to be valid, fast."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(cls: type[M], values: dict[str, Any]) -> M:
+    """An instance of ``cls`` holding ``values``, one for every field, unvalidated.
+
+    What ``model_construct`` makes (the same ``__dict__``, fields set, no extra, no
+    private), without its per-field alias and default handling: a report of thousands of
+    findings built from checked seeds and cached records spends ~10 us less per model.
+    Only for values this program produced and checked; tests/unit/test_construct.py holds
+    it equal to validation for every model it builds."""
+    if values.keys() != cls.__pydantic_fields__.keys():
+        raise ValueError(f"{cls.__name__}: every field must be given, got {sorted(values)}")
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj

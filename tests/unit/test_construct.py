@@ -1,0 +1,64 @@
+"""``trusted`` builds what validation builds, for every model it is used on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+import pytest
+
+from compliance.models.construct import trusted
+from compliance.models.report import Finding, InputRef, ResourceRef
+
+REF = {
+    "id": "k8s:apps/v1/Deployment:ns/web",
+    "kind": "Deployment",
+    "name": "web",
+    "namespace": "ns",
+}
+CASES: list[tuple[type[pydantic.BaseModel], dict[str, Any]]] = [
+    (ResourceRef, REF),
+    (ResourceRef, {**REF, "namespace": None}),
+    (InputRef, {"file": "k8s/web.yaml", "format": "k8s", "sha256": "ab" * 32, "resources": 2}),
+    (
+        Finding,
+        {
+            "check_id": "CTR-01",
+            "title": "Containers run as non-root",
+            "severity": "high",
+            "status": "fail",
+            "message": "container web runs as root",
+            "file": "k8s/web.yaml",
+            "line": 12,
+            "path": "spec.template.spec.containers[0]",
+            "resource": REF,
+            "controls": ["soc2:CC6.1"],
+            "remediation": "Set runAsNonRoot.",
+            "fingerprint": "f" * 32,
+            "waiver": None,
+            "waived_controls": [],
+            "baseline": None,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("cls", "values"), CASES)
+def test_trusted_equals_validated(cls: type[pydantic.BaseModel], values: dict[str, Any]) -> None:
+    validated = cls.model_validate(values)
+    given = dict(values)
+    if cls is Finding:
+        given["resource"] = trusted(ResourceRef, dict(REF))
+    built = trusted(cls, given)
+    assert built == validated
+    assert built.model_dump(mode="json") == validated.model_dump(mode="json")
+    assert built.model_dump_json() == validated.model_dump_json()
+    assert built.model_fields_set == validated.model_fields_set
+    with pytest.raises(pydantic.ValidationError):  # still frozen
+        built.__setattr__(next(iter(values)), "changed")
+    assert built.model_copy(update={}) == built
+
+
+def test_every_field_is_required() -> None:
+    with pytest.raises(ValueError, match="every field"):
+        trusted(InputRef, {"file": "x", "format": "k8s", "sha256": "0"})
