@@ -16,16 +16,16 @@ is read and its hash compared, as is any file whose stat differs). Like git and 
 trusts that a write changes a file's mtime or ctime.
 
 Result units follow the checks' declared scopes (``custom.scope``, proven by
-tests/packs/test_scope.py): per file, the ``resource``-scoped checks' seeds on its resources;
-per group (a namespace, or the file of anything not namespaced), the ``namespace``-scoped
-checks' seeds; and one unit for the ``global`` checks. A unit's key digests the engine and
-tool versions, every Rego module and pack digest, one parameter set, the resources the unit
-depends on (for the global unit: every resource of a kind the global checks' families may
-read) and, only for families that read ``input.now``, the evaluation time. A re-run after
-changing one file evaluates, in one engine query, that file's resources, its namespace, and
-the global checks only if the file holds a kind they read; every other unit's seeds are
-reused. Units whose key cannot be trusted (a pack with its own Rego, no family split) are
-never cached: everything is evaluated.
+tests/packs/test_scope.py): per group (a namespace, or the file of anything not namespaced)
+the seeds of the ``resource``- and ``namespace``-scoped checks on its resources, one unit for
+the ``global`` checks, and for the checks whose rules read ``input.now`` (TLS-04) units of
+their own ("@now") over the kinds they read. A unit's key digests the engine and tool
+versions, every Rego module and pack digest, one parameter set, the resources the unit
+depends on (for the global unit: every resource of a kind the global checks' rules may read)
+and, for "@now" units only, the evaluation time. A re-run after changing one file evaluates,
+in one engine query, the units whose key changed: that file's namespace, and the global checks
+only if the file holds a kind they read; every other unit's seeds are reused. With a pack
+that brings its own Rego (no family analysis) nothing is reused.
 
 Entries are JSON (never pickle), so a planted cache directory cannot run code. The cache
 trusts its directory: do not restore one from an untrusted source.
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "5"
+FORMAT = "6"
 BODY_SHARDS = 64
 """Bodies are split by a file's first namespace so that re-evaluating one namespace reads
 about a sixty-fourth of them."""
@@ -132,6 +132,7 @@ class Cache:
         """Every file of the run that loaded (from the index or parsed), in input order."""
         self.fresh: dict[str, list[Resource]] = {}
         self._placed: set[str] = set()
+        self._shards: dict[int, dict[str, Any]] = {}
         self._started_ns = time.time_ns()
         self._old: dict[str, Any] | None = None
         self._old_started_ns = 0
@@ -366,15 +367,18 @@ class Cache:
     # bodies ------------------------------------------------------------------------------
 
     def _read_shard(self, shard: int) -> dict[str, Any]:
+        """A body shard as written by the last run (read once per run)."""
+        if shard in self._shards:
+            return self._shards[shard]
+        files: Any = {}
         try:
             data = orjson.loads(self.body_path(shard).read_bytes())
         except (OSError, orjson.JSONDecodeError):
-            return {}
+            data = None
         if isinstance(data, dict) and data.get("format") == FORMAT:
             files = data.get("files")
-            if isinstance(files, dict):
-                return files
-        return {}
+        self._shards[shard] = files if isinstance(files, dict) else {}
+        return self._shards[shard]
 
     def resources_of(self, rels: Iterable[str]) -> dict[str, list[Resource]] | None:
         """The resources of ``rels`` (parsed this run, or from the bodies); None when a
@@ -389,13 +393,22 @@ class Cache:
         for shard, wanted in by_shard.items():
             files = self._read_shard(shard)
             for rel in wanted:
-                rows = files.get(rel)
-                metas = self._files[rel]["resources"]
-                if not isinstance(rows, list) or len(rows) != len(metas):
+                # the body of the very bytes the index describes (the index and a shard
+                # are written one after the other: a run that died between them, or a
+                # shard from another run, does not match)
+                body = files.get(rel)
+                entry = self._files[rel]
+                if not (
+                    isinstance(body, dict)
+                    and body.get("sha256") == entry["sha256"]
+                    and body.get("deps") == entry.get("deps")
+                    and isinstance(body.get("rows"), list)
+                    and len(body["rows"]) == len(entry["resources"])
+                ):
                     return None
                 resources = []
-                for row, meta in zip(rows, metas, strict=True):
-                    if not _valid_row(row) or resource_digest(row) != meta[M_DIGEST]:
+                for row in body["rows"]:
+                    if not _valid_row(row):
                         return None
                     resources.append(Resource.from_row(row))
                 out[rel] = resources
@@ -428,11 +441,18 @@ class Cache:
             for rel, entry in self._files.items():
                 if entry["shard"] != shard:
                     continue
-                rows = self._fresh_rows.get(rel, previous_rows.get(rel))
-                if rows is None:
+                if rel in self._fresh_rows:
+                    body: Any = {
+                        "sha256": entry["sha256"],
+                        "deps": entry.get("deps"),
+                        "rows": self._fresh_rows[rel],
+                    }
+                else:
+                    body = previous_rows.get(rel)
+                if body is None:
                     files.pop(rel, None)  # its body is lost: parsed again next time
                     continue
-                content[rel] = rows
+                content[rel] = body
             try:
                 data = orjson.dumps({"format": FORMAT, "files": content})
             except (TypeError, orjson.JSONEncodeError):
@@ -577,8 +597,14 @@ def evaluate_cached(
 
     modules_digest = _digest(orjson.dumps(sorted(evaluator.modules.items())))
     token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
+    # A resource whose id others share stands for all of them (in input order): a unit
+    # depends on every resource its findings may be resolved against.
+    for rid in shared_ids:
+        together = b"\x1d" + b"\x1e".join(token[i] for i in positions[rid])
+        for i in positions[rid]:
+            token[i] = together
     material = {
-        unit: hashlib.blake2b(b"\x1e".join(token[i] for i in closure(members))).hexdigest()
+        unit: hashlib.blake2b(b"\x1e".join([token[i] for i in members])).hexdigest()
         for unit, members in unit_members.items()
     }
     cacheable = plan is not None

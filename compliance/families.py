@@ -130,6 +130,7 @@ _TOP_LEVEL_RULE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\b")
 _WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+@functools.lru_cache(maxsize=64)
 def _statements(source: str) -> list[tuple[str, str]]:
     """Top-level statements of a module as (rule name, text); ``else`` branches belong
     to the rule before them, comments are dropped."""
@@ -157,14 +158,14 @@ def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | N
     transitively. None when shared rules cannot be told apart (see ``shared_rules``)."""
     wanted = set(checks)
     modules = evaluator.modules
-    shared = shared_rules(src for src in modules.values() if family_of_module(src) is None)
+    shared = _shared_rules(tuple(src for src in modules.values() if family_of_module(src) is None))
     if shared is None:
         return None
     metas = evaluator.library.checks
     sources = {metas[c].module for c in wanted if c in metas}
     words: set[str] = set()
     for module in sources:
-        statements = _statements(modules.get(module, ""))
+        statements = _statements(modules.get(module, ""))  # memoised: do not mutate
         local: dict[str, set[str]] = {}
         roots: set[str] = set()
         for name, text in statements:
@@ -180,6 +181,11 @@ def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | N
             rules[name] = local[name] | shared[name]
         words |= roots | referenced_words(roots, rules)
     return words
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_rules(sources: tuple[str, ...]) -> dict[str, set[str]] | None:
+    return shared_rules(sources)
 
 
 def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
-
 from compliance.models import Report
 
 
 def render(report: Report) -> str:
-    data = report.model_dump(mode="json")
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    # pydantic's serializer writes the same bytes as orjson over model_dump (2-space
+    # indent, UTF-8, shortest floats; tests/unit/formats/test_json.py holds it to that)
+    # in half the time for reports of thousands of findings.
+    return report.model_dump_json(indent=2) + "\n"

@@ -337,10 +337,11 @@ def test_a_foreign_index_or_body_is_a_miss(corpus: Path, tmp_path: Path) -> None
     assert again == cold and cache is not None and cache.hits == 0
 
 
-def test_a_damaged_body_is_never_used(corpus: Path, tmp_path: Path) -> None:
-    """A body that no longer matches its digest in the index (edited, truncated) makes
-    the cached evaluation give up (CacheMiss) rather than evaluate the wrong resource;
-    the CLI then evaluates without the cache."""
+def test_a_body_of_other_bytes_is_never_used(corpus: Path, tmp_path: Path) -> None:
+    """A body shard that does not describe the bytes the index holds (a run that died
+    between writing a shard and the index, a shard from elsewhere) makes the cached
+    evaluation give up (CacheMiss) rather than evaluate the wrong resources; the CLI
+    then evaluates without the cache."""
     import orjson
 
     from compliance.cache import CacheMiss
@@ -349,9 +350,9 @@ def test_a_damaged_body_is_never_used(corpus: Path, tmp_path: Path) -> None:
     cold, _, _ = run(corpus, cache_dir)
     for body in cache_dir.glob("bodies-*.json"):
         data = orjson.loads(body.read_bytes())
-        for rows in data["files"].values():
-            for row in rows:
-                row[8] = {"planted": True}
+        for entry in data["files"].values():
+            entry["sha256"] = "0" * 64
+            entry["rows"][0][8] = {"planted": True}
         body.write_bytes(orjson.dumps(data))
     target = corpus / "kp" / "grafana-deployment.yaml"  # a re-evaluation needs the bodies
     target.write_text(target.read_text().replace("runAsNonRoot: true", "runAsNonRoot: false"))
