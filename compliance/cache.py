@@ -7,7 +7,7 @@ A warm run reads only what changed and evaluates only what a change can affect:
   notes, secret values) and per resource its id, kind, name, namespace, group and a digest
   of everything loaded for it (body, facts, line marks, file); and the seeds (resolved
   violations) of every result unit of the last run.
-- bodies (``bodies-<options>-NN.json``, 64 shards by a file's first namespace): the
+- bodies (``bodies-<options>-NNN.json``, 256 shards by a file's first namespace): the
   resources themselves, read only for the files a re-evaluation needs.
 
 A file whose (size, mtime_ns, ctime_ns, inode, device) equals the index's is not read at
@@ -60,9 +60,9 @@ if TYPE_CHECKING:
 
 DEFAULT_DIR = Path(".compliance-cache")
 FORMAT = "6"
-BODY_SHARDS = 64
+BODY_SHARDS = 256
 """Bodies are split by a file's first namespace so that re-evaluating one namespace reads
-about a sixty-fourth of them."""
+and rewrites a small part of them."""
 
 RACY_NS = 2_000_000_000
 """A file modified (or changed: ctime) less than this before the indexed run started is
@@ -275,15 +275,10 @@ class Cache:
         """An index entry as a load result without resources; None when it is not what
         this version writes (a foreign or damaged index is a miss, never a crash)."""
         try:
-            for meta in entry["resources"]:
-                rid, kind, name, ns, group, digest = meta
+            for rid, kind, name, ns, group, digest in entry["resources"]:
                 if not (
-                    isinstance(rid, str)
-                    and isinstance(kind, str)
-                    and isinstance(name, str)
-                    and (ns is None or isinstance(ns, str))
-                    and isinstance(group, str)
-                    and isinstance(digest, str)
+                    str is type(rid) is type(kind) is type(name) is type(group) is type(digest)
+                    and (ns is None or type(ns) is str)
                 ):
                     return None
             load = entry["load"]
@@ -544,10 +539,18 @@ def evaluate_cached(
     plan = family_plan(evaluator)
     groups = evaluator.param_groups(options.parameters)
 
-    positions: dict[str, list[int]] = defaultdict(list)
+    last: dict[str, int] = {}
+    shared_ids: set[str] = set()
     for i, m in enumerate(metas):
-        positions[m[M_ID]].append(i)
-    last = {rid: at[-1] for rid, at in positions.items()}
+        rid = m[M_ID]
+        if rid in last:
+            shared_ids.add(rid)
+        last[rid] = i
+    positions: dict[str, list[int]] = defaultdict(list)  # of the ids resources share
+    if shared_ids:
+        for i, m in enumerate(metas):
+            if m[M_ID] in shared_ids:
+                positions[m[M_ID]].append(i)
 
     # the units, each with the positions of the resources it depends on
     scope = {c: meta.scope for c, meta in evaluator.library.checks.items()}
@@ -582,7 +585,6 @@ def evaluate_cached(
             base = f"group:{metas[last[rid]][M_GROUP]}"
         return f"{base}@now" if check in time_checks else base
 
-    shared_ids = {rid for rid, at in positions.items() if len(at) > 1}
 
     def closure(members: list[int]) -> list[int]:
         """With every resource that shares an id with a member (a finding names the

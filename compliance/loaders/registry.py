@@ -12,6 +12,7 @@ import fnmatch
 import gc
 import hashlib
 import json
+import operator
 import os
 import re
 from collections.abc import Iterator
@@ -71,12 +72,15 @@ def kind_by_name(name: str) -> str | None:
     return None
 
 
+_BY_NAME = operator.attrgetter("name")
+
+
 def _walk(root: str, errors: list[tuple[Path, str]]) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every non-directory entry under ``root`` with its path, sorted by name at each
     level; the path is what ``(Path(root) / name).as_posix()`` gives (``.`` drops out)."""
     try:
         with os.scandir(root) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_BY_NAME)
     except OSError as e:
         errors.append((Path(root), f"cannot list directory: {e.strerror or e}"))
         return
