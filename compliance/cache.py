@@ -411,7 +411,7 @@ class Cache:
 
     # saving ------------------------------------------------------------------------------
 
-    def save(self, units: dict[str, list[Any]]) -> None:
+    def save(self, units: dict[str, Any]) -> None:
         """Write the index (this run's files and ``units``) and the body shards whose
         files changed. Nothing is written when nothing changed."""
         old = self._index()
@@ -635,6 +635,8 @@ def evaluate_cached(
         missing[group.key] = set()
         for unit, key in keys[group.key].items():
             hit = old_units.get(key)
+            if isinstance(hit, str):  # the same seeds as another parameter set's unit
+                hit = old_units.get(hit)
             if isinstance(hit, list) and cacheable:
                 cached[group.key][unit] = hit
             else:
@@ -654,7 +656,8 @@ def evaluate_cached(
     cache.evaluated_units = sorted(all_missing)
 
     outcomes: list[GroupOutcome] = []
-    units_out: dict[str, list[Any]] = {}
+    units_out: dict[str, Any] = {}
+    first_group_seeds: dict[str, tuple[str, list[Any]]] = {}
     for group in groups:
         fresh: dict[str, list[Any]] = {u: [] for u in missing[group.key]}
         keep_units = cacheable
@@ -682,7 +685,14 @@ def evaluate_cached(
         for unit, unit_seeds in (*cached[group.key].items(), *fresh.items()):
             seeds_all.extend(unit_seeds)
             if keep_units:
-                units_out[keys[group.key][unit]] = unit_seeds
+                # packs differ in a parameter or two: most units hold the same seeds for
+                # every parameter set, stored once (the first set's key stands for them)
+                first = first_group_seeds.get(unit)
+                if first is not None and first[1] == unit_seeds:
+                    units_out[keys[group.key][unit]] = first[0]
+                else:
+                    units_out[keys[group.key][unit]] = unit_seeds
+                    first_group_seeds.setdefault(unit, (keys[group.key][unit], unit_seeds))
         outcomes.append(GroupOutcome(group, seeds_all))
 
     report = evaluator.assemble(
