@@ -585,7 +585,6 @@ def evaluate_cached(
             base = f"group:{metas[last[rid]][M_GROUP]}"
         return f"{base}@now" if check in time_checks else base
 
-
     def closure(members: list[int]) -> list[int]:
         """With every resource that shares an id with a member (a finding names the
         last of them)."""
@@ -674,11 +673,16 @@ def evaluate_cached(
                 errors.extend(LoadError(file="policies", message=p) for p in problems)
                 keep_units = False  # reported again next run, never hidden by the cache
             for s in seeds:
-                unit = unit_of(s["check"], s["resource"]["id"])
-                if unit not in keys[group.key]:
+                check, kind = s["check"], s["resource"]["kind"]
+                unit = unit_of(check, s["resource"]["id"])
+                if (
+                    unit not in keys[group.key]
+                    or (check in time_checks and kind not in time_kinds)
+                    or (scope.get(check, "global") == "global" and kind not in global_kinds)
+                ):
                     # a check reported on a kind the analysis of its rules did not see:
                     # its unit's key would miss changes to it; never cache such a run
-                    raise CacheMiss(f"{s['check']} reported on an unexpected kind")
+                    raise CacheMiss(f"{check} reported on an unexpected kind {kind}")
                 if unit in fresh:
                     fresh[unit].append(s)
         seeds_all: list[Any] = []
