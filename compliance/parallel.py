@@ -15,11 +15,9 @@ of two different namespaces would break this; none does, and that test is what s
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import weakref
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -70,6 +68,8 @@ def _cgroup_quota(root: str = "/sys/fs/cgroup") -> float | None:
 
 
 def _context() -> Any:
+    import multiprocessing  # with concurrent.futures: only when processes are started
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
@@ -85,6 +85,8 @@ def map_in_processes(
     if workers == 1:
         return [fn(*a) for a in args]
     chunksize = max(1, len(args) // (workers * 8))
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         return list(pool.map(_star, [(fn, a) for a in args], chunksize=chunksize))
 
@@ -215,6 +217,9 @@ def run_queries(
 ) -> list[Any]:
     """Each task's engine result, in order; in ``workers`` forked processes when there is
     more than one task (a fork inherits the engine's compiled modules and the inputs)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from compliance.errors import EngineError
     from compliance.evaluate import engine_input
 
