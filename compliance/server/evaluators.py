@@ -29,6 +29,7 @@ from typing import Any
 from compliance.engine import make_engine
 from compliance.evaluate import Evaluator
 from compliance.evidence import record_evidence
+from compliance.evidence.redact import collect_secrets, redact_report
 from compliance.loaders import LoadOptions, load_paths
 from compliance.loaders.k8s import resource_from_object
 from compliance.models import Finding, Pack
@@ -156,6 +157,11 @@ class KindEvaluators:
         resource = resource_from_object(obj, source)
         evaluator = self.for_kind(resource.kind)
         report = evaluator.evaluate([resource], parameters=parameters)
+        # As every report: no secret value of the object in a message (a resource named
+        # after its own secret would otherwise show it in the response and decision log).
+        secrets = set().union(*collect_secrets([resource]).values())
+        if secrets:
+            report = redact_report(report, secrets)
         return AdmitResult(
             findings=[lean(f) for f in report.findings],
             errors=[e.message for e in report.errors],

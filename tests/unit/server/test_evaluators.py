@@ -120,3 +120,31 @@ def test_a_shared_opa_server_is_never_given_restricted_module_sets(
     built = ev.build(RunOptions(engine="opa"))
     assert built.restrict is False
     assert made == [frozenset(built.library.modules)]
+
+
+def test_an_admission_decision_never_shows_a_secret_of_the_object(
+    evaluators: KindEvaluators,
+) -> None:
+    """A Pod named after the password in its own env: its findings name the Pod, so the
+    response and the decision log would show the value; they show [REDACTED]."""
+    secret = "Hunter2-swordfish-77"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": secret.lower(), "namespace": "shop"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "nginx:1.27",
+                    "env": [{"name": "DB_PASSWORD", "value": secret.lower()}],
+                    "securityContext": {"privileged": True},
+                }
+            ]
+        },
+    }
+    result = evaluators.admit(pod, "admission", {})
+    assert result.findings  # privileged, unpinned image, literal secret...
+    text = " ".join(f.model_dump_json() for f in result.findings)
+    assert secret.lower() not in text
+    assert "[REDACTED]" in text
