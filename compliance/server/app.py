@@ -416,49 +416,50 @@ def create_app(config: ServerConfig) -> Starlette:
                 return _error(503, f"evaluation failed: {e}")
         return Response(orjson.dumps(_strip_prefix(data, tmp + "/")), media_type="application/json")
 
-    async def bundles_list(request: Request) -> Response:
+    async def with_store(
+        request: Request, use: Callable[[BundleStore], Awaitable[Response]]
+    ) -> Response:
+        """An auditor's read of the evidence store: the token, a configured store, and a
+        store that fails answering 503 (never a trace)."""
         denied = require(request, "read")
         if denied:
             return denied
         if config.bundles is None:
             return _error(503, "no evidence store configured (--store)")
         try:
-            listing = config.bundles.list()
+            return await use(config.bundles)
         except ComplianceError as e:
             return _error(503, f"evidence store unavailable: {e.message}")
-        return JSONResponse({"bundles": [b.wire() for b in listing]})
+
+    async def bundles_list(request: Request) -> Response:
+        async def listing(store: BundleStore) -> Response:
+            return JSONResponse({"bundles": [b.wire() for b in store.list()]})
+
+        return await with_store(request, listing)
 
     async def bundle_download(request: Request) -> Response:
-        denied = require(request, "read")
-        if denied:
-            return denied
-        if config.bundles is None:
-            return _error(503, "no evidence store configured (--store)")
         bundle_id = request.path_params["bundle_id"]
-        try:
-            path = config.bundles.path(bundle_id)
-        except ComplianceError as e:
-            return _error(503, f"evidence store unavailable: {e.message}")
-        if path is None:
-            return _error(404, f"no bundle {bundle_id!r}")
-        return FileResponse(path, media_type="application/gzip", filename=path.name)
+
+        async def download(store: BundleStore) -> Response:
+            path = store.path(bundle_id)
+            if path is None:
+                return _error(404, f"no bundle {bundle_id!r}")
+            return FileResponse(path, media_type="application/gzip", filename=path.name)
+
+        return await with_store(request, download)
 
     async def bundle_verify(request: Request) -> Response:
-        denied = require(request, "read")
-        if denied:
-            return denied
-        if config.bundles is None:
-            return _error(503, "no evidence store configured (--store)")
         bundle_id = request.path_params["bundle_id"]
-        try:
-            result = await run_in_threadpool(config.bundles.verify, bundle_id)
-        except ComplianceError as e:
-            return _error(503, f"evidence store unavailable: {e.message}")
-        if result is None:
-            return _error(404, f"no bundle {bundle_id!r}")
-        return JSONResponse(
-            {"id": bundle_id, "ok": result.ok, "message": result.message, **result.details}
-        )
+
+        async def verify(store: BundleStore) -> Response:
+            result = await run_in_threadpool(store.verify, bundle_id)
+            if result is None:
+                return _error(404, f"no bundle {bundle_id!r}")
+            return JSONResponse(
+                {"id": bundle_id, "ok": result.ok, "message": result.message, **result.details}
+            )
+
+        return await with_store(request, verify)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
