@@ -31,6 +31,7 @@ from compliance.models.report import (
     severity_rank,
 )
 from compliance.packs import CheckLibrary, effective_parameters
+from compliance.timestamps import rfc3339
 
 Waive = Callable[[Finding], dict[str, Any] | None]
 """Returns the waiver that covers a finding, or None. A waiver with a ``controls`` list
@@ -40,10 +41,6 @@ waives the finding for those ``pack:control`` ids only (see ``_apply_waiver``)."
 def fingerprint(check_id: str, resource_id: str, path: str | None, message: str) -> str:
     material = "\x1f".join((check_id, resource_id, path or "", message))
     return hashlib.sha256(material.encode()).hexdigest()[:32]
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def engine_input(

@@ -11,7 +11,6 @@ import calendar
 import copy
 import re
 import tomllib
-from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -26,6 +25,7 @@ from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 from compliance.models.securityconfig import SecurityConfig
 from compliance.paths import dotted, nearest_line
+from compliance.timestamps import rfc3339
 
 ENV_PREFIX = "BPI__"
 MAX_CERT_BYTES = 1024 * 1024
@@ -260,10 +260,6 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _rfc3339(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
     """Facts about the first certificate in ``cert_file`` (relative to the config file)."""
     path = Path(cert_file)
@@ -302,8 +298,8 @@ def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
         **facts,
         "subject": cert.subject.rfc4514_string(),
         "issuer": cert.issuer.rfc4514_string(),
-        "not_before": _rfc3339(cert.not_valid_before_utc),
-        "not_after": _rfc3339(not_after),
+        "not_before": rfc3339(cert.not_valid_before_utc),
+        "not_after": rfc3339(not_after),
         "not_after_ns": calendar.timegm(not_after.utctimetuple()) * 1_000_000_000,
         "key_type": key_type,
         "key_size": key_size,

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from compliance.errors import EvidenceError
 from compliance.evidence.store import Store
 from compliance.evidence.verify import verify_bundle
+from compliance.timestamps import rfc3339
 
 BUNDLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 SUFFIX = ".tar.gz"
@@ -111,7 +112,7 @@ class DirectoryBundles:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
                     h.update(chunk)
             digest = self._digests[key] = h.hexdigest()
-        created = datetime.fromtimestamp(st.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        created = rfc3339(datetime.fromtimestamp(st.st_mtime, UTC))
         return BundleInfo(id=bundle_id, size=st.st_size, sha256=digest, created=created)
 
 
