@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-PARTITION_MIN_RESOURCES = 2000
+PARTITION_MIN_RESOURCES = 1000
 """Below this many resources one query is cheaper than starting processes."""
 PARTITIONS_PER_WORKER = 2
 """More, smaller partitions: checks that compare the workloads of a namespace with each
