@@ -523,7 +523,7 @@ def evaluate_cached(
     only the result units whose key changed (see the module docstring)."""
     from compliance.errors import EngineError
     from compliance.evaluate import GroupOutcome, engine_error, kinds_read, seeds_of
-    from compliance.families import family_plan
+    from compliance.families import family_plan, kinds_of_checks
 
     now = options.now or datetime.now(UTC)
     files = cache._files
@@ -558,9 +558,9 @@ def evaluate_cached(
         scope = dict.fromkeys(scope, "global")
     read = kinds_read(evaluator.modules, evaluator.library, present)
     global_checks = [c for c, s in scope.items() if s == "global"]
-    global_kinds = _kinds_of_checks(evaluator, global_checks, read)
+    global_kinds = kinds_of_checks(evaluator, global_checks, read)
     time_checks = _time_checks(evaluator) if plan else set(scope)
-    time_kinds = _kinds_of_checks(evaluator, sorted(time_checks), read)
+    time_kinds = kinds_of_checks(evaluator, sorted(time_checks), read)
     global_timed = bool(time_checks.intersection(global_checks))
     # Resource- and namespace-scoped checks share a unit per group: a change anywhere in
     # a namespace re-evaluates both over that namespace (a few ms), and there are far
@@ -713,32 +713,6 @@ def evaluate_cached(
         report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
     cache.save(units_out)
     return report
-
-
-def _kinds_of_checks(evaluator: Evaluator, checks: Sequence[str], read: set[str]) -> set[str]:
-    """The kinds of ``read`` that ``checks`` may read: the words of their own rules (and
-    the rules those name), their METADATA kinds, and the kinds their families iterate
-    generically (LOG-01: every ``aws_`` kind)."""
-    from compliance.families import family_plan, words_of_checks
-
-    plan = family_plan(evaluator)
-    if plan is None:
-        return set(read)
-    if not checks:
-        return set()
-    families = {plan.family_of_check[c] for c in checks}
-    words = words_of_checks(evaluator, checks)
-    if words is None:
-        return plan.kinds_of(families, read)
-    words |= {k for c in checks for k in evaluator.library.checks[c].kinds}
-    out = {k for k in read if k in words}
-    for family in families:
-        if family in plan.generic_kinds:
-            prefixes = plan.generic_kinds[family]
-            if prefixes is None:
-                return set(read)
-            out.update(k for k in read if k.startswith(tuple(prefixes)))
-    return out
 
 
 def _time_checks(evaluator: Evaluator) -> set[str]:

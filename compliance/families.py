@@ -188,6 +188,30 @@ def _shared_rules(sources: tuple[str, ...]) -> dict[str, set[str]] | None:
     return shared_rules(sources)
 
 
+def kinds_of_checks(evaluator: Evaluator, checks: Sequence[str], read: set[str]) -> set[str]:
+    """The kinds of ``read`` that ``checks`` may read: the words of their own rules (and
+    the rules those name), their METADATA kinds, and the kinds their families iterate
+    generically (LOG-01: every ``aws_`` kind)."""
+    plan = family_plan(evaluator)
+    if plan is None:
+        return set(read)
+    if not checks:
+        return set()
+    families = {plan.family_of_check[c] for c in checks}
+    words = words_of_checks(evaluator, checks)
+    if words is None:
+        return plan.kinds_of(families, read)
+    words |= {k for c in checks for k in evaluator.library.checks[c].kinds}
+    out = {k for k in read if k in words}
+    for family in families:
+        if family in plan.generic_kinds:
+            prefixes = plan.generic_kinds[family]
+            if prefixes is None:
+                return set(read)
+            out.update(k for k in read if k.startswith(tuple(prefixes)))
+    return out
+
+
 def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:
     """The words of each top-level rule or function of the shared modules (one entry per
     name, every definition merged); None when a module refers to rules by a computed name

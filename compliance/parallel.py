@@ -123,13 +123,8 @@ def namespace_partitions(resources: Sequence[Resource], count: int) -> list[list
             sizes[key] = sizes.get(key, 0) + 1
     if len(sizes) < 2 or count < 2:
         return [list(resources)]
-    bins: list[int] = [0] * min(count, len(sizes))
-    home: dict[str, int] = {}
-    for ns in sorted(sizes, key=lambda n: (-sizes[n], n)):
-        target = min(range(len(bins)), key=lambda i: (bins[i], i))
-        home[ns] = target
-        bins[target] += sizes[ns]
-    out: list[list[Resource]] = [[] for _ in bins]
+    home = _balance(sizes, count)
+    out: list[list[Resource]] = [[] for _ in range(min(count, len(sizes)))]
     for r in resources:
         key = partition_key(r)
         if key is None:
@@ -265,11 +260,14 @@ def partitioned_query(
     *,
     min_resources: int | None = None,
     partitions: int | None = None,
+    scoped: Scoped | None = None,
 ) -> Any:
     """``query`` over ``resources`` as one engine call would answer it, split by namespace
     over ``workers`` forked processes when the run is large enough to gain from it.
 
-    Only the in-process engine is split (a fork inherits its compiled modules)."""
+    Only the in-process engine is split (a fork inherits its compiled modules). With
+    ``scoped`` the split follows the checks' scopes (``_scoped_query``); without, every
+    partition also holds every resource of no namespace."""
     from compliance.evaluate import engine_input
 
     parts = split_for(
@@ -277,11 +275,95 @@ def partitioned_query(
     )
     if len(parts) == 1:
         return engine.evaluate(query, engine_input(resources, params, now, kinds))
+    if scoped is not None:
+        return _scoped_query(
+            engine, query, resources, params, now, kinds, workers, len(parts), scoped
+        )
     tasks: list[Task] = [(query, part, kinds) for part in parts]
     return merge_violations(run_queries(engine, tasks, params, now, workers))
 
 
+@dataclass(frozen=True)
+class Scoped:
+    """What the checks' declared scopes allow (``custom.scope``, proven by
+    tests/packs/test_scope.py): every check but ``global_checks`` judges a resource from
+    its group alone, so the groups can be split with no resource in two partitions; the
+    global checks are judged once over every resource of ``global_kinds``."""
+
+    global_checks: frozenset[str]
+    global_kinds: frozenset[str]
+
+
+def _scoped_query(
+    engine: Engine,
+    query: str,
+    resources: Sequence[Resource],
+    params: dict[str, Any],
+    now: datetime,
+    kinds: Collection[str] | None,
+    workers: int,
+    count: int,
+    scoped: Scoped,
+) -> Any:
+    """Namespaces (each with its ``Namespace`` object) over ``count`` partitions, one
+    partition of everything outside namespaces, and one query of the global checks over
+    the kinds they read: no resource is evaluated twice for the same checks."""
+    from compliance.scope import group_of
+
+    sizes: dict[str, int] = {}
+    keys = []
+    for r in resources:
+        group = group_of(r)
+        key = group if group.startswith("ns:") else None
+        keys.append(key)
+        if key is not None:
+            sizes[key] = sizes.get(key, 0) + 1
+    home = _balance(sizes, count)
+    parts: list[list[Resource]] = [[] for _ in range(max(home.values(), default=-1) + 1)]
+    shared: list[Resource] = []
+    for r, key in zip(resources, keys, strict=True):
+        (shared if key is None else parts[home[key]]).append(r)
+    every = [r for r in resources if r.kind in scoped.global_kinds]
+    global_kinds = set(scoped.global_kinds) if kinds is None else set(kinds) & scoped.global_kinds
+    tasks: list[Task] = [(query, part, kinds) for part in [*parts, shared] if part]
+    tasks.append((query, every, global_kinds))
+    results = run_queries(engine, tasks, params, now, workers)
+    glob = scoped.global_checks
+
+    def local(found: Any) -> Any:
+        if found is None:
+            return None
+        return [v for v in found if not (isinstance(v, dict) and v.get("check") in glob)]
+
+    def global_only(found: Any) -> Any:
+        if found is None:
+            return None
+        return [v for v in found if not isinstance(v, dict) or v.get("check") in glob]
+
+    return merge_violations([*(local(r) for r in results[:-1]), global_only(results[-1])])
+
+
+def _balance(sizes: dict[str, int], count: int) -> dict[str, int]:
+    """Each key's bin of ``count`` (at most one per key), largest first, deterministic."""
+    bins: list[int] = [0] * max(1, min(count, len(sizes)))
+    home: dict[str, int] = {}
+    for key in sorted(sizes, key=lambda k: (-sizes[k], k)):
+        target = min(range(len(bins)), key=lambda i: (bins[i], i))
+        home[key] = target
+        bins[target] += sizes[key]
+    return home
+
+
 # ---------------------------------------------------------------- parameter sets
+
+
+def _scoped(evaluator: Evaluator, present: set[str]) -> Scoped:
+    from compliance.evaluate import kinds_read
+    from compliance.families import kinds_of_checks
+
+    checks = sorted(c for c, meta in evaluator.library.checks.items() if meta.scope == "global")
+    read = kinds_read(evaluator.modules, evaluator.library, present)
+    return Scoped(frozenset(checks), frozenset(kinds_of_checks(evaluator, checks, read)))
 
 
 @dataclass
@@ -316,6 +398,7 @@ def evaluator_query(
 
     workers = evaluator.workers
     plan = family_plan(evaluator)
+    scoped = _scoped(evaluator, {r.kind for r in resources}) if plan is not None else None
     last = _LAST.get(evaluator)
     key_kinds = frozenset(kinds) if kinds is not None else None
     reuse = (
@@ -356,6 +439,7 @@ def evaluator_query(
                 now,
                 read if kinds is None else read & set(kinds),
                 workers,
+                scoped=scoped,
             )
             if affected
             else []
@@ -364,6 +448,8 @@ def evaluator_query(
         if result is None and last.violations is not None:
             result = []
     else:
-        result = partitioned_query(evaluator.engine, query, resources, params, now, kinds, workers)
+        result = partitioned_query(
+            evaluator.engine, query, resources, params, now, kinds, workers, scoped=scoped
+        )
     _LAST[evaluator] = _LastRun(tuple(resources), now, key_kinds, dict(params), result)
     return result

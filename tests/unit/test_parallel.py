@@ -132,6 +132,40 @@ def test_split_evaluation_equals_one_query(
     assert checked >= 3  # several inputs really were split
 
 
+def test_split_by_scope_equals_one_query(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    """The split large runs use: namespaces apart (no shared resource repeated), everything
+    outside namespaces in one partition, the global checks once over the kinds they read.
+    Equal to one query for every input and parameter set."""
+    from compliance.parallel import _scoped
+
+    checked = 0
+    for params in _params(evaluator):
+        for name, resources in inputs.items():
+            whole = _whole(evaluator, resources, params)
+            present = {r.kind for r in resources}
+            kinds = kinds_read(evaluator.modules, evaluator.library, present)
+            scoped = _scoped(evaluator, present)
+            assert scoped.global_checks  # the library has global checks: they are tested
+            for partitions in (2, 5):
+                split = partitioned_query(
+                    evaluator.engine,
+                    VIOLATIONS_QUERY,
+                    resources,
+                    params,
+                    NOW,
+                    kinds,
+                    2,
+                    min_resources=0,
+                    partitions=partitions,
+                    scoped=scoped,
+                )
+                assert split == whole, f"{name}: scoped split in {partitions} differs"
+            checked += len(namespace_partitions(resources, 5)) > 1
+    assert checked >= 3
+
+
 def test_family_union_query_equals_the_main_query(
     evaluator: Evaluator, inputs: dict[str, list[Resource]]
 ) -> None:
