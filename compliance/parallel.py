@@ -2,14 +2,15 @@
 constructor hold the GIL.
 
 Loading parses files in worker processes (``map_in_processes``). Evaluation of a large run
-splits the resources by Kubernetes namespace (``namespace_partitions``): every partition
-holds whole namespaces plus every resource that belongs to no namespace (cluster-scoped
-objects, Terraform, Dockerfiles, compose services, SecurityConfig), so a check that relates
-resources within one namespace, or a namespaced resource to cluster-wide ones, sees what it
-sees in one query. Violations are merged, deduplicated and put in the engine's own set order,
-so the result is the list one query returns (tests/unit/test_parallel.py proves it on the
-benchmark corpus slice, examples/bpi and every tests/packs case). A check relating resources
-of two different namespaces would break this; none does, and that test is what says so.
+is split as the checks' declared scopes allow (``Scoped``, proven by tests/packs/test_scope.py):
+whole namespaces per partition (each with its ``Namespace`` object), one partition of
+everything outside namespaces, and one query of the global checks over the kinds they read.
+Without scopes to rely on (a pack with its own Rego), every namespace partition also holds
+every resource of no namespace (``namespace_partitions``), which is exact as long as no check
+relates resources of two namespaces. Violations are merged, deduplicated and put in the
+engine's own set order, so the result is the list one query returns
+(tests/unit/test_parallel.py proves both splits on the benchmark corpus slice, examples/bpi
+and every tests/packs case, for every parameter set).
 """
 
 from __future__ import annotations
