@@ -105,7 +105,7 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
         family_of_check[meta.id] = family
         family_kinds.setdefault(family, set()).update(meta.kinds)
     shared_sources = [src for src in evaluator.modules.values() if family_of_module(src) is None]
-    rules = shared_rules(shared_sources)
+    rules = _shared_rules(tuple(shared_sources))
     for family, words in family_words.items():
         # conservative: any kind named anywhere the family, or a shared rule it refers to
         # (transitively), could read it; every shared word when rules cannot be told apart
@@ -214,22 +214,14 @@ def kinds_of_checks(evaluator: Evaluator, checks: Sequence[str], read: set[str])
 
 def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:
     """The words of each top-level rule or function of the shared modules (one entry per
-    name, every definition merged); None when a module refers to rules by a computed name
-    (``lib[x]``), so that any family may read anything of them."""
+    name, every definition and ``else`` branch merged); None when a module refers to rules
+    by a computed name (``lib[x]``), so that any family may read anything of them."""
     rules: dict[str, set[str]] = {}
     for source in sources:
-        code = _COMMENT_LINE.sub("", source)
-        if re.search(r"\b(lib|compliance)\s*\[", code):
+        if re.search(r"\b(lib|compliance)\s*\[", _COMMENT_LINE.sub("", source)):
             return None
-        name: str | None = None
-        for line in code.splitlines():
-            match = _TOP_LEVEL_RULE.match(line)
-            if match and match.group(1) not in ("package", "import"):
-                name = match.group(1)
-            elif match:
-                name = None
-            if name is not None:
-                rules.setdefault(name, set()).update(_WORDS.findall(line))
+        for name, text in _statements(source):
+            rules.setdefault(name, set()).update(_WORDS.findall(text))
     return rules
 
 
