@@ -101,17 +101,15 @@ def _star(item: tuple[Callable[..., T], tuple[Any, ...]]) -> T:
 
 
 def partition_key(resource: Resource) -> str | None:
-    """The namespace a resource belongs to for partitioning, None for "every partition".
+    """The namespace a resource belongs to for partitioning, None for "every partition":
+    its namespace group (``compliance.scope.group_of``), except that a ``Namespace``
+    object, like every resource outside namespaces, goes to every partition."""
+    from compliance.scope import group_of
 
-    A namespaced Kubernetes object without ``metadata.namespace`` is in ``default``, as
-    the checks' ``ns_of`` has it."""
-    if resource.source.format != "k8s":
+    group = group_of(resource)
+    if resource.kind == "Namespace" or not group.startswith("ns:"):
         return None
-    if resource.namespace is not None:
-        return resource.namespace
-    from compliance.loaders.k8s import CLUSTER_SCOPED
-
-    return None if resource.kind in CLUSTER_SCOPED else "default"
+    return group.removeprefix("ns:")
 
 
 def namespace_partitions(resources: Sequence[Resource], count: int) -> list[list[Resource]]:
@@ -235,21 +233,6 @@ def run_queries(
     return [value for _, value, _, _ in results]
 
 
-def split_for(
-    engine: Engine,
-    resources: Sequence[Resource],
-    workers: int,
-    *,
-    min_resources: int | None = None,
-    partitions: int | None = None,
-) -> list[list[Resource]]:
-    """The namespace partitions a run is evaluated in (one when small or not embedded)."""
-    least = PARTITION_MIN_RESOURCES if min_resources is None else min_resources
-    if workers > 1 and engine.name == "embedded" and len(resources) >= least:
-        return namespace_partitions(resources, partitions or workers * PARTITIONS_PER_WORKER)
-    return [list(resources)]
-
-
 def partitioned_query(
     engine: Engine,
     query: str,
@@ -271,17 +254,18 @@ def partitioned_query(
     partition also holds every resource of no namespace."""
     from compliance.evaluate import engine_input
 
-    parts = split_for(
-        engine, resources, workers, min_resources=min_resources, partitions=partitions
-    )
-    if len(parts) == 1:
-        return engine.evaluate(query, engine_input(resources, params, now, kinds))
-    if scoped is not None:
-        return _scoped_query(
-            engine, query, resources, params, now, kinds, workers, len(parts), scoped
-        )
-    tasks: list[Task] = [(query, part, kinds) for part in parts]
-    return merge_violations(run_queries(engine, tasks, params, now, workers))
+    least = PARTITION_MIN_RESOURCES if min_resources is None else min_resources
+    if workers > 1 and engine.name == "embedded" and len(resources) >= least:
+        count = partitions or workers * PARTITIONS_PER_WORKER
+        if scoped is not None:
+            return _scoped_query(
+                engine, query, resources, params, now, kinds, workers, count, scoped
+            )
+        parts = namespace_partitions(resources, count)
+        if len(parts) > 1:
+            tasks: list[Task] = [(query, part, kinds) for part in parts]
+            return merge_violations(run_queries(engine, tasks, params, now, workers))
+    return engine.evaluate(query, engine_input(resources, params, now, kinds))
 
 
 @dataclass(frozen=True)
