@@ -356,9 +356,6 @@ class Cache:
         self._fresh_rows[rel] = rows
         self._files_changed = True
 
-    def finish(self) -> None:
-        """Loading is done (the index is written by ``save`` once results are known)."""
-
     # bodies ------------------------------------------------------------------------------
 
     def _read_shard(self, shard: int) -> dict[str, Any]:
@@ -657,11 +654,11 @@ def evaluate_cached(
     outcomes: list[GroupOutcome] = []
     units_out: dict[str, Any] = {}
     first_group_seeds: dict[str, tuple[str, list[Any]]] = {}
+    kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
     for group in groups:
         fresh: dict[str, list[Any]] = {u: [] for u in missing[group.key]}
         keep_units = cacheable
         if missing[group.key]:
-            kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
             try:
                 violations = evaluator.query(resources, group.params, now, kinds)
             except EngineError as e:

@@ -108,8 +108,8 @@ def _rel(path: Path, base: Path) -> str:
 class FileCache(Protocol):
     """Per-file load results keyed by what was read (see compliance.cache).
 
-    ``get_unchanged`` may answer from the file's ``os.stat`` alone (no read); ``finish`` is
-    called once every file of the run was looked up or stored."""
+    ``get_unchanged`` may answer from the file's ``os.stat`` alone (no read). What a
+    cache keeps is written by its owner once results are known (``Cache.save``)."""
 
     def get_unchanged(
         self, rel: str, kind: str, explicit: bool, st: os.stat_result
@@ -128,8 +128,6 @@ class FileCache(Protocol):
         result: LoadResult,
         st: os.stat_result | None = None,
     ) -> None: ...
-
-    def finish(self) -> None: ...
 
 
 @dataclass
@@ -304,8 +302,6 @@ def _execute(
         if result.inputs:
             result.texts[ctx.rel] = text
         done[index] = result
-    if cache is not None:
-        cache.finish()
     return [d for d in done if d is not None]
 
 
