@@ -35,7 +35,6 @@ import os
 import platform
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.server_harness import review  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 SECTION = "## Admission webhook"
 TARGET_P99_MS = 25.0
@@ -66,12 +66,6 @@ BEFORE = {
 
 REGISTRIES = ["registry.example", "ghcr.io/shop", "docker.io/library", "quay.io/team", ""]
 NAMESPACES = ["shop", "payments", "search", "platform", "data"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the object mix -----------------------------------------------------------------------

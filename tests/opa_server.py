@@ -30,7 +30,6 @@ import ipaddress
 import json
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -47,6 +46,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from opa_bindings.engine import OpaEngine, OpaError, OpaUndefinedError
+
+from tests.ports import free_port
 
 _ERROR_LINE = re.compile(r"(?:^|\s)(\S+?):(\d+): (rego_\w+): ([^\n]*)")
 
@@ -126,12 +127,6 @@ def make_tls(directory: Path, common_name: str = "compliance test CA") -> TlsFil
         )
     )
     return files
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- the Python server ------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from compliance.runner import RunOptions
 from compliance.server.app import ServerConfig, create_app
 from compliance.server.auth import Token, Tokens
 from compliance.server.evaluators import build, factory, settings
+from tests.ports import free_port
 
 ADMIN_TOKEN = "admin-token-1f9c2d"
 AUDITOR_TOKEN = "auditor-token-77ab01"
@@ -49,12 +49,6 @@ def config(**overrides: Any) -> ServerConfig:
     }
     base.update(overrides)
     return ServerConfig(**base)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
