@@ -48,7 +48,10 @@ packs-test: install
 test-network: install
 	COMPLIANCE_NETWORK_TESTS=1 $(PY) -m pytest tests/integration/test_precommit.py
 
+# Bytecode compiled first, as pip does when it installs the wheel (an editable checkout
+# otherwise compiles every module on every run where PYTHONDONTWRITEBYTECODE is set).
 bench: install
+	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
 
 # Checkov 3.3.30 in its own virtualenv (benchmarks/.peers, git-ignored); make bench then
@@ -56,6 +59,7 @@ bench: install
 bench-peers: install
 	test -x benchmarks/.peers/venv/bin/checkov || (python3 -m venv benchmarks/.peers/venv && \
 		benchmarks/.peers/venv/bin/pip install -q checkov==3.3.30)
+	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
 
 bench-admission: install

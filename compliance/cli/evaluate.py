@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from compliance.baseline import apply_baseline, load_baseline
 from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.cache import Cache, CacheMiss, evaluate_cached
 from compliance.cli.engine_options import EngineSelection, engine_options
+from compliance.cli.main import skip_teardown
 from compliance.errors import UsageError
 from compliance.evidence import record_evidence
 from compliance.formats import FORMATS, renderer
@@ -91,6 +93,15 @@ def progress(message: str) -> Iterator[None]:
 
     with Console(stderr=True).status(message):
         yield
+
+
+def _settle() -> None:
+    """Move what the run holds so far (inputs, the cache's index, then the report) out of
+    the cyclic collector's sight: it lives until the run ends, and collections that walk a
+    large run's million objects again and again find nothing to free (~0.1 s of a warm
+    10k-file run). Reference counting still frees everything; the command unfreezes when
+    it closes (in-process callers, tests)."""
+    gc.freeze()
 
 
 @click.command()
@@ -213,6 +224,7 @@ def evaluate(
     store_dir: Path | None,
 ) -> None:
     """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
+    click.get_current_context().call_on_close(gc.unfreeze)  # after _settle()
     for s in sets:
         if "=" not in s:
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
@@ -252,6 +264,7 @@ def evaluate(
         workers = available_cpus()
         loaded = load_inputs(paths, options.load, stdin_text, workers=workers, cache=cache)
         evaluator.workers = workers
+    _settle()
     waive = waiver_set.waive if waiver_set.waivers else None
     with progress("Evaluating"):
         report = None
@@ -263,6 +276,7 @@ def evaluate(
                 loaded = load_inputs(paths, options.load, stdin_text, workers=workers)
         if report is None:
             report = evaluate_loaded(evaluator, loaded, options, waive=waive)
+    _settle()
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
         report_waiver_problems(report.extra["waivers"])
@@ -288,6 +302,7 @@ def evaluate(
         click.echo(f"wrote {fmt} report to {output}", err=True)
     else:
         click.echo(text, nl=False)
+    skip_teardown()
     sys.exit(report.exit_code(fail_on, fail_statuses))
 
 

@@ -170,3 +170,34 @@ def test_every_command_is_reachable_from_the_console_script(
     commands = out.split("Commands:")[1].split()
     for name in expected:
         assert name in commands, f"{' '.join(args) or 'compliance'} --help lacks {name}"
+
+
+def test_console_script_ends_without_teardown_but_with_every_byte_and_code(
+    tmp_path: Path,
+) -> None:
+    """``main`` ends an evaluate process with ``os._exit`` once the command returned: the
+    whole report must still reach a pipe, stderr its notes, and the exit code its caller
+    (1: findings at or above --fail-on; 3: bad input; 2: usage)."""
+    import subprocess
+    import sys
+
+    code = "import sys; from compliance.cli import main; sys.argv = ['compliance', *sys.argv[1:]]; main()"
+
+    def console(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, "evaluate", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+
+    piped = console(BPI, "--format", "json", "--no-cache", *NOW)
+    assert piped.returncode == 1, piped.stderr
+    in_process = run(BPI, "--format", "json", "--no-cache", *NOW)
+    assert piped.stdout == in_process.stdout  # every byte, not a prefix
+    written = console(BPI, "--format", "json", "--no-cache", "-o", str(tmp_path / "r.json"), *NOW)
+    assert written.returncode == 1
+    assert "wrote json report to" in written.stderr
+    assert (tmp_path / "r.json").read_text() == in_process.stdout
+    assert console(str(tmp_path / "missing.yaml"), "--format", "json").returncode == 3
+    assert console(BPI, "--format", "nope").returncode == 2
