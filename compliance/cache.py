@@ -55,11 +55,11 @@ from compliance.models.report import InputRef, Report
 from compliance.models.resource import Format
 
 if TYPE_CHECKING:
-    from compliance.evaluate import Evaluator, GroupOutcome, Waive
+    from compliance.evaluate import Evaluator, ParamGroup, Row, Waive
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "6"
+FORMAT = "7"
 BODY_SHARDS = 256
 """Bodies are split by a file's first namespace so that re-evaluating one namespace reads
 and rewrites a small part of them."""
@@ -73,7 +73,6 @@ tick after it was read would otherwise go unnoticed (git's "racy" entries)."""
 M_ID, M_KIND, M_NAME, M_NS, M_GROUP, M_DIGEST = range(6)
 
 _FORMATS = frozenset(get_args(Format))
-_INPUT_FIELDS = frozenset(InputRef.model_fields)
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -109,7 +108,8 @@ def _body_shard(meta: list[Any] | None, rel: str) -> int:
 
 
 class Cache:
-    """A cache directory. Every method swallows I/O and decoding problems as a miss.
+    """A cache directory. Every method swallows I/O and decoding problems as a miss (the
+    index is sealed: one that does not match its digest is not read at all).
 
     Plugs into ``load_paths`` (``registry.FileCache``): a file answered from the index is
     returned without its resources (``resources`` empty; they are read from the bodies
@@ -162,12 +162,12 @@ class Cache:
             pass  # a cache that cannot be written is only slower
 
     def _index(self) -> dict[str, Any]:
-        """The previous run's index (absent, corrupt or foreign: empty)."""
+        """The previous run's index (absent, damaged or foreign: empty)."""
         if self._old is None:
             self._old = {"files": {}, "units": {}}
             try:
-                data = orjson.loads(self.index_path().read_bytes())
-            except (OSError, orjson.JSONDecodeError):
+                data = unseal(self.index_path().read_bytes())
+            except OSError:
                 return self._old
             if (
                 isinstance(data, dict)
@@ -185,15 +185,8 @@ class Cache:
     # files (registry.FileCache) ----------------------------------------------------------
 
     def _entry(self, rel: str, kind: str, explicit: bool) -> dict[str, Any] | None:
-        entry = self._index()["files"].get(rel)
-        if (
-            isinstance(entry, dict)
-            and entry.get("kind") == kind
-            and entry.get("explicit") is explicit
-            and isinstance(entry.get("load"), dict)
-            and isinstance(entry.get("resources"), list)
-            and isinstance(entry.get("shard"), int)
-        ):
+        entry: dict[str, Any] | None = self._index()["files"].get(rel)
+        if entry is not None and entry["kind"] == kind and entry["explicit"] is explicit:
             return entry
         return None
 
@@ -203,53 +196,42 @@ class Cache:
         if self.verify:
             return None
         entry = self._entry(rel, kind, explicit)
-        if entry is None or entry.get("stat") != _stat_key(st):
+        if entry is None or entry["stat"] != _stat_key(st):
             return None
         if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS:
             return None  # racy: read and hash it
         if not self._deps_unchanged(entry):
             return None
-        result = self._decode(entry)
-        if result is not None:
-            self.stat_hits += 1
-            self.hits += 1
-            self._keep(rel, entry)
-        return result
+        self.stat_hits += 1
+        self.hits += 1
+        self._keep(rel, entry)
+        return self._decode(entry)
 
     def get_file(
         self, rel: str, kind: str, explicit: bool, data: bytes, st: os.stat_result | None = None
     ) -> LoadResult | None:
         entry = self._entry(rel, kind, explicit)
-        result = None
         if (
-            entry is not None
-            and entry.get("sha256") == hashlib.sha256(data).hexdigest()
-            and self._deps_unchanged(entry)
+            entry is None
+            or entry["sha256"] != hashlib.sha256(data).hexdigest()
+            or not self._deps_unchanged(entry)
         ):
-            result = self._decode(entry)
-        if result is None or entry is None:
             self.misses += 1
             self.order.append(rel)  # in input order; put_file records what was parsed
             self._placed.add(rel)
             return None
         self.hits += 1
         stat = _stat_key(st) if st is not None else None
-        if entry.get("stat") != stat:  # touched, or racy: remember the stat seen now
+        if entry["stat"] != stat:  # touched, or racy: remember the stat seen now
             entry = {**entry, "stat": stat}
         self._files_changed = True  # its stat, or when it was checked (racy), changed
         self._keep(rel, entry)
-        return result
+        return self._decode(entry)
 
     def _deps_unchanged(self, entry: dict[str, Any]) -> bool:
         """Whether the other files a load read (a SecurityConfig's certificate) are as
         they were: same stat, or same bytes (a missing file stays missing)."""
-        deps = entry.get("deps", [])
-        if not isinstance(deps, list):
-            return False
-        for dep in deps:
-            if not (isinstance(dep, list) and len(dep) == 3 and isinstance(dep[0], str)):
-                return False
-            path, stat, sha = dep
+        for path, stat, sha in entry["deps"]:
             try:
                 st = os.stat(path)
             except OSError:
@@ -271,37 +253,16 @@ class Cache:
         if not placed:
             self.order.append(rel)
 
-    def _decode(self, entry: dict[str, Any]) -> LoadedFiles | None:
-        """An index entry as a load result without resources; None when it is not what
-        this version writes (a foreign or damaged index is a miss, never a crash)."""
-        try:
-            for rid, kind, name, ns, group, digest in entry["resources"]:
-                if not (
-                    str is type(rid) is type(kind) is type(name) is type(group) is type(digest)
-                    and (ns is None or type(ns) is str)
-                ):
-                    return None
-            load = entry["load"]
-            inputs = []
-            for i in load["inputs"]:
-                if not (
-                    isinstance(i, dict)
-                    and i.keys() == _INPUT_FIELDS
-                    and isinstance(i["file"], str)
-                    and isinstance(i["format"], str)
-                    and isinstance(i["sha256"], str)
-                    and isinstance(i["resources"], int)
-                ):
-                    return None
-                inputs.append(trusted(InputRef, i))  # checked above; thousands of them
-            return LoadedFiles(
-                errors=[LoadError.model_validate(e) for e in load["errors"]],
-                inputs=inputs,
-                skipped=[dict(s) for s in load["skipped"]],
-                secrets={r: set(v) for r, v in load["secrets"].items()},
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
+    def _decode(self, entry: dict[str, Any]) -> LoadedFiles:
+        """An index entry as a load result without resources (the index is sealed: what
+        this version wrote, unchanged)."""
+        load = entry["load"]
+        return LoadedFiles(
+            errors=[LoadError.model_validate(e) for e in load["errors"]],
+            inputs=[trusted(InputRef, dict(i)) for i in load["inputs"]],
+            skipped=[dict(s) for s in load["skipped"]],
+            secrets={r: set(v) for r, v in load["secrets"].items()},
+        )
 
     def put_file(
         self,
@@ -460,7 +421,36 @@ class Cache:
             "files": files,
             "units": units,
         }
-        self._write(self.index_path(), orjson.dumps(index))
+        self._write(self.index_path(), seal(orjson.dumps(index)))
+
+
+_SEAL_HEAD = b'{"sha256":"'
+_SEAL_MID = b'","index":'
+
+
+def seal(body: bytes) -> bytes:
+    """The index as written: still one JSON document, its SHA-256 ahead of it, so that a
+    damaged index is refused whole (~10 ms for 12 MB) instead of every entry being checked
+    field by field on every run."""
+    return _SEAL_HEAD + hashlib.sha256(body).hexdigest().encode() + _SEAL_MID + body + b"}"
+
+
+def unseal(data: bytes) -> Any:
+    """What ``seal`` sealed; None for anything else (foreign, truncated, edited)."""
+    start = len(_SEAL_HEAD) + 64 + len(_SEAL_MID)
+    if not (data.startswith(_SEAL_HEAD) and data[start - len(_SEAL_MID) : start] == _SEAL_MID):
+        return None
+    body = data[start:-1]
+    if (
+        data[-1:] != b"}"
+        or hashlib.sha256(body).hexdigest().encode()
+        != data[len(_SEAL_HEAD) : start - len(_SEAL_MID)]
+    ):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _dependencies(rel: str, resources: Sequence[Resource]) -> list[list[Any]]:
@@ -509,6 +499,129 @@ def resource_digest(row: Sequence[Any]) -> str:
 # ---------------------------------------------------------------- evaluation
 
 
+class _Units:
+    """The result units of a run and the resources (positions in ``metas``) each depends
+    on: per group the ``resource``/``namespace`` checks, the ``global`` checks, and "@now"
+    units for the checks that read the time."""
+
+    def __init__(self, evaluator: Evaluator, cache: Cache) -> None:
+        from compliance.evaluate import kinds_read
+        from compliance.families import family_plan, kinds_of_checks
+
+        files = cache._files
+        metas: list[list[Any]] = []
+        rel_at: list[str] = []
+        for rel in cache.order:
+            entry = files.get(rel)
+            if entry is not None and entry["resources"]:
+                metas.extend(entry["resources"])
+                rel_at.extend([rel] * len(entry["resources"]))
+        self.metas, self.rel_at = metas, rel_at
+        self.present = {m[M_KIND] for m in metas}
+        self.cacheable = family_plan(evaluator) is not None
+        self.scope = {c: meta.scope for c, meta in evaluator.library.checks.items()}
+        if not self.cacheable:
+            self.scope = dict.fromkeys(self.scope, "global")
+        read = kinds_read(evaluator.modules, evaluator.library, self.present)
+        global_checks = [c for c, s in self.scope.items() if s == "global"]
+        self.global_kinds = global_kinds = kinds_of_checks(evaluator, global_checks, read)
+        self.time_checks = _time_checks(evaluator) if self.cacheable else set(self.scope)
+        self.time_kinds = time_kinds = kinds_of_checks(evaluator, sorted(self.time_checks), read)
+        global_timed = bool(self.time_checks.intersection(global_checks))
+
+        # Resource- and namespace-scoped checks share a unit per group: a change anywhere
+        # in a namespace re-evaluates both over that namespace (a few ms), and there are
+        # far fewer groups than files to key. Checks that read the time have units of
+        # their own ("@now"), over the kinds they read, keyed by the time: without --now
+        # only they are evaluated again on a re-run.
+        self.last: dict[str, int] = {}
+        last = self.last
+        shared: set[str] = set()
+        members: dict[str, list[int]] = {"global": []}
+        in_global = members["global"]
+        in_global_now: list[int] = []
+        in_group: dict[str, list[int]] = {}
+        in_group_now: dict[str, list[int]] = {}
+        for i, (rid, kind, _name, _ns, group, _digest) in enumerate(metas):
+            if rid in last:
+                shared.add(rid)
+            last[rid] = i
+            own = in_group.get(group)
+            if own is None:
+                own = in_group[group] = members[f"group:{group}"] = []
+            own.append(i)
+            if kind in time_kinds:
+                own = in_group_now.get(group)
+                if own is None:
+                    own = in_group_now[group] = members[f"group:{group}@now"] = []
+                own.append(i)
+            if kind in global_kinds:
+                in_global.append(i)
+                if global_timed:
+                    in_global_now.append(i)
+        if global_timed and in_global_now:
+            members["global@now"] = in_global_now
+        self.members = members
+        self.positions: dict[str, list[int]] = defaultdict(list)  # of the ids files share
+        if shared:
+            for i, m in enumerate(metas):
+                if m[M_ID] in shared:
+                    self.positions[m[M_ID]].append(i)
+
+    def unit_of(self, check: str, rid: str) -> str:
+        """The unit a finding of ``check`` on resource ``rid`` belongs to."""
+        base = "global"
+        if self.scope.get(check, "global") in ("resource", "namespace"):
+            base = f"group:{self.metas[self.last[rid]][M_GROUP]}"
+        return f"{base}@now" if check in self.time_checks else base
+
+    def unexpected(self, check: str, kind: str) -> bool:
+        """A global or time check reporting on a kind the analysis of its rules did not
+        see: its unit's key would miss changes to such resources."""
+        return (check in self.time_checks and kind not in self.time_kinds) or (
+            self.scope.get(check, "global") == "global" and kind not in self.global_kinds
+        )
+
+    def keys(
+        self, evaluator: Evaluator, groups: Sequence[ParamGroup], now: datetime
+    ) -> dict[str, str]:
+        """Each unit's key: everything its rows depend on (see the module docstring). A
+        resource whose id others share stands for all of them (in input order): a finding
+        names the last of them."""
+        metas = self.metas
+        token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
+        for positions in self.positions.values():
+            # one digest for all of them (a ClusterRole in each of 112 copies of a tree)
+            together = b"\x1d" + hashlib.blake2b(b"\x1e".join(token[i] for i in positions)).digest()
+            for i in positions:
+                token[i] = together
+        base = _digest(
+            FORMAT,
+            __version__,
+            evaluator.engine.name,
+            evaluator.engine.version(),
+            orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
+            orjson.dumps(sorted(evaluator.modules.items())),
+            *sorted(g.key for g in groups),
+        )
+        moment = str(int(now.timestamp()))
+        return {
+            unit: hashlib.blake2b(
+                f"{base}\x1f{unit}\x1f{moment if unit.endswith('@now') else ''}\x1f".encode()
+                + b"\x1e".join([token[i] for i in members])
+            ).hexdigest()
+            for unit, members in self.members.items()
+        }
+
+    def files_of(self, units: Iterable[str]) -> list[str]:
+        """The files (in input order) of every resource ``units`` depend on, with every
+        resource that shares an id with one of them."""
+        needed = {i for u in units for i in self.members[u]}
+        for i in list(needed):
+            needed.update(self.positions.get(self.metas[i][M_ID], ()))
+        return list(dict.fromkeys(self.rel_at[i] for i in sorted(needed)))
+
+
 def evaluate_cached(
     evaluator: Evaluator,
     loaded: LoadResult,
@@ -519,188 +632,68 @@ def evaluate_cached(
     """The report ``evaluate_loaded`` would give for the files ``cache`` loaded, evaluating
     only the result units whose key changed (see the module docstring)."""
     from compliance.errors import EngineError
-    from compliance.evaluate import GroupOutcome, engine_error, kinds_read, seeds_of
-    from compliance.families import family_plan, kinds_of_checks
+    from compliance.evaluate import GroupOutcome, engine_error, failed_packs, kinds_read, seeds_of
 
     now = options.now or datetime.now(UTC)
-    files = cache._files
-    order = cache.order
-    metas: list[list[Any]] = []
-    rel_at: list[str] = []
-    for rel in order:
-        for meta in files[rel]["resources"] if rel in files else ():
-            metas.append(meta)
-            rel_at.append(rel)
-    present = {m[M_KIND] for m in metas}
-    errors = list(loaded.errors)
-    plan = family_plan(evaluator)
+    units = _Units(evaluator, cache)
     groups = evaluator.param_groups(options.parameters)
+    keys = units.keys(evaluator, groups, now)
+    old_units: dict[str, Any] = cache._index()["units"] if units.cacheable else {}
+    rows_of: dict[str, list[Row]] = {}
+    for unit, key in keys.items():
+        hit = old_units.get(key)
+        if isinstance(hit, list):
+            rows_of[unit] = hit
+    missing = sorted(keys.keys() - rows_of.keys())
+    cache.evaluated_units = missing
 
-    last: dict[str, int] = {}
-    shared_ids: set[str] = set()
-    for i, m in enumerate(metas):
-        rid = m[M_ID]
-        if rid in last:
-            shared_ids.add(rid)
-        last[rid] = i
-    positions: dict[str, list[int]] = defaultdict(list)  # of the ids resources share
-    if shared_ids:
-        for i, m in enumerate(metas):
-            if m[M_ID] in shared_ids:
-                positions[m[M_ID]].append(i)
-
-    # the units, each with the positions of the resources it depends on
-    scope = {c: meta.scope for c, meta in evaluator.library.checks.items()}
-    if plan is None:
-        scope = dict.fromkeys(scope, "global")
-    read = kinds_read(evaluator.modules, evaluator.library, present)
-    global_checks = [c for c, s in scope.items() if s == "global"]
-    global_kinds = kinds_of_checks(evaluator, global_checks, read)
-    time_checks = _time_checks(evaluator) if plan else set(scope)
-    time_kinds = kinds_of_checks(evaluator, sorted(time_checks), read)
-    global_timed = bool(time_checks.intersection(global_checks))
-    # Resource- and namespace-scoped checks share a unit per group: a change anywhere in
-    # a namespace re-evaluates both over that namespace (a few ms), and there are far
-    # fewer groups than files to key. Checks that read the time have units of their own
-    # ("@now"), over the kinds they read, keyed by the time: without --now only they are
-    # evaluated again on a re-run.
-    unit_members: dict[str, list[int]] = defaultdict(list)
-    for i, m in enumerate(metas):
-        group, kind = m[M_GROUP], m[M_KIND]
-        unit_members[f"group:{group}"].append(i)
-        if kind in time_kinds:
-            unit_members[f"group:{group}@now"].append(i)
-        if kind in global_kinds:
-            unit_members["global"].append(i)
-            if global_timed:
-                unit_members["global@now"].append(i)
-    unit_members.setdefault("global", [])
-
-    def unit_of(check: str, rid: str) -> str:
-        base = "global"
-        if scope.get(check, "global") in ("resource", "namespace"):
-            base = f"group:{metas[last[rid]][M_GROUP]}"
-        return f"{base}@now" if check in time_checks else base
-
-    def closure(members: list[int]) -> list[int]:
-        """With every resource that shares an id with a member (a finding names the
-        last of them)."""
-        if not shared_ids:
-            return members
-        out = set(members)
-        for i in members:
-            if metas[i][M_ID] in shared_ids:
-                out.update(positions[metas[i][M_ID]])
-        return sorted(out)
-
-    modules_digest = _digest(orjson.dumps(sorted(evaluator.modules.items())))
-    token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
-    # A resource whose id others share stands for all of them (in input order): a unit
-    # depends on every resource its findings may be resolved against.
-    for rid in shared_ids:
-        together = b"\x1d" + b"\x1e".join(token[i] for i in positions[rid])
-        for i in positions[rid]:
-            token[i] = together
-    material = {
-        unit: hashlib.blake2b(b"\x1e".join([token[i] for i in members])).hexdigest()
-        for unit, members in unit_members.items()
-    }
-    cacheable = plan is not None
-    old_units: dict[str, Any] = cache._index()["units"] if cacheable else {}
-    keys: dict[bytes, dict[str, str]] = {}
-    cached: dict[bytes, dict[str, list[Any]]] = {}
-    missing: dict[bytes, set[str]] = {}
-    for group in groups:
-        base = _digest(
-            FORMAT,
-            __version__,
-            evaluator.engine.name,
-            evaluator.engine.version(),
-            orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
-            modules_digest,
-            group.key,
-        )
-        moment = str(int(now.timestamp()))
-        keys[group.key] = {
-            u: hashlib.blake2b(
-                f"{base}\x1f{u}\x1f{text}\x1f{moment if u.endswith('@now') else ''}".encode()
-            ).hexdigest()
-            for u, text in material.items()
-        }
-        cached[group.key] = {}
-        missing[group.key] = set()
-        for unit, key in keys[group.key].items():
-            hit = old_units.get(key)
-            if isinstance(hit, str):  # the same seeds as another parameter set's unit
-                hit = old_units.get(hit)
-            if isinstance(hit, list) and cacheable:
-                cached[group.key][unit] = hit
-            else:
-                missing[group.key].add(unit)
-
-    all_missing = set().union(*missing.values()) if missing else set()
-    needed_positions = closure(sorted({i for u in all_missing for i in unit_members[u]}))
-    needed_rels = list(dict.fromkeys(rel_at[i] for i in needed_positions))
-    resources: list[Resource] = []
-    if needed_rels:
-        loaded_bodies = cache.resources_of(needed_rels)
-        if loaded_bodies is None:
-            raise CacheMiss("a cached body is missing or damaged")
-        for rel in needed_rels:
-            resources.extend(loaded_bodies[rel])
-    by_id = {r.id: r for r in resources}
-    cache.evaluated_units = sorted(all_missing)
-
+    errors = list(loaded.errors)
     outcomes: list[GroupOutcome] = []
-    units_out: dict[str, Any] = {}
-    first_group_seeds: dict[str, tuple[str, list[Any]]] = {}
-    kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
-    for group in groups:
-        fresh: dict[str, list[Any]] = {u: [] for u in missing[group.key]}
-        keep_units = cacheable
-        if missing[group.key]:
+    keep = units.cacheable
+    if missing:
+        rels = units.files_of(missing)
+        bodies = cache.resources_of(rels)
+        if bodies is None:
+            raise CacheMiss("a cached body is missing or damaged")
+        resources = [r for rel in rels for r in bodies[rel]]  # in input order: the last
+        # of resources sharing an id is the one findings name
+        by_id = {r.id: r for r in resources}
+        kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+        wanted = set(missing)
+        for group in groups:
             try:
                 violations = evaluator.query(resources, group.params, now, kinds)
             except EngineError as e:
                 errors.append(engine_error(e, evaluator.engine.name))
                 outcomes.append(GroupOutcome(group, None))
+                keep = False  # reported again next run, never hidden by the cache
                 continue
             seeds, problems = seeds_of(violations, evaluator.library, by_id)
             if problems:
                 errors.extend(LoadError(file="policies", message=p) for p in problems)
-                keep_units = False  # reported again next run, never hidden by the cache
+                keep = False
+            own = []
             for s in seeds:
-                check, kind = s["check"], s["resource"]["kind"]
-                unit = unit_of(check, s["resource"]["id"])
-                if (
-                    unit not in keys[group.key]
-                    or (check in time_checks and kind not in time_kinds)
-                    or (scope.get(check, "global") == "global" and kind not in global_kinds)
-                ):
-                    # a check reported on a kind the analysis of its rules did not see:
-                    # its unit's key would miss changes to it; never cache such a run
-                    raise CacheMiss(f"{check} reported on an unexpected kind {kind}")
-                if unit in fresh:
-                    fresh[unit].append(s)
-        seeds_all: list[Any] = []
-        for unit, unit_seeds in (*cached[group.key].items(), *fresh.items()):
-            seeds_all.extend(unit_seeds)
-            if keep_units:
-                # packs differ in a parameter or two: most units hold the same seeds for
-                # every parameter set, stored once (the first set's key stands for them)
-                first = first_group_seeds.get(unit)
-                if first is not None and first[1] == unit_seeds:
-                    units_out[keys[group.key][unit]] = first[0]
-                else:
-                    units_out[keys[group.key][unit]] = unit_seeds
-                    first_group_seeds.setdefault(unit, (keys[group.key][unit], unit_seeds))
-        outcomes.append(GroupOutcome(group, seeds_all))
+                check, resource = s["check"], s["resource"]
+                unit = units.unit_of(check, resource["id"])
+                if unit not in keys or units.unexpected(check, resource["kind"]):
+                    raise CacheMiss(f"{check} reported on an unexpected kind {resource['kind']}")
+                # the query saw the changed units' resources only: what it says of another
+                # unit (a global check over part of the input) is not that unit's result
+                if unit in wanted:
+                    own.append(s)
+            outcomes.append(GroupOutcome(group, own))
+        for unit in missing:
+            rows_of[unit] = []
+        for row in evaluator.rows(outcomes):
+            rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
-    report = evaluator.assemble(
-        outcomes,
+    report = evaluator.report(
+        [row for rows in rows_of.values() for row in rows],
+        failed_packs=failed_packs(outcomes),
         now=now,
-        resource_count=len(metas),
-        kinds_present=present,
+        resource_count=len(units.metas),
+        kinds_present=units.present,
         parameters=options.parameters,
         errors=errors,
         inputs=loaded.inputs,
@@ -708,7 +701,7 @@ def evaluate_cached(
     )
     if loaded.skipped:
         report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
-    cache.save(units_out)
+    cache.save({keys[u]: rows for u, rows in rows_of.items()} if keep else {})
     return report
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,6 +83,16 @@ class GroupOutcome:
     group: ParamGroup
     seeds: list[Seed] | None
     """None when the group's engine query failed (its packs' controls are ``error``)."""
+
+
+def failed_packs(outcomes: Sequence[GroupOutcome]) -> set[str]:
+    return {p.name for o in outcomes if o.seeds is None for p in o.group.packs}
+
+
+Row = dict[str, Any]
+"""A finding identity's seed with its severity resolved, its ``controls`` (of every pack
+that reported it) and ``fingerprint``: what a Finding is built from, and what the result
+cache stores per unit."""
 
 
 def seed(v: dict[str, Any], resource: Resource) -> Seed:
@@ -215,14 +226,25 @@ class Evaluator:
         waive: Waive | None,
     ) -> Report:
         """The report from each parameter group's seeds (None: its engine query failed)."""
-        overrides = parameters or {}
-        effective = {p.name: effective_parameters(p, overrides) for p in self.packs}
+        return self.report(
+            self.rows(outcomes),
+            failed_packs=failed_packs(outcomes),
+            now=now,
+            resource_count=resource_count,
+            kinds_present=kinds_present,
+            parameters=parameters,
+            errors=errors,
+            inputs=inputs,
+            waive=waive,
+        )
+
+    def rows(self, outcomes: Sequence[GroupOutcome]) -> list[Row]:
+        """One row per finding identity over every parameter group's seeds: the controls
+        of every pack whose group reported it, its severity and fingerprint."""
         raw: dict[tuple[str, str, str | None, str], Seed] = {}
         controls_of: dict[tuple[str, str, str | None, str], set[str]] = defaultdict(set)
-        failed_packs: set[str] = set()
         for outcome in outcomes:
             if outcome.seeds is None:
-                failed_packs.update(p.name for p in outcome.group.packs)
                 continue
             check_controls: dict[str, list[str]] = defaultdict(list)
             for pack in outcome.group.packs:
@@ -235,27 +257,58 @@ class Evaluator:
                 ident = (seed["check"], seed["resource"]["id"], seed["path"], seed["message"])
                 raw[ident] = seed
                 controls_of[ident].update(check_controls[seed["check"]])
+        checks = self.library.checks
+        return [
+            {
+                **seed,
+                "severity": seed["severity"] or checks[seed["check"]].severity,
+                "controls": sorted(controls_of[ident]),
+                "fingerprint": fingerprint(*ident),
+            }
+            for ident, seed in raw.items()
+        ]
 
-        findings = []
-        for ident, seed in raw.items():
-            meta = self.library.checks[seed["check"]]
+    def report(
+        self,
+        rows: Sequence[Row],
+        *,
+        failed_packs: set[str],
+        now: datetime,
+        resource_count: int,
+        kinds_present: set[str],
+        parameters: dict[str, Any] | None,
+        errors: Sequence[LoadError],
+        inputs: Sequence[InputRef],
+        waive: Waive | None,
+    ) -> Report:
+        """The report from finding rows (``rows``, or the result cache's), with the
+        controls of ``failed_packs`` in error."""
+        overrides = parameters or {}
+        effective = {p.name: effective_parameters(p, overrides) for p in self.packs}
+        # a total order (the identity is unique): the same report whatever order the
+        # rows came in (one engine query, partitions, or the result cache's units)
+        rank = {s: -severity_rank(s) for s in SEVERITIES}
+        checks = self.library.checks
+        ordered: list[tuple[tuple[Any, ...], Finding]] = []
+        for row in rows:
+            meta = checks[row["check"]]
             # every field was checked (``_invalid_violation``, or the cache wrote it from
-            # a checked seed): built without validating thousands of findings again
+            # a checked row): built without validating thousands of findings again
             finding = trusted(
                 Finding,
                 {
                     "check_id": meta.id,
                     "title": meta.title,
-                    "severity": seed["severity"] or meta.severity,
+                    "severity": row["severity"],
                     "status": "fail",
-                    "message": seed["message"],
-                    "file": seed["file"],
-                    "line": seed["line"],
-                    "path": seed["path"],
-                    "resource": trusted(ResourceRef, dict(seed["resource"])),
-                    "controls": sorted(controls_of[ident]),
+                    "message": row["message"],
+                    "file": row["file"],
+                    "line": row["line"],
+                    "path": row["path"],
+                    "resource": trusted(ResourceRef, dict(row["resource"])),
+                    "controls": list(row["controls"]),
                     "remediation": meta.remediation,
-                    "fingerprint": fingerprint(*ident),
+                    "fingerprint": row["fingerprint"],
                     "waiver": None,
                     "waived_controls": [],
                     "baseline": None,
@@ -264,21 +317,18 @@ class Evaluator:
             waiver = waive(finding) if waive else None
             if waiver is not None:
                 finding = _apply_waiver(finding, waiver)
-            findings.append(finding)
-        # a total order (the identity is unique): the same report whatever order the
-        # seeds came in (one engine query, partitions, or the result cache's units)
-        rank = {s: severity_rank(s) for s in SEVERITIES}
-        findings.sort(
-            key=lambda f: (
-                -rank[f.severity],
-                f.file,
-                f.line,
-                f.check_id,
-                f.resource.id,
-                f.message,
-                f.path or "",
+            key = (
+                rank[row["severity"]],
+                row["file"],
+                row["line"],
+                row["check"],
+                row["resource"]["id"],
+                row["message"],
+                row["path"] or "",
             )
-        )
+            ordered.append((key, finding))
+        ordered.sort(key=_first)
+        findings = [f for _, f in ordered]
 
         by_control: dict[str, list[Finding]] = defaultdict(list)  # one pass, not one per control
         for f in findings:
@@ -296,14 +346,14 @@ class Evaluator:
             for control in pack.controls
         ]
         active = [f for f in findings if f.status == "fail"]
+        severities = Counter(f.severity for f in active)
+        statuses = Counter(c.status for c in controls)
         summary = Summary(
             resources=resource_count,
             findings=len(active),
             waived=len(findings) - len(active),
-            by_severity={
-                s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)
-            },
-            controls={s: sum(1 for c in controls if c.status == s) for s in CONTROL_STATUSES},
+            by_severity={s: severities[s] for s in reversed(SEVERITIES)},
+            controls={s: statuses[s] for s in CONTROL_STATUSES},
         )
         return Report(
             tool={"name": "compliance", "version": __version__},
@@ -335,7 +385,7 @@ class Evaluator:
         failed: bool,
     ) -> ControlResult:
         key = f"{pack.name}:{control.id}"
-        mine = [f for f in findings if key in f.controls]  # ``findings`` may be all or its own
+        mine = findings  # the control's own (they name ``key`` in ``controls``)
         active = [f for f in mine if f.status == "fail" and key not in f.waived_controls]
         if control.evidence == "manual":
             status = "manual"
@@ -388,6 +438,9 @@ def _module_words(sources: tuple[str, ...]) -> frozenset[str]:
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+_first = operator.itemgetter(0)
 
 
 def _apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:

@@ -151,6 +151,16 @@ def _statements(source: str) -> list[tuple[str, str]]:
 _CHECK_LITERAL = re.compile(r'"check"\s*:\s*"([^"]+)"')
 
 
+@functools.lru_cache(maxsize=64)
+def _statement_words(source: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """Per top-level statement: its rule name, its words and the check ids it names
+    literally (read once per module, however many checks ask)."""
+    return tuple(
+        (name, frozenset(_WORDS.findall(text)), frozenset(_CHECK_LITERAL.findall(text)))
+        for name, text in _statements(source)
+    )
+
+
 def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | None:
     """Every word the rules producing ``checks``' violations may read: each
     ``violations`` rule of their modules that names one of them (or names no check
@@ -165,13 +175,10 @@ def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | N
     sources = {metas[c].module for c in wanted if c in metas}
     words: set[str] = set()
     for module in sources:
-        statements = _statements(modules.get(module, ""))  # memoised: do not mutate
         local: dict[str, set[str]] = {}
         roots: set[str] = set()
-        for name, text in statements:
-            found = set(_WORDS.findall(text))
+        for name, found, ids in _statement_words(modules.get(module, "")):
             if name == "violations":
-                ids = set(_CHECK_LITERAL.findall(text))
                 if not ids or ids & wanted:
                     roots |= found
             else:

@@ -320,21 +320,30 @@ def test_verify_reads_every_file(corpus: Path, tmp_path: Path) -> None:
     assert set(loaded.texts) == {i.file for i in loaded.inputs}  # a bundle needs every text
 
 
-def test_a_foreign_index_or_body_is_a_miss(corpus: Path, tmp_path: Path) -> None:
+def test_a_foreign_or_edited_index_is_a_miss(corpus: Path, tmp_path: Path) -> None:
+    """The index is sealed with the SHA-256 of its body: an edited one (well-formed JSON,
+    wrong shapes, the old seal) or an unsealed one (an earlier format) is not read at all,
+    never half-trusted."""
     import orjson
+
+    from compliance.cache import seal
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
     (index,) = cache_dir.glob("index-*.json")
-    data = orjson.loads(index.read_bytes())
+    sealed = orjson.loads(index.read_bytes())
+    data = sealed["index"]
     for entry in data["files"].values():  # well-formed JSON, wrong shapes
         entry["stat"] = None
         for meta in entry["resources"]:
             meta[0] = 7
         entry["load"]["inputs"] = [{"file": 1}]
-    index.write_bytes(orjson.dumps(data))
-    again, cache, _ = run(corpus, cache_dir)
-    assert again == cold and cache is not None and cache.hits == 0
+    edited = orjson.dumps({"sha256": sealed["sha256"], "index": data})
+    resealed = seal(orjson.dumps(sealed["index"]))
+    for planted in (edited, orjson.dumps(data), resealed[:-1]):
+        index.write_bytes(planted)
+        again, cache, _ = run(corpus, cache_dir)
+        assert again == cold and cache is not None and cache.hits == 0
 
 
 def test_a_body_of_other_bytes_is_never_used(corpus: Path, tmp_path: Path) -> None:

@@ -141,3 +141,25 @@ def test_a_secret_anywhere_in_a_report_is_masked(loaded: LoadResult, where: str)
     redacted = redact_report(planted, [secret])
     assert secret not in redacted.model_dump_json()
     assert MASK in redacted.model_dump_json()
+
+
+def test_the_line_rule_prefilter_never_hides_a_line_a_rule_masks(loaded: LoadResult) -> None:
+    """``scrub`` skips ``_mask_line`` when ``_line_rules_may_apply`` says no rule can match:
+    over every line of the planted inputs (a secret under every kind of name, PEM, tokens,
+    URLs with credentials) and the rules' own examples, no masked line is ever skipped."""
+    from compliance.evidence.redact import _line_rules_may_apply, _mask_line
+
+    lines = [line for text in loaded.texts.values() for line in text.splitlines()]
+    lines += [
+        "NOTE: AKIAABCDEFGHIJKLMNOP",
+        "ENV DB_PASSWORD hunter2hunter2",
+        "arg API_TOKEN=abcdefgh12345678",
+        '{"password": "hunter2hunter2"}',
+        "url postgres://u:hunter2hunter2@db:5432/x",
+        "-----BEGIN PRIVATE KEY----- MC4CAQAw -----END PRIVATE KEY-----",
+        "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    ]
+    masked = [line for line in lines if _mask_line(line) != line]
+    assert len(masked) >= 10  # the rules are exercised
+    assert all(_line_rules_may_apply(line) for line in masked)
+    assert not _line_rules_may_apply("a message naming only a resource and a field path")
