@@ -59,7 +59,10 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "7"
+FORMAT = "8"
+INDEX_SHARDS = 64
+"""The index is split by folder (files) and unit name: a re-run after an edit rewrites
+the few shards that changed, not one large file."""
 BODY_SHARDS = 256
 """Bodies are split by a file's first namespace so that re-evaluating one namespace reads
 and rewrites a small part of them."""
@@ -135,15 +138,17 @@ class Cache:
         self._shards: dict[int, dict[str, Any]] = {}
         self._started_ns = time.time_ns()
         self._old: dict[str, Any] | None = None
-        self._old_started_ns = 0
+        self._old_shards: list[tuple[dict[str, Any], dict[str, Any]] | None] = []
+        """Each index shard as read: (files, units), None when absent or refused."""
+        self._started: list[int] = [0] * INDEX_SHARDS
+        """When the run that wrote each index shard started (racy entries)."""
         self._files: dict[str, dict[str, Any]] = {}
         self._fresh_rows: dict[str, list[Any]] = {}
-        self._files_changed = False
 
     # storage ---------------------------------------------------------------------------
 
-    def index_path(self) -> Path:
-        return self.root / f"index-{self.options_key[:32]}.json"
+    def index_path(self, shard: int) -> Path:
+        return self.root / f"index-{self.options_key[:32]}-{shard:02d}.json"
 
     def body_path(self, shard: int) -> Path:
         return self.root / f"bodies-{self.options_key[:32]}-{shard:02d}.json"
@@ -162,24 +167,31 @@ class Cache:
             pass  # a cache that cannot be written is only slower
 
     def _index(self) -> dict[str, Any]:
-        """The previous run's index (absent, damaged or foreign: empty)."""
+        """The previous runs' index, every shard merged (an absent, damaged or foreign
+        shard adds nothing: its files are read again)."""
         if self._old is None:
             self._old = {"files": {}, "units": {}}
-            try:
-                data = unseal(self.index_path().read_bytes())
-            except OSError:
-                return self._old
-            if (
-                isinstance(data, dict)
-                and data.get("format") == FORMAT
-                and data.get("version") == __version__
-                and data.get("options") == self.options_key
-                and isinstance(data.get("started_ns"), int)
-                and isinstance(data.get("files"), dict)
-                and isinstance(data.get("units"), dict)
-            ):
-                self._old = data
-                self._old_started_ns = data["started_ns"]
+            files, units = self._old["files"], self._old["units"]
+            for shard in range(INDEX_SHARDS):
+                try:
+                    data = unseal(self.index_path(shard).read_bytes())
+                except OSError:
+                    data = None
+                if not (
+                    isinstance(data, dict)
+                    and data.get("format") == FORMAT
+                    and data.get("version") == __version__
+                    and data.get("options") == self.options_key
+                    and isinstance(data.get("started_ns"), int)
+                    and isinstance(data.get("files"), dict)
+                    and isinstance(data.get("units"), dict)
+                ):
+                    self._old_shards.append(None)
+                    continue
+                self._old_shards.append((data["files"], data["units"]))
+                self._started[shard] = data["started_ns"]
+                files.update(data["files"])
+                units.update(data["units"])
         return self._old
 
     # files (registry.FileCache) ----------------------------------------------------------
@@ -198,9 +210,10 @@ class Cache:
         entry = self._entry(rel, kind, explicit)
         if entry is None or entry["stat"] != _stat_key(st):
             return None
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS:
+        started = self._started[_index_shard(rel)]
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= started - RACY_NS:
             return None  # racy: read and hash it
-        if not self._deps_unchanged(entry):
+        if not self._deps_unchanged(entry, started):
             return None
         self.stat_hits += 1
         self.hits += 1
@@ -214,7 +227,7 @@ class Cache:
         if (
             entry is None
             or entry["sha256"] != hashlib.sha256(data).hexdigest()
-            or not self._deps_unchanged(entry)
+            or not self._deps_unchanged(entry, self._started[_index_shard(rel)])
         ):
             self.misses += 1
             self.order.append(rel)  # in input order; put_file records what was parsed
@@ -222,13 +235,13 @@ class Cache:
             return None
         self.hits += 1
         stat = _stat_key(st) if st is not None else None
-        if entry["stat"] != stat:  # touched, or racy: remember the stat seen now
-            entry = {**entry, "stat": stat}
-        self._files_changed = True  # its stat, or when it was checked (racy), changed
+        # a new entry, its shard written again: the stat seen now (touched), or when it
+        # was checked (racy)
+        entry = {**entry, "stat": stat}
         self._keep(rel, entry)
         return self._decode(entry)
 
-    def _deps_unchanged(self, entry: dict[str, Any]) -> bool:
+    def _deps_unchanged(self, entry: dict[str, Any], started: int) -> bool:
         """Whether the other files a load read (a SecurityConfig's certificate) are as
         they were: same stat, or same bytes (a missing file stays missing)."""
         for path, stat, sha in entry["deps"]:
@@ -238,7 +251,7 @@ class Cache:
                 if stat is not None:
                     return False
                 continue
-            racy = max(st.st_mtime_ns, st.st_ctime_ns) >= self._old_started_ns - RACY_NS
+            racy = max(st.st_mtime_ns, st.st_ctime_ns) >= started - RACY_NS
             if stat == _stat_key(st) and not self.verify and not racy:
                 continue
             try:
@@ -315,7 +328,6 @@ class Cache:
         self._keep(rel, entry, placed=rel in self._placed)
         self.fresh[rel] = list(result.resources)
         self._fresh_rows[rel] = rows
-        self._files_changed = True
 
     # bodies ------------------------------------------------------------------------------
 
@@ -369,14 +381,12 @@ class Cache:
 
     # saving ------------------------------------------------------------------------------
 
-    def save(self, units: dict[str, Any]) -> None:
-        """Write the index (this run's files and ``units``) and the body shards whose
-        files changed. Nothing is written when nothing changed."""
-        old = self._index()
-        old_files: dict[str, Any] = old["files"]
+    def save(self, units: dict[str, tuple[str, list[Any]]]) -> None:
+        """Write the body shards whose files changed, and the index shards whose files or
+        units (name -> (key, rows)) changed: a re-run after one edit writes a few small
+        files, and one that changed nothing writes none."""
+        old_files: dict[str, Any] = self._index()["files"]
         gone = old_files.keys() - self._files.keys()
-        if not self._files_changed and not gone and units.keys() == old["units"].keys():
-            return
         dirty: set[int] = set()
         for rel in self._fresh_rows:
             dirty.add(self._files[rel]["shard"])
@@ -413,15 +423,42 @@ class Cache:
                     files.pop(rel, None)  # a value JSON cannot hold: always parsed
                 continue
             self._write(self.body_path(shard), data)
-        index = {
-            "format": FORMAT,
-            "version": __version__,
-            "options": self.options_key,
-            "started_ns": self._started_ns,
-            "files": files,
-            "units": units,
-        }
-        self._write(self.index_path(), seal(orjson.dumps(index)))
+        shard_files: list[dict[str, Any]] = [{} for _ in range(INDEX_SHARDS)]
+        for rel, entry in files.items():
+            shard_files[_index_shard(rel)][rel] = entry
+        shard_units: list[dict[str, Any]] = [{} for _ in range(INDEX_SHARDS)]
+        for name, (key, rows) in units.items():
+            shard_units[_index_shard(name)][key] = rows
+        for shard in range(INDEX_SHARDS):
+            old = self._old_shards[shard]
+            if (
+                old is not None
+                and _same_entries(old[0], shard_files[shard])
+                and (old[1].keys() == shard_units[shard].keys())
+            ):
+                continue  # every entry the very one read, the same units
+            if old is None and not shard_files[shard] and not shard_units[shard]:
+                continue
+            index = {
+                "format": FORMAT,
+                "version": __version__,
+                "options": self.options_key,
+                "started_ns": self._started_ns,
+                "files": shard_files[shard],
+                "units": shard_units[shard],
+            }
+            self._write(self.index_path(shard), seal(orjson.dumps(index)))
+
+
+def _same_entries(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return len(old) == len(new) and all(old.get(rel) is entry for rel, entry in new.items())
+
+
+def _index_shard(name: str) -> int:
+    """The index shard of a file (by its folder: a tree's files that change together
+    mostly share one) or of a unit (by its name)."""
+    folder = name.rpartition("/")[0] if not name.startswith(("group:", "global")) else name
+    return zlib.crc32(folder.encode()) % INDEX_SHARDS
 
 
 _SEAL_HEAD = b'{"sha256":"'
@@ -432,7 +469,7 @@ def seal(body: bytes) -> bytes:
     """The index as written: still one JSON document, its SHA-256 ahead of it, so that a
     damaged index is refused whole (~10 ms for 12 MB) instead of every entry being checked
     field by field on every run."""
-    return _SEAL_HEAD + hashlib.sha256(body).hexdigest().encode() + _SEAL_MID + body + b"}"
+    return b"".join((_SEAL_HEAD, hashlib.sha256(body).hexdigest().encode(), _SEAL_MID, body, b"}"))
 
 
 def unseal(data: bytes) -> Any:
@@ -701,7 +738,7 @@ def evaluate_cached(
     )
     if loaded.skipped:
         report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
-    cache.save({keys[u]: rows for u, rows in rows_of.items()} if keep else {})
+    cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {})
     return report
 
 

@@ -467,7 +467,7 @@ def _line_rules_may_apply(line: str) -> bool:
     lower = line.lower()
     if "env" in lower or "arg" in lower:
         return True
-    return any(mark in line for mark in _TOKEN_MARKS)
+    return may_hold_token(line)
 
 
 def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:

@@ -251,19 +251,24 @@ def test_unchanged_files_are_not_read_again(
     assert read == [] and families == []
     bodies = sorted(cache_dir.glob("bodies-*.json"))
     assert len(bodies) > 1  # sharded by namespace
-    snapshots = [*bodies, *cache_dir.glob("index-*.json")]
+    indexes = sorted(cache_dir.glob("index-*.json"))
+    assert len(indexes) > 3  # sharded by folder and unit
+    snapshots = [*bodies, *indexes]
     before = [p.stat().st_mtime_ns for p in snapshots]
     run(corpus, cache_dir)
     assert [p.stat().st_mtime_ns for p in snapshots] == before  # nothing changed: no write
 
-    # one edited file rewrites the index and the one body shard that holds it
+    # one edited file rewrites the body shard that holds it and the index shards of its
+    # folder and of its namespace's unit: a few small files, not the whole index
     target = corpus / "kp" / "grafana-deployment.yaml"
     target.write_text(target.read_text().replace("runAsNonRoot: true", "runAsNonRoot: false"))
-    warm, cache, _ = run(corpus, cache_dir)
+    warm, cache, units = run(corpus, cache_dir)
     assert warm == run(corpus, None)[0]
+    assert units == ["group:ns:monitoring"]
     after = [p.stat().st_mtime_ns for p in snapshots]
-    assert after[-1] != before[-1]
-    assert sum(a != b for a, b in zip(after[:-1], before[:-1], strict=True)) == 1
+    changed = [p.name for p, a, b in zip(snapshots, after, before, strict=True) if a != b]
+    assert len([n for n in changed if n.startswith("bodies-")]) == 1
+    assert 1 <= len([n for n in changed if n.startswith("index-")]) <= 2, changed
 
 
 @pytest.mark.parametrize("change", ["edit", "same-size-mtime-kept", "touch", "add", "delete"])
@@ -330,18 +335,22 @@ def test_a_foreign_or_edited_index_is_a_miss(corpus: Path, tmp_path: Path) -> No
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
-    (index,) = cache_dir.glob("index-*.json")
-    sealed = orjson.loads(index.read_bytes())
-    data = sealed["index"]
-    for entry in data["files"].values():  # well-formed JSON, wrong shapes
-        entry["stat"] = None
-        for meta in entry["resources"]:
-            meta[0] = 7
-        entry["load"]["inputs"] = [{"file": 1}]
-    edited = orjson.dumps({"sha256": sealed["sha256"], "index": data})
-    resealed = seal(orjson.dumps(sealed["index"]))
-    for planted in (edited, orjson.dumps(data), resealed[:-1]):
-        index.write_bytes(planted)
+    originals = {p: p.read_bytes() for p in cache_dir.glob("index-*.json")}
+    plants = {}
+    for index, raw in originals.items():
+        sealed = orjson.loads(raw)
+        data = sealed["index"]
+        for entry in data["files"].values():  # well-formed JSON, wrong shapes
+            entry["stat"] = None
+            for meta in entry["resources"]:
+                meta[0] = 7
+            entry["load"]["inputs"] = [{"file": 1}]
+        edited = orjson.dumps({"sha256": sealed["sha256"], "index": data})
+        truncated = seal(orjson.dumps(sealed["index"]))[:-1]
+        plants[index] = (edited, orjson.dumps(data), truncated)
+    for kind in range(3):
+        for index, planted in plants.items():
+            index.write_bytes(planted[kind])
         again, cache, _ = run(corpus, cache_dir)
         assert again == cold and cache is not None and cache.hits == 0
 
