@@ -8,6 +8,8 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
+_ORDER: dict[type[BaseModel], tuple[str, ...]] = {}
+
 
 def trusted(cls: type[M], values: dict[str, Any]) -> M:
     """An instance of ``cls`` holding ``values``, one for every field, unvalidated.
@@ -17,7 +19,12 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     findings built from checked seeds and cached records spends ~10 us less per model.
     Only for values this program produced and checked; tests/unit/test_construct.py holds
     it equal to validation for every model it builds."""
-    if values.keys() != cls.__pydantic_fields__.keys():
+    order = _ORDER.get(cls)
+    if order is None:
+        order = _ORDER[cls] = tuple(cls.__pydantic_fields__)
+    # a dict literal in field order compares as a tuple of the same interned names (a
+    # fraction of a set comparison of its keys, once per model of thousands)
+    if tuple(values) != order and values.keys() != cls.__pydantic_fields__.keys():
         raise ValueError(f"{cls.__name__}: every field must be given, got {sorted(values)}")
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
