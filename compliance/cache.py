@@ -33,6 +33,7 @@ trusts its directory: do not restore one from an untrusted source.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -142,6 +143,7 @@ class Cache:
         """Each index shard as read: (files, units), None when absent or refused."""
         self._started: list[int] = [0] * INDEX_SHARDS
         """When the run that wrote each index shard started (racy entries)."""
+        self._oldest_start = self._started_ns
         self._files: dict[str, dict[str, Any]] = {}
         self._fresh_rows: dict[str, list[Any]] = {}
 
@@ -190,6 +192,7 @@ class Cache:
                     continue
                 self._old_shards.append((data["files"], data["units"]))
                 self._started[shard] = data["started_ns"]
+                self._oldest_start = min(self._oldest_start, data["started_ns"])
                 files.update(data["files"])
                 units.update(data["units"])
         return self._old
@@ -210,9 +213,12 @@ class Cache:
         entry = self._entry(rel, kind, explicit)
         if entry is None or entry["stat"] != _stat_key(st):
             return None
-        started = self._started[_index_shard(rel)]
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= started - RACY_NS:
-            return None  # racy: read and hash it
+        changed_ns = max(st.st_mtime_ns, st.st_ctime_ns)
+        started = self._oldest_start
+        if changed_ns >= started - RACY_NS:  # then ask its own shard
+            started = self._started[_index_shard(rel)]
+            if changed_ns >= started - RACY_NS:
+                return None  # racy: read and hash it
         if not self._deps_unchanged(entry, started):
             return None
         self.stat_hits += 1
@@ -457,8 +463,12 @@ def _same_entries(old: dict[str, Any], new: dict[str, Any]) -> bool:
 def _index_shard(name: str) -> int:
     """The index shard of a file (by its folder: a tree's files that change together
     mostly share one) or of a unit (by its name)."""
-    folder = name.rpartition("/")[0] if not name.startswith(("group:", "global")) else name
-    return zlib.crc32(folder.encode()) % INDEX_SHARDS
+    return _shard_of(name.rpartition("/")[0] if not name.startswith(("group:", "global")) else name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shard_of(key: str) -> int:
+    return zlib.crc32(key.encode()) % INDEX_SHARDS
 
 
 _SEAL_HEAD = b'{"sha256":"'
