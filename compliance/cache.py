@@ -2,11 +2,13 @@
 
 A warm run reads only what changed and evaluates only what a change can affect:
 
-- index (``index-<options>.json``, one file): per input file its stat, the SHA-256 of its
-  bytes, what was loaded from it apart from resource bodies (errors, input record, skipped
-  notes, secret values) and per resource its id, kind, name, namespace, group and a digest
-  of everything loaded for it (body, facts, line marks, file); and the seeds (resolved
-  violations) of every result unit of the last run.
+- index (``index-<options>-NN.json``, 64 shards: files by folder, units by name; each
+  sealed with the SHA-256 of its body): per input file its stat, the SHA-256 of its bytes,
+  what was loaded from it apart from resource bodies (errors, input record, skipped notes,
+  secret values) and per resource its id, kind, name, namespace, group and a digest of
+  everything loaded for it (body, facts, line marks, file); and the finding rows (resolved
+  violations with their controls and fingerprints) of every result unit of the last run.
+  A run writes only the shards whose entries or units changed.
 - bodies (``bodies-<options>-NNN.json``, 256 shards by a file's first namespace): the
   resources themselves, read only for the files a re-evaluation needs.
 
@@ -17,14 +19,14 @@ trusts that a write changes a file's mtime or ctime.
 
 Result units follow the checks' declared scopes (``custom.scope``, proven by
 tests/packs/test_scope.py): per group (a namespace, or the file of anything not namespaced)
-the seeds of the ``resource``- and ``namespace``-scoped checks on its resources, one unit for
+the findings of the ``resource``- and ``namespace``-scoped checks on its resources, one unit for
 the ``global`` checks, and for the checks whose rules read ``input.now`` (TLS-04) units of
 their own ("@now") over the kinds they read. A unit's key digests the engine and tool
-versions, every Rego module and pack digest, one parameter set, the resources the unit
+versions, every Rego module and pack digest, every parameter set, the resources the unit
 depends on (for the global unit: every resource of a kind the global checks' rules may read)
 and, for "@now" units only, the evaluation time. A re-run after changing one file evaluates,
 in one engine query, the units whose key changed: that file's namespace, and the global checks
-only if the file holds a kind they read; every other unit's seeds are reused. With a pack
+only if the file holds a kind they read; every other unit's rows are reused. With a pack
 that brings its own Rego (no family analysis) nothing is reused.
 
 Entries are JSON (never pickle), so a planted cache directory cannot run code. The cache
