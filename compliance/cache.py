@@ -51,10 +51,9 @@ import orjson
 
 from compliance import __version__
 from compliance.loaders.base import LoadOptions, LoadResult
-from compliance.loaders.registry import LoadedFiles, with_secrets
+from compliance.loaders.registry import LoadedFiles, Recorded, record_of, with_secrets
 from compliance.models import LoadError, Resource
-from compliance.models.construct import trusted
-from compliance.models.report import InputRef, Report
+from compliance.models.report import Report
 from compliance.models.resource import Format
 
 if TYPE_CHECKING:
@@ -209,7 +208,7 @@ class Cache:
 
     def get_unchanged(
         self, rel: str, kind: str, explicit: bool, st: os.stat_result
-    ) -> LoadResult | None:
+    ) -> Recorded | None:
         if self.verify:
             return None
         entry = self._entry(rel, kind, explicit)
@@ -226,11 +225,11 @@ class Cache:
         self.stat_hits += 1
         self.hits += 1
         self._keep(rel, entry)
-        return self._decode(entry)
+        return Recorded(entry["load"])
 
     def get_file(
         self, rel: str, kind: str, explicit: bool, data: bytes, st: os.stat_result | None = None
-    ) -> LoadResult | None:
+    ) -> Recorded | None:
         entry = self._entry(rel, kind, explicit)
         if (
             entry is None
@@ -247,7 +246,7 @@ class Cache:
         # was checked (racy)
         entry = {**entry, "stat": stat}
         self._keep(rel, entry)
-        return self._decode(entry)
+        return Recorded(entry["load"])
 
     def _deps_unchanged(self, entry: dict[str, Any], started: int) -> bool:
         """Whether the other files a load read (a SecurityConfig's certificate) are as
@@ -273,17 +272,6 @@ class Cache:
         self._files[rel] = entry
         if not placed:
             self.order.append(rel)
-
-    def _decode(self, entry: dict[str, Any]) -> LoadedFiles:
-        """An index entry as a load result without resources (the index is sealed: what
-        this version wrote, unchanged)."""
-        load = entry["load"]
-        return LoadedFiles(
-            errors=[LoadError.model_validate(e) for e in load["errors"]],
-            inputs=[trusted(InputRef, dict(i)) for i in load["inputs"]],
-            skipped=[dict(s) for s in load["skipped"]],
-            secrets={r: set(v) for r, v in load["secrets"].items()},
-        )
 
     def put_file(
         self,
@@ -321,17 +309,15 @@ class Cache:
             "sha256": hashlib.sha256(data).hexdigest(),
             "shard": _body_shard(metas[0] if metas else None, rel),
             "resources": metas,
-            "load": {
-                "errors": [e.model_dump(mode="json") for e in result.errors],
-                "inputs": [i.model_dump(mode="json") for i in result.inputs],
-                "skipped": result.skipped,
-                # every file of a resource, with no values too: input_secrets walks the
-                # resources of files it has no entry for
-                "secrets": {
-                    r: sorted(secrets.get(r, ()))
-                    for r in {*secrets, *(res.source.file for res in result.resources)}
-                },
-            },
+            "load": record_of(
+                LoadedFiles(
+                    resources=result.resources,
+                    errors=result.errors,
+                    inputs=result.inputs,
+                    skipped=result.skipped,
+                    secrets=secrets,
+                )
+            ),
         }
         self._keep(rel, entry, placed=rel in self._placed)
         self.fresh[rel] = list(result.resources)

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import gc
 import hashlib
 import json
 import operator
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from compliance.errors import InputError
-from compliance.loaders import compose, dockerfile, k8s
+from compliance.loaders import compose, k8s
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
 from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
 from compliance.models import LoadError, Resource
+from compliance.models.construct import trusted
 from compliance.models.report import InputRef
 from compliance.models.resource import ResourceRow
 
@@ -57,7 +59,9 @@ _DOCKERFILE_NAME = re.compile("|".join(fnmatch.translate(p) for p in _DOCKERFILE
 """fnmatch's patterns, compiled once (POSIX: fnmatch does not fold case either)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def kind_by_name(name: str) -> str | None:
+    """The input kind a file name says (names repeat across a tree: memoised)."""
     if _COMPOSE_NAME.match(name):
         return "compose"
     if _DOCKERFILE_NAME.match(name):
@@ -113,11 +117,11 @@ class FileCache(Protocol):
 
     def get_unchanged(
         self, rel: str, kind: str, explicit: bool, st: os.stat_result
-    ) -> LoadResult | None: ...
+    ) -> Recorded | None: ...
 
     def get_file(
         self, rel: str, kind: str, explicit: bool, data: bytes, st: os.stat_result | None = None
-    ) -> LoadResult | None: ...
+    ) -> Recorded | None: ...
 
     def put_file(
         self,
@@ -137,6 +141,33 @@ class LoadedFiles(LoadResult):
     that scrubbing a report never walks every resource again in the main process."""
 
     secrets: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A file's load as a cache recorded it (``record_of``), answered without reading the
+    file: no resources (the cache reads them only when an evaluation needs them). Merged
+    straight from the record: a warm run has thousands, and a LoadResult each would cost
+    more than everything else it does per file."""
+
+    record: dict[str, Any]
+    text: tuple[str, str] | None = None
+    """(rel, text) when the file was read after all (its bytes compared): kept as a parsed
+    file's text is."""
+
+
+def record_of(result: LoadedFiles) -> dict[str, Any]:
+    """What ``Recorded`` holds: the result's errors, input records, skipped notes and
+    secret values as JSON data (every file of a resource, with no values too)."""
+    return {
+        "errors": [e.model_dump(mode="json") for e in result.errors],
+        "inputs": [i.model_dump(mode="json") for i in result.inputs],
+        "skipped": result.skipped,
+        "secrets": {
+            r: sorted(result.secrets.get(r, ()))
+            for r in {*result.secrets, *(res.source.file for res in result.resources)}
+        },
+    }
 
 
 def with_secrets(result: LoadResult) -> LoadedFiles:
@@ -256,10 +287,10 @@ def _execute(
     options: LoadOptions,
     workers: int,
     cache: FileCache | None,
-) -> list[LoadResult]:
+) -> list[LoadResult | Recorded]:
     """Read every job's file here; parse the ones the cache does not hold (in ``workers``
     processes when there is enough to share), keeping the order of ``steps``."""
-    done: list[LoadResult | None] = []
+    done: list[LoadResult | Recorded | None] = []
     pending: list[tuple[int, str, FileContext, str, bool, bytes, os.stat_result | None]] = []
     for step in steps:
         if isinstance(step, LoadResult):
@@ -280,10 +311,8 @@ def _execute(
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
             continue
         hit = cache.get_file(step.rel, step.kind, step.explicit, data, st) if cache else None
-        if hit is not None:
-            if hit.inputs:
-                hit.texts[step.rel] = text
-            done.append(hit)
+        if hit is not None:  # the same bytes as recorded (touched, racy, or --cache-verify)
+            done.append(Recorded(hit.record, (step.rel, text)))
             continue
         ctx = FileContext(Path(step.path), step.rel, options)
         pending.append((len(done), text, ctx, step.kind, step.explicit, data, st))
@@ -347,19 +376,47 @@ def _load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> Loaded
     return with_secrets(result)
 
 
-def _merge(parts: list[LoadResult]) -> LoadedFiles:
+def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
     out = LoadedFiles()
+    secrets = out.secrets
+    add_inputs = out.inputs.extend  # one per file, thousands of files: bound once
+    add_input = out.inputs.append
     for part in parts:
-        out.resources.extend(part.resources)
-        out.errors.extend(part.errors)
-        out.inputs.extend(part.inputs)
-        out.skipped.extend(part.skipped)
-        out.texts.update(part.texts)
-        if part.resources and not isinstance(part, LoadedFiles):
-            part = with_secrets(part)  # e.g. from another FileCache: collect them now
+        if type(part) is Recorded:
+            record = part.record
+            for i in record["inputs"]:
+                add_input(trusted(InputRef, dict(i)))  # written from a checked InputRef
+            if record["errors"]:
+                out.errors.extend(LoadError.model_validate(e) for e in record["errors"])
+            if record["skipped"]:
+                out.skipped.extend(dict(s) for s in record["skipped"])
+            if part.text is not None and record["inputs"]:
+                out.texts[part.text[0]] = part.text[1]
+            for rel, values in record["secrets"].items():
+                # a file with none needs no entry: its resources are not in ``out`` (an
+                # entry only tells input_secrets that a file's resources were walked)
+                if values:
+                    secrets.setdefault(rel, set()).update(values)
+            continue
+        assert not isinstance(part, Recorded)
+        if part.resources:
+            out.resources.extend(part.resources)
+            if not isinstance(part, LoadedFiles):
+                part = with_secrets(part)  # e.g. from another FileCache: collect them now
+        if part.errors:
+            out.errors.extend(part.errors)
+        add_inputs(part.inputs)
+        if part.skipped:
+            out.skipped.extend(part.skipped)
+        if part.texts:
+            out.texts.update(part.texts)
         if isinstance(part, LoadedFiles):
             for rel, values in part.secrets.items():
-                out.secrets.setdefault(rel, set()).update(values)
+                known = secrets.get(rel)
+                if known is None:
+                    secrets[rel] = set(values)
+                else:
+                    known.update(values)
     return out
 
 
@@ -409,6 +466,8 @@ def _dispatch_text(
     fmt = kind
     try:
         if kind == "dockerfile":
+            from compliance.loaders import dockerfile  # dockerfile-parse only when one is read
+
             resources = dockerfile.load(text, ctx)
         elif kind == "terraform":
             from compliance.loaders import terraform  # python-hcl2 only when a .tf is read
