@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "8"
+FORMAT = "9"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -225,7 +225,7 @@ class Cache:
         self.stat_hits += 1
         self.hits += 1
         self._keep(rel, entry)
-        return Recorded(entry["load"])
+        return Recorded(entry["load"], rel, entry["sha256"])
 
     def get_file(
         self, rel: str, kind: str, explicit: bool, data: bytes, st: os.stat_result | None = None
@@ -246,7 +246,7 @@ class Cache:
         # was checked (racy)
         entry = {**entry, "stat": stat}
         self._keep(rel, entry)
-        return Recorded(entry["load"])
+        return Recorded(entry["load"], rel, entry["sha256"])
 
     def _deps_unchanged(self, entry: dict[str, Any], started: int) -> bool:
         """Whether the other files a load read (a SecurityConfig's certificate) are as
@@ -296,6 +296,7 @@ class Cache:
 
             text = data.decode("utf-8-sig", errors="replace")
             secrets.setdefault(rel, set()).update(collect_from_text(rel, text))
+        sha = hashlib.sha256(data).hexdigest()
         rows = [r.to_row() for r in result.resources]
         metas = [
             [r.id, r.kind, r.name, r.namespace, group_of(r), resource_digest(row)]
@@ -306,17 +307,18 @@ class Cache:
             "explicit": explicit,
             "deps": _dependencies(rel, result.resources),
             "stat": _stat_key(st) if st is not None else None,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": sha,
             "shard": _body_shard(metas[0] if metas else None, rel),
             "resources": metas,
             "load": record_of(
                 LoadedFiles(
-                    resources=result.resources,
                     errors=result.errors,
                     inputs=result.inputs,
                     skipped=result.skipped,
                     secrets=secrets,
-                )
+                ),
+                rel,
+                sha,
             ),
         }
         self._keep(rel, entry, placed=rel in self._placed)

@@ -151,23 +151,35 @@ class Recorded:
     more than everything else it does per file."""
 
     record: dict[str, Any]
-    text: tuple[str, str] | None = None
+    rel: str
+    sha256: str
+    """The file's path and the SHA-256 of its bytes (its input record's)."""
+    text: str | None = None
     """(rel, text) when the file was read after all (its bytes compared): kept as a parsed
     file's text is."""
 
 
-def record_of(result: LoadedFiles) -> dict[str, Any]:
-    """What ``Recorded`` holds: the result's errors, input records, skipped notes and
-    secret values as JSON data (every file of a resource, with no values too)."""
-    return {
-        "errors": [e.model_dump(mode="json") for e in result.errors],
-        "inputs": [i.model_dump(mode="json") for i in result.inputs],
-        "skipped": result.skipped,
-        "secrets": {
-            r: sorted(result.secrets.get(r, ()))
-            for r in {*result.secrets, *(res.source.file for res in result.resources)}
-        },
+def record_of(result: LoadedFiles, rel: str, sha256: str) -> dict[str, Any]:
+    """What ``Recorded`` holds for file ``rel`` (bytes ``sha256``): the result's input
+    records, errors, skipped notes and secret values as JSON data, each only when there
+    is one. The file's own input record is kept as [format, resources] (a warm run parses
+    one per file; the rest is the file's)."""
+    record: dict[str, Any] = {
+        "inputs": [
+            [i.format, i.resources]
+            if i.file == rel and i.sha256 == sha256
+            else i.model_dump(mode="json")
+            for i in result.inputs
+        ]
     }
+    if result.errors:
+        record["errors"] = [e.model_dump(mode="json") for e in result.errors]
+    if result.skipped:
+        record["skipped"] = result.skipped
+    secrets = {r: sorted(values) for r, values in result.secrets.items() if values}
+    if secrets:
+        record["secrets"] = secrets
+    return record
 
 
 def with_secrets(result: LoadResult) -> LoadedFiles:
@@ -312,7 +324,7 @@ def _execute(
             continue
         hit = cache.get_file(step.rel, step.kind, step.explicit, data, st) if cache else None
         if hit is not None:  # the same bytes as recorded (touched, racy, or --cache-verify)
-            done.append(Recorded(hit.record, (step.rel, text)))
+            done.append(Recorded(hit.record, hit.rel, hit.sha256, text))
             continue
         ctx = FileContext(Path(step.path), step.rel, options)
         pending.append((len(done), text, ctx, step.kind, step.explicit, data, st))
@@ -384,19 +396,20 @@ def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
     for part in parts:
         if type(part) is Recorded:
             record = part.record
-            for i in record["inputs"]:
-                add_input(trusted(InputRef, dict(i)))  # written from a checked InputRef
-            if record["errors"]:
+            for i in record["inputs"]:  # written from checked InputRefs
+                if type(i) is list:
+                    i = {"file": part.rel, "format": i[0], "sha256": part.sha256, "resources": i[1]}
+                add_input(trusted(InputRef, dict(i)))
+            if "errors" in record:
                 out.errors.extend(LoadError.model_validate(e) for e in record["errors"])
-            if record["skipped"]:
+            if "skipped" in record:
                 out.skipped.extend(dict(s) for s in record["skipped"])
             if part.text is not None and record["inputs"]:
-                out.texts[part.text[0]] = part.text[1]
-            for rel, values in record["secrets"].items():
-                # a file with none needs no entry: its resources are not in ``out`` (an
-                # entry only tells input_secrets that a file's resources were walked)
-                if values:
-                    secrets.setdefault(rel, set()).update(values)
+                out.texts[part.rel] = part.text
+            # a file with no secret values needs no entry: its resources are not in
+            # ``out`` (an entry only tells input_secrets that they were walked)
+            for rel, values in record.get("secrets", {}).items():
+                secrets.setdefault(rel, set()).update(values)
             continue
         assert not isinstance(part, Recorded)
         if part.resources:
