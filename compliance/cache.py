@@ -43,6 +43,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -53,7 +54,7 @@ from compliance import __version__
 from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, Recorded, record_of, with_secrets
 from compliance.models import LoadError, Resource
-from compliance.models.report import Report
+from compliance.models.report import InputRef, Report
 from compliance.models.resource import Format
 
 if TYPE_CHECKING:
@@ -668,6 +669,52 @@ def evaluate_cached(
 ) -> Report:
     """The report ``evaluate_loaded`` would give for the files ``cache`` loaded, evaluating
     only the result units whose key changed (see the module docstring)."""
+    run = _cached_rows(evaluator, loaded, cache, options)
+    report = evaluator.report(run.rows, waive=waive, **run.report_args(options))
+    if loaded.skipped:
+        report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
+    return report
+
+
+def evaluate_cached_data(
+    evaluator: Evaluator, loaded: LoadResult, cache: Cache, options: RunOptions
+) -> dict[str, Any]:
+    """``evaluate_cached`` (no waivers) as the report's JSON data, without a model per
+    finding: what a warm ``--format json`` run renders (``Evaluator.report_data``)."""
+    run = _cached_rows(evaluator, loaded, cache, options)
+    data = evaluator.report_data(run.rows, **run.report_args(options))
+    if loaded.skipped:
+        data["extra"] = {**data["extra"], "skipped": loaded.skipped}
+    return data
+
+
+@dataclass
+class _CachedRun:
+    rows: list[Row]
+    failed_packs: set[str]
+    now: datetime
+    resource_count: int
+    kinds_present: set[str]
+    errors: list[LoadError]
+    inputs: list[InputRef]
+
+    def report_args(self, options: RunOptions) -> dict[str, Any]:
+        return {
+            "failed_packs": self.failed_packs,
+            "now": self.now,
+            "resource_count": self.resource_count,
+            "kinds_present": self.kinds_present,
+            "parameters": options.parameters,
+            "errors": self.errors,
+            "inputs": self.inputs,
+        }
+
+
+def _cached_rows(
+    evaluator: Evaluator, loaded: LoadResult, cache: Cache, options: RunOptions
+) -> _CachedRun:
+    """Every finding row of the run: the cached units' as stored, the others evaluated in
+    one engine query (per parameter set); the cache saved."""
     from compliance.errors import EngineError
     from compliance.evaluate import GroupOutcome, engine_error, failed_packs, kinds_read, seeds_of
 
@@ -725,21 +772,16 @@ def evaluate_cached(
         for row in evaluator.rows(outcomes):
             rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
-    report = evaluator.report(
-        [row for rows in rows_of.values() for row in rows],
+    cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {})
+    return _CachedRun(
+        rows=[row for rows in rows_of.values() for row in rows],
         failed_packs=failed_packs(outcomes),
         now=now,
         resource_count=len(units.metas),
         kinds_present=units.present,
-        parameters=options.parameters,
         errors=errors,
         inputs=loaded.inputs,
-        waive=waive,
     )
-    if loaded.skipped:
-        report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
-    cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {})
-    return report
 
 
 def _time_checks(evaluator: Evaluator) -> set[str]:

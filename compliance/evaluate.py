@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
@@ -283,78 +282,124 @@ class Evaluator:
     ) -> Report:
         """The report from finding rows (``rows``, or the result cache's), with the
         controls of ``failed_packs`` in error."""
-        overrides = parameters or {}
-        effective = {p.name: effective_parameters(p, overrides) for p in self.packs}
-        # a total order (the identity is unique): the same report whatever order the
-        # rows came in (one engine query, partitions, or the result cache's units)
-        rank = {s: -severity_rank(s) for s in SEVERITIES}
-        checks = self.library.checks
-        ordered: list[tuple[tuple[Any, ...], Finding]] = []
-        for row in rows:
-            meta = checks[row["check"]]
+        findings = []
+        for row in sorted(rows, key=_order):
+            values = self._finding_values(row)
             # every field was checked (``_invalid_violation``, or the cache wrote it from
             # a checked row): built without validating thousands of findings again
-            finding = trusted(
-                Finding,
-                {
-                    "check_id": meta.id,
-                    "title": meta.title,
-                    "severity": row["severity"],
-                    "status": "fail",
-                    "message": row["message"],
-                    "file": row["file"],
-                    "line": row["line"],
-                    "path": row["path"],
-                    "resource": trusted(ResourceRef, dict(row["resource"])),
-                    "controls": list(row["controls"]),
-                    "remediation": meta.remediation,
-                    "fingerprint": row["fingerprint"],
-                    "waiver": None,
-                    "waived_controls": [],
-                    "baseline": None,
-                },
-            )
+            values["resource"] = trusted(ResourceRef, values["resource"])
+            finding = trusted(Finding, values)
             waiver = waive(finding) if waive else None
             if waiver is not None:
                 finding = _apply_waiver(finding, waiver)
-            key = (
-                rank[row["severity"]],
-                row["file"],
-                row["line"],
-                row["check"],
-                row["resource"]["id"],
-                row["message"],
-                row["path"] or "",
-            )
-            ordered.append((key, finding))
-        ordered.sort(key=_first)
-        findings = [f for _, f in ordered]
-
-        by_control: dict[str, list[Finding]] = defaultdict(list)  # one pass, not one per control
+            findings.append(finding)
+        found: Counter[str] = Counter()
+        open_: Counter[str] = Counter()
         for f in findings:
-            for control_key in f.controls:
-                by_control[control_key].append(f)
+            found.update(f.controls)
+            if f.status == "fail":
+                open_.update(c for c in f.controls if c not in f.waived_controls)
+        head = self._head(
+            found, open_, failed_packs, now, resource_count, kinds_present, parameters, errors
+        )
+        active = [f for f in findings if f.status == "fail"]
+        severities = Counter(f.severity for f in active)
+        summary = head.summary.model_copy(
+            update={
+                "findings": len(active),
+                "waived": len(findings) - len(active),
+                "by_severity": {s: severities[s] for s in reversed(SEVERITIES)},
+            }
+        )
+        return head.model_copy(
+            update={"summary": summary, "findings": findings, "inputs": list(inputs)}
+        )
+
+    def report_data(
+        self,
+        rows: Sequence[Row],
+        *,
+        failed_packs: set[str],
+        now: datetime,
+        resource_count: int,
+        kinds_present: set[str],
+        parameters: dict[str, Any] | None,
+        errors: Sequence[LoadError],
+        inputs: Sequence[InputRef],
+    ) -> dict[str, Any]:
+        """What ``report`` gives (no waivers), as the JSON data of the report contract
+        (``Report.model_dump(mode="json")``) without a model per finding: what a warm
+        JSON run renders. tests/unit/test_cache.py holds the two to the same bytes."""
+        findings = [self._finding_values(row) for row in sorted(rows, key=_order)]
+        found: Counter[str] = Counter()
+        for f in findings:
+            found.update(f["controls"])
+        head = self._head(
+            found, found, failed_packs, now, resource_count, kinds_present, parameters, errors
+        )
+        severities = Counter(f["severity"] for f in findings)
+        data = head.model_dump(mode="json")
+        data["summary"].update(
+            findings=len(findings),
+            waived=0,
+            by_severity={s: severities[s] for s in reversed(SEVERITIES)},
+        )
+        data["findings"] = findings
+        data["inputs"] = [
+            {"file": i.file, "format": i.format, "sha256": i.sha256, "resources": i.resources}
+            for i in inputs
+        ]
+        return data
+
+    def _finding_values(self, row: Row) -> dict[str, Any]:
+        """A finding's fields (in the model's order, JSON data) from its row."""
+        meta = self.library.checks[row["check"]]
+        return {
+            "check_id": meta.id,
+            "title": meta.title,
+            "severity": row["severity"],
+            "status": "fail",
+            "message": row["message"],
+            "file": row["file"],
+            "line": row["line"],
+            "path": row["path"],
+            "resource": dict(row["resource"]),
+            "controls": list(row["controls"]),
+            "remediation": meta.remediation,
+            "fingerprint": row["fingerprint"],
+            "waiver": None,
+            "waived_controls": [],
+            "baseline": None,
+        }
+
+    def _head(
+        self,
+        found: Counter[str],
+        open_: Counter[str],
+        failed_packs: set[str],
+        now: datetime,
+        resource_count: int,
+        kinds_present: set[str],
+        parameters: dict[str, Any] | None,
+        errors: Sequence[LoadError],
+    ) -> Report:
+        """The report without findings and inputs: packs, control results (from the
+        number of findings naming each ``pack:control`` and how many of them are open),
+        the control counts of the summary, errors."""
+        overrides = parameters or {}
         controls = [
             self._control_result(
                 pack,
                 control,
-                by_control[f"{pack.name}:{control.id}"],
+                found[f"{pack.name}:{control.id}"],
+                open_[f"{pack.name}:{control.id}"],
                 kinds_present,
                 pack.name in failed_packs,
             )
             for pack in self.packs
             for control in pack.controls
         ]
-        active = [f for f in findings if f.status == "fail"]
-        severities = Counter(f.severity for f in active)
         statuses = Counter(c.status for c in controls)
-        summary = Summary(
-            resources=resource_count,
-            findings=len(active),
-            waived=len(findings) - len(active),
-            by_severity={s: severities[s] for s in reversed(SEVERITIES)},
-            controls={s: statuses[s] for s in CONTROL_STATUSES},
-        )
         return Report(
             tool={"name": "compliance", "version": __version__},
             engine={"name": self.engine.name, "version": self.engine.version()},
@@ -365,14 +410,20 @@ class Evaluator:
                     version=p.version,
                     framework=p.framework,
                     digest=p.digest,
-                    parameters=effective[p.name],
+                    parameters=effective_parameters(p, overrides),
                 )
                 for p in self.packs
             ],
-            summary=summary,
+            summary=Summary(
+                resources=resource_count,
+                findings=0,
+                waived=0,
+                by_severity={s: 0 for s in reversed(SEVERITIES)},
+                controls={s: statuses[s] for s in CONTROL_STATUSES},
+            ),
             controls=controls,
-            findings=findings,
-            inputs=list(inputs),
+            findings=[],
+            inputs=[],
             errors=list(errors),
         )
 
@@ -380,20 +431,20 @@ class Evaluator:
         self,
         pack: Pack,
         control: Any,
-        findings: list[Finding],
+        found: int,
+        open_: int,
         kinds_present: set[str],
         failed: bool,
     ) -> ControlResult:
-        key = f"{pack.name}:{control.id}"
-        mine = findings  # the control's own (they name ``key`` in ``controls``)
-        active = [f for f in mine if f.status == "fail" and key not in f.waived_controls]
+        """A control's status from the number of findings naming it and how many of
+        those are open (not waived, for it)."""
         if control.evidence == "manual":
             status = "manual"
         elif failed:
             status = "error"
-        elif active:
+        elif open_:
             status = "fail"
-        elif mine:
+        elif found:
             status = "waived"
         elif any(kinds_present.intersection(self.library.checks[c].kinds) for c in control.checks):
             status = "pass"
@@ -406,9 +457,26 @@ class Evaluator:
             status=status,
             evidence=control.evidence,
             checks=list(control.checks),
-            finding_count=len(active),
-            waived_count=len(mine) - len(active),
+            finding_count=open_,
+            waived_count=found - open_,
         )
+
+
+_RANK = {s: -severity_rank(s) for s in SEVERITIES}
+
+
+def _order(row: Row) -> tuple[Any, ...]:
+    """A total order of findings (the identity is unique): the same report whatever order
+    the rows came in (one engine query, partitions, or the result cache's units)."""
+    return (
+        _RANK[row["severity"]],
+        row["file"],
+        row["line"],
+        row["check"],
+        row["resource"]["id"],
+        row["message"],
+        row["path"] or "",
+    )
 
 
 def kinds_read(
@@ -438,9 +506,6 @@ def _module_words(sources: tuple[str, ...]) -> frozenset[str]:
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-
-
-_first = operator.itemgetter(0)
 
 
 def _apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:

@@ -15,14 +15,16 @@ import yaml
 
 from compliance.baseline import apply_baseline, load_baseline
 from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.cache import Cache, CacheMiss, evaluate_cached
+from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.errors import UsageError
 from compliance.evidence import record_evidence
+from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
+from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
-from compliance.models.report import CONTROL_STATUSES, SEVERITIES
+from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
 from compliance.parallel import available_cpus
 from compliance.project import find_project
@@ -274,16 +276,39 @@ def evaluate(
         loaded = load_inputs(paths, options.load, stdin_text, workers=workers, cache=cache)
         evaluator.workers = workers
     waive = waiver_set.waive if waiver_set.waivers else None
+    fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
+    # A cached JSON run without waivers or a baseline renders the report's data straight
+    # from the cached rows (no model per finding; the same bytes, tested).
+    as_data = fmt == "json" and waive is None and baseline is None and sign_key is None
     with progress("Evaluating"), long_lived():
-        report = None
+        report: Report | None = None
+        data: dict[str, Any] | None = None
         if cache is not None:
             try:
-                report = evaluate_cached(evaluator, loaded, cache, options, waive)
+                if as_data:
+                    data = evaluate_cached_data(evaluator, loaded, cache, options)
+                else:
+                    report = evaluate_cached(evaluator, loaded, cache, options, waive)
             except CacheMiss:
                 # a damaged body: load again without the cache
                 loaded = load_inputs(paths, options.load, stdin_text, workers=workers)
-        if report is None:
+        if data is not None and not clean_data(data, input_secrets(loaded)):
+            report, data = Report.model_validate(data), None  # a secret to mask: models
+        if report is None and data is None:
             report = evaluate_loaded(evaluator, loaded, options, waive=waive)
+    if data is not None:
+        _emit(render_data(data), fmt, output)
+        skip_teardown()
+        sys.exit(
+            exit_code_of(
+                bool(data["errors"]),
+                [c["status"] for c in data["controls"]],
+                (f["severity"] for f in data["findings"]),  # all open: no waivers
+                fail_on,
+                fail_statuses,
+            )
+        )
+    assert report is not None
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
         report_waiver_problems(report.extra["waivers"])
@@ -301,16 +326,18 @@ def evaluate(
     for note in recorded.notes:
         click.echo(note, err=True)
 
-    fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
-    text = renderer(fmt)(report)
+    _emit(renderer(fmt)(report), fmt, output)
+    skip_teardown()
+    sys.exit(report.exit_code(fail_on, fail_statuses))
+
+
+def _emit(text: str, fmt: str, output: Path | None) -> None:
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {fmt} report to {output}", err=True)
     else:
         click.echo(text, nl=False)
-    skip_teardown()
-    sys.exit(report.exit_code(fail_on, fail_statuses))
 
 
 COMMANDS = [evaluate]

@@ -20,7 +20,7 @@ import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -513,33 +513,50 @@ def _clean(report: Report, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> b
     strings: set[str] = set()
     add = strings.add
     for f in report.findings:
-        add(f.message)
-        add(f.file)
-        if f.path is not None:
-            add(f.path)
-        ref = f.resource
-        add(ref.id)
-        add(ref.kind)
-        add(ref.name)
-        if ref.namespace is not None:
-            add(ref.namespace)
         if f.waiver is not None or f.baseline is not None:
             return False  # rare: the full walk
+        ref = f.resource
+        strings.update((f.message, f.file, ref.id, ref.kind, ref.name))
+        if f.path is not None:
+            add(f.path)
+        if ref.namespace is not None:
+            add(ref.namespace)
     for i in report.inputs:
         add(i.file)
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            add(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(report.model_dump(mode="json", exclude=set(_TOOL_FIELDS)))  # the small rest
+    _strings_of(report.model_dump(mode="json", exclude=set(_TOOL_FIELDS)), add)  # the rest
     return all(scrub(s, patterns) == s for s in strings)
+
+
+def clean_data(data: dict[str, Any], secrets: Iterable[str]) -> bool:
+    """Whether ``redact_report`` would leave the report whose JSON data is ``data``
+    (``Evaluator.report_data``) as it is: the same strings as ``_clean`` reads."""
+    patterns = value_patterns(secrets)
+    strings: set[str] = set()
+    add = strings.add
+    for f in data["findings"]:
+        if f["waiver"] is not None or f["baseline"] is not None:
+            return False
+        ref = f["resource"]
+        strings.update((f["message"], f["file"], ref["id"], ref["kind"], ref["name"]))
+        if f["path"] is not None:
+            add(f["path"])
+        if ref["namespace"] is not None:
+            add(ref["namespace"])
+    for i in data["inputs"]:
+        add(i["file"])
+    _strings_of({k: v for k, v in data.items() if k not in _TOOL_FIELDS}, add)
+    return all(scrub(s, patterns) == s for s in strings)
+
+
+def _strings_of(value: Any, add: Callable[[str], None]) -> None:
+    if isinstance(value, str):
+        add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings_of(v, add)
+    elif isinstance(value, list):
+        for v in value:
+            _strings_of(v, add)
 
 
 def redact_report(report: Report, secrets: Iterable[str]) -> Report:

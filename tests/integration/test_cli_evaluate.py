@@ -201,3 +201,37 @@ def test_console_script_ends_without_teardown_but_with_every_byte_and_code(
     assert (tmp_path / "r.json").read_text() == in_process.stdout
     assert console(str(tmp_path / "missing.yaml"), "--format", "json").returncode == 3
     assert console(BPI, "--format", "nope").returncode == 2
+
+
+def test_a_cached_json_run_gives_the_uncached_bytes_and_exit_code(tmp_path: Path) -> None:
+    """A cached ``--format json`` run renders the report's data straight from the cached
+    rows: the bytes and exit code of a ``--no-cache`` run, primed, warm and after an
+    edit; a secret a finding would echo is still masked (that run takes the models)."""
+    import shutil
+
+    tree = tmp_path / "bpi"
+    shutil.copytree(ROOT / BPI, tree)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+
+    def same(code: int = 1) -> str:  # 1: the example has high findings
+        cached = run(str(tree), "--format", "json", *cache, *NOW)
+        plain = run(str(tree), "--format", "json", "--no-cache", *NOW)
+        assert cached.stdout == plain.stdout
+        assert cached.exit_code == plain.exit_code == code
+        return cached.stdout
+
+    same()  # primes the cache
+    same()
+    deployment = tree / "k8s" / "pravyom-enterprise.yaml"
+    deployment.write_text(deployment.read_text().replace("replicas: 3", "replicas: 1"))
+    same()
+    secret = "sup3rs3cretvalue"
+    (tree / "planted.yaml").write_text(
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: t}}\n"
+        f"stringData: {{password: {secret}}}\n---\n"
+        + PRIVILEGED.replace("name: p", f"name: {secret}")
+    )
+    out = same()
+    assert secret not in out and json.loads(out)["findings"]
+    (tree / "broken.yaml").write_text("a: [1, 2\n")
+    assert json.loads(same(3))["errors"]

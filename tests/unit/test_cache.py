@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from compliance.cache import Cache, evaluate_cached
+from compliance.cache import Cache, evaluate_cached, evaluate_cached_data
 from compliance.evaluate import Evaluator
+from compliance.formats.json import render, render_data
 from compliance.loaders import LoadOptions
 from compliance.models import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -511,10 +512,16 @@ def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> 
         evaluator = evaluators.setdefault(key, build_evaluator(options))
         cache_dir = tmp_path / f"cache-{i}"
         with contextlib.chdir(case.root / "input"):
-            cold = evaluate(evaluator, ["."], options, None).model_dump(mode="json")
+            cold_report = evaluate(evaluator, ["."], options, None)
+            cold = cold_report.model_dump(mode="json")
             primed = evaluate(evaluator, ["."], options, Cache(cache_dir, options.load))
             warm_cache = Cache(cache_dir, options.load)
             warm = evaluate(evaluator, ["."], options, warm_cache)
+            # what a warm --format json run renders: the report's data from the rows
+            data_cache = Cache(cache_dir, options.load)
+            loaded = load_inputs(["."], options.load, cache=data_cache)
+            data = evaluate_cached_data(evaluator, loaded, data_cache, options)
         assert primed.model_dump(mode="json") == cold, case.id
         assert warm.model_dump(mode="json") == cold, case.id
         assert warm_cache.evaluated_units == [], case.id  # nothing changed: all reused
+        assert render_data(data) == render(cold_report), case.id  # the same bytes

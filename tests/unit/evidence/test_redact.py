@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.evidence.bundle import redact_inputs
-from compliance.evidence.redact import MASK, redact_report, redact_text
+from compliance.evidence.redact import MASK, clean_data, redact_report, redact_text
 from compliance.loaders import LoadResult
 from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
 
@@ -141,6 +141,9 @@ def test_a_secret_anywhere_in_a_report_is_masked(loaded: LoadResult, where: str)
     redacted = redact_report(planted, [secret])
     assert secret not in redacted.model_dump_json()
     assert MASK in redacted.model_dump_json()
+    # the warm JSON run's check over the report's data looks in the same places
+    assert clean_data(report.model_dump(mode="json"), [secret])
+    assert not clean_data(planted.model_dump(mode="json"), [secret])
 
 
 def test_the_line_rule_prefilter_never_hides_a_line_a_rule_masks(loaded: LoadResult) -> None:
