@@ -133,7 +133,7 @@ class Cache:
         """Hits answered from the stat alone (the file was not read)."""
         self.evaluated_units: list[str] = []
         """The result units the last ``evaluate_cached`` evaluated in the engine (for tests
-        and ``--verbose`` readers): ``file:<rel>``, ``group:<group>``, ``global``."""
+        and ``--verbose`` readers): ``group:<group>``, ``global``, and their "@now" twins."""
         self.order: list[str] = []
         """Every file of the run that loaded (from the index or parsed), in input order."""
         self.fresh: dict[str, list[Resource]] = {}

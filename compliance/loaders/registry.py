@@ -155,8 +155,25 @@ class Recorded:
     sha256: str
     """The file's path and the SHA-256 of its bytes (its input record's)."""
     text: str | None = None
-    """(rel, text) when the file was read after all (its bytes compared): kept as a parsed
+    """The file's text when it was read after all (its bytes compared): kept as a parsed
     file's text is."""
+
+    def merge_into(self, out: LoadedFiles) -> None:
+        record = self.record
+        for i in record["inputs"]:  # written from checked InputRefs
+            if type(i) is list:
+                i = {"file": self.rel, "format": i[0], "sha256": self.sha256, "resources": i[1]}
+            out.inputs.append(trusted(InputRef, dict(i)))
+        if "errors" in record:
+            out.errors.extend(LoadError.model_validate(e) for e in record["errors"])
+        if "skipped" in record:
+            out.skipped.extend(dict(s) for s in record["skipped"])
+        if self.text is not None and record["inputs"]:
+            out.texts[self.rel] = self.text
+        # a file with no secret values needs no entry: its resources are not in ``out``
+        # (an entry only tells input_secrets that they were walked)
+        for rel, values in record.get("secrets", {}).items():
+            out.secrets.setdefault(rel, set()).update(values)
 
 
 def record_of(result: LoadedFiles, rel: str, sha256: str) -> dict[str, Any]:
@@ -391,45 +408,21 @@ def _load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> Loaded
 def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
     out = LoadedFiles()
     secrets = out.secrets
-    add_inputs = out.inputs.extend  # one per file, thousands of files: bound once
-    add_input = out.inputs.append
     for part in parts:
-        if type(part) is Recorded:
-            record = part.record
-            for i in record["inputs"]:  # written from checked InputRefs
-                if type(i) is list:
-                    i = {"file": part.rel, "format": i[0], "sha256": part.sha256, "resources": i[1]}
-                add_input(trusted(InputRef, dict(i)))
-            if "errors" in record:
-                out.errors.extend(LoadError.model_validate(e) for e in record["errors"])
-            if "skipped" in record:
-                out.skipped.extend(dict(s) for s in record["skipped"])
-            if part.text is not None and record["inputs"]:
-                out.texts[part.rel] = part.text
-            # a file with no secret values needs no entry: its resources are not in
-            # ``out`` (an entry only tells input_secrets that they were walked)
-            for rel, values in record.get("secrets", {}).items():
-                secrets.setdefault(rel, set()).update(values)
+        if isinstance(part, Recorded):
+            part.merge_into(out)
             continue
-        assert not isinstance(part, Recorded)
         if part.resources:
             out.resources.extend(part.resources)
             if not isinstance(part, LoadedFiles):
                 part = with_secrets(part)  # e.g. from another FileCache: collect them now
-        if part.errors:
-            out.errors.extend(part.errors)
-        add_inputs(part.inputs)
-        if part.skipped:
-            out.skipped.extend(part.skipped)
-        if part.texts:
-            out.texts.update(part.texts)
+        out.errors.extend(part.errors)
+        out.inputs.extend(part.inputs)
+        out.skipped.extend(part.skipped)
+        out.texts.update(part.texts)
         if isinstance(part, LoadedFiles):
             for rel, values in part.secrets.items():
-                known = secrets.get(rel)
-                if known is None:
-                    secrets[rel] = set(values)
-                else:
-                    known.update(values)
+                secrets.setdefault(rel, set()).update(values)
     return out
 
 
