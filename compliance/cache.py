@@ -453,8 +453,11 @@ def _same_entries(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def _index_shard(name: str) -> int:
     """The index shard of a file (by its folder: a tree's files that change together
-    mostly share one) or of a unit (by its name)."""
-    return _shard_of(name.rpartition("/")[0] if not name.startswith(("group:", "global")) else name)
+    mostly share one) or of a unit (by its name; every "@now" unit in one shard: a run
+    without --now replaces them all, and rewrites that shard only)."""
+    if not name.startswith(("group:", "global")):
+        return _shard_of(name.rpartition("/")[0])
+    return _shard_of("@now" if name.endswith("@now") else name)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -473,9 +473,14 @@ def test_a_changed_certificate_is_noticed(tmp_path: Path) -> None:
     assert warm != first  # the unreadable certificate changes the TLS findings
 
 
-def test_a_new_time_re_evaluates_only_the_checks_that_read_it(corpus: Path, tmp_path: Path) -> None:
+def test_a_new_time_re_evaluates_only_the_checks_that_read_it(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without --now every run has a new time: only the units of checks that read it
     (TLS-04, certificate expiry) are evaluated again, over the kinds they read."""
+    from compliance import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # files written just now: not re-read
     cache_dir = tmp_path / "cache"
 
     def go(now: datetime, cache_dir: Path | None) -> tuple[dict[str, Any], list[str]]:
@@ -487,10 +492,15 @@ def test_a_new_time_re_evaluates_only_the_checks_that_read_it(corpus: Path, tmp_
     first, units = go(NOW, cache_dir)
     assert any(u.endswith("@now") for u in units) and any("@" not in u for u in units)
     later = datetime(2045, 1, 1, tzinfo=UTC)  # every example certificate has expired
+    stored = sorted(cache_dir.glob("*.json"))
+    before = [p.stat().st_mtime_ns for p in stored]
     warm, units = go(later, cache_dir)
     assert warm == go(later, None)[0]
     assert warm != first
     assert units and all(u.endswith("@now") for u in units)
+    # the "@now" units share one index shard: a new time rewrites that one file only
+    rewritten = [p.name for p, b in zip(stored, before, strict=True) if p.stat().st_mtime_ns != b]
+    assert len(rewritten) == 1 and rewritten[0].startswith("index-"), rewritten
     expired = {f["resource"]["id"] for f in warm["findings"] if f["check_id"] == "TLS-04"}
     assert expired  # the time matters to this corpus
 
