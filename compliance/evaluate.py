@@ -499,9 +499,11 @@ def kinds_read(
 def _module_words(sources: tuple[str, ...]) -> frozenset[str]:
     words: set[str] = set()
     for source in sources:
-        for word in _WORD.findall(source):
-            words.add(word)
-            words.update(word.split("."))
+        found = set(_WORD.findall(source))
+        words |= found
+        for word in found:
+            if "." in word:
+                words.update(word.split("."))
     return frozenset(words)
 
 

@@ -20,6 +20,7 @@ _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CHECKS_PREFIX = "compliance.checks."
 
 
+@functools.lru_cache(maxsize=256)
 def family_of_module(source: str) -> str | None:
     match = _PACKAGE.search(source)
     if match and match.group(1).startswith(_CHECKS_PREFIX):
