@@ -221,7 +221,7 @@ class Cache:
             started = self._started[_index_shard(rel)]
             if changed_ns >= started - RACY_NS:
                 return None  # racy: read and hash it
-        if not self._deps_unchanged(entry, started):
+        if entry["deps"] and not self._deps_unchanged(entry, started):
             return None
         self.stat_hits += 1
         self.hits += 1

@@ -161,9 +161,16 @@ class Recorded:
     def merge_into(self, out: LoadedFiles) -> None:
         record = self.record
         for i in record["inputs"]:  # written from checked InputRefs
-            if type(i) is list:
-                i = {"file": self.rel, "format": i[0], "sha256": self.sha256, "resources": i[1]}
-            out.inputs.append(trusted(InputRef, dict(i)))
+            if type(i) is list:  # the file's own: [format, resources]
+                values = {
+                    "file": self.rel,
+                    "format": i[0],
+                    "sha256": self.sha256,
+                    "resources": i[1],
+                }
+            else:
+                values = dict(i)
+            out.inputs.append(trusted(InputRef, values))
         if "errors" in record:
             out.errors.extend(LoadError.model_validate(e) for e in record["errors"])
         if "skipped" in record:
