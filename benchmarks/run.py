@@ -100,7 +100,7 @@ def measure_warm(
     nothing changed but no ``--now`` (the clock moves between runs)."""
     with tempfile.TemporaryDirectory() as cache_dir:
         timed(evaluate(root, "--cache-dir", cache_dir))  # prime
-        # The priming run writes the whole cache (~0.4 GB of bodies for the 10k corpus);
+        # The priming run writes the whole cache (176 MB for the 10k corpus);
         # flush it before measuring, or the kernel's writeback of it runs during the first
         # warm runs (a user's re-run comes long after the run that filled the cache).
         os.sync()
