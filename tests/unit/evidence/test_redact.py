@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from compliance.evidence.bundle import redact_inputs
@@ -166,3 +168,31 @@ def test_the_line_rule_prefilter_never_hides_a_line_a_rule_masks(loaded: LoadRes
     assert len(masked) >= 10  # the rules are exercised
     assert all(_line_rules_may_apply(line) for line in masked)
     assert not _line_rules_may_apply("a message naming only a resource and a field path")
+
+
+def test_the_joined_clean_check_agrees_with_scrubbing_each_string(loaded: LoadResult) -> None:
+    """``_all_clean`` (one pass per hint over the strings joined) answers what scrubbing
+    every string one by one answers: over the planted inputs' lines one at a time (most
+    hold a secret or a rule's pattern), the clean ones together, with and without the
+    planted values as secrets, and with non-ASCII text (per-string path)."""
+    from compliance.evidence.redact import _all_clean, scrub, value_patterns
+
+    secret = "Planted-k8s-env-9412"
+    lines = [line for text in loaded.texts.values() for line in text.splitlines() if line]
+    lines.append("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 alone")  # a mark, no other hint
+    plain = ["k8s:apps/v1/Deployment:ns/web", "dir/file.yaml", "a message with no hint"]
+    multi = ["two\nlines: password=hunter2hunter2"]
+    for patterns in (value_patterns([]), value_patterns([secret])):
+
+        def naive(strings: list[str], patterns: Any = patterns) -> bool:
+            return all(scrub(s, patterns) == s for s in strings)
+
+        clean_lines = [line for line in lines if naive([line])]
+        assert 0 < len(clean_lines) < len(lines)  # both kinds are there
+        for line in lines:
+            assert _all_clean([*plain, line], patterns) == naive([*plain, line]), line
+        for extra in ([], ["Grüße aus Köln: ok"], ["ENV x", "Σ env"]):
+            strings = [*plain, *clean_lines, *multi, *extra]
+            assert _all_clean(strings, patterns) == naive(strings)
+    assert not _all_clean([*plain, f"value {secret} echoed"], value_patterns([secret]))
+    assert not _all_clean([*plain, lines[-1]], value_patterns([]))
