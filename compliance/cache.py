@@ -43,7 +43,6 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -54,11 +53,11 @@ from compliance import __version__
 from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, Recorded, record_of, with_secrets
 from compliance.models import LoadError, Resource
-from compliance.models.report import InputRef, Report
+from compliance.models.report import Report
 from compliance.models.resource import Format
 
 if TYPE_CHECKING:
-    from compliance.evaluate import Evaluator, ParamGroup, Row, Waive
+    from compliance.evaluate import Evaluator, ParamGroup, Row, RunFacts, Waive
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
@@ -363,7 +362,7 @@ class Cache:
                 if not (
                     isinstance(body, dict)
                     and body.get("sha256") == entry["sha256"]
-                    and body.get("deps") == entry.get("deps")
+                    and body.get("deps") == entry["deps"]
                     and isinstance(body.get("rows"), list)
                     and len(body["rows"]) == len(entry["resources"])
                 ):
@@ -384,16 +383,12 @@ class Cache:
         files, and one that changed nothing writes none."""
         old_files: dict[str, Any] = self._index()["files"]
         gone = old_files.keys() - self._files.keys()
-        dirty: set[int] = set()
-        for rel in self._fresh_rows:
-            dirty.add(self._files[rel]["shard"])
-            previous = old_files.get(rel)
-            if isinstance(previous, dict) and isinstance(previous.get("shard"), int):
-                dirty.add(previous["shard"])
-        for rel in gone:
-            previous = old_files.get(rel)
-            if isinstance(previous, dict) and isinstance(previous.get("shard"), int):
-                dirty.add(previous["shard"])
+        # the shards of the files parsed this run, where they were and are now, and of
+        # the files gone (the index is sealed: its entries are as this version wrote them)
+        dirty = {self._files[rel]["shard"] for rel in self._fresh_rows}
+        dirty.update(
+            old_files[rel]["shard"] for rel in (*self._fresh_rows, *gone) if rel in old_files
+        )
         files = dict(self._files)
         for shard in sorted(dirty):
             previous_rows = self._read_shard(shard)
@@ -404,7 +399,7 @@ class Cache:
                 if rel in self._fresh_rows:
                     body: Any = {
                         "sha256": entry["sha256"],
-                        "deps": entry.get("deps"),
+                        "deps": entry["deps"],
                         "rows": self._fresh_rows[rel],
                     }
                 else:
@@ -672,11 +667,7 @@ def evaluate_cached(
 ) -> Report:
     """The report ``evaluate_loaded`` would give for the files ``cache`` loaded, evaluating
     only the result units whose key changed (see the module docstring)."""
-    run = _cached_rows(evaluator, loaded, cache, options)
-    report = evaluator.report(run.rows, waive=waive, **run.report_args(options))
-    if loaded.skipped:
-        report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
-    return report
+    return evaluator.report(*_cached_rows(evaluator, loaded, cache, options), waive)
 
 
 def evaluate_cached_data(
@@ -684,42 +675,23 @@ def evaluate_cached_data(
 ) -> dict[str, Any]:
     """``evaluate_cached`` (no waivers) as the report's JSON data, without a model per
     finding: what a warm ``--format json`` run renders (``Evaluator.report_data``)."""
-    run = _cached_rows(evaluator, loaded, cache, options)
-    data = evaluator.report_data(run.rows, **run.report_args(options))
-    if loaded.skipped:
-        data["extra"] = {**data["extra"], "skipped": loaded.skipped}
-    return data
-
-
-@dataclass
-class _CachedRun:
-    rows: list[Row]
-    failed_packs: set[str]
-    now: datetime
-    resource_count: int
-    kinds_present: set[str]
-    errors: list[LoadError]
-    inputs: list[InputRef]
-
-    def report_args(self, options: RunOptions) -> dict[str, Any]:
-        return {
-            "failed_packs": self.failed_packs,
-            "now": self.now,
-            "resource_count": self.resource_count,
-            "kinds_present": self.kinds_present,
-            "parameters": options.parameters,
-            "errors": self.errors,
-            "inputs": self.inputs,
-        }
+    return evaluator.report_data(*_cached_rows(evaluator, loaded, cache, options))
 
 
 def _cached_rows(
     evaluator: Evaluator, loaded: LoadResult, cache: Cache, options: RunOptions
-) -> _CachedRun:
-    """Every finding row of the run: the cached units' as stored, the others evaluated in
-    one engine query (per parameter set); the cache saved."""
+) -> tuple[list[Row], RunFacts]:
+    """Every finding row of the run (the cached units' as stored, the others evaluated in
+    one engine query per parameter set) and the rest of what it found; the cache saved."""
     from compliance.errors import EngineError
-    from compliance.evaluate import GroupOutcome, engine_error, failed_packs, kinds_read, seeds_of
+    from compliance.evaluate import (
+        GroupOutcome,
+        RunFacts,
+        engine_error,
+        failed_packs,
+        kinds_read,
+        seeds_of,
+    )
 
     now = options.now or datetime.now(UTC)
     units = _Units(evaluator, cache)
@@ -776,14 +748,15 @@ def _cached_rows(
             rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
     cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {})
-    return _CachedRun(
-        rows=[row for rows in rows_of.values() for row in rows],
-        failed_packs=failed_packs(outcomes),
+    return [row for rows in rows_of.values() for row in rows], RunFacts(
         now=now,
         resource_count=len(units.metas),
         kinds_present=units.present,
+        parameters=options.parameters,
         errors=errors,
         inputs=loaded.inputs,
+        skipped=loaded.skipped,
+        failed_packs=failed_packs(outcomes),
     )
 
 

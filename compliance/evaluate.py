@@ -88,6 +88,23 @@ def failed_packs(outcomes: Sequence[GroupOutcome]) -> set[str]:
     return {p.name for o in outcomes if o.seeds is None for p in o.group.packs}
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """What a report says besides its findings: the same for a cold run, a cached run and
+    the cached JSON data path."""
+
+    now: datetime
+    resource_count: int
+    kinds_present: set[str]
+    parameters: dict[str, Any] | None
+    errors: Sequence[LoadError]
+    inputs: Sequence[InputRef]
+    skipped: Sequence[dict[str, str]]
+    """Files under a scanned folder that hold nothing evaluated (``extra.skipped``)."""
+    failed_packs: set[str]
+    """Packs whose engine query failed: their controls are ``error``."""
+
+
 Row = dict[str, Any]
 """A finding identity's seed with its severity resolved, its ``controls`` (of every pack
 that reported it) and ``fingerprint``: what a Finding is built from, and what the result
@@ -185,6 +202,7 @@ class Evaluator:
         parameters: dict[str, Any] | None = None,
         load_errors: Sequence[LoadError] = (),
         inputs: Sequence[InputRef] = (),
+        skipped: Sequence[dict[str, str]] = (),
         waive: Waive | None = None,
     ) -> Report:
         now = now or datetime.now(UTC)
@@ -201,41 +219,17 @@ class Evaluator:
             seeds, problems = seeds_of(violations, self.library, by_id)
             errors.extend(LoadError(file="policies", message=p) for p in problems)
             outcomes.append(GroupOutcome(group, seeds))
-        return self.assemble(
-            outcomes,
+        facts = RunFacts(
             now=now,
             resource_count=len(resources),
             kinds_present={r.kind for r in resources},
             parameters=parameters,
             errors=errors,
             inputs=inputs,
-            waive=waive,
-        )
-
-    def assemble(
-        self,
-        outcomes: Sequence[GroupOutcome],
-        *,
-        now: datetime,
-        resource_count: int,
-        kinds_present: set[str],
-        parameters: dict[str, Any] | None,
-        errors: Sequence[LoadError],
-        inputs: Sequence[InputRef],
-        waive: Waive | None,
-    ) -> Report:
-        """The report from each parameter group's seeds (None: its engine query failed)."""
-        return self.report(
-            self.rows(outcomes),
+            skipped=skipped,
             failed_packs=failed_packs(outcomes),
-            now=now,
-            resource_count=resource_count,
-            kinds_present=kinds_present,
-            parameters=parameters,
-            errors=errors,
-            inputs=inputs,
-            waive=waive,
         )
+        return self.report(self.rows(outcomes), facts, waive)
 
     def rows(self, outcomes: Sequence[GroupOutcome]) -> list[Row]:
         """One row per finding identity over every parameter group's seeds: the controls
@@ -267,21 +261,9 @@ class Evaluator:
             for ident, seed in raw.items()
         ]
 
-    def report(
-        self,
-        rows: Sequence[Row],
-        *,
-        failed_packs: set[str],
-        now: datetime,
-        resource_count: int,
-        kinds_present: set[str],
-        parameters: dict[str, Any] | None,
-        errors: Sequence[LoadError],
-        inputs: Sequence[InputRef],
-        waive: Waive | None,
-    ) -> Report:
-        """The report from finding rows (``rows``, or the result cache's), with the
-        controls of ``failed_packs`` in error."""
+    def report(self, rows: Sequence[Row], facts: RunFacts, waive: Waive | None = None) -> Report:
+        """The report from finding rows (``rows``, or the result cache's) and the rest of
+        what the run found (``facts``)."""
         findings = []
         for row in sorted(rows, key=_order):
             values = self._finding_values(row)
@@ -299,9 +281,7 @@ class Evaluator:
             found.update(f.controls)
             if f.status == "fail":
                 open_.update(c for c in f.controls if c not in f.waived_controls)
-        head = self._head(
-            found, open_, failed_packs, now, resource_count, kinds_present, parameters, errors
-        )
+        head = self._head(found, open_, facts)
         active = [f for f in findings if f.status == "fail"]
         severities = Counter(f.severity for f in active)
         summary = head.summary.model_copy(
@@ -312,21 +292,10 @@ class Evaluator:
             }
         )
         return head.model_copy(
-            update={"summary": summary, "findings": findings, "inputs": list(inputs)}
+            update={"summary": summary, "findings": findings, "inputs": list(facts.inputs)}
         )
 
-    def report_data(
-        self,
-        rows: Sequence[Row],
-        *,
-        failed_packs: set[str],
-        now: datetime,
-        resource_count: int,
-        kinds_present: set[str],
-        parameters: dict[str, Any] | None,
-        errors: Sequence[LoadError],
-        inputs: Sequence[InputRef],
-    ) -> dict[str, Any]:
+    def report_data(self, rows: Sequence[Row], facts: RunFacts) -> dict[str, Any]:
         """What ``report`` gives (no waivers), as the JSON data of the report contract
         (``Report.model_dump(mode="json")``) without a model per finding: what a warm
         JSON run renders. tests/unit/test_cache.py holds the two to the same bytes."""
@@ -334,9 +303,7 @@ class Evaluator:
         found: Counter[str] = Counter()
         for f in findings:
             found.update(f["controls"])
-        head = self._head(
-            found, found, failed_packs, now, resource_count, kinds_present, parameters, errors
-        )
+        head = self._head(found, found, facts)
         severities = Counter(f["severity"] for f in findings)
         data = head.model_dump(mode="json")
         data["summary"].update(
@@ -347,7 +314,7 @@ class Evaluator:
         data["findings"] = findings
         data["inputs"] = [
             {"file": i.file, "format": i.format, "sha256": i.sha256, "resources": i.resources}
-            for i in inputs
+            for i in facts.inputs
         ]
         return data
 
@@ -372,29 +339,19 @@ class Evaluator:
             "baseline": None,
         }
 
-    def _head(
-        self,
-        found: Counter[str],
-        open_: Counter[str],
-        failed_packs: set[str],
-        now: datetime,
-        resource_count: int,
-        kinds_present: set[str],
-        parameters: dict[str, Any] | None,
-        errors: Sequence[LoadError],
-    ) -> Report:
+    def _head(self, found: Counter[str], open_: Counter[str], facts: RunFacts) -> Report:
         """The report without findings and inputs: packs, control results (from the
         number of findings naming each ``pack:control`` and how many of them are open),
-        the control counts of the summary, errors."""
-        overrides = parameters or {}
+        the control counts of the summary, errors, skipped files."""
+        overrides = facts.parameters or {}
         controls = [
             self._control_result(
                 pack,
                 control,
                 found[f"{pack.name}:{control.id}"],
                 open_[f"{pack.name}:{control.id}"],
-                kinds_present,
-                pack.name in failed_packs,
+                facts.kinds_present,
+                pack.name in facts.failed_packs,
             )
             for pack in self.packs
             for control in pack.controls
@@ -403,7 +360,7 @@ class Evaluator:
         return Report(
             tool={"name": "compliance", "version": __version__},
             engine={"name": self.engine.name, "version": self.engine.version()},
-            evaluated_at=rfc3339(now),
+            evaluated_at=rfc3339(facts.now),
             packs=[
                 PackRef(
                     name=p.name,
@@ -415,7 +372,7 @@ class Evaluator:
                 for p in self.packs
             ],
             summary=Summary(
-                resources=resource_count,
+                resources=facts.resource_count,
                 findings=0,
                 waived=0,
                 by_severity={s: 0 for s in reversed(SEVERITIES)},
@@ -424,7 +381,8 @@ class Evaluator:
             controls=controls,
             findings=[],
             inputs=[],
-            errors=list(errors),
+            errors=list(facts.errors),
+            extra={"skipped": list(facts.skipped)} if facts.skipped else {},
         )
 
     def _control_result(

@@ -58,14 +58,12 @@ def load_inputs(
 def evaluate_loaded(
     evaluator: Evaluator, loaded: LoadResult, options: RunOptions, waive: Waive | None = None
 ) -> Report:
-    report = evaluator.evaluate(
+    return evaluator.evaluate(
         loaded.resources,
         now=options.now,
         parameters=options.parameters,
         load_errors=loaded.errors,
         inputs=loaded.inputs,
+        skipped=loaded.skipped,
         waive=waive,
     )
-    if loaded.skipped:
-        report = report.model_copy(update={"extra": {**report.extra, "skipped": loaded.skipped}})
-    return report

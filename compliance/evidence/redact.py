@@ -190,14 +190,13 @@ def _add_with_decoded(values: set[str], v: Any, *, decode: bool) -> None:
 
 
 def _add_any(values: set[str], v: Any) -> None:
-    if isinstance(v, str) and v.strip() and not is_reference(v):
-        values.add(v)
-    elif isinstance(v, dict):
-        for item in v.values():
-            _add_any(values, item)
-    elif isinstance(v, list):
-        for item in v:
-            _add_any(values, item)
+    """Every non-blank string of ``v`` that is not a reference."""
+
+    def add(s: str) -> None:
+        if s.strip() and not is_reference(s):
+            values.add(s)
+
+    _strings_of(v, add)
 
 
 def _walk(node: Any, values: set[str]) -> None:
