@@ -89,6 +89,30 @@ def _whole(evaluator: Evaluator, resources: list[Resource], params: dict[str, An
     return evaluator.engine.evaluate(VIOLATIONS_QUERY, engine_input(resources, params, NOW, kinds))
 
 
+def _split(
+    evaluator: Evaluator,
+    resources: list[Resource],
+    params: dict[str, Any],
+    partitions: int,
+    scoped: Any = None,
+) -> Any:
+    """The violations over ``resources`` split into ``partitions`` on two processes,
+    however few resources there are."""
+    kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+    return partitioned_query(
+        evaluator.engine,
+        VIOLATIONS_QUERY,
+        resources,
+        params,
+        NOW,
+        kinds,
+        2,
+        min_resources=0,
+        partitions=partitions,
+        scoped=scoped,
+    )
+
+
 def test_partitions_hold_whole_namespaces_and_every_shared_resource(
     inputs: dict[str, list[Resource]],
 ) -> None:
@@ -114,19 +138,8 @@ def test_split_evaluation_equals_one_query(
     checked = 0
     for name, resources in inputs.items():
         whole = _whole(evaluator, resources, params)
-        kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
         for partitions in (2, 3, 7):
-            split = partitioned_query(
-                evaluator.engine,
-                VIOLATIONS_QUERY,
-                resources,
-                params,
-                NOW,
-                kinds,
-                2,
-                min_resources=0,
-                partitions=partitions,
-            )
+            split = _split(evaluator, resources, params, partitions)
             assert split == whole, f"{name}: {partitions} partitions differ from one query"
         checked += len(namespace_partitions(resources, 7)) > 1
     assert checked >= 3  # several inputs really were split
@@ -144,23 +157,10 @@ def test_split_by_scope_equals_one_query(
     for params in _params(evaluator):
         for name, resources in inputs.items():
             whole = _whole(evaluator, resources, params)
-            present = {r.kind for r in resources}
-            kinds = kinds_read(evaluator.modules, evaluator.library, present)
-            scoped = _scoped(evaluator, present)
+            scoped = _scoped(evaluator, {r.kind for r in resources})
             assert scoped.global_checks  # the library has global checks: they are tested
             for partitions in (2, 5):
-                split = partitioned_query(
-                    evaluator.engine,
-                    VIOLATIONS_QUERY,
-                    resources,
-                    params,
-                    NOW,
-                    kinds,
-                    2,
-                    min_resources=0,
-                    partitions=partitions,
-                    scoped=scoped,
-                )
+                split = _split(evaluator, resources, params, partitions, scoped)
                 assert split == whole, f"{name}: scoped split in {partitions} differs"
             checked += len(namespace_partitions(resources, 5)) > 1
     assert checked >= 3
