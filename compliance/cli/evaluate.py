@@ -24,6 +24,7 @@ from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
+from compliance.loaders.registry import gc_paused
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
 from compliance.parallel import available_cpus
@@ -95,24 +96,6 @@ def progress(message: str) -> Iterator[None]:
 
     with Console(stderr=True).status(message):
         yield
-
-
-@contextlib.contextmanager
-def long_lived() -> Iterator[None]:
-    """What is built inside (inputs, the cache's index, the report) lives until the run
-    ends: the cyclic collector is paused while it is built, then it is frozen out of the
-    collector's sight (``gc.freeze``), so that no collection walks a large run's million
-    objects again and again to find nothing to free (~0.1 s of a warm 10k-file run).
-    Reference counting still frees everything; the command unfreezes when it closes (for
-    in-process callers, tests)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 @click.command()
@@ -235,7 +218,9 @@ def evaluate(
     store_dir: Path | None,
 ) -> None:
     """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
-    click.get_current_context().call_on_close(gc.unfreeze)  # after long_lived()
+    # what a run builds lives until it ends: frozen out of the collector's sight
+    # (gc_paused(freeze=True)), unfrozen when the command closes (in-process callers)
+    click.get_current_context().call_on_close(gc.unfreeze)
     for s in sets:
         if "=" not in s:
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
@@ -267,7 +252,7 @@ def evaluate(
         )
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
     stdin_text = sys.stdin.read() if "-" in paths else None
-    with progress("Loading inputs"), long_lived():
+    with progress("Loading inputs"), gc_paused(freeze=True):
         # A bundle holds every input's text and resources, stdin has no file to key: the
         # cache serves plain runs over files only.
         use_cache = not (no_cache or bundle or store_dir or "-" in paths)
@@ -280,7 +265,7 @@ def evaluate(
     # A cached JSON run without waivers or a baseline renders the report's data straight
     # from the cached rows (no model per finding; the same bytes, tested).
     as_data = fmt == "json" and waive is None and baseline is None and sign_key is None
-    with progress("Evaluating"), long_lived():
+    with progress("Evaluating"), gc_paused(freeze=True):
         report: Report | None = None
         data: dict[str, Any] | None = None
         if cache is not None:

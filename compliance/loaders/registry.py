@@ -296,20 +296,26 @@ def load_paths(
         else:
             kind = kind_by_name(root.name) or "yaml"
             steps.append(_Job(str(root), given, kind, explicit=True))
-    with _gc_paused():
+    with gc_paused():
         return _merge(_execute(steps, options, workers, cache))
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused(*, freeze: bool = False) -> Iterator[None]:
     """Loading allocates millions of dicts, lists and strings and frees almost none: the
     cyclic collector would scan them again and again (~20% of loading a large tree) to
-    find nothing. Reference counting still frees everything; the collector resumes after."""
+    find nothing. Reference counting still frees everything; the collector resumes after.
+
+    ``freeze``: what was built lives until the process ends (``compliance evaluate``):
+    move it out of the collector's sight (``gc.freeze``) before it resumes, so that no
+    later collection walks it either. The caller unfreezes (``gc.unfreeze``) if it goes on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
