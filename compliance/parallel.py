@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import weakref
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,17 +116,12 @@ def partition_key(resource: Resource) -> str | None:
 def namespace_partitions(resources: Sequence[Resource], count: int) -> list[list[Resource]]:
     """Up to ``count`` partitions of whole namespaces (balanced by size, deterministic),
     each also holding every resource of no namespace; resources keep their input order."""
-    sizes: dict[str, int] = {}
-    for r in resources:
-        key = partition_key(r)
-        if key is not None:
-            sizes[key] = sizes.get(key, 0) + 1
-    if len(sizes) < 2 or count < 2:
+    keys = [partition_key(r) for r in resources]
+    home = _homes(keys, count)
+    if len(home) < 2 or count < 2:
         return [list(resources)]
-    home = _balance(sizes, count)
-    out: list[list[Resource]] = [[] for _ in range(min(count, len(sizes)))]
-    for r in resources:
-        key = partition_key(r)
+    out: list[list[Resource]] = [[] for _ in range(min(count, len(home)))]
+    for r, key in zip(resources, keys, strict=True):
         if key is None:
             for part in out:
                 part.append(r)
@@ -295,15 +291,8 @@ def _scoped_query(
     the kinds they read: no resource is evaluated twice for the same checks."""
     from compliance.scope import group_of
 
-    sizes: dict[str, int] = {}
-    keys = []
-    for r in resources:
-        group = group_of(r)
-        key = group if group.startswith("ns:") else None
-        keys.append(key)
-        if key is not None:
-            sizes[key] = sizes.get(key, 0) + 1
-    home = _balance(sizes, count)
+    keys = [g if (g := group_of(r)).startswith("ns:") else None for r in resources]
+    home = _homes(keys, count)
     parts: list[list[Resource]] = [[] for _ in range(max(home.values(), default=-1) + 1)]
     shared: list[Resource] = []
     for r, key in zip(resources, keys, strict=True):
@@ -328,8 +317,10 @@ def _scoped_query(
     return merge_violations([*(local(r) for r in results[:-1]), global_only(results[-1])])
 
 
-def _balance(sizes: dict[str, int], count: int) -> dict[str, int]:
-    """Each key's bin of ``count`` (at most one per key), largest first, deterministic."""
+def _homes(keys: Sequence[str | None], count: int) -> dict[str, int]:
+    """Each key's bin of ``count`` (at most one per key) by how many resources have it,
+    largest first, deterministic; None (no key) has no bin."""
+    sizes = Counter(k for k in keys if k is not None)
     bins: list[int] = [0] * max(1, min(count, len(sizes)))
     home: dict[str, int] = {}
     for key in sorted(sizes, key=lambda k: (-sizes[k], k)):
