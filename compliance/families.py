@@ -47,13 +47,23 @@ class FamilyPlan:
     def kinds_of(self, families: Iterable[str], present: Iterable[str]) -> set[str]:
         """The kinds of ``present`` that any of ``families`` may read."""
         present = set(present)
-        out: set[str] = set()
+        families = list(families)
+        out = self.generic_of(families, present)
+        if out is None:
+            return present
         for family in families:
             out |= self.family_kinds.get(family, set()) & present
+        return out
+
+    def generic_of(self, families: Iterable[str], present: set[str]) -> set[str] | None:
+        """The kinds of ``present`` that ``families`` read by iterating ``input.kinds``
+        under a name prefix; None when one of them iterates every kind."""
+        out: set[str] = set()
+        for family in families:
             if family in self.generic_kinds:
                 prefixes = self.generic_kinds[family]
                 if prefixes is None:
-                    return present
+                    return None
                 out.update(k for k in present if k.startswith(tuple(prefixes)))
         return out
 
@@ -210,14 +220,10 @@ def kinds_of_checks(evaluator: Evaluator, checks: Sequence[str], read: set[str])
     if words is None:
         return plan.kinds_of(families, read)
     words |= {k for c in checks for k in evaluator.library.checks[c].kinds}
-    out = {k for k in read if k in words}
-    for family in families:
-        if family in plan.generic_kinds:
-            prefixes = plan.generic_kinds[family]
-            if prefixes is None:
-                return set(read)
-            out.update(k for k in read if k.startswith(tuple(prefixes)))
-    return out
+    generic = plan.generic_of(families, read)
+    if generic is None:
+        return set(read)
+    return generic | {k for k in read if k in words}
 
 
 def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:
