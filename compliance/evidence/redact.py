@@ -458,17 +458,20 @@ def _mask_sensitive_tf_blocks(out: list[str], resources: Sequence[Resource]) -> 
 # ---------------------------------------------------------------- reports
 
 
+_LINE_HINTS = (":", "=", "-----")
+"""What every rule of ``_mask_line`` needs besides a token mark: a ``:`` (name: value, JSON
+pairs, URLs), an ``=``, a PEM header; or, in any case, one of ``_CASELESS_HINTS``."""
+_CASELESS_HINTS = ("env", "arg")  # ENV / ARG instructions
+
+
 def _line_rules_may_apply(line: str) -> bool:
-    """False when no rule of ``_mask_line`` can match: each needs a ``:`` (name: value,
-    JSON pairs, URLs), an ``=``, an ``ENV``/``ARG`` word, a PEM header or a token mark.
-    Substring tests, not one regex: a report has ~10k distinct strings to clear, and an
-    alternation with a case-insensitive branch tries every branch at every position."""
-    if ":" in line or "=" in line or "-----" in line:
+    """False when no rule of ``_mask_line`` can match (see ``_LINE_HINTS``). Substring
+    tests, not one regex: an alternation with a case-insensitive branch tries every branch
+    at every position."""
+    if any(hint in line for hint in _LINE_HINTS):
         return True
     lower = line.lower()
-    if "env" in lower or "arg" in lower:
-        return True
-    return may_hold_token(line)
+    return any(hint in lower for hint in _CASELESS_HINTS) or may_hold_token(line)
 
 
 def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
@@ -511,41 +514,54 @@ def _clean(report: Report, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> b
     """True when scrubbing would change no string of the report: the strings of its
     findings and inputs read off the models (no dump of thousands of them), the rest
     walked as ``redact_report`` walks it."""
-    strings: set[str] = set()
-    add = strings.add
-    for f in report.findings:
-        if f.waiver is not None or f.baseline is not None:
-            return False  # rare: the full walk
-        ref = f.resource
-        strings.update((f.message, f.file, ref.id, ref.kind, ref.name))
-        if f.path is not None:
-            add(f.path)
-        if ref.namespace is not None:
-            add(ref.namespace)
-    for i in report.inputs:
-        add(i.file)
-    _strings_of(report.model_dump(mode="json", exclude=set(_TOOL_FIELDS)), add)  # the rest
-    return _all_clean(strings, patterns)
+    return _strings_clean(
+        (
+            (f.waiver, f.baseline, f.message, f.file, f.path, r.id, r.kind, r.name, r.namespace)
+            for f in report.findings
+            for r in (f.resource,)
+        ),
+        (i.file for i in report.inputs),
+        report.model_dump(mode="json", exclude=set(_TOOL_FIELDS)),
+        patterns,
+    )
 
 
 def clean_data(data: dict[str, Any], secrets: Iterable[str]) -> bool:
     """Whether ``redact_report`` would leave the report whose JSON data is ``data``
     (``Evaluator.report_data``) as it is: the same strings as ``_clean`` reads."""
-    patterns = value_patterns(secrets)
-    strings: set[str] = set()
-    add = strings.add
-    for f in data["findings"]:
-        if f["waiver"] is not None or f["baseline"] is not None:
+    return _strings_clean(
+        (
+            (
+                f["waiver"],
+                f["baseline"],
+                f["message"],
+                f["file"],
+                f["path"],
+                *f["resource"].values(),
+            )
+            for f in data["findings"]
+        ),
+        (i["file"] for i in data["inputs"]),
+        {k: v for k, v in data.items() if k not in _TOOL_FIELDS},
+        value_patterns(secrets),
+    )
+
+
+def _strings_clean(
+    findings: Iterable[tuple[Any, ...]],
+    files: Iterable[str],
+    rest: Any,
+    patterns: Sequence[tuple[str, re.Pattern[str]]],
+) -> bool:
+    """``_clean`` over findings as (waiver, baseline, message, file, path, then the
+    resource's id, kind, name, namespace), the inputs' files and the rest of the report
+    as JSON data. A finding with a waiver or a baseline state: not clean (the full walk)."""
+    strings = set(files)
+    for waiver, baseline, *texts in findings:
+        if waiver is not None or baseline is not None:
             return False
-        ref = f["resource"]
-        strings.update((f["message"], f["file"], ref["id"], ref["kind"], ref["name"]))
-        if f["path"] is not None:
-            add(f["path"])
-        if ref["namespace"] is not None:
-            add(ref["namespace"])
-    for i in data["inputs"]:
-        add(i["file"])
-    _strings_of({k: v for k, v in data.items() if k not in _TOOL_FIELDS}, add)
+        strings.update(t for t in texts if t is not None)
+    _strings_of(rest, strings.add)
     return _all_clean(strings, patterns)
 
 
@@ -562,9 +578,6 @@ def _all_clean(strings: Iterable[str], patterns: Sequence[tuple[str, re.Pattern[
     return all(_mask_line(items[i]) == items[i] for i in _hinted(items, blob))
 
 
-_LINE_HINTS = (":", "=", "-----")
-
-
 def _hinted(items: list[str], blob: str) -> set[int]:
     """The indexes of the strings without a newline that ``_line_rules_may_apply`` keeps,
     found with ``str.find`` over ``blob`` (the strings joined by newlines) per hint: a
@@ -574,7 +587,7 @@ def _hinted(items: list[str], blob: str) -> set[int]:
     starts = list(itertools.accumulate((len(s) + 1 for s in items), initial=0))
     found: set[int] = set()
     lower = blob.lower()
-    for text, needles in ((blob, _LINE_HINTS), (lower, ("env", "arg")), (blob, _TOKEN_MARKS)):
+    for text, needles in ((blob, _LINE_HINTS), (lower, _CASELESS_HINTS), (blob, _TOKEN_MARKS)):
         for needle in needles:
             at = text.find(needle)
             while at >= 0:
