@@ -18,13 +18,13 @@ from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
+from compliance.collector import gc_paused
 from compliance.errors import UsageError
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
-from compliance.loaders.registry import gc_paused
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
 from compliance.parallel import available_cpus
@@ -316,10 +316,14 @@ def evaluate(
     sys.exit(report.exit_code(fail_on, fail_statuses))
 
 
-def _emit(text: str, fmt: str, output: Path | None) -> None:
+def _emit(text: str | bytes, fmt: str, output: Path | None) -> None:
+    """Write a report (text, or UTF-8 bytes) to ``output`` or standard output."""
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            output.write_bytes(text)
+        else:
+            output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {fmt} report to {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import functools
-import gc
 import hashlib
 import json
 import operator
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from compliance.collector import gc_paused
 from compliance.errors import InputError
 from compliance.loaders import compose, k8s
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
@@ -298,26 +298,6 @@ def load_paths(
             steps.append(_Job(str(root), given, kind, explicit=True))
     with gc_paused():
         return _merge(_execute(steps, options, workers, cache))
-
-
-@contextlib.contextmanager
-def gc_paused(*, freeze: bool = False) -> Iterator[None]:
-    """Loading allocates millions of dicts, lists and strings and frees almost none: the
-    cyclic collector would scan them again and again (~20% of loading a large tree) to
-    find nothing. Reference counting still frees everything; the collector resumes after.
-
-    ``freeze``: what was built lives until the process ends (``compliance evaluate``):
-    move it out of the collector's sight (``gc.freeze``) before it resumes, so that no
-    later collection walks it either. The caller unfreezes (``gc.unfreeze``) if it goes on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _errors(error: LoadError) -> LoadResult:

@@ -534,4 +534,4 @@ def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> 
         assert primed.model_dump(mode="json") == cold, case.id
         assert warm.model_dump(mode="json") == cold, case.id
         assert warm_cache.evaluated_units == [], case.id  # nothing changed: all reused
-        assert render_data(data) == render(cold_report), case.id  # the same bytes
+        assert render_data(data) == render(cold_report).encode(), case.id  # the same bytes
