@@ -458,20 +458,31 @@ def _mask_sensitive_tf_blocks(out: list[str], resources: Sequence[Resource]) -> 
 # ---------------------------------------------------------------- reports
 
 
-_LINE_HINTS = (":", "=", "-----")
-"""What every rule of ``_mask_line`` needs besides a token mark: a ``:`` (name: value, JSON
-pairs, URLs), an ``=``, a PEM header; or, in any case, one of ``_CASELESS_HINTS``."""
-_CASELESS_HINTS = ("env", "arg")  # ENV / ARG instructions
+_NAME_STEMS = ("passw", "secret", "token", "key", "credential")
+"""Text every ``SECRET_NAME`` match holds, lowercased (tests/unit/evidence/test_redact.py
+expands each of its alternatives): the pair rules mask a value only under such a name."""
+_UNNAMED_HINTS = ("-----", "://")
+"""What the rules that need no secret name look for besides a token mark: a PEM header,
+a URL (credentials before its ``@``)."""
+_PAIR_HINTS = (":", "=")
+"""What a ``name: value``, JSON pair or ``name=value`` needs; ``ENV``/``ARG`` instructions
+are found by their (caseless) keyword instead."""
 
 
 def _line_rules_may_apply(line: str) -> bool:
-    """False when no rule of ``_mask_line`` can match (see ``_LINE_HINTS``). Substring
+    """False when no rule of ``_mask_line`` can change ``line``: no PEM header, URL or
+    token mark, and no secret-looking name (``_NAME_STEMS``) with a pair to mask. Substring
     tests, not one regex: an alternation with a case-insensitive branch tries every branch
-    at every position."""
-    if any(hint in line for hint in _LINE_HINTS):
+    at every position. A line beyond ASCII is always tested (caseless matching treats ``ſ``
+    as ``s`` and the Kelvin sign as ``k``)."""
+    if not line.isascii() or any(hint in line for hint in _UNNAMED_HINTS):
+        return True
+    if may_hold_token(line):
         return True
     lower = line.lower()
-    return any(hint in lower for hint in _CASELESS_HINTS) or may_hold_token(line)
+    if not any(stem in lower for stem in _NAME_STEMS):
+        return False
+    return any(hint in line for hint in _PAIR_HINTS) or "env" in lower or "arg" in lower
 
 
 def scrub(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
@@ -579,22 +590,24 @@ def _all_clean(strings: Iterable[str], patterns: Sequence[tuple[str, re.Pattern[
 
 
 def _hinted(items: list[str], blob: str) -> set[int]:
-    """The indexes of the strings without a newline that ``_line_rules_may_apply`` keeps,
-    found with ``str.find`` over ``blob`` (the strings joined by newlines) per hint: a
-    fraction of a regex scan, and of testing the strings one by one."""
+    """The indexes of the strings without a newline that ``_line_rules_may_apply`` keeps:
+    the strings holding one of the texts every kept string holds (a name stem, a PEM or
+    URL hint, a token mark), found with ``str.find`` over ``blob`` (the strings joined by
+    newlines), then tested one by one: a fraction of a regex scan, and of testing every
+    string."""
     if not blob.isascii():  # lower() could move offsets: one string at a time
         return {i for i, s in enumerate(items) if "\n" not in s and _line_rules_may_apply(s)}
     starts = list(itertools.accumulate((len(s) + 1 for s in items), initial=0))
     found: set[int] = set()
     lower = blob.lower()
-    for text, needles in ((blob, _LINE_HINTS), (lower, _CASELESS_HINTS), (blob, _TOKEN_MARKS)):
+    for text, needles in ((lower, _NAME_STEMS), (blob, _UNNAMED_HINTS), (blob, _TOKEN_MARKS)):
         for needle in needles:
             at = text.find(needle)
             while at >= 0:
                 i = bisect.bisect_right(starts, at) - 1
                 found.add(i)
                 at = text.find(needle, starts[i + 1])  # the next string holding it
-    return {i for i in found if "\n" not in items[i]}
+    return {i for i in found if "\n" not in items[i] and _line_rules_may_apply(items[i])}
 
 
 def _strings_of(value: Any, add: Callable[[str], None]) -> None:

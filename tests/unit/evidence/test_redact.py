@@ -164,10 +164,47 @@ def test_the_line_rule_prefilter_never_hides_a_line_a_rule_masks(loaded: LoadRes
         "-----BEGIN PRIVATE KEY----- MC4CAQAw -----END PRIVATE KEY-----",
         "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
     ]
+    lines += [
+        "  Client-Key: hunter2hunter2",
+        "export SIGNING_KEY='hunter2hunter2'",
+        "credentials_json = hunter2hunter2",
+        "env AUTH-KEY hunter2hunter2",
+        "x https://user:hunter2hunter2@example.com/",
+    ]
     masked = [line for line in lines if _mask_line(line) != line]
-    assert len(masked) >= 10  # the rules are exercised
+    assert len(masked) >= 15  # the rules are exercised
     assert all(_line_rules_may_apply(line) for line in masked)
-    assert not _line_rules_may_apply("a message naming only a resource and a field path")
+    # what a report is mostly made of: ids, paths, messages with a colon or an "=" but no
+    # secret-looking name
+    for line in (
+        "a message naming only a resource and a field path",
+        "k8s:apps/v1/Deployment:ns/web",
+        "replicas=3 is below the minimum: 2",
+        "benchmarks/corpora/c112/r0001/alertmanager-secret.yaml",
+    ):
+        assert not _line_rules_may_apply(line), line
+    assert _line_rules_may_apply("ſecret: hunter2hunter2")  # beyond ASCII: always tested
+
+
+def test_every_secret_name_holds_a_name_stem() -> None:
+    """The prefilter skips lines without a ``_NAME_STEMS`` text: every spelling of every
+    alternative of ``SECRET_NAME`` holds one (an alternative added without a stem fails)."""
+    import itertools
+    import re
+
+    from compliance.evidence.redact import _NAME_STEMS, SECRET_NAME
+
+    pattern = SECRET_NAME.pattern
+    assert pattern.startswith("(?i)(") and pattern.endswith(")")
+    choices = {"[_-]?": ("", "_", "-"), "(or)?": ("", "or")}
+    for alternative in pattern[len("(?i)(") : -1].split("|"):
+        parts = re.split(r"(\[_-\]\?|\(or\)\?)", alternative)
+        assert all(p in choices or p.isalpha() for p in parts), alternative
+        options = [choices.get(p, (p,)) for p in parts]
+        for spelling in map("".join, itertools.product(*options)):
+            for text in (spelling, spelling.upper(), f"x_{spelling.title()}_y"):
+                assert SECRET_NAME.search(text), text
+                assert any(stem in text.lower() for stem in _NAME_STEMS), text
 
 
 def test_the_joined_clean_check_agrees_with_scrubbing_each_string(loaded: LoadResult) -> None:
