@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from compliance.models import Report, Resource
 
@@ -527,7 +527,7 @@ def _clean(report: Report, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> b
     walked as ``redact_report`` walks it."""
     return _strings_clean(
         (
-            (f.waiver, f.baseline, f.message, f.file, f.path, r.id, r.kind, r.name, r.namespace)
+            (f.waiver, f.baseline, (f.message, f.file, f.path, r.id, r.kind, r.name, r.namespace))
             for f in report.findings
             for r in (f.resource,)
         ),
@@ -545,10 +545,7 @@ def clean_data(data: dict[str, Any], secrets: Iterable[str]) -> bool:
             (
                 f["waiver"],
                 f["baseline"],
-                f["message"],
-                f["file"],
-                f["path"],
-                *f["resource"].values(),
+                (f["message"], f["file"], f["path"], *f["resource"].values()),
             )
             for f in data["findings"]
         ),
@@ -559,21 +556,23 @@ def clean_data(data: dict[str, Any], secrets: Iterable[str]) -> bool:
 
 
 def _strings_clean(
-    findings: Iterable[tuple[Any, ...]],
+    findings: Iterable[tuple[Any, Any, tuple[str | None, ...]]],
     files: Iterable[str],
     rest: Any,
     patterns: Sequence[tuple[str, re.Pattern[str]]],
 ) -> bool:
-    """``_clean`` over findings as (waiver, baseline, message, file, path, then the
-    resource's id, kind, name, namespace), the inputs' files and the rest of the report
+    """``_clean`` over findings as (waiver, baseline, (message, file, path, then the
+    resource's id, kind, name, namespace)), the inputs' files and the rest of the report
     as JSON data. A finding with a waiver or a baseline state: not clean (the full walk)."""
-    strings = set(files)
-    for waiver, baseline, *texts in findings:
+    strings: set[str | None] = set(files)
+    update = strings.update
+    for waiver, baseline, texts in findings:
         if waiver is not None or baseline is not None:
             return False
-        strings.update(t for t in texts if t is not None)
+        update(texts)
+    strings.discard(None)
     _strings_of(rest, strings.add)
-    return _all_clean(strings, patterns)
+    return _all_clean(cast("set[str]", strings), patterns)
 
 
 def _all_clean(strings: Iterable[str], patterns: Sequence[tuple[str, re.Pattern[str]]]) -> bool:
