@@ -300,9 +300,11 @@ class Evaluator:
         (``Report.model_dump(mode="json")``) without a model per finding: what a warm
         JSON run renders. tests/unit/test_cache.py holds the two to the same bytes."""
         findings = [self._finding_values(row) for row in sorted(rows, key=_order)]
+        # findings of one check mostly name the same controls: counted per set of them
         found: Counter[str] = Counter()
-        for f in findings:
-            found.update(f["controls"])
+        for controls, count in Counter(tuple(f["controls"]) for f in findings).items():
+            for control in controls:
+                found[control] += count
         head = self._head(found, found, facts)
         severities = Counter(f["severity"] for f in findings)
         data = head.model_dump(mode="json")
@@ -312,10 +314,8 @@ class Evaluator:
             by_severity={s: severities[s] for s in reversed(SEVERITIES)},
         )
         data["findings"] = findings
-        data["inputs"] = [
-            {"file": i.file, "format": i.format, "sha256": i.sha256, "resources": i.resources}
-            for i in facts.inputs
-        ]
+        # an InputRef's fields are JSON values already, in the model's order
+        data["inputs"] = [dict(i.__dict__) for i in facts.inputs]
         return data
 
     def _finding_values(self, row: Row) -> dict[str, Any]:
