@@ -34,7 +34,8 @@ FailOn = Literal["critical", "high", "medium", "low", "info", "none"]
 
 
 class ProjectConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: schema built on first use (a run with no such file builds none)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     packs: list[str] | None = Field(default=None, min_length=1)
     parameters: dict[str, Any] = Field(default_factory=dict)

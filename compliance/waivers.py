@@ -23,7 +23,8 @@ from compliance.models.report import Finding
 
 
 class Waiver(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: schema built on first use (a run with no such file builds none)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     check: str = Field(min_length=1)
     resource: str = Field(min_length=1)
@@ -57,7 +58,7 @@ class Waiver(BaseModel):
 
 
 class WaiverFile(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     waivers: list[Waiver]
 

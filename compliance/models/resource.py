@@ -113,7 +113,8 @@ class Resource(BaseModel):
 class LoadError(BaseModel):
     """An input that could not be (fully) loaded. Reported, never fatal to the run."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: schema built on first use (a run without errors builds none)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     file: str
     line: int | None = None
