@@ -43,6 +43,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -375,6 +376,21 @@ class Cache:
                 out[rel] = resources
         return out
 
+    def analysis(self, evaluator: Evaluator, present: set[str]) -> Analysis:
+        """``analyse(evaluator, present)``: the last run's when the Rego, the packs and the
+        kinds present are the same (``analysis.json``, sealed, rewritten on a change)."""
+        key = _digest(_rules_digest(evaluator), *sorted(present))
+        path = self.root / "analysis.json"
+        try:
+            data = unseal(path.read_bytes())
+        except OSError:
+            data = None
+        if isinstance(data, dict) and data.get("key") == key:
+            return Analysis.from_data(data)
+        found = analyse(evaluator, present)
+        self._write(path, seal(orjson.dumps({"key": key, **found.to_data()})))
+        return found
+
     # saving ------------------------------------------------------------------------------
 
     def save(self, units: dict[str, tuple[str, list[Any]]]) -> None:
@@ -541,9 +557,6 @@ class _Units:
     units for the checks that read the time."""
 
     def __init__(self, evaluator: Evaluator, cache: Cache) -> None:
-        from compliance.evaluate import kinds_read
-        from compliance.families import family_plan, kinds_of_checks
-
         files = cache._files
         metas: list[list[Any]] = []
         rel_at: list[str] = []
@@ -554,15 +567,15 @@ class _Units:
                 rel_at.extend([rel] * len(entry["resources"]))
         self.metas, self.rel_at = metas, rel_at
         self.present = {m[M_KIND] for m in metas}
-        self.cacheable = family_plan(evaluator) is not None
-        self.scope = {c: meta.scope for c, meta in evaluator.library.checks.items()}
-        if not self.cacheable:
-            self.scope = dict.fromkeys(self.scope, "global")
-        read = kinds_read(evaluator.modules, evaluator.library, self.present)
+        found = cache.analysis(evaluator, self.present)
+        self.cacheable = found.cacheable
+        self.scope = _scopes(evaluator, found.cacheable)
+        self.read = found.read
+        """The kinds present that any check may read (``kinds_read``)."""
+        self.global_kinds = global_kinds = found.global_kinds
+        self.time_checks = found.time_checks
+        self.time_kinds = time_kinds = found.time_kinds
         global_checks = [c for c, s in self.scope.items() if s == "global"]
-        self.global_kinds = global_kinds = kinds_of_checks(evaluator, global_checks, read)
-        self.time_checks = _time_checks(evaluator) if self.cacheable else set(self.scope)
-        self.time_kinds = time_kinds = kinds_of_checks(evaluator, sorted(self.time_checks), read)
         global_timed = bool(self.time_checks.intersection(global_checks))
 
         # Resource- and namespace-scoped checks share a unit per group: a change anywhere
@@ -689,7 +702,6 @@ def _cached_rows(
         RunFacts,
         engine_error,
         failed_packs,
-        kinds_read,
         seeds_of,
     )
 
@@ -717,7 +729,8 @@ def _cached_rows(
         resources = [r for rel in rels for r in bodies[rel]]  # in input order: the last
         # of resources sharing an id is the one findings name
         by_id = {r.id: r for r in resources}
-        kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+        # what kinds_read gives for these resources: it judges each kind on its own
+        kinds = units.read & {r.kind for r in resources}
         wanted = set(missing)
         for group in groups:
             try:
@@ -757,6 +770,78 @@ def _cached_rows(
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         failed_packs=failed_packs(outcomes),
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the Rego of a run's checks may read, over the kinds present in its inputs."""
+
+    cacheable: bool
+    """The checks' families can be told apart (``family_plan``): results can be reused."""
+    read: frozenset[str]
+    """The kinds present that any check may read (``kinds_read``)."""
+    global_kinds: frozenset[str]
+    """The kinds present that the ``global`` checks may read."""
+    time_checks: frozenset[str]
+    """The checks whose rules read the time (all of them when not ``cacheable``)."""
+    time_kinds: frozenset[str]
+    """The kinds present that ``time_checks`` may read."""
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "cacheable": self.cacheable,
+            **{name: sorted(getattr(self, name)) for name in _KIND_SETS},
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Analysis:
+        """What ``to_data`` gave (read from a sealed file: as this version wrote it)."""
+        sets = {name: frozenset(data[name]) for name in _KIND_SETS}
+        return cls(cacheable=data["cacheable"], **sets)
+
+
+_KIND_SETS = ("read", "global_kinds", "time_checks", "time_kinds")
+
+
+def analyse(evaluator: Evaluator, present: set[str]) -> Analysis:
+    """The analysis of the evaluator's Rego (``compliance.families``) for a run over the
+    kinds ``present``: every module's text is read (~40 ms for the bundled checks)."""
+    from compliance.evaluate import kinds_read
+    from compliance.families import family_plan, kinds_of_checks
+
+    cacheable = family_plan(evaluator) is not None
+    scope = _scopes(evaluator, cacheable)
+    read = kinds_read(evaluator.modules, evaluator.library, present)
+    global_checks = [c for c, s in scope.items() if s == "global"]
+    time_checks = _time_checks(evaluator) if cacheable else set(scope)
+    return Analysis(
+        cacheable=cacheable,
+        read=frozenset(read),
+        global_kinds=frozenset(kinds_of_checks(evaluator, global_checks, read)),
+        time_checks=frozenset(time_checks),
+        time_kinds=frozenset(kinds_of_checks(evaluator, sorted(time_checks), read)),
+    )
+
+
+def _scopes(evaluator: Evaluator, cacheable: bool) -> dict[str, str]:
+    """Each check's declared scope; every check ``global`` when families cannot be told
+    apart (nothing is reused then)."""
+    if not cacheable:
+        return dict.fromkeys(evaluator.library.checks, "global")
+    return {c: meta.scope for c, meta in evaluator.library.checks.items()}
+
+
+def _rules_digest(evaluator: Evaluator) -> str:
+    """Everything the analysis of the checks reads: every Rego module (pack modules
+    included), each check's module, kinds and scope, the packs."""
+    checks = {c: [m.module, sorted(m.kinds), m.scope] for c, m in evaluator.library.checks.items()}
+    return _digest(
+        FORMAT,
+        __version__,
+        orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
+        orjson.dumps(sorted(evaluator.modules.items())),
+        orjson.dumps(checks, option=orjson.OPT_SORT_KEYS),
     )
 
 

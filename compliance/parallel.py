@@ -373,9 +373,18 @@ def evaluator_query(
     from compliance.families import family_plan, family_query
 
     workers = evaluator.workers
-    plan = family_plan(evaluator)
-    scoped = _scoped(evaluator, {r.kind for r in resources}) if plan is not None else None
     last = _LAST.get(evaluator)
+    splits = (
+        workers > 1
+        and evaluator.engine.name == "embedded"
+        and len(resources) >= PARTITION_MIN_RESOURCES
+    )
+    # the families are analysed (every module's text read) only where they serve: to reuse
+    # the last query's violations, or to split by scope
+    plan = family_plan(evaluator) if last is not None or splits else None
+    scoped = (
+        _scoped(evaluator, {r.kind for r in resources}) if plan is not None and splits else None
+    )
     key_kinds = frozenset(kinds) if kinds is not None else None
     reuse = (
         evaluator.engine.name == "embedded"  # other engines answer only the main query
