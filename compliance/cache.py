@@ -11,6 +11,8 @@ A warm run reads only what changed and evaluates only what a change can affect:
   A run writes only the shards whose entries or units changed.
 - bodies (``bodies-<options>-NNN.json``, 256 shards by a file's first namespace): the
   resources themselves, read only for the files a re-evaluation needs.
+- ``analysis.json`` (sealed): what the analysis of the checks' Rego (compliance.families)
+  says they may read, for the last run's modules, packs and kinds present.
 
 A file whose (size, mtime_ns, ctime_ns, inode, device) equals the index's is not read at
 all, unless it changed within ``RACY_NS`` of the indexed run or ``verify`` is set (then it
