@@ -61,6 +61,7 @@ from compliance.models.resource import Format
 
 if TYPE_CHECKING:
     from compliance.evaluate import Evaluator, ParamGroup, Row, RunFacts, Waive
+    from compliance.families import FamilyPlan
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
@@ -388,7 +389,11 @@ class Cache:
         except OSError:
             data = None
         if isinstance(data, dict) and data.get("key") == key:
-            return Analysis.from_data(data)
+            from compliance.families import adopt_plan
+
+            found = Analysis.from_data(data)
+            adopt_plan(evaluator, found.plan)  # a query's own analysis too (param sets)
+            return found
         found = analyse(evaluator, present)
         self._write(path, seal(orjson.dumps({"key": key, **found.to_data()})))
         return found
@@ -779,8 +784,9 @@ def _cached_rows(
 class Analysis:
     """What the Rego of a run's checks may read, over the kinds present in its inputs."""
 
-    cacheable: bool
-    """The checks' families can be told apart (``family_plan``): results can be reused."""
+    plan: FamilyPlan | None
+    """The checks' families (``family_plan``); None when they cannot be told apart (no
+    result is reused then)."""
     read: frozenset[str]
     """The kinds present that any check may read (``kinds_read``)."""
     global_kinds: frozenset[str]
@@ -790,17 +796,24 @@ class Analysis:
     time_kinds: frozenset[str]
     """The kinds present that ``time_checks`` may read."""
 
+    @property
+    def cacheable(self) -> bool:
+        return self.plan is not None
+
     def to_data(self) -> dict[str, Any]:
         return {
-            "cacheable": self.cacheable,
+            "plan": None if self.plan is None else self.plan.to_data(),
             **{name: sorted(getattr(self, name)) for name in _KIND_SETS},
         }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Analysis:
         """What ``to_data`` gave (read from a sealed file: as this version wrote it)."""
+        from compliance.families import FamilyPlan
+
+        plan = None if data["plan"] is None else FamilyPlan.from_data(data["plan"])
         sets = {name: frozenset(data[name]) for name in _KIND_SETS}
-        return cls(cacheable=data["cacheable"], **sets)
+        return cls(plan=plan, **sets)
 
 
 _KIND_SETS = ("read", "global_kinds", "time_checks", "time_kinds")
@@ -812,13 +825,13 @@ def analyse(evaluator: Evaluator, present: set[str]) -> Analysis:
     from compliance.evaluate import kinds_read
     from compliance.families import family_plan, kinds_of_checks
 
-    cacheable = family_plan(evaluator) is not None
-    scope = _scopes(evaluator, cacheable)
+    plan = family_plan(evaluator)
+    scope = _scopes(evaluator, plan is not None)
     read = kinds_read(evaluator.modules, evaluator.library, present)
     global_checks = [c for c, s in scope.items() if s == "global"]
-    time_checks = _time_checks(evaluator) if cacheable else set(scope)
+    time_checks = _time_checks(evaluator) if plan is not None else set(scope)
     return Analysis(
-        cacheable=cacheable,
+        plan=plan,
         read=frozenset(read),
         global_kinds=frozenset(kinds_of_checks(evaluator, global_checks, read)),
         time_checks=frozenset(time_checks),

@@ -44,6 +44,36 @@ class FamilyPlan:
     """Families that iterate ``input.kinds``: the kind-name prefixes they filter on, or None
     for every kind (see ``kind_prefixes``)."""
 
+    def to_data(self) -> dict[str, Any]:
+        """The plan as JSON data (``from_data`` gives it back): sets as sorted lists, and
+        of each family's kinds only those beyond its words (usually none)."""
+        return {
+            "family_of_check": self.family_of_check,
+            "family_words": {f: sorted(w) for f, w in self.family_words.items()},
+            "kinds_beyond_words": {
+                f: sorted(k - self.family_words.get(f, set())) for f, k in self.family_kinds.items()
+            },
+            "dynamic_params": sorted(self.dynamic_params),
+            "generic_kinds": {
+                f: None if k is None else sorted(k) for f, k in self.generic_kinds.items()
+            },
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> FamilyPlan:
+        words = {f: set(w) for f, w in data["family_words"].items()}
+        return cls(
+            family_of_check=dict(data["family_of_check"]),
+            family_kinds={
+                f: words.get(f, set()) | set(k) for f, k in data["kinds_beyond_words"].items()
+            },
+            family_words=words,
+            dynamic_params=set(data["dynamic_params"]),
+            generic_kinds={
+                f: None if k is None else set(k) for f, k in data["generic_kinds"].items()
+            },
+        )
+
     def kinds_of(self, families: Iterable[str], present: Iterable[str]) -> set[str]:
         """The kinds of ``present`` that any of ``families`` may read."""
         present = set(present)
@@ -83,6 +113,12 @@ def family_plan(evaluator: Evaluator) -> FamilyPlan | None:
     plan = _family_plan(evaluator)
     _PLANS[evaluator] = plan
     return plan
+
+
+def adopt_plan(evaluator: Evaluator, plan: FamilyPlan | None) -> None:
+    """Make ``plan`` the evaluator's families: one kept (compliance.cache) from the
+    analysis of the very same modules, instead of reading them all again."""
+    _PLANS[evaluator] = plan
 
 
 def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:

@@ -147,19 +147,22 @@ def test_entries_are_json_never_pickle(corpus: Path, tmp_path: Path) -> None:
 def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A warm run takes the analysis of the checks' Rego (what each check may read) from
-    ``analysis.json`` instead of reading every module again; the one stored is what the
-    analysis gives, and new kinds in the inputs, or a damaged file, make it run again."""
+    """A warm run takes the analysis of the checks' Rego (what each check may read, the
+    check families) from ``analysis.json`` instead of reading every module again; what is
+    stored is what the analysis gives, and new kinds in the inputs, or a damaged file, make
+    it run again."""
     import compliance.cache as cache_module
+    from compliance import families
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
     options = RunOptions(now=NOW, load=LoadOptions(env={}))
-    evaluator = build_evaluator(options)
-    present = {"Deployment", "Service", "aws_s3_bucket"}
-    stored = Cache(cache_dir).analysis(evaluator, present)  # computed and written
-    assert stored == cache_module.analyse(evaluator, present)
-    assert stored.cacheable and stored.time_checks and stored.global_kinds <= stored.read
+    present = {r.kind for r in load_inputs([str(corpus)], options.load).resources}
+    computed = cache_module.analyse(build_evaluator(options), present)  # from the modules
+    assert computed.cacheable and computed.time_checks and computed.global_kinds <= computed.read
+
+    def unread(evaluator: Evaluator) -> Any:
+        raise AssertionError("the modules were analysed again")
 
     calls: list[set[str]] = []
     real = cache_module.analyse
@@ -169,20 +172,29 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
         return real(evaluator, present)
 
     monkeypatch.setattr(cache_module, "analyse", counted)
-    assert Cache(cache_dir).analysis(evaluator, present) == stored
-    assert calls == []  # read back, not computed
+    with monkeypatch.context() as m:
+        m.setattr(families, "_family_plan", unread)
+        evaluator = build_evaluator(options)
+        assert Cache(cache_dir).analysis(evaluator, present) == computed  # the cold run's
+        # the families come with it: a query over two parameter sets needs them too
+        assert families.family_plan(evaluator) == computed.plan
+        edited = corpus / "kp" / "grafana-deployment.yaml"
+        edited.write_text(edited.read_text().replace("replicas: 1", "replicas: 2", 1))
+        report, _, evaluated = run(corpus, cache_dir)  # four packs: two parameter sets
+    assert calls == []
+    assert evaluated and report == run(corpus, None)[0] != cold
+
     (corpus / "bpi" / "extra.yaml").write_text(
         "apiVersion: v1\nkind: LimitRange\nmetadata: {name: x, namespace: extra}\n"
     )
     warm, _, _ = run(corpus, cache_dir)
-    assert len(calls) == 1 and "LimitRange" in calls[0]  # a kind new to the run
+    assert len(calls) == 1 and calls[0] == present | {"LimitRange"}  # a kind new to the run
     assert warm == run(corpus, None)[0]
     run(corpus, cache_dir)
     assert len(calls) == 1  # the same kinds again: reused
     (cache_dir / "analysis.json").write_bytes(b'{"sha256":"0"}')
     assert run(corpus, cache_dir)[0] == warm
     assert len(calls) == 2  # a damaged file is not read
-    assert cold["summary"]["resources"] + 1 == warm["summary"]["resources"]
 
 
 def test_loader_options_are_part_of_the_file_key(tmp_path: Path) -> None:
