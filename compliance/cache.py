@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "9"
+FORMAT = "10"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -391,9 +391,13 @@ class Cache:
         if isinstance(data, dict) and data.get("key") == key:
             from compliance.families import adopt_plan
 
-            found = Analysis.from_data(data)
-            adopt_plan(evaluator, found.plan)  # a query's own analysis too (param sets)
-            return found
+            try:
+                found = Analysis.from_data(data)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # sealed by a build of another layout: analysed again
+            else:
+                adopt_plan(evaluator, found.plan)  # a query's own analysis too (param sets)
+                return found
         found = analyse(evaluator, present)
         self._write(path, seal(orjson.dumps({"key": key, **found.to_data()})))
         return found

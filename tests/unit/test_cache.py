@@ -195,6 +195,15 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
     (cache_dir / "analysis.json").write_bytes(b'{"sha256":"0"}')
     assert run(corpus, cache_dir)[0] == warm
     assert len(calls) == 2  # a damaged file is not read
+    # sealed, the same key, another layout (a build between two versions): analysed again
+    import orjson
+
+    evaluator = build_evaluator(options)
+    key = cache_module._digest(cache_module._rules_digest(evaluator), *sorted(calls[-1]))
+    layout = orjson.dumps({"key": key, "read": sorted(calls[-1])})
+    (cache_dir / "analysis.json").write_bytes(cache_module.seal(layout))
+    assert run(corpus, cache_dir)[0] == warm
+    assert len(calls) == 3
 
 
 def test_loader_options_are_part_of_the_file_key(tmp_path: Path) -> None:
