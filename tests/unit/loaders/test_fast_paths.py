@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from compliance.loaders import k8s
+from compliance.loaders import k8s, yamlutil
 from compliance.loaders.base import FileContext, LoadOptions
-from compliance.loaders.yamlutil import Document, load_documents
+from compliance.loaders.yamlutil import Document, YamlError, load_documents
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -35,6 +36,84 @@ def _documents_or_none(path: Path) -> list[Document] | None:
         return load_documents(path.read_text(encoding="utf-8"))
     except Exception:  # noqa: BLE001 - invalid fixtures are compared elsewhere
         return None
+
+
+# ---------------------------------------------------------------- memoised scalar resolution
+
+TRICKY_YAML = [
+    "a: yes\nb: 'yes'\nc: \"yes\"\nd: Yes\ne: YES\nf: yEs\ng: no\nh: on\ni: off\nj: On\nk: OFF\n",
+    "a: true\nb: 'true'\nc: True\nd: TRUE\ne: tRue\nf: y\ng: n\nh: ~\ni: null\nj: Null\nk: NULL\nl:\n",
+    "a: 0o17\nb: 017\nc: 0x1F\nd: 0b101\ne: 1_000\nf: 190:20:30\ng: -0x1a\nh: +12\ni: '017'\nj: 08\n",
+    "a: 1.5\nb: .inf\nc: -.Inf\nd: .NaN\ne: 1e3\nf: 1.0e+3\ng: 190:20:30.15\nh: .5\ni: '1.5'\nj: 1.\n",
+    "a: 2024-01-01\nb: 2024-01-01T10:00:00Z\nc: 2001-12-14 21:59:43.10 -5\nd: '2024-01-01'\n",
+    "- yes\n- 'yes'\n- ! yes\n- !!str yes\n- !!bool 'yes'\n- !!int '12'\n- !!float '1'\n- 12\n",
+    "base: &b {x: 1, y: yes}\nd:\n  <<: *b\n  y: no\nl: [*b, *b]\nm:\n  <<: [*b, {z: ~}]\n",
+    "'<<': 1\nx: <<\ny: '<<'\n",
+    "a: 1\nb:\n  c: 1\n  c: 2\n",
+    "x: !!python/object/apply:os.system ['true']\n",
+    "x: !!binary aGVsbG8=\n",
+    "1: a\ntrue: b\n~: c\n1.5: d\n2024-01-01: e\n",
+    "a: =\nb: '='\nc: -\nd: ''\ne: ' '\nf: 0\ng: -0\nh: +.inf\n",
+    "---\na: yes\n---\n- no\n- [on, off, {k: ~}]\n...\n---\n# nothing\n",
+    "a: |\n  yes\nb: >\n  12\nc: plain\n  continued\n",
+    '{"a": "yes", "b": yes, "c": [1, "1", 1.0, null]}',
+    "a: " + "9" * 200 + "\nb: '" + "9" * 200 + "'\n",
+    "a: [1, 2\nb: 3\n",
+]
+
+
+def _outcome(text: str) -> str:
+    """Every document field (``repr``: ``True`` and ``1`` differ) or the error."""
+    try:
+        return repr(load_documents(text))
+    except YamlError as e:
+        return f"YamlError({e.message!r}, {e.line})"
+
+
+def _reference_outcome(text: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    with monkeypatch.context() as m:
+        m.setattr(yamlutil, "_Loader", yaml.CSafeLoader)
+        return _outcome(text)
+
+
+def test_loader_has_no_path_resolvers() -> None:
+    assert not yamlutil._Loader.yaml_path_resolvers
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_memoised_resolution_matches_plain_loader(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _reference_outcome(text, monkeypatch)
+    assert _outcome(text) == expected  # fills the memo
+    assert _outcome(text) == expected  # reads it
+
+
+def test_quoted_and_plain_same_text_do_not_share_a_tag() -> None:
+    for text in ("a: 'yes'\nb: yes\n", "a: yes\nb: 'yes'\n", "a: '12'\nb: 12\n"):
+        (doc,) = load_documents(text)
+        assert [type(v) for v in doc.value.values()] in ([str, bool], [bool, str], [str, int])
+
+
+def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    memo: dict[str, str] = {}
+    monkeypatch.setattr(yamlutil, "_PLAIN_TAGS", memo)
+    monkeypatch.setattr(yamlutil, "PLAIN_TAGS_SIZE", 3)
+    long = "x" * (yamlutil.PLAIN_TAG_VALUE_LEN + 1)
+    (doc,) = load_documents(f"{long}: 1\nb: yes\nc: 2\nd: 3\ne: 4\n")
+    assert doc.value == {long: 1, "b": True, "c": 2, "d": 3, "e": 4}
+    assert long not in memo
+    assert len(memo) == 3
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: p.name)
+def test_memoised_resolution_matches_plain_loader_on_corpus(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = path.read_text(encoding="utf-8")
+    expected = _reference_outcome(text, monkeypatch)
+    assert _outcome(text) == expected
+    assert _outcome(text) == expected
 
 
 # ---------------------------------------------------------------- Kubernetes List items
