@@ -48,17 +48,21 @@ TRICKY_YAML = [
     "a: 2024-01-01\nb: 2024-01-01T10:00:00Z\nc: 2001-12-14 21:59:43.10 -5\nd: '2024-01-01'\n",
     "- yes\n- 'yes'\n- ! yes\n- !!str yes\n- !!bool 'yes'\n- !!int '12'\n- !!float '1'\n- 12\n",
     "base: &b {x: 1, y: yes}\nd:\n  <<: *b\n  y: no\nl: [*b, *b]\nm:\n  <<: [*b, {z: ~}]\n",
-    "'<<': 1\nx: <<\ny: '<<'\n",
-    "a: 1\nb:\n  c: 1\n  c: 2\n",
-    "x: !!python/object/apply:os.system ['true']\n",
-    "x: !!binary aGVsbG8=\n",
-    "1: a\ntrue: b\n~: c\n1.5: d\n2024-01-01: e\n",
-    "a: =\nb: '='\nc: -\nd: ''\ne: ' '\nf: 0\ng: -0\nh: +.inf\n",
+    "1: a\ntrue: b\n1.5: d\n2024-01-01: e\n0x1F: f\n",
+    "b: '='\nc: '-'\nd: ''\ne: ' '\nf: 0\ng: -0\nh: +.inf\n",
     "---\na: yes\n---\n- no\n- [on, off, {k: ~}]\n...\n---\n# nothing\n",
     "a: |\n  yes\nb: >\n  12\nc: plain\n  continued\n",
     '{"a": "yes", "b": yes, "c": [1, "1", 1.0, null]}',
     "a: " + "9" * 200 + "\nb: '" + "9" * 200 + "'\n",
+]
+TRICKY_ERRORS = [
+    "a: =\n",
+    "~: a\n",
+    "a: 1\nb:\n  c: 1\n  c: 2\n",
+    "x: !!python/object/apply:os.system ['true']\n",
+    "x: !!binary aGVsbG8=\n",
     "a: [1, 2\nb: 3\n",
+    "'<<': 1\nx: <<\ny: '<<'\n",
 ]
 
 
@@ -80,7 +84,7 @@ def test_loader_has_no_path_resolvers() -> None:
     assert not yamlutil._Loader.yaml_path_resolvers
 
 
-@pytest.mark.parametrize("text", TRICKY_YAML)
+@pytest.mark.parametrize("text", TRICKY_YAML + TRICKY_ERRORS)
 def test_memoised_resolution_matches_plain_loader(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +117,90 @@ def test_memoised_resolution_matches_plain_loader_on_corpus(
     text = path.read_text(encoding="utf-8")
     expected = _reference_outcome(text, monkeypatch)
     assert _outcome(text) == expected
+    assert _outcome(text) == expected
+
+
+# ---------------------------------------------------------------- construction
+
+
+def _reference_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    own = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+            for src in sources:
+                merged.extend(_reference_pairs(src))
+        else:
+            own.append((key_node, value_node))
+    own_keys = {k.value for k, _ in own}
+    seen: set[str] = set()
+    first = []
+    for k, v in merged:
+        if k.value not in own_keys and k.value not in seen:
+            seen.add(k.value)
+            first.append((k, v))
+    return first + own
+
+
+def _reference_build(node: yaml.Node, path: str, lines: dict[str, int]) -> Any:
+    """The former construction (values and lines; the limits are tested elsewhere)."""
+    if isinstance(node, yaml.ScalarNode):
+        return yamlutil._scalar_value(node)
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key_node, value_node in _reference_pairs(node):
+            key = yamlutil._scalar_value(key_node)
+            key = key if isinstance(key, str) else str(key)
+            child = f"{path}.{key}" if path else key
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = _reference_build(value_node, child, lines)
+        return out
+    items = []
+    for i, item in enumerate(node.value):
+        child = f"{path}[{i}]"
+        lines[child] = item.start_mark.line + 1
+        items.append(_reference_build(item, child, lines))
+    return items
+
+
+def _reference_documents(text: str) -> str:
+    docs = []
+    for node in yaml.compose_all(text, Loader=yaml.CSafeLoader):
+        lines: dict[str, int] = {}
+        value = _reference_build(node, "", lines) if node is not None else None
+        if value is not None:
+            docs.append(Document(value, node.start_mark.line + 1, yamlutil._end_line(node), lines))
+    return repr(docs)
+
+
+MERGES = [
+    "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n",
+    "base: &b {x: 1}\nd:\n  !!merge <<: *b\n  y: 3\n",
+    "base: &b {x: 1}\nd:\n  ? !!merge m\n  : *b\n  y: 3\n",
+    "base: &b {x: 1}\nd:\n  ? !<tag:yaml.org,2002:merge> m\n  : *b\n",
+    "%TAG !y! tag:yaml.org,2002:\n---\nbase: &b {x: 1}\nd: {!y!merge m: *b, z: 2}\n",
+    "a: &a {p: 1}\nb: &b {q: 2, p: 0}\nc: {<<: [*a, *b], r: 3}\nd: {<<: {}}\n",
+    "a: {'<<': 1, b: 2}\nc: \"<<\"\n",
+    "- [a, {b: [c, {d: e}]}]\n- {f: [[g]]}\n",
+    "a.b: 1\na: {b: 2}\n'[0]': x\n",
+]
+
+
+@pytest.mark.parametrize("text", MERGES + TRICKY_YAML)
+def test_construction_matches_reference(text: str) -> None:
+    assert _outcome(text) == _reference_documents(text)
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: p.name)
+def test_construction_matches_reference_on_corpus(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        expected = _reference_documents(text)
+    except (yaml.YAMLError, YamlError, AttributeError):
+        pytest.skip("not valid YAML for the reference (errors are compared above)")
     assert _outcome(text) == expected
 
 
