@@ -45,11 +45,10 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
     items = value.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         out: list[Resource] = []
+        by_item = _lines_by_item(doc.lines)
         for i, item in enumerate(items):
             prefix = f"items[{i}]"
-            lines = {
-                k[len(prefix) + 1 :]: v for k, v in doc.lines.items() if k.startswith(prefix + ".")
-            }
+            lines = by_item.get(prefix, {})
             line = doc.lines.get(prefix, doc.line)
             if not (isinstance(item, dict) and "apiVersion" in item and "kind" in item):
                 raise InputError(
@@ -58,6 +57,19 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
             out.append(_resource(item, line, None, lines, ctx))
         return out
     return [_resource(value, doc.line, doc.end_line, doc.lines, ctx)]
+
+
+def _lines_by_item(lines: dict[str, int]) -> dict[str, dict[str, int]]:
+    """``items[N].rest`` -> line, grouped by ``items[N]`` with ``rest`` as the key, in one
+    pass over a List's lines (filtering them once per item is quadratic). The prefix ends
+    at the first ``]``: no item index holds one, so ``items[1]`` never takes ``items[10]``'s."""
+    grouped: dict[str, dict[str, int]] = {}
+    for key, line in lines.items():
+        if key.startswith("items["):
+            close = key.find("]", 6)
+            if close > 0 and key[close + 1 : close + 2] == ".":
+                grouped.setdefault(key[: close + 1], {})[key[close + 2 :]] = line
+    return grouped
 
 
 def resource_from_object(obj: dict[str, Any], file: str, line: int = 1) -> Resource:

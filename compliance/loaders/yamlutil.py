@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 
 try:
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
 
 MAX_NODES = 2_000_000
 """Nodes constructed per file, aliases expanded; far above any real manifest."""
@@ -24,6 +24,40 @@ MAX_DEPTH = 100
 _scalar = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _STR = "tag:yaml.org,2002:str"
+_SCALAR_NODE = yaml.ScalarNode
+_MAPPING_NODE = yaml.MappingNode
+
+_PLAIN_TAGS: dict[str, str] = {}
+"""Plain scalar -> resolved tag, for every file of the process (manifests repeat the same
+keys and values: ~99% hits on the benchmark corpus)."""
+PLAIN_TAGS_SIZE = 16_384
+PLAIN_TAG_VALUE_LEN = 128
+"""The memo's bounds: at most this many values, each at most this long (a few MB)."""
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader with scalar resolution memoised. The composer (in C with libyaml)
+    calls ``resolve`` per node, in Python: the implicit resolvers' regexes were a quarter
+    of composing. Without path resolvers (asserted below) a scalar's tag depends only on
+    its value and whether it is plain."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is _SCALAR_NODE:
+            if not implicit[0]:
+                return _STR
+            tag = _PLAIN_TAGS.get(value)
+            if tag is not None:
+                return tag
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= PLAIN_TAG_VALUE_LEN and len(_PLAIN_TAGS) < PLAIN_TAGS_SIZE:
+                _PLAIN_TAGS[value] = tag
+            return tag  # type: ignore[no-any-return]
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+
+assert not _Loader.yaml_path_resolvers, "the resolve memo assumes no path resolvers"
+assert _Loader.DEFAULT_SCALAR_TAG == _STR
+
 _SCALAR_CONSTRUCTORS = {
     tag: _scalar.yaml_constructors[tag]
     for tag in (
@@ -69,8 +103,10 @@ class Document:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, *, may_merge: bool = True) -> None:
         self.budget = MAX_NODES
+        self.may_merge = may_merge
+        """False when the text holds neither ``<<`` nor a tag (``!``): no merge key then."""
         self._sizes: dict[int, int] = {}
 
     def check_size(self, node: yaml.Node) -> None:
@@ -107,42 +143,51 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
-        if node.__class__ is not yaml.ScalarNode and node.tag not in _COLLECTION_TAGS:
-            raise YamlError(f"unsupported tag {node.tag!r}", node.start_mark.line + 1)
         cls = node.__class__
-        if cls is yaml.ScalarNode:
+        if cls is _SCALAR_NODE:
             return _scalar_value(node)  # type: ignore[arg-type]  # checked by class
-        if cls is yaml.MappingNode:
-            out: dict[str, Any] = {}
-            for key_node, value_node in self._pairs(node):  # type: ignore[arg-type]
-                if key_node.__class__ is yaml.ScalarNode and key_node.tag == _STR:
-                    key = key_node.value
-                else:
-                    key = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-                    if key is None or isinstance(key, (dict, list)):
-                        raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
-                    key = str(key) if not isinstance(key, str) else key
-                if key in out:
-                    raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-                child = f"{path}.{key}" if path else key
-                lines[child] = key_node.start_mark.line + 1
-                if value_node.__class__ is yaml.ScalarNode:
-                    self.budget -= 1
-                    out[key] = _scalar_value(value_node)
-                else:
-                    out[key] = self.build(value_node, child, lines, depth + 1)
-            if self.budget < 0:
-                raise YamlError(
-                    f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)",
-                    node.start_mark.line + 1,
-                )
-            return out
+        if node.tag not in _COLLECTION_TAGS:
+            raise YamlError(f"unsupported tag {node.tag!r}", node.start_mark.line + 1)
+        if cls is _MAPPING_NODE:
+            return self._mapping(node, path, lines, depth)  # type: ignore[arg-type]
         items = []
         for i, item in enumerate(node.value):
             child = f"{path}[{i}]"
             lines[child] = item.start_mark.line + 1
             items.append(self.build(item, child, lines, depth + 1))
         return items
+
+    def _mapping(
+        self, node: yaml.MappingNode, path: str, lines: dict[str, int], depth: int
+    ) -> dict[str, Any]:
+        """The hot loop of loading (one turn per key): string keys and string values taken
+        as they are, the merge-key pass only where the text may hold one."""
+        out: dict[str, Any] = {}
+        prefix = f"{path}." if path else ""
+        pairs = self._pairs(node) if self.may_merge else node.value
+        for key_node, value_node in pairs:
+            if key_node.__class__ is _SCALAR_NODE and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if key is None or isinstance(key, (dict, list)):
+                    raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
+                key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            child = prefix + key
+            lines[child] = key_node.start_mark.line + 1
+            if value_node.__class__ is _SCALAR_NODE:
+                self.budget -= 1
+                out[key] = value_node.value if value_node.tag == _STR else _scalar_value(value_node)
+            else:
+                out[key] = self.build(value_node, child, lines, depth + 1)
+        if self.budget < 0:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)",
+                node.start_mark.line + 1,
+            )
+        return out
 
     def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
         """Mapping pairs with ``<<`` merge keys resolved (explicit keys win)."""
@@ -173,7 +218,7 @@ class _Builder:
 
 def load_documents(text: str) -> list[Document]:
     """Every non-empty document in ``text``. Raises YamlError with a 1-based line."""
-    builder = _Builder()
+    builder = _Builder(may_merge="<<" in text or "!" in text)
     # Without an anchor (&) and an alias (*) no node is shared: the expanded size is the
     # node count, which the build budget bounds, so the alias-size pass can be skipped.
     may_alias = "&" in text and "*" in text

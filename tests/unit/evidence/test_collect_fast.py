@@ -1,0 +1,153 @@
+"""Load-time secret collection (``redact._walk``) collects exactly what the straightforward
+walk kept here as a reference did: on the shared corpus, the examples, the fixtures and
+hand-made cases."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.evidence import redact
+from compliance.loaders import LoadOptions, load_paths
+
+ROOT = Path(__file__).resolve().parents[3]
+INPUT_ROOTS = [
+    ROOT.parent / "shared" / "corpus",
+    ROOT / "examples",
+    ROOT / "tests" / "fixtures",
+]
+
+
+def _reference_secret_literal(name: str, value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and redact.looks_secret_name(name)
+        and not redact.is_reference(value)
+        and not redact._NOT_A_SECRET_VALUE.match(value.strip())
+    )
+
+
+def _reference_walk(node: Any, values: set[str]) -> None:
+    """The walk as it was before the per-type dispatch."""
+    if isinstance(node, dict):
+        name = node.get("name")
+        if isinstance(name, str) and _reference_secret_literal(name, node.get("value")):
+            values.add(node["value"])
+        for key, v in node.items():
+            if _reference_secret_literal(str(key), v):
+                values.add(v)
+            elif isinstance(v, dict) and redact.looks_secret_name(str(key)):
+                for inner in ("value", "default"):
+                    if _reference_secret_literal(str(key), v.get(inner)):
+                        values.add(v[inner])
+                _reference_walk(v, values)
+            else:
+                _reference_walk(v, values)
+    elif isinstance(node, list):
+        for item in node:
+            _reference_walk(item, values)
+    elif isinstance(node, str):
+        name, sep, value = node.partition("=")
+        if sep and _reference_secret_literal(name.strip(), value):
+            values.add(value)
+        for m in redact.SECRET_VALUE.finditer(node):
+            values.add(m.group(0))
+        for m in redact._URL_CREDENTIALS.finditer(node):
+            values.add(m.group("pw"))
+        if redact._PEM_BEGIN.search(node):
+            values.update(
+                line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
+            )
+
+
+def _collected(node: Any) -> set[str]:
+    values: set[str] = set()
+    redact._walk(node, values)
+    return values
+
+
+def _reference(node: Any) -> set[str]:
+    values: set[str] = set()
+    _reference_walk(node, values)
+    return values
+
+
+class _Color(str, enum.Enum):  # noqa: UP042 - str() of the key is not its value
+    PASSWORD = "red"
+
+
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n  def==  \n-----END RSA PRIVATE KEY-----\n"
+TOKEN = "ghp_" + "a1B2" * 9
+
+HAND_MADE: list[Any] = [
+    {"password": "hunter22", "token": " ", "apiKey": "\u2003", "secret": "", "api_key": 12},
+    {"DB_PASSWORD": "postgres://u:pw1@db:5432/x", "url": "postgres://u:pw2@db:5432/x"},
+    {"name": "DB_PASSWORD", "value": "s3cr3t-value"},
+    {"name": "DB_PASSWORD", "value": "${DB_PASSWORD}", "other": "$(X)"},
+    {"name": 5, "value": "not-secret", "5": "x"},
+    {"name": "password", "value": "true", "token": "yes", "secret": "1234"},
+    {"password": {"value": "inner-v", "default": "inner-d", "x": "PASSWORD=inner-x"}},
+    {"client_secret": {"value": "${var.x}", "default": None, "nested": {"token": "deep-t"}}},
+    {"secretName": "not-a-value", "password_file": "/run/pw", "tokenPath": "/t"},
+    {1: "a", 2.5: "b", False: "c", None: "d", _Color.PASSWORD: "enum-keyed"},
+    {"x": ["API_KEY=abc123def", " token = spaced ", "password=", "password= ", "a=b=c"]},
+    {"x": [["nested", [TOKEN, "AKIA" + "A" * 16]], "xoxb-1234567890-abc"]},
+    {"cert": PEM, "key": "no PRIVATE KEY header here"},
+    {"token": PEM, "notes": f"prefix {TOKEN} suffix https://user:pa55@host/path"},
+    {"env": [{"name": "SECRET_KEY", "value": "k1"}, {"name": "MODE", "value": "prod"}]},
+    {"access_key": "var.access", "auth_key": "local.key", "signing_key": "[REDACTED]"},
+    {"PassWord": "MixedCase1", "\u017fecret": "long-s-key", "to\u212aen": "kelvin-key"},
+    ["password=top", {"token": ["list-under-secret-name"]}, 7, None, 1.5, True],
+    "password=bare-string",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4f",
+]
+
+
+@pytest.mark.parametrize("node", HAND_MADE, ids=range(len(HAND_MADE)))
+def test_hand_made_cases_match_reference(node: Any) -> None:
+    assert _collected(node) == _reference(node)
+
+
+def test_hand_made_cases_collect_what_they_plant() -> None:
+    found = set().union(*(_collected(node) for node in HAND_MADE))
+    planted = {
+        "hunter22",
+        "postgres://u:pw1@db:5432/x",
+        "pw2",
+        "s3cr3t-value",
+        "inner-v",
+        "inner-d",
+        "inner-x",
+        "deep-t",
+        "abc123def",
+        " spaced ",
+        TOKEN,
+        "MIIEabc",
+        "def==",
+        "pa55",
+        "k1",
+        "MixedCase1",
+        "top",
+        "bare-string",
+        "enum-keyed",
+    }
+    assert planted <= found
+    assert not {"pw1", "not-a-value", "/run/pw", "prod", "a", "true", "1234"} & found
+
+
+def _bodies() -> list[Any]:
+    roots = [str(p) for p in INPUT_ROOTS if p.is_dir()]
+    loaded = load_paths(roots, LoadOptions())
+    assert loaded.resources
+    return [r.body for r in loaded.resources]
+
+
+def test_corpus_bodies_match_reference() -> None:
+    bodies = _bodies()
+    for body in bodies:
+        assert _collected(body) == _reference(body)
+    assert _collected(bodies) == _reference(bodies)
