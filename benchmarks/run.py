@@ -66,12 +66,18 @@ def evaluate(root: Path, *extra: str, now: str | None = NOW) -> list[str]:
     ]
 
 
+WARM_RUNS = 7
+"""Warm runs with one file changed per corpus (3 with nothing changed, 3 without --now)."""
+
+
 def measure(copies: int, runs: int) -> dict[str, object]:
     root = corpus.build(copies)
     yaml_files = [str(p) for p in corpus.files(root) if p.suffix in (".yaml", ".yml")]
     floor = median([timed([sys.executable, "-c", FLOOR, *yaml_files]) for _ in range(runs)])
     cold = median([timed(evaluate(root, "--no-cache")) for _ in range(runs)])
-    warm, unchanged, clock = measure_warm(root, runs, unchanged_runs=1)
+    # a warm run takes about a second: more of them, so that one slow moment of a shared
+    # machine does not decide the median
+    warm, unchanged, clock = measure_warm(root, max(runs, WARM_RUNS), unchanged_runs=3)
     objects = int(
         subprocess.run(
             [sys.executable, "-c", FLOOR, *yaml_files], capture_output=True, text=True
@@ -223,7 +229,8 @@ def write(results: list[dict[str, object]], runs: int, path: Path) -> None:
     growth = b_cold["wall"] / s_cold["wall"]
     text = f"""# Benchmark results
 
-Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row. Wall and CPU
+Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row (warm rows:
+{max(runs, WARM_RUNS)} runs with one file changed, 3 with nothing changed, 3 without --now). Wall and CPU
 (user+sys, children included) in seconds; peak RSS in MiB of the largest process
 (`/usr/bin/time -v`; with parallel loading two processes exist for part of the run).
 
