@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "10"
+FORMAT = "11"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -404,10 +404,15 @@ class Cache:
 
     # saving ------------------------------------------------------------------------------
 
-    def save(self, units: dict[str, tuple[str, list[Any]]]) -> None:
+    def save(
+        self,
+        units: dict[str, tuple[str, list[Any]]],
+        controls: dict[str, list[str]] | None = None,
+    ) -> None:
         """Write the body shards whose files changed, and the index shards whose files or
         units (name -> (key, rows)) changed: a re-run after one edit writes a few small
-        files, and one that changed nothing writes none."""
+        files, and one that changed nothing writes none. A row naming its check's
+        ``controls`` (check -> every pack control mapping it) is written without them."""
         old_files: dict[str, Any] = self._index()["files"]
         gone = old_files.keys() - self._files.keys()
         # the shards of the files parsed this run, where they were and are now, and of
@@ -464,9 +469,32 @@ class Cache:
                 "options": self.options_key,
                 "started_ns": self._started_ns,
                 "files": shard_files[shard],
-                "units": shard_units[shard],
+                "units": {
+                    key: _without_controls(rows, controls or {})
+                    for key, rows in shard_units[shard].items()
+                },
             }
             self._write(self.index_path(shard), seal(orjson.dumps(index)))
+
+
+def _without_controls(rows: list[Any], controls: dict[str, list[str]]) -> list[Any]:
+    """Rows as the index keeps them: ``controls`` None where they are all of the check's
+    (almost every row; their strings were a fifth of the index)."""
+    return [
+        {**row, "controls": None} if row["controls"] == controls.get(row["check"]) else row
+        for row in rows
+    ]
+
+
+def default_controls(evaluator: Evaluator) -> dict[str, list[str]]:
+    """Per check, what ``Evaluator.rows`` gives a finding that every parameter set reported:
+    every ``pack:control`` of the run's packs that maps the check, sorted."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for pack in evaluator.packs:
+        for control in pack.controls:
+            for check in control.checks:
+                out[check].add(f"{pack.name}:{control.id}")
+    return {check: sorted(ids) for check, ids in out.items()}
 
 
 def _same_entries(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -722,9 +750,13 @@ def _cached_rows(
     keys = units.keys(evaluator, groups, now)
     old_units: dict[str, Any] = cache._index()["units"] if units.cacheable else {}
     rows_of: dict[str, list[Row]] = {}
+    controls = default_controls(evaluator)
     for unit, key in keys.items():
         hit = old_units.get(key)
         if isinstance(hit, list):
+            for row in hit:  # as saved: the check's controls left out (one list for all)
+                if row["controls"] is None:
+                    row["controls"] = controls[row["check"]]
             rows_of[unit] = hit
     missing = sorted(keys.keys() - rows_of.keys())
     cache.evaluated_units = missing
@@ -771,7 +803,7 @@ def _cached_rows(
         for row in evaluator.rows(outcomes):
             rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
-    cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {})
+    cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)
     return [row for rows in rows_of.values() for row in rows], RunFacts(
         now=now,
         resource_count=len(units.metas),

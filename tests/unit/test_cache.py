@@ -511,6 +511,47 @@ def test_warm_equals_cold_after_an_option_change(
     assert go(cache_dir, changed=False) == before  # and back
 
 
+def test_rows_are_kept_without_their_checks_usual_controls(corpus: Path, tmp_path: Path) -> None:
+    """The index keeps a row's controls only when they are not every control of its
+    check (a finding one parameter set reported and another did not): a stricter HIPAA
+    TLS minimum gives findings of HIPAA's controls alone, and the warm report, rows of
+    both kinds read back, is the cold one."""
+    import orjson
+
+    from compliance import cache as cache_module
+
+    options = RunOptions(
+        now=NOW, parameters={"hipaa": {"tls_min_version": "1.3"}}, load=LoadOptions(env={})
+    )
+
+    evaluated: list[str] = []
+
+    def go(cache_dir: Path | None) -> dict[str, Any]:
+        evaluator = build_evaluator(options)
+        cache = Cache(cache_dir, options.load) if cache_dir else None
+        report = evaluate(evaluator, [str(corpus)], options, cache).model_dump(mode="json")
+        evaluated[:] = cache.evaluated_units if cache else []
+        return report
+
+    cache_dir = tmp_path / "cache"
+    cold = go(cache_dir)
+    rows = [
+        row
+        for path in cache_dir.glob("index-*.json")
+        for unit in cache_module.unseal(path.read_bytes())["units"].values()
+        for row in unit
+    ]
+    kept = [row for row in rows if row["controls"] is not None]
+    assert kept and len(kept) < len(rows)
+    assert all(c.startswith("hipaa:") for row in kept for c in row["controls"])
+    hipaa_only = [f for f in cold["findings"] if all(c.startswith("hipaa:") for c in f["controls"])]
+    assert len(hipaa_only) == len(kept)
+    warm = go(cache_dir)
+    assert evaluated == []  # every row read back
+    assert warm == cold == go(None)
+    assert orjson.dumps(warm) == orjson.dumps(cold)
+
+
 def test_a_changed_certificate_is_noticed(tmp_path: Path) -> None:
     """A SecurityConfig's certificate is read from another file: changing it (the config
     unchanged) is a miss, and the report is the cold one (TLS-03/TLS-04 read it)."""
