@@ -42,9 +42,11 @@ def load_inputs(
     *,
     workers: int = 1,
     cache: FileCache | None = None,
+    keep_texts: bool = True,
 ) -> LoadResult:
+    """Every input of ``paths`` (``-``: ``stdin_text``); see ``load_paths``."""
     files = [p for p in paths if p != "-"]
-    result = load_paths(files, options, workers=workers, cache=cache)
+    result = load_paths(files, options, workers=workers, cache=cache, keep_texts=keep_texts)
     if "-" in paths:
         stream = load_stream(stdin_text or "", "-", options)
         result.resources.extend(stream.resources)

@@ -258,7 +258,11 @@ def evaluate(
         use_cache = not (no_cache or bundle or store_dir or "-" in paths)
         cache = Cache(cache_dir, options.load, verify=cache_verify) if use_cache else None
         workers = available_cpus()
-        loaded = load_inputs(paths, options.load, stdin_text, workers=workers, cache=cache)
+        # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
+        keep_texts = bool(bundle or store_dir)
+        loaded = load_inputs(
+            paths, options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
+        )
         evaluator.workers = workers
     waive = waiver_set.waive if waiver_set.waivers else None
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
@@ -276,7 +280,9 @@ def evaluate(
                     report = evaluate_cached(evaluator, loaded, cache, options, waive)
             except CacheMiss:
                 # a damaged body: load again without the cache
-                loaded = load_inputs(paths, options.load, stdin_text, workers=workers)
+                loaded = load_inputs(
+                    paths, options.load, stdin_text, workers=workers, keep_texts=keep_texts
+                )
         if data is not None and not clean_data(data, input_secrets(loaded)):
             report, data = Report.model_validate(data), None  # a secret to mask: models
         if report is None and data is None:

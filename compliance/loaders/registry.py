@@ -234,11 +234,14 @@ def load_paths(
     *,
     workers: int = 1,
     cache: FileCache | None = None,
+    keep_texts: bool = True,
 ) -> LoadedFiles:
     """Load every file under ``paths``. Never raises for bad input: errors are collected.
 
     ``workers > 1`` parses files in that many processes; ``cache`` reuses the result of a
-    file whose bytes did not change. Either way the result is the same, in the same order."""
+    file whose bytes did not change. Either way the result is the same, in the same order.
+    ``keep_texts``: keep every input's text (``texts``, what an evidence bundle holds); else
+    only JSON inputs' (secret values are also collected from their raw structure)."""
     options = options or LoadOptions()
     steps: list[_Job | LoadResult] = []
     cwd = Path.cwd()
@@ -297,7 +300,7 @@ def load_paths(
             kind = kind_by_name(root.name) or "yaml"
             steps.append(_Job(str(root), given, kind, explicit=True))
     with gc_paused():
-        return _merge(_execute(steps, options, workers, cache))
+        return _merge(_execute(steps, options, workers, cache, keep_texts))
 
 
 def _errors(error: LoadError) -> LoadResult:
@@ -309,51 +312,93 @@ def _execute(
     options: LoadOptions,
     workers: int,
     cache: FileCache | None,
+    keep_texts: bool = True,
 ) -> list[LoadResult | Recorded]:
-    """Read every job's file here; parse the ones the cache does not hold (in ``workers``
-    processes when there is enough to share), keeping the order of ``steps``."""
+    """Parse every job's file the cache does not hold (in ``workers`` processes when there
+    is enough to share), keeping the order of ``steps``. Without a cache each file is read
+    where it is parsed; with one, here (its bytes are compared, then recorded)."""
     done: list[LoadResult | Recorded | None] = []
-    pending: list[tuple[int, str, FileContext, str, bool, bytes, os.stat_result | None]] = []
+    pending: list[tuple[int, FileContext, str, bool]] = []
+    read: dict[int, tuple[str, bytes, os.stat_result | None]] = {}
+    """Per pending file read here (with a cache): its text, bytes and stat."""
+    size = 0
     for step in steps:
         if isinstance(step, LoadResult):
             done.append(step)
             continue
+        if cache is None:
+            with contextlib.suppress(OSError):  # an unreadable file: its reader says why
+                size += os.stat(step.path).st_size
+            ctx = FileContext(Path(step.path), step.rel, options)
+            pending.append((len(done), ctx, step.kind, step.explicit))
+            done.append(None)
+            continue
         st: os.stat_result | None = None
-        if cache is not None:
-            with contextlib.suppress(OSError):
-                st = os.stat(step.path)  # before reading: a later write changes it
-            unchanged = cache.get_unchanged(step.rel, step.kind, step.explicit, st) if st else None
-            if unchanged is not None:  # same stat as when it was last read: not read again
-                done.append(unchanged)
-                continue
+        with contextlib.suppress(OSError):
+            st = os.stat(step.path)  # before reading: a later write changes it
+        unchanged = cache.get_unchanged(step.rel, step.kind, step.explicit, st) if st else None
+        if unchanged is not None:  # same stat as when it was last read: not read again
+            done.append(unchanged)
+            continue
         try:
             data = _read_bytes(Path(step.path), step.rel, options)
             text = _decode(data, step.rel)
         except InputError as e:
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
             continue
-        hit = cache.get_file(step.rel, step.kind, step.explicit, data, st) if cache else None
+        hit = cache.get_file(step.rel, step.kind, step.explicit, data, st)
         if hit is not None:  # the same bytes as recorded (touched, racy, or --cache-verify)
-            done.append(Recorded(hit.record, hit.rel, hit.sha256, text))
+            kept = text if _keeps_text(step.rel, keep_texts) else None
+            done.append(Recorded(hit.record, hit.rel, hit.sha256, kept))
             continue
+        read[len(done)] = (text, data, st)
+        size += len(data)
         ctx = FileContext(Path(step.path), step.rel, options)
-        pending.append((len(done), text, ctx, step.kind, step.explicit, data, st))
+        pending.append((len(done), ctx, step.kind, step.explicit))
         done.append(None)
-    args = [(text, ctx, kind, explicit) for _, text, ctx, kind, explicit, _, _ in pending]
-    total = sum(len(a[0]) for a in args)
-    if workers > 1 and len(args) > 1 and total >= PARALLEL_MIN_BYTES:
+    args = [
+        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts)
+        for index, ctx, kind, explicit in pending
+    ]
+    if workers > 1 and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
         from compliance.parallel import map_in_processes
 
-        results = [_unpack(r) for r in map_in_processes(_load_packed, args, workers)]
+        loads = [
+            (_unpack(packed), kept)
+            for packed, kept in map_in_processes(_load_packed, args, workers)
+        ]
     else:
-        results = [_load_text(*a) for a in args]
-    for (index, text, ctx, kind, explicit, data, st), result in zip(pending, results, strict=True):
+        loads = [_load(*a) for a in args]
+    for (index, ctx, kind, explicit), (result, kept) in zip(pending, loads, strict=True):
         if cache is not None:
+            _, data, st = read[index]
             cache.put_file(ctx.rel, kind, explicit, data, result, st)
-        if result.inputs:
-            result.texts[ctx.rel] = text
+        if kept is not None:
+            result.texts[ctx.rel] = kept
         done[index] = result
     return [d for d in done if d is not None]
+
+
+def _keeps_text(rel: str, keep_texts: bool) -> bool:
+    """Whether an input's text is kept: always a JSON input's (``input_secrets`` reads its
+    raw structure), every other's for evidence bundles only."""
+    return keep_texts or rel.lower().endswith(".json")
+
+
+def _load(
+    text: str | None, ctx: FileContext, kind: str, explicit: bool, keep_texts: bool
+) -> tuple[LoadedFiles, str | None]:
+    """One file's load (read first unless ``text`` is given) and the text to keep: that of a
+    file with inputs, as ``_keeps_text`` says."""
+    if text is None:
+        try:
+            text = _read(ctx.path, ctx.rel, ctx.options)
+        except InputError as e:
+            return LoadedFiles(
+                errors=[LoadError(file=ctx.rel, line=e.line, message=e.message)]
+            ), None
+    result = _load_text(text, ctx, kind, explicit)
+    return result, text if result.inputs and _keeps_text(ctx.rel, keep_texts) else None
 
 
 _Packed = tuple[
@@ -365,12 +410,15 @@ _Packed = tuple[
 ]
 
 
-def _load_packed(text: str, ctx: FileContext, kind: str, explicit: bool) -> _Packed:
-    """``_load_text`` in a worker process, its resources as plain tuples: pickling and
-    unpickling a pydantic model per resource costs the main process about twice as much."""
-    result = _load_text(text, ctx, kind, explicit)
+def _load_packed(
+    text: str | None, ctx: FileContext, kind: str, explicit: bool, keep_texts: bool
+) -> tuple[_Packed, str | None]:
+    """``_load`` in a worker process (which reads the file itself: no text is sent to it),
+    its resources as plain tuples: pickling and unpickling a pydantic model per resource
+    costs the main process about twice as much."""
+    result, kept = _load(text, ctx, kind, explicit, keep_texts)
     resources = [r.to_row() for r in result.resources]
-    return resources, result.errors, result.inputs, result.skipped, result.secrets
+    return (resources, result.errors, result.inputs, result.skipped, result.secrets), kept
 
 
 def _unpack(packed: _Packed) -> LoadedFiles:

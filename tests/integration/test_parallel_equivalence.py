@@ -12,6 +12,7 @@ import pytest
 
 from compliance.engine.base import VIOLATIONS_QUERY
 from compliance.evaluate import engine_input, kinds_read
+from compliance.evidence.redact import input_secrets
 from compliance.loaders import LoadOptions, registry
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 
@@ -37,6 +38,11 @@ def corpus(tmp_path: Path) -> Path:
     (root / "bad.yaml").write_text("a: [1, 2\nb: 3\n")
     (root / "latin1.yaml").write_bytes(b"kind: \xe9\n")
     (root / "notes.txt").write_text("not an input\n")
+    (root / "huge.yaml").write_text("# padding\n" * 40_000)  # over the limit set below
+    (root / "cm.json").write_text(
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"},'
+        ' "data": {"api_token": "json-raw-9f8e7d6c"}}'
+    )
     return root
 
 
@@ -53,13 +59,30 @@ def _dump(loaded: Any) -> tuple[Any, ...]:
 def test_loading_in_processes_equals_one_process(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Workers read their files themselves: the same resources, errors (unparsable, not
+    UTF-8, over the size limit) and texts as one process, with or without every text."""
     monkeypatch.setattr(registry, "PARALLEL_MIN_BYTES", 0)
-    options = LoadOptions(env={})
+    options = LoadOptions(env={}, max_file_bytes=300_000)
     single = registry.load_paths([str(corpus)], options, workers=1)
     multi = registry.load_paths([str(corpus)], options, workers=2)
     assert len(single.resources) > 200
-    assert {e.file.rsplit("/", 1)[-1] for e in single.errors} >= {"bad.yaml", "latin1.yaml"}
+    assert {e.file.rsplit("/", 1)[-1] for e in single.errors} >= {
+        "bad.yaml",
+        "latin1.yaml",
+        "huge.yaml",
+    }
     assert _dump(multi) == _dump(single)
+    assert len(single.texts) == len(single.inputs) > 50
+
+    lean = [
+        registry.load_paths([str(corpus)], options, workers=workers, keep_texts=False)
+        for workers in (1, 2)
+    ]
+    for loaded in lean:
+        # only a JSON input's text: its raw structure is read for secret values
+        assert [rel.rsplit("/", 1)[-1] for rel in loaded.texts] == ["cm.json"]
+        assert _dump(loaded)[:4] == _dump(single)[:4]
+        assert "json-raw-9f8e7d6c" in input_secrets(loaded)
 
 
 def test_parallel_pruned_report_equals_single_process_full_input(
