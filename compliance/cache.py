@@ -42,6 +42,7 @@ import hashlib
 import os
 import tempfile
 import time
+import weakref
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -489,12 +490,9 @@ def _without_controls(rows: list[Any], controls: dict[str, list[str]]) -> list[A
 def default_controls(evaluator: Evaluator) -> dict[str, list[str]]:
     """Per check, what ``Evaluator.rows`` gives a finding that every parameter set reported:
     every ``pack:control`` of the run's packs that maps the check, sorted."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for pack in evaluator.packs:
-        for control in pack.controls:
-            for check in control.checks:
-                out[check].add(f"{pack.name}:{control.id}")
-    return {check: sorted(ids) for check, ids in out.items()}
+    from compliance.evaluate import controls_by_check
+
+    return {check: sorted(set(ids)) for check, ids in controls_by_check(evaluator.packs).items()}
 
 
 def _same_entries(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -684,12 +682,9 @@ class _Units:
             for i in positions:
                 token[i] = together
         base = _digest(
-            FORMAT,
-            __version__,
+            _rules_digest(evaluator),
             evaluator.engine.name,
             evaluator.engine.version(),
-            orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
-            orjson.dumps(sorted(evaluator.modules.items())),
             *sorted(g.key for g in groups),
         )
         moment = str(int(now.timestamp()))
@@ -884,16 +879,25 @@ def _scopes(evaluator: Evaluator, cacheable: bool) -> dict[str, str]:
 
 
 def _rules_digest(evaluator: Evaluator) -> str:
-    """Everything the analysis of the checks reads: every Rego module (pack modules
-    included), each check's module, kinds and scope, the packs."""
+    """Everything the analysis of the checks reads, and part of every unit's key: the
+    format and tool version, every Rego module (pack modules included), each check's
+    module, kinds and scope, the packs. Memoised: an evaluator's modules never change
+    (~100 KB of Rego serialised and hashed once a run, not once per use)."""
+    known = _RULES_DIGESTS.get(evaluator)
+    if known is not None:
+        return known
     checks = {c: [m.module, sorted(m.kinds), m.scope] for c, m in evaluator.library.checks.items()}
-    return _digest(
+    digest = _RULES_DIGESTS[evaluator] = _digest(
         FORMAT,
         __version__,
         orjson.dumps(sorted(p.digest or "" for p in evaluator.packs)),
         orjson.dumps(sorted(evaluator.modules.items())),
         orjson.dumps(checks, option=orjson.OPT_SORT_KEYS),
     )
+    return digest
+
+
+_RULES_DIGESTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 def _time_checks(evaluator: Evaluator) -> set[str]:

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +82,26 @@ class GroupOutcome:
     group: ParamGroup
     seeds: list[Seed] | None
     """None when the group's engine query failed (its packs' controls are ``error``)."""
+
+
+def controls_by_check(packs: Sequence[Pack]) -> dict[str, list[str]]:
+    """Per check, the ``pack:control`` ids of ``packs`` that map it, in pack order."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for pack in packs:
+        for control in pack.controls:
+            for check in control.checks:
+                out[check].append(f"{pack.name}:{control.id}")
+    return out
+
+
+def _control_counts(controls: Iterable[Sequence[str]]) -> Counter[str]:
+    """How many findings name each control, from each finding's controls: counted per
+    distinct list (findings of one check mostly name the same ones)."""
+    out: Counter[str] = Counter()
+    for ids, count in Counter(tuple(c) for c in controls).items():
+        for control in ids:
+            out[control] += count
+    return out
 
 
 def failed_packs(outcomes: Sequence[GroupOutcome]) -> set[str]:
@@ -239,11 +259,7 @@ class Evaluator:
         for outcome in outcomes:
             if outcome.seeds is None:
                 continue
-            check_controls: dict[str, list[str]] = defaultdict(list)
-            for pack in outcome.group.packs:
-                for control in pack.controls:
-                    for check in control.checks:
-                        check_controls[check].append(f"{pack.name}:{control.id}")
+            check_controls = controls_by_check(outcome.group.packs)
             for seed in outcome.seeds:
                 if seed["check"] not in check_controls:
                     continue
@@ -275,10 +291,9 @@ class Evaluator:
             if waiver is not None:
                 finding = _apply_waiver(finding, waiver)
             findings.append(finding)
-        found: Counter[str] = Counter()
+        found = _control_counts(f.controls for f in findings)
         open_: Counter[str] = Counter()
         for f in findings:
-            found.update(f.controls)
             if f.status == "fail":
                 open_.update(c for c in f.controls if c not in f.waived_controls)
         head = self._head(found, open_, facts)
@@ -300,11 +315,7 @@ class Evaluator:
         (``Report.model_dump(mode="json")``) without a model per finding: what a warm
         JSON run renders. tests/unit/test_cache.py holds the two to the same bytes."""
         findings = [self._finding_values(row) for row in sorted(rows, key=_order)]
-        # findings of one check mostly name the same controls: counted per set of them
-        found: Counter[str] = Counter()
-        for controls, count in Counter(tuple(f["controls"]) for f in findings).items():
-            for control in controls:
-                found[control] += count
+        found = _control_counts(f["controls"] for f in findings)
         head = self._head(found, found, facts)
         severities = Counter(f["severity"] for f in findings)
         data = head.model_dump(mode="json")

@@ -250,8 +250,7 @@ def partitioned_query(
     partition also holds every resource of no namespace."""
     from compliance.evaluate import engine_input
 
-    least = PARTITION_MIN_RESOURCES if min_resources is None else min_resources
-    if workers > 1 and engine.name == "embedded" and len(resources) >= least:
+    if _splits(engine, len(resources), workers, min_resources):
         count = partitions or workers * PARTITIONS_PER_WORKER
         if scoped is not None:
             return _scoped_query(
@@ -262,6 +261,13 @@ def partitioned_query(
             tasks: list[Task] = [(query, part, kinds) for part in parts]
             return merge_violations(run_queries(engine, tasks, params, now, workers))
     return engine.evaluate(query, engine_input(resources, params, now, kinds))
+
+
+def _splits(engine: Engine, resources: int, workers: int, least: int | None = None) -> bool:
+    """Whether a query over ``resources`` resources is split over ``workers`` processes:
+    only the in-process engine, and only a run of ``least`` resources or more."""
+    least = PARTITION_MIN_RESOURCES if least is None else least
+    return workers > 1 and engine.name == "embedded" and resources >= least
 
 
 @dataclass(frozen=True)
@@ -374,11 +380,7 @@ def evaluator_query(
 
     workers = evaluator.workers
     last = _LAST.get(evaluator)
-    splits = (
-        workers > 1
-        and evaluator.engine.name == "embedded"
-        and len(resources) >= PARTITION_MIN_RESOURCES
-    )
+    splits = _splits(evaluator.engine, len(resources), workers)
     # the families are analysed (every module's text read) only where they serve: to reuse
     # the last query's violations, or to split by scope
     plan = family_plan(evaluator) if last is not None or splits else None
