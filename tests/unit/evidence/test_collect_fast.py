@@ -151,3 +151,48 @@ def test_corpus_bodies_match_reference() -> None:
     for body in bodies:
         assert _collected(body) == _reference(body)
     assert _collected(bodies) == _reference(bodies)
+
+
+def test_the_token_mark_test_finds_every_mark_anywhere() -> None:
+    """``may_hold_token`` (marks searched for alone or in groups sharing a prefix) says
+    yes exactly when a string holds one of ``_TOKEN_MARKS``: each mark at the start, the
+    middle and the end of long and short text, near misses of each (one character
+    short, or the first characters of a grouped mark without the rest), and the corpus
+    strings."""
+    marks = redact._TOKEN_MARKS
+
+    def reference(text: str) -> bool:
+        return any(mark in text for mark in marks)
+
+    filler = "height: weight; xo ak_ k_li gh_ ghx eyj " * 200
+    texts = [filler, ""]
+    for mark in marks:
+        for near in (mark[:-1], mark[:2], mark[1:], mark.lower(), mark.upper()):
+            texts += [near, filler + near, near + filler]
+        texts += [mark, mark + filler, filler + mark, filler + mark + filler]
+    texts += _corpus_strings()
+    assert sum(map(reference, texts)) >= 4 * len(marks)  # both answers are exercised
+    for text in texts:
+        assert redact.may_hold_token(text) is reference(text), text[:80]
+    # every mark is covered by exactly one test (alone, or one shared pattern)
+    grouped = [m for m in marks if any(search(m) for search in redact._MARK_SEARCHES)]
+    assert sorted([*redact._MARKS_ALONE, *grouped]) == sorted(marks)
+
+
+def _corpus_strings() -> list[str]:
+    found: list[str] = []
+
+    def strings(node: Any) -> None:
+        if isinstance(node, dict):
+            for v in node.values():
+                strings(v)
+        elif isinstance(node, list):
+            for v in node:
+                strings(v)
+        elif isinstance(node, str):
+            found.append(node)
+
+    loaded = load_paths([str(ROOT / "examples"), str(ROOT / "tests" / "fixtures")], LoadOptions())
+    for resource in loaded.resources:
+        strings(resource.body)
+    return found
