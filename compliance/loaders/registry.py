@@ -363,10 +363,14 @@ def _execute(
     if workers > 1 and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
         from compliance.parallel import map_in_processes
 
-        loads = [
-            (_unpack(packed), kept)
-            for packed, kept in map_in_processes(_load_packed, args, workers)
-        ]
+        # the files of a kind together, so that a kind's one-time cost in a process
+        # (python-hcl2's import and grammar: ~0.25 s) is paid by as few workers as can be
+        order = sorted(range(len(args)), key=lambda i: args[i][2])
+        parsed = map_in_processes(_load_packed, [args[i] for i in order], workers)
+        unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
+            i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)
+        }
+        loads = [unpacked[i] for i in range(len(args))]
     else:
         loads = [_load(*a) for a in args]
     for (index, ctx, kind, explicit), (result, kept) in zip(pending, loads, strict=True):
