@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
 DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test lint bench bench-peers bench-admission packs-test test-network clean
+.PHONY: install demo test lint bench bench-peers bench-yaml bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
@@ -61,6 +61,11 @@ bench-peers: install
 		benchmarks/.peers/venv/bin/pip install -q checkov==3.3.30)
 	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
+
+# Faster YAML parsers than the C loader (pinned in the script, installed without their
+# dependencies into benchmarks/.peers/yaml): speed, values, line numbers, alias bombs.
+bench-yaml: install
+	$(PY) benchmarks/yaml_parsers.py --install benchmarks/.peers/yaml --results benchmarks/RESULTS.md
 
 bench-admission: install
 	$(PY) benchmarks/admission.py --results benchmarks/RESULTS.md

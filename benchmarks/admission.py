@@ -51,6 +51,8 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sections import replace_section  # noqa: E402
+
 from tests.integration.server_harness import review  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
@@ -734,13 +736,7 @@ def write_section(
         f"{kind_rows}\n\n"
         f"{NOTES}\n"
     )
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, SECTION, body)
 
 
 NOTES = (

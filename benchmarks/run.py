@@ -258,7 +258,7 @@ Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row (w
     keep = ""
     load = os.getloadavg()
     text += f"\nLoad average when the run ended: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}.\n"
-    for heading in ("## Warm runs", "## Profile", "## Admission webhook"):
+    for heading in ("## Warm runs", "## Profile", "## YAML parsers", "## Admission webhook"):
         if heading in old:
             start = old.index(heading)
             end = old.find("\n## ", start + 1)
