@@ -73,24 +73,25 @@ violations contains v if {
 		"message": sprintf("%s %s runs %d replica; a single pod is a single point of failure (run at least 2)", [r.kind, r.name, replicas])}
 }
 
-# Selectors of the PodDisruptionBudgets, by namespace (built once, then matched per workload).
-pdb_selectors := {ns: selectors |
+# The PodDisruptionBudgets that cover by matchLabels, by namespace and their first
+# matchLabels pair (a workload's pods can only match a selector whose every pair they carry),
+# and the namespaces with one that has matchExpressions (covering all). Looked up per
+# workload label: a list of every budget of the namespace tried against every workload was
+# quadratic (400 Deployments with a budget each: 3.8 s).
+pdb_by_pair[pair] contains match if {
 	some p in lib.of_kind("PodDisruptionBudget")
-	ns := ns_of(p)
-	selectors := [object.get(q.body, ["spec", "selector"], {}) | some q in lib.of_kind("PodDisruptionBudget"); ns_of(q) == ns]
-}
-
-covers(selector, labels) if {
-	count(object.get(selector, "matchExpressions", [])) > 0
-}
-
-covers(selector, labels) if {
+	selector := object.get(p.body, ["spec", "selector"], {})
 	count(object.get(selector, "matchExpressions", [])) == 0
 	match := object.get(selector, "matchLabels", {})
 	count(match) > 0
-	every key, value in match {
-		labels[key] == value
-	}
+	key := min(object.keys(match))
+	pair := json.marshal([ns_of(p), key, match[key]])
+}
+
+expressions_cover contains ns if {
+	some p in lib.of_kind("PodDisruptionBudget")
+	count(object.get(p.body, ["spec", "selector", "matchExpressions"], [])) > 0
+	ns := ns_of(p)
 }
 
 violations contains v if {
@@ -102,7 +103,12 @@ violations contains v if {
 		"message": sprintf("%s %s has no PodDisruptionBudget selecting its pods, so voluntary disruptions can take all of them down", [r.kind, r.name])}
 }
 
+covered(ns, _) if expressions_cover[ns]
+
 covered(ns, labels) if {
-	some selector in pdb_selectors[ns]
-	covers(selector, labels)
+	some key, value in labels
+	some match in pdb_by_pair[json.marshal([ns, key, value])]
+	every k, v in match {
+		labels[k] == v
+	}
 }

@@ -232,7 +232,12 @@ deny_everyone(rule, "ingress") if count(rule.sources) == 0
 deny_everyone(rule, "ingress") if "0.0.0.0/0" in rule.sources
 
 # Kubernetes: namespaces with workloads, their default-deny policies, the resource to report on.
-workload_ids_by_ns := {ns: {r.id | some r in lib.workloads; ns_of(r) == ns} | some w in lib.workloads; ns := ns_of(w)}
+# One pass over the workloads (a comprehension per workload over every workload was
+# quadratic: 2,000 Deployments in one namespace took a minute).
+workload_ids_by_ns[ns] contains r.id if {
+	some r in lib.workloads
+	ns := ns_of(r)
+}
 
 namespace_ids := {r.name: r.id | some r in lib.of_kind("Namespace")}
 

@@ -54,7 +54,12 @@ violations contains v if {
 		"message": sprintf("container %s sets no %s", [c.name, concat(", ", missing)])}
 }
 
-workload_ids_by_ns := {ns: {r.id | some r in lib.workloads; ns_of(r) == ns} | some w in lib.workloads; ns := ns_of(w)}
+# One pass over the workloads (a comprehension per workload over every workload was
+# quadratic: 2,000 Deployments in one namespace took a minute).
+workload_ids_by_ns[ns] contains r.id if {
+	some r in lib.workloads
+	ns := ns_of(r)
+}
 
 namespace_ids := {r.name: r.id | some r in lib.of_kind("Namespace")}
 
