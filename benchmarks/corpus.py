@@ -144,5 +144,86 @@ def build(copies: int, dest: Path | None = None) -> Path:
     return dest
 
 
+DENSE_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app-{i}, namespace: shop, labels: {{app: app-{i}}}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: app-{i}}}}}
+  template:
+    metadata: {{labels: {{app: app-{i}}}}}
+    spec:
+      serviceAccountName: sa-{i}
+      containers:
+      - name: c
+        image: registry.example/app-{i}:1.0
+        env: [{{name: DB_HOST, value: db}}, {{name: TOKEN, valueFrom: {{secretKeyRef: {{name: s-{i}, key: t}}}}}}]
+        livenessProbe: {{httpGet: {{path: /, port: 80}}}}
+        resources: {{limits: {{cpu: 100m, memory: 64Mi}}, requests: {{cpu: 50m, memory: 32Mi}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: app-{i}, namespace: shop}}
+spec: {{selector: {{app: app-{i}}}, ports: [{{port: 80}}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: app-{i}, namespace: shop}}
+spec:
+  rules:
+  - host: app-{i}.example
+    http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: app-{i}, port: {{number: 80}}}}}}}}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: app-{i}, namespace: shop}}
+spec: {{podSelector: {{matchLabels: {{app: app-{i}}}}}, policyTypes: [Ingress], ingress: [{{from: [{{podSelector: {{}}}}]}}]}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: app-{i}, namespace: shop}}
+rules: [{{apiGroups: [""], resources: [pods], verbs: [get, list]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: app-{i}, namespace: shop}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: app-{i}}}
+subjects: [{{kind: ServiceAccount, name: sa-{i}, namespace: shop}}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: sa-{i}, namespace: shop}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: app-{i}, namespace: shop}}
+data: {{LOG_LEVEL: info, URL: "https://app-{i}.example"}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: app-{i}, namespace: shop}}
+spec: {{minAvailable: 1, selector: {{matchLabels: {{app: app-{i}}}}}}}
+"""
+"""One application of the dense corpus: nine objects, all in namespace ``shop``."""
+
+
+def build_dense(apps: int, dest: Path | None = None) -> Path:
+    """``benchmarks/corpora/dense<apps>``: ``apps`` applications of ``DENSE_APP`` in one
+    namespace, a file each (a monorepo's one big namespace: the checks that judge a
+    namespace as a whole see every object of it)."""
+    dest = dest or CORPORA / f"dense{apps}"
+    stamp = dest / ".generator"
+    if stamp.is_file() and stamp.read_text() == f"{GENERATOR_VERSION} dense {apps}\n":
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for i in range(apps):
+        (dest / f"app-{i:04d}.yaml").write_text(DENSE_APP.format(i=f"{i:04d}"))
+    stamp.write_text(f"{GENERATOR_VERSION} dense {apps}\n")
+    return dest
+
+
 def files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))

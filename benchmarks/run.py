@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -98,24 +99,26 @@ def measure(copies: int, runs: int) -> dict[str, object]:
 
 
 def measure_warm(
-    root: Path, runs: int, unchanged_runs: int
+    root: Path, runs: int, unchanged_runs: int, target: Path | None = None
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """Warm runs on a primed cache: median of ``runs`` after changing ``replicas:`` in one
-    Deployment (a new value each time), median of ``unchanged_runs`` with nothing changed
-    (the first after the file is restored is a one-file change, not counted), and with
-    nothing changed but no ``--now`` (the clock moves between runs)."""
+    Deployment (``target``, a new value each time), median of ``unchanged_runs`` with
+    nothing changed (the first after the file is restored is a one-file change, not
+    counted), and with nothing changed but no ``--now`` (the clock moves between runs)."""
     with tempfile.TemporaryDirectory() as cache_dir:
         timed(evaluate(root, "--cache-dir", cache_dir))  # prime
         # The priming run writes the whole cache (176 MB for the 10k corpus);
         # flush it before measuring, or the kernel's writeback of it runs during the first
         # warm runs (a user's re-run comes long after the run that filled the cache).
         os.sync()
-        target = root / corpus.copy_tag(1) / "grafana-deployment.yaml"
+        target = target or root / corpus.copy_tag(1) / "grafana-deployment.yaml"
         original = target.read_text()
         warm_runs = []
         try:
             for i in range(runs):
-                target.write_text(original.replace("replicas: 1", f"replicas: {i + 2}", 1))
+                edited = re.sub(r"replicas: \d+", f"replicas: {i + 3}", original, count=1)
+                assert edited != original, f"no replicas: in {target}"
+                target.write_text(edited)
                 warm_runs.append(timed(evaluate(root, "--cache-dir", cache_dir)))
         finally:
             target.write_text(original)
@@ -128,6 +131,15 @@ def measure_warm(
             for _ in range(max(unchanged_runs, 1))
         ]
     return median(warm_runs), median(unchanged), median(clock)
+
+
+def measure_dense(apps: int, runs: int) -> dict[str, object]:
+    """One namespace of ``apps`` applications (``corpus.build_dense``): cold, and warm with
+    one application's Deployment changed."""
+    root = corpus.build_dense(apps)
+    cold = median([timed(evaluate(root, "--no-cache")) for _ in range(runs)])
+    warm, _, _ = measure_warm(root, runs, unchanged_runs=1, target=root / "app-0001.yaml")
+    return {"apps": apps, "files": len(corpus.files(root)), "cold": cold, "warm": warm}
 
 
 PEERS = HERE / ".peers" / "venv" / "bin"
@@ -196,7 +208,12 @@ def checkov_line(small: dict[str, object]) -> str:
     )
 
 
-def write(results: list[dict[str, object]], runs: int, path: Path) -> None:
+def write(
+    results: list[dict[str, object]],
+    runs: int,
+    path: Path,
+    dense: dict[str, object] | None = None,
+) -> None:
     rows = []
     for r in results:
         for label, key in (
@@ -220,6 +237,24 @@ def write(results: list[dict[str, object]], runs: int, path: Path) -> None:
                 f"| Checkov 3.3.30 `-d DIR --framework kubernetes` "
                 f"| {peer['wall']:.2f} | {peer['cpu']:.2f} | {peer['rss']:.0f} |"
             )
+    dense_line = ""
+    if dense is not None:
+        d_cold, d_warm = dense["cold"], dense["warm"]
+        assert isinstance(d_cold, dict) and isinstance(d_warm, dict)
+        where = f"~{9 * int(str(dense['apps']))} objects in one namespace ({dense['files']} files)"
+        for label, m in (
+            ("evaluate, cold (--no-cache)", d_cold),
+            ("evaluate, warm (1 file changed)", d_warm),
+        ):
+            rows.append(
+                f"| {where} | {label} | {m['wall']:.2f} | {m['cpu']:.2f} | {m['rss']:.0f} |"
+            )
+        dense_line = (
+            f"\nOne dense namespace (not a target; `corpus.build_dense`, {dense['apps']} applications "
+            f"of nine objects): cold {d_cold['wall']:.2f} s, a re-run after changing one file "
+            f"{d_warm['wall']:.2f} s. The checks that judge a namespace as a whole see all of it, "
+            "and a re-run evaluates every check again over the changed namespace (its result unit).\n"
+        )
     small, big = results[0], results[-1]
     s_cold, b_cold = small["cold"], big["cold"]
     b_floor, b_warm = big["floor"], big["warm"]
@@ -257,6 +292,7 @@ Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row (w
     old = path.read_text() if path.exists() else ""
     keep = ""
     load = os.getloadavg()
+    text += dense_line
     text += f"\nLoad average when the run ended: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}.\n"
     for heading in ("## Warm runs", "## Profile", "## YAML parsers", "## Admission webhook"):
         if heading in old:
@@ -271,6 +307,9 @@ def main() -> None:
     parser.add_argument("--copies", type=int, nargs="+", default=[12, 112])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--dense", type=int, default=1000, help="applications in the one-namespace corpus (0: none)"
+    )
     parser.add_argument(
         "--only-warm",
         action="store_true",
@@ -293,7 +332,12 @@ def main() -> None:
         print(f"benchmark: {copies} copies ...", file=sys.stderr)
         results.append(measure(copies, args.runs))
         print(results[-1], file=sys.stderr)
-    write(results, args.runs, args.output)
+    dense = None
+    if args.dense:
+        print(f"benchmark: one namespace of {args.dense} applications ...", file=sys.stderr)
+        dense = measure_dense(args.dense, args.runs)
+        print(dense, file=sys.stderr)
+    write(results, args.runs, args.output, dense)
     print(f"wrote {args.output}", file=sys.stderr)
 
 
