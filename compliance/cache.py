@@ -61,12 +61,13 @@ from compliance.models.report import Report
 from compliance.models.resource import Format
 
 if TYPE_CHECKING:
-    from compliance.evaluate import Evaluator, ParamGroup, Row, RunFacts, Waive
+    from compliance.errors import EngineError
+    from compliance.evaluate import Evaluator, ParamGroup, Row, RunFacts, Seed, Waive
     from compliance.families import FamilyPlan
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "11"
+FORMAT = "12"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -588,10 +589,17 @@ def resource_digest(row: Sequence[Any]) -> str:
 # ---------------------------------------------------------------- evaluation
 
 
+LARGE_GROUP = 500
+"""A group of more resources than this (one namespace of a monorepo) keeps the findings of
+its ``resource`` checks per file (``group:<group>|<file>`` units): an edit re-evaluates
+those checks over that file, and only the ``namespace`` checks over the whole group."""
+
+
 class _Units:
     """The result units of a run and the resources (positions in ``metas``) each depends
-    on: per group the ``resource``/``namespace`` checks, the ``global`` checks, and "@now"
-    units for the checks that read the time."""
+    on: per group the ``resource``/``namespace`` checks (per file for the ``resource``
+    checks of a ``LARGE_GROUP``), the ``global`` checks, and "@now" units for the checks
+    that read the time."""
 
     def __init__(self, evaluator: Evaluator, cache: Cache) -> None:
         files = cache._files
@@ -647,6 +655,20 @@ class _Units:
                     in_global_now.append(i)
         if global_timed and in_global_now:
             members["global@now"] = in_global_now
+        self.large = (
+            {group for group, own in in_group.items() if len(own) > LARGE_GROUP}
+            if found.cacheable and evaluator.engine.name == "embedded"
+            else set()
+        )
+        """The groups whose ``resource`` checks have a unit per file (the in-process engine
+        only: a large group's namespace checks are asked for by their families' query)."""
+        for group in sorted(self.large):
+            for i in in_group[group]:
+                unit = f"group:{group}|{rel_at[i]}"
+                own = members.get(unit)
+                if own is None:
+                    own = members[unit] = []
+                own.append(i)
         self.members = members
         self.positions: dict[str, list[int]] = defaultdict(list)  # of the ids files share
         if shared:
@@ -656,10 +678,20 @@ class _Units:
 
     def unit_of(self, check: str, rid: str) -> str:
         """The unit a finding of ``check`` on resource ``rid`` belongs to."""
-        base = "global"
-        if self.scope.get(check, "global") in ("resource", "namespace"):
-            base = f"group:{self.metas[self.last[rid]][M_GROUP]}"
-        return f"{base}@now" if check in self.time_checks else base
+        scope = self.scope.get(check, "global")
+        if scope not in ("resource", "namespace"):
+            return "global@now" if check in self.time_checks else "global"
+        at = self.last[rid]
+        group = self.metas[at][M_GROUP]
+        if check in self.time_checks:
+            return f"group:{group}@now"
+        if scope == "resource" and group in self.large:
+            return f"group:{group}|{self.rel_at[at]}"
+        return f"group:{group}"
+
+    def large_unit(self, unit: str) -> bool:
+        """Whether ``unit`` holds the ``namespace`` checks of a ``LARGE_GROUP`` only."""
+        return unit.startswith("group:") and unit[len("group:") :] in self.large
 
     def unexpected(self, check: str, kind: str) -> bool:
         """A global or time check reporting on a kind the analysis of its rules did not
@@ -729,14 +761,14 @@ def _cached_rows(
     evaluator: Evaluator, loaded: LoadResult, cache: Cache, options: RunOptions
 ) -> tuple[list[Row], RunFacts]:
     """Every finding row of the run (the cached units' as stored, the others evaluated in
-    one engine query per parameter set) and the rest of what it found; the cache saved."""
+    one engine query per parameter set, and one more for the namespace checks of a large
+    group with an edited file) and the rest of what it found; the cache saved."""
     from compliance.errors import EngineError
     from compliance.evaluate import (
         GroupOutcome,
         RunFacts,
         engine_error,
         failed_packs,
-        seeds_of,
     )
 
     now = options.now or datetime.now(UTC)
@@ -760,38 +792,45 @@ def _cached_rows(
     outcomes: list[GroupOutcome] = []
     keep = units.cacheable
     if missing:
-        rels = units.files_of(missing)
-        bodies = cache.resources_of(rels)
+        # Every check over the files of the missing units, but a large group's namespace
+        # checks over that whole group apart (its other files' resource checks are kept),
+        # unless every file of the group is there anyway (a first run: one query).
+        large = [u for u in missing if units.large_unit(u)]
+        wanted = set(missing) - set(large)
+        rels = units.files_of(sorted(wanted))
+        have = set(rels)
+        apart = [u for u in large if not have.issuperset(units.files_of([u]))]
+        wanted.update(u for u in large if u not in apart)
+        rels_apart = units.files_of(apart) if apart else []
+        bodies = cache.resources_of(list(dict.fromkeys([*rels, *rels_apart])))
         if bodies is None:
             raise CacheMiss("a cached body is missing or damaged")
-        resources = [r for rel in rels for r in bodies[rel]]  # in input order: the last
-        # of resources sharing an id is the one findings name
-        by_id = {r.id: r for r in resources}
-        # what kinds_read gives for these resources: it judges each kind on its own
-        kinds = units.read & {r.kind for r in resources}
-        wanted = set(missing)
+        # in input order: the last of resources sharing an id is the one findings name
+        resources = [r for rel in rels for r in bodies[rel]]
+        grouped = [r for rel in rels_apart for r in bodies[rel]]
+        queries: list[tuple[list[Resource], tuple[str, frozenset[str]] | None, set[str]]] = (
+            [(resources, None, wanted)] if resources else []
+        )
+        if grouped:
+            queries.append((grouped, _namespace_query(evaluator), set(apart)))
+        last: dict[str, Any] = {}  # the namespace query's parameters and violations
         for group in groups:
-            try:
-                violations = evaluator.query(resources, group.params, now, kinds)
-            except EngineError as e:
-                errors.append(engine_error(e, evaluator.engine.name))
-                outcomes.append(GroupOutcome(group, None))
-                keep = False  # reported again next run, never hidden by the cache
-                continue
-            seeds, problems = seeds_of(violations, evaluator.library, by_id)
-            if problems:
-                errors.extend(LoadError(file="policies", message=p) for p in problems)
-                keep = False
-            own = []
-            for s in seeds:
-                check, resource = s["check"], s["resource"]
-                unit = units.unit_of(check, resource["id"])
-                if unit not in keys or units.unexpected(check, resource["kind"]):
-                    raise CacheMiss(f"{check} reported on an unexpected kind {resource['kind']}")
-                # the query saw the changed units' resources only: what it says of another
-                # unit (a global check over part of the input) is not that unit's result
-                if unit in wanted:
-                    own.append(s)
+            own: list[Seed] | None = []
+            for part, query, units_wanted in queries:
+                found = _query_part(
+                    evaluator, units, keys, part, query, group.params, now, units_wanted, last
+                )
+                if isinstance(found, EngineError):
+                    errors.append(engine_error(found, evaluator.engine.name))
+                    own = None
+                    keep = False  # reported again next run, never hidden by the cache
+                    break
+                seeds, problems = found
+                if problems:
+                    errors.extend(LoadError(file="policies", message=p) for p in problems)
+                    keep = False
+                assert own is not None
+                own.extend(seeds)
             outcomes.append(GroupOutcome(group, own))
         for unit in missing:
             rows_of[unit] = []
@@ -809,6 +848,75 @@ def _cached_rows(
         skipped=loaded.skipped,
         failed_packs=failed_packs(outcomes),
     )
+
+
+def _namespace_query(evaluator: Evaluator) -> tuple[str, frozenset[str]]:
+    """The query of the families that hold ``namespace`` checks, and the kinds they read."""
+    from compliance.families import family_plan, family_query
+
+    plan = family_plan(evaluator)
+    assert plan is not None  # a large group's units exist only where results are kept
+    families = sorted(
+        {
+            plan.family_of_check[c]
+            for c, meta in evaluator.library.checks.items()
+            if meta.scope == "namespace"
+        }
+    )
+    return family_query(families), frozenset(families)
+
+
+def _query_part(
+    evaluator: Evaluator,
+    units: _Units,
+    keys: dict[str, str],
+    resources: list[Resource],
+    query: tuple[str, frozenset[str]] | None,
+    params: dict[str, Any],
+    now: datetime,
+    wanted: set[str],
+    last: dict[str, Any],
+) -> tuple[list[Seed], list[str]] | EngineError:
+    """The seeds of ``wanted`` units among what one query says of ``resources``: every
+    check (``query`` None), or the given families' query over the kinds they read (asked
+    again for another parameter set only if one of the families reads a parameter that
+    differs: ``last`` holds the previous answer)."""
+    from compliance.errors import EngineError
+    from compliance.evaluate import engine_input, seeds_of
+    from compliance.families import family_plan
+
+    present = {r.kind for r in resources}
+    try:
+        if query is None:
+            # what kinds_read gives for these resources: it judges each kind on its own
+            violations = evaluator.query(resources, params, now, units.read & present)
+        else:
+            text, families = query
+            plan = family_plan(evaluator)
+            assert plan is not None
+            if "params" in last and not plan.affected(last["params"], params) & families:
+                violations = last["violations"]
+            else:
+                kinds = plan.kinds_of(families, present) & units.read
+                violations = evaluator.engine.evaluate(
+                    text, engine_input(resources, params, now, kinds)
+                )
+                last.update(params=params, violations=violations)
+    except EngineError as e:
+        return e
+    seeds, problems = seeds_of(violations, evaluator.library, {r.id: r for r in resources})
+    own = []
+    for s in seeds:
+        check, resource = s["check"], s["resource"]
+        unit = units.unit_of(check, resource["id"])
+        if unit not in keys or units.unexpected(check, resource["kind"]):
+            raise CacheMiss(f"{check} reported on an unexpected kind {resource['kind']}")
+        # the query saw some units' resources only: what it says of another unit (a global
+        # check over part of the input, a resource check of a large group's other file) is
+        # not that unit's result
+        if unit in wanted:
+            own.append(s)
+    return own, problems
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ def family_of_module(source: str) -> str | None:
     return None
 
 
+_MISSING = object()
+
+
 @dataclass(frozen=True)
 class FamilyPlan:
     """What each check family (``compliance.checks.<family>``) may read, conservatively."""
@@ -43,6 +46,20 @@ class FamilyPlan:
     generic_kinds: dict[str, set[str] | None]
     """Families that iterate ``input.kinds``: the kind-name prefixes they filter on, or None
     for every kind (see ``kind_prefixes``)."""
+
+    def affected(self, before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+        """The families whose violations may differ between parameters ``before`` and
+        ``after``: those that name a parameter that differs, or read one by a computed name."""
+        changed = {
+            k
+            for k in before.keys() | after.keys()
+            if before.get(k, _MISSING) != after.get(k, _MISSING)
+        }
+        return {
+            f
+            for f, words in self.family_words.items()
+            if f in self.dynamic_params or words & changed
+        }
 
     def to_data(self) -> dict[str, Any]:
         """The plan as JSON data (``from_data`` gives it back): sets as sorted lists, and

@@ -358,7 +358,6 @@ class _LastRun:
 
 
 _LAST: weakref.WeakKeyDictionary[Any, _LastRun] = weakref.WeakKeyDictionary()
-_MISSING = object()
 
 
 def evaluator_query(
@@ -403,16 +402,7 @@ def evaluator_query(
     )
     if reuse:
         assert plan is not None and last is not None
-        changed = {
-            k
-            for k in params.keys() | last.params.keys()
-            if params.get(k, _MISSING) != last.params.get(k, _MISSING)
-        }
-        affected = {
-            f
-            for f, words in plan.family_words.items()
-            if f in plan.dynamic_params or words & changed
-        }
+        affected = plan.affected(last.params, params)
         kept = [
             v for v in last.violations or [] if plan.family_of_check[v["check"]] not in affected
         ]

@@ -334,13 +334,17 @@ def test_unchanged_files_are_not_read_again(
     assert 1 <= len([n for n in changed if n.startswith("index-")]) <= 2, changed
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["units-per-group", "large-groups"])
 @pytest.mark.parametrize("change", ["edit", "same-size-mtime-kept", "touch", "add", "delete"])
 def test_warm_equals_cold_after_each_kind_of_change(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, large: bool
 ) -> None:
+    """... with every group's resource checks per file too (``LARGE_GROUP`` 0)."""
     from compliance import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    if large:
+        monkeypatch.setattr(cache_module, "LARGE_GROUP", 0)
     cache_dir = tmp_path / "cache"
     first, _, _ = run(corpus, cache_dir)
     target = corpus / "kp" / "grafana-deployment.yaml"
@@ -638,3 +642,68 @@ def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> 
         assert warm.model_dump(mode="json") == cold, case.id
         assert warm_cache.evaluated_units == [], case.id  # nothing changed: all reused
         assert render_data(data) == render(cold_report).encode(), case.id  # the same bytes
+
+
+def test_a_large_group_re_evaluates_the_edited_file_and_its_namespace_checks(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a group over ``LARGE_GROUP`` resources an edit re-evaluates the resource checks of
+    the edited file only, and the namespace checks (NET-01, RES-01, HLT-01) over the whole
+    group in a query of their own; each warm report is the cold one, through edits that
+    change a resource check's verdict and each namespace check's."""
+    from compliance import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    monkeypatch.setattr(cache_module, "LARGE_GROUP", 3)
+    cache_dir = tmp_path / "cache"
+    kp = corpus / "kp"
+    first, _, units = run(corpus, cache_dir)
+    assert first == run(corpus, None)[0]
+    assert "group:ns:monitoring" in units
+    per_file = [u for u in units if u.startswith("group:ns:monitoring|")]
+    assert len(per_file) >= 5  # the group is large: its resource checks are per file
+
+    def verdicts(report: dict[str, Any], check: str) -> set[str]:
+        return {f["message"] for f in report["findings"] if f["check_id"] == check}
+
+    deployment = kp / "grafana-deployment.yaml"
+    policy = kp / "deny-all.yaml"
+    budget = kp / "grafana-pdb.yaml"
+    quota = kp / "quota.yaml"
+    edits = [
+        # a resource check's verdict (CTR) on one file
+        lambda: deployment.write_text(
+            deployment.read_text().replace("runAsNonRoot: true", "runAsNonRoot: false")
+        ),
+        # NET-01: a default-deny policy for the namespace
+        lambda: policy.write_text(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
+            "  name: deny-all\n  namespace: monitoring\nspec:\n  podSelector: {}\n"
+            "  policyTypes: [Ingress, Egress]\n"
+        ),
+        # HLT-01: a budget covering grafana's pods
+        lambda: budget.write_text(
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n"
+            "  name: grafana\n  namespace: monitoring\nspec:\n  minAvailable: 1\n"
+            "  selector:\n    matchLabels:\n      app.kubernetes.io/name: grafana\n"
+        ),
+        # RES-01: a quota for the namespace
+        lambda: quota.write_text(
+            "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: q\n"
+            "  namespace: monitoring\nspec:\n  hard: {pods: '50'}\n"
+        ),
+        lambda: policy.unlink(),
+    ]
+    before = first
+    for edit in edits:
+        edit()
+        warm, cache, units = run(corpus, cache_dir)
+        cold = run(corpus, None)[0]
+        assert warm == cold
+        assert warm != before  # every edit changes the findings
+        assert "group:ns:monitoring" in units  # its namespace checks, over the whole group
+        # the resource checks of the edited (or added) file only, never every file's
+        assert len([u for u in units if u.startswith("group:ns:monitoring|")]) <= 1, units
+        before = warm
+    for check in ("HLT-01", "RES-01"):
+        assert verdicts(first, check) != verdicts(before, check), check
