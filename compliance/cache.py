@@ -28,8 +28,11 @@ versions, every Rego module and pack digest, every parameter set, the resources 
 depends on (for the global unit: every resource of a kind the global checks' rules may read)
 and, for "@now" units only, the evaluation time. A re-run after changing one file evaluates,
 in one engine query, the units whose key changed: that file's namespace, and the global checks
-only if the file holds a kind they read; every other unit's rows are reused. With a pack
-that brings its own Rego (no family analysis) nothing is reused.
+only if the file holds a kind they read; every other unit's rows are reused. A group of over
+``LARGE_GROUP`` resources (one namespace of a monorepo) keeps its ``resource`` checks'
+findings per file (``group:<group>|<file>``): an edit there evaluates every check over the
+edited file, and the families of the ``namespace`` checks over the whole group in a second
+query. With a pack that brings its own Rego (no family analysis) nothing is reused.
 
 Entries are JSON (never pickle), so a planted cache directory cannot run code. The cache
 trusts its directory: do not restore one from an untrusted source.
