@@ -723,9 +723,12 @@ class _Units:
             *sorted(g.key for g in groups),
         )
         moment = str(int(now.timestamp()))
+        # a large group's unit holds its namespace checks only: never the rows of the same
+        # group's unit when it held every check (another LARGE_GROUP, the same resources)
         return {
             unit: hashlib.blake2b(
-                f"{base}\x1f{unit}\x1f{moment if unit.endswith('@now') else ''}\x1f".encode()
+                f"{base}\x1f{unit}\x1f{moment if unit.endswith('@now') else ''}\x1f"
+                f"{'namespace checks' if self.large_unit(unit) else ''}\x1f".encode()
                 + b"\x1e".join([token[i] for i in members])
             ).hexdigest()
             for unit, members in self.members.items()

@@ -707,3 +707,22 @@ def test_a_large_group_re_evaluates_the_edited_file_and_its_namespace_checks(
         before = warm
     for check in ("HLT-01", "RES-01"):
         assert verdicts(first, check) != verdicts(before, check), check
+
+
+def test_a_group_turning_large_reuses_none_of_its_former_rows(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same resources under another ``LARGE_GROUP``: the group's unit no longer holds
+    its resource checks, so its former rows (which did) are not reused for it."""
+    from compliance import cache as cache_module
+
+    cache_dir = tmp_path / "cache"
+    first, _, _ = run(corpus, cache_dir)
+    monkeypatch.setattr(cache_module, "LARGE_GROUP", 3)
+    warm, _, units = run(corpus, cache_dir)
+    assert warm == first == run(corpus, None)[0]
+    assert "group:ns:monitoring" in units
+    monkeypatch.setattr(cache_module, "LARGE_GROUP", 500)
+    again, _, units = run(corpus, cache_dir)
+    assert again == first
+    assert "group:ns:monitoring" in units
