@@ -110,14 +110,26 @@ def copy_tag(i: int) -> str:
     return f"r{i:04d}"
 
 
+def _up_to_date(dest: Path, stamp: str) -> bool:
+    """Whether ``dest`` was built by this generator with the same arguments (``stamp``);
+    if not, it is removed to be built again."""
+    done = dest / ".generator"
+    if done.is_file() and done.read_text() == f"{GENERATOR_VERSION} {stamp}\n":
+        return True
+    if dest.exists():
+        shutil.rmtree(dest)
+    return False
+
+
+def _stamp(dest: Path, stamp: str) -> None:
+    (dest / ".generator").write_text(f"{GENERATOR_VERSION} {stamp}\n")
+
+
 def build(copies: int, dest: Path | None = None) -> Path:
     """``benchmarks/corpora/k<copies>``: rebuilt only when missing or from an older generator."""
     dest = dest or CORPORA / f"c{copies}"
-    stamp = dest / ".generator"
-    if stamp.is_file() and stamp.read_text() == f"{GENERATOR_VERSION} {copies}\n":
+    if _up_to_date(dest, str(copies)):
         return dest
-    if dest.exists():
-        shutil.rmtree(dest)
     sources = sorted(p for p in SOURCE.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
     texts = {p.name: p.read_text(encoding="utf-8") for p in sources}
     for i in range(1, copies + 1):
@@ -140,7 +152,7 @@ def build(copies: int, dest: Path | None = None) -> Path:
                 retention=365 if i % 5 else 30,
             )
         )
-    stamp.write_text(f"{GENERATOR_VERSION} {copies}\n")
+    _stamp(dest, str(copies))
     return dest
 
 
@@ -206,6 +218,7 @@ metadata: {{name: app-{i}, namespace: shop}}
 spec: {{minAvailable: 1, selector: {{matchLabels: {{app: app-{i}}}}}}}
 """
 """One application of the dense corpus: nine objects, all in namespace ``shop``."""
+DENSE_OBJECTS = DENSE_APP.count("\n---\n") + 1
 
 
 def build_dense(apps: int, dest: Path | None = None) -> Path:
@@ -213,15 +226,12 @@ def build_dense(apps: int, dest: Path | None = None) -> Path:
     namespace, a file each (a monorepo's one big namespace: the checks that judge a
     namespace as a whole see every object of it)."""
     dest = dest or CORPORA / f"dense{apps}"
-    stamp = dest / ".generator"
-    if stamp.is_file() and stamp.read_text() == f"{GENERATOR_VERSION} dense {apps}\n":
+    if _up_to_date(dest, f"dense {apps}"):
         return dest
-    if dest.exists():
-        shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for i in range(apps):
         (dest / f"app-{i:04d}.yaml").write_text(DENSE_APP.format(i=f"{i:04d}"))
-    stamp.write_text(f"{GENERATOR_VERSION} dense {apps}\n")
+    _stamp(dest, f"dense {apps}")
     return dest
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
+from compliance.cache import LARGE_GROUP  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BIN = Path(sys.executable).parent
@@ -139,7 +141,13 @@ def measure_dense(apps: int, runs: int) -> dict[str, object]:
     root = corpus.build_dense(apps)
     cold = median([timed(evaluate(root, "--no-cache")) for _ in range(runs)])
     warm, _, _ = measure_warm(root, runs, unchanged_runs=1, target=root / "app-0001.yaml")
-    return {"apps": apps, "files": len(corpus.files(root)), "cold": cold, "warm": warm}
+    return {
+        "apps": apps,
+        "objects": apps * corpus.DENSE_OBJECTS,
+        "files": len(corpus.files(root)),
+        "cold": cold,
+        "warm": warm,
+    }
 
 
 PEERS = HERE / ".peers" / "venv" / "bin"
@@ -241,7 +249,7 @@ def write(
     if dense is not None:
         d_cold, d_warm = dense["cold"], dense["warm"]
         assert isinstance(d_cold, dict) and isinstance(d_warm, dict)
-        where = f"~{9 * int(str(dense['apps']))} objects in one namespace ({dense['files']} files)"
+        where = f"~{dense['objects']} objects in one namespace ({dense['files']} files)"
         for label, m in (
             ("evaluate, cold (--no-cache)", d_cold),
             ("evaluate, warm (1 file changed)", d_warm),
@@ -251,10 +259,11 @@ def write(
             )
         dense_line = (
             f"\nOne dense namespace (not a target; `corpus.build_dense`, {dense['apps']} applications "
-            f"of nine objects): cold {d_cold['wall']:.2f} s, a re-run after changing one file "
+            f"of {corpus.DENSE_OBJECTS} objects): cold {d_cold['wall']:.2f} s, a re-run after changing one file "
             f"{d_warm['wall']:.2f} s. The checks that judge a namespace as a whole see all of it; "
             "a re-run evaluates every check over the changed file and those checks over the "
-            "namespace (a group of over 500 resources keeps its resource checks per file).\n"
+            f"namespace (a group of over {LARGE_GROUP} resources keeps its resource checks per "
+            "file).\n"
         )
     small, big = results[0], results[-1]
     s_cold, b_cold = small["cold"], big["cold"]

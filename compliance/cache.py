@@ -667,11 +667,7 @@ class _Units:
         only: a large group's namespace checks are asked for by their families' query)."""
         for group in sorted(self.large):
             for i in in_group[group]:
-                unit = f"group:{group}|{rel_at[i]}"
-                own = members.get(unit)
-                if own is None:
-                    own = members[unit] = []
-                own.append(i)
+                members.setdefault(f"group:{group}|{rel_at[i]}", []).append(i)
         self.members = members
         self.positions: dict[str, list[int]] = defaultdict(list)  # of the ids files share
         if shared:
@@ -803,7 +799,7 @@ def _cached_rows(
         # unless every file of the group is there anyway (a first run: one query).
         large = [u for u in missing if units.large_unit(u)]
         wanted = set(missing) - set(large)
-        rels = units.files_of(sorted(wanted))
+        rels = units.files_of(wanted)
         have = set(rels)
         apart = [u for u in large if not have.issuperset(units.files_of([u]))]
         wanted.update(u for u in large if u not in apart)
@@ -857,7 +853,7 @@ def _cached_rows(
 
 
 def _namespace_query(evaluator: Evaluator) -> tuple[str, frozenset[str]]:
-    """The query of the families that hold ``namespace`` checks, and the kinds they read."""
+    """The query of the families that hold ``namespace`` checks, and those families."""
     from compliance.families import family_plan, family_query
 
     plan = family_plan(evaluator)
