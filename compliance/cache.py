@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import orjson
 
 from compliance import __version__
+from compliance.assess import Member
 from compliance.loaders.base import LoadOptions, LoadResult
 from compliance.loaders.registry import LoadedFiles, Recorded, record_of, with_secrets
 from compliance.models import LoadError, Resource
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "12"
+FORMAT = "13"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -83,8 +84,9 @@ RACY_NS = 2_000_000_000
 read and hashed again even when its stat is unchanged: a write within the same timestamp
 tick after it was read would otherwise go unnoticed (git's "racy" entries)."""
 
-# a resource's record in the index
-M_ID, M_KIND, M_NAME, M_NS, M_GROUP, M_DIGEST = range(6)
+# a resource's record in the index: its id as loaded (a run gives the objects that share
+# one ids of their own), line, format and the checks that assess it (None until known)
+M_ID, M_KIND, M_NAME, M_NS, M_GROUP, M_DIGEST, M_LINE, M_FORMAT, M_ASSESSED = range(9)
 
 _FORMATS = frozenset(get_args(Format))
 
@@ -308,7 +310,17 @@ class Cache:
         sha = hashlib.sha256(data).hexdigest()
         rows = [r.to_row() for r in result.resources]
         metas = [
-            [r.id, r.kind, r.name, r.namespace, group_of(r), resource_digest(row)]
+            [
+                r.id,
+                r.kind,
+                r.name,
+                r.namespace,
+                group_of(r),
+                resource_digest(row),
+                r.source.line,
+                r.source.format,
+                None,
+            ]
             for r, row in zip(result.resources, rows, strict=True)
         ]
         entry = {
@@ -605,14 +617,25 @@ class _Units:
     that read the time."""
 
     def __init__(self, evaluator: Evaluator, cache: Cache) -> None:
+        from compliance.assess import unique_ids
+
+        _assess(evaluator, cache)
         files = cache._files
         metas: list[list[Any]] = []
         rel_at: list[str] = []
+        self.start: dict[str, int] = {}
+        """Per file, the position in ``metas`` of its first resource."""
         for rel in cache.order:
             entry = files.get(rel)
             if entry is not None and entry["resources"]:
+                self.start[rel] = len(metas)
                 metas.extend(entry["resources"])
                 rel_at.extend([rel] * len(entry["resources"]))
+        ids, self.duplicates = unique_ids(
+            [(m[M_ID], rel) for m, rel in zip(metas, rel_at, strict=True)]
+        )
+        if self.duplicates:  # the run's ids; the index keeps the loaded ones
+            metas = [m if m[M_ID] == i else [i, *m[1:]] for m, i in zip(metas, ids, strict=True)]
         self.metas, self.rel_at = metas, rel_at
         self.present = {m[M_KIND] for m in metas}
         found = cache.analysis(evaluator, self.present)
@@ -633,15 +656,12 @@ class _Units:
         # only they are evaluated again on a re-run.
         self.last: dict[str, int] = {}
         last = self.last
-        shared: set[str] = set()
         members: dict[str, list[int]] = {"global": []}
         in_global = members["global"]
         in_global_now: list[int] = []
         in_group: dict[str, list[int]] = {}
         in_group_now: dict[str, list[int]] = {}
-        for i, (rid, kind, _name, _ns, group, _digest) in enumerate(metas):
-            if rid in last:
-                shared.add(rid)
+        for i, (rid, kind, _name, _ns, group, *_rest) in enumerate(metas):
             last[rid] = i
             own = in_group.get(group)
             if own is None:
@@ -669,11 +689,32 @@ class _Units:
             for i in in_group[group]:
                 members.setdefault(f"group:{group}|{rel_at[i]}", []).append(i)
         self.members = members
-        self.positions: dict[str, list[int]] = defaultdict(list)  # of the ids files share
-        if shared:
-            for i, m in enumerate(metas):
-                if m[M_ID] in shared:
-                    self.positions[m[M_ID]].append(i)
+
+    def named(self, rel: str, resources: list[Resource]) -> list[Resource]:
+        """``rel``'s resources with their ids in the run."""
+        if not self.duplicates:
+            return resources
+        at = self.start[rel]
+        out = []
+        for j, r in enumerate(resources):
+            rid = self.metas[at + j][M_ID]
+            out.append(r if r.id == rid else r.model_copy(update={"id": rid}))
+        return out
+
+    def population(self) -> list[Member]:
+        return [
+            Member(
+                m[M_ID],
+                m[M_KIND],
+                m[M_NAME],
+                m[M_NS],
+                rel,
+                m[M_LINE],
+                m[M_FORMAT],
+                tuple(m[M_ASSESSED]),
+            )
+            for m, rel in zip(self.metas, self.rel_at, strict=True)
+        ]
 
     def unit_of(self, check: str, rid: str) -> str:
         """The unit a finding of ``check`` on resource ``rid`` belongs to."""
@@ -702,16 +743,9 @@ class _Units:
     def keys(
         self, evaluator: Evaluator, groups: Sequence[ParamGroup], now: datetime
     ) -> dict[str, str]:
-        """Each unit's key: everything its rows depend on (see the module docstring). A
-        resource whose id others share stands for all of them (in input order): a finding
-        names the last of them."""
+        """Each unit's key: everything its rows depend on (see the module docstring)."""
         metas = self.metas
         token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
-        for positions in self.positions.values():
-            # one digest for all of them (a ClusterRole in each of 112 copies of a tree)
-            together = b"\x1d" + hashlib.blake2b(b"\x1e".join(token[i] for i in positions)).digest()
-            for i in positions:
-                token[i] = together
         base = _digest(
             _rules_digest(evaluator),
             evaluator.engine.name,
@@ -731,11 +765,8 @@ class _Units:
         }
 
     def files_of(self, units: Iterable[str]) -> list[str]:
-        """The files (in input order) of every resource ``units`` depend on, with every
-        resource that shares an id with one of them."""
+        """The files (in input order) of every resource ``units`` depend on."""
         needed = {i for u in units for i in self.members[u]}
-        for i in list(needed):
-            needed.update(self.positions.get(self.metas[i][M_ID], ()))
         return list(dict.fromkeys(self.rel_at[i] for i in sorted(needed)))
 
 
@@ -807,9 +838,8 @@ def _cached_rows(
         bodies = cache.resources_of(list(dict.fromkeys([*rels, *rels_apart])))
         if bodies is None:
             raise CacheMiss("a cached body is missing or damaged")
-        # in input order: the last of resources sharing an id is the one findings name
-        resources = [r for rel in rels for r in bodies[rel]]
-        grouped = [r for rel in rels_apart for r in bodies[rel]]
+        resources = [r for rel in rels for r in units.named(rel, bodies[rel])]
+        grouped = [r for rel in rels_apart for r in units.named(rel, bodies[rel])]
         queries: list[tuple[list[Resource], tuple[str, frozenset[str]] | None, set[str]]] = (
             [(resources, None, wanted)] if resources else []
         )
@@ -842,14 +872,43 @@ def _cached_rows(
     cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)
     return [row for rows in rows_of.values() for row in rows], RunFacts(
         now=now,
-        resource_count=len(units.metas),
-        kinds_present=units.present,
+        population=units.population(),
+        duplicates=units.duplicates,
         parameters=options.parameters,
         errors=errors,
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         failed_packs=failed_packs(outcomes),
+        exclusions=options.exclusions,
     )
+
+
+def _assess(evaluator: Evaluator, cache: Cache) -> None:
+    """Record in each file's entry the checks that assess each of its resources, where
+    they are not known for the run's checks (a file parsed now, or other METADATA): from
+    the resources parsed now or their bodies."""
+    key = evaluator.assessor.key
+    files = cache._files
+    stale = [
+        rel
+        for rel in cache.order
+        if (entry := files.get(rel)) is not None
+        and entry["resources"]
+        and entry.get("assess") != key
+    ]
+    if not stale:
+        return
+    bodies = cache.resources_of(stale)
+    if bodies is None:
+        raise CacheMiss("a cached body is missing or damaged")
+    assessed_by = evaluator.assessor.assessed_by
+    for rel in stale:
+        entry = files[rel]
+        metas = [
+            [*m[:M_ASSESSED], list(assessed_by(r.kind, r.body, r.facts))]
+            for m, r in zip(entry["resources"], bodies[rel], strict=True)
+        ]
+        files[rel] = {**entry, "assess": key, "resources": metas}
 
 
 def _namespace_query(evaluator: Evaluator) -> tuple[str, frozenset[str]]:

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +14,15 @@ from typing import Any
 import orjson
 
 from compliance import __version__
+from compliance.assess import (
+    Assessor,
+    Member,
+    failed_formats,
+    format_of_kind,
+    members,
+    observed,
+    with_unique_ids,
+)
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
 from compliance.models import LoadError, Pack, Resource
@@ -22,10 +31,12 @@ from compliance.models.report import (
     CONTROL_STATUSES,
     SEVERITIES,
     ControlResult,
+    Duplicate,
     Finding,
     InputRef,
     PackRef,
     Report,
+    ResourceEntry,
     ResourceRef,
     Summary,
     severity_rank,
@@ -114,8 +125,10 @@ class RunFacts:
     the cached JSON data path."""
 
     now: datetime
-    resource_count: int
-    kinds_present: set[str]
+    population: Sequence[Member]
+    """Every resource of the run (ids unique), in input order."""
+    duplicates: Sequence[tuple[str, list[str]]]
+    """Each id several loaded objects shared, and the ids they have in the run."""
     parameters: dict[str, Any] | None
     errors: Sequence[LoadError]
     inputs: Sequence[InputRef]
@@ -123,6 +136,8 @@ class RunFacts:
     """Files under a scanned folder that hold nothing evaluated (``extra.skipped``)."""
     failed_packs: set[str]
     """Packs whose engine query failed: their controls are ``error``."""
+    exclusions: Mapping[str, str]
+    """``pack:control`` -> reason: the controls scoped out in compliance.yaml."""
 
 
 Row = dict[str, Any]
@@ -181,6 +196,7 @@ class Evaluator:
             modules.update(pack.modules)
         engine.load(modules)
         self.modules = modules
+        self.assessor = Assessor(library.checks, {c for p in self.packs for c in p.check_ids()})
         self.workers = 1
         """Processes a large run's engine query may be split over (compliance.parallel)."""
 
@@ -224,8 +240,13 @@ class Evaluator:
         inputs: Sequence[InputRef] = (),
         skipped: Sequence[dict[str, str]] = (),
         waive: Waive | None = None,
+        exclusions: Mapping[str, str] | None = None,
     ) -> Report:
+        """The report over ``resources``; objects that share an id get ids of their own
+        (``with_unique_ids``). ``exclusions``: ``pack:control`` -> reason, the controls
+        scoped out (``not_applicable``)."""
         now = now or datetime.now(UTC)
+        resources, duplicates = with_unique_ids(resources)
         by_id = {r.id: r for r in resources}
         errors = list(load_errors)
         outcomes: list[GroupOutcome] = []
@@ -241,13 +262,14 @@ class Evaluator:
             outcomes.append(GroupOutcome(group, seeds))
         facts = RunFacts(
             now=now,
-            resource_count=len(resources),
-            kinds_present={r.kind for r in resources},
+            population=members(resources, self.assessor),
+            duplicates=duplicates,
             parameters=parameters,
             errors=errors,
             inputs=inputs,
             skipped=skipped,
             failed_packs=failed_packs(outcomes),
+            exclusions=exclusions or {},
         )
         return self.report(self.rows(outcomes), facts, waive)
 
@@ -296,7 +318,7 @@ class Evaluator:
         for f in findings:
             if f.status == "fail":
                 open_.update(c for c in f.controls if c not in f.waived_controls)
-        head = self._head(found, open_, facts)
+        head = self._head(found, open_, facts, rows)
         active = [f for f in findings if f.status == "fail"]
         severities = Counter(f.severity for f in active)
         summary = head.summary.model_copy(
@@ -316,7 +338,7 @@ class Evaluator:
         JSON run renders. tests/unit/test_cache.py holds the two to the same bytes."""
         findings = [self._finding_values(row) for row in sorted(rows, key=_order)]
         found = _control_counts(f["controls"] for f in findings)
-        head = self._head(found, found, facts)
+        head = self._head(found, found, facts, rows)
         severities = Counter(f["severity"] for f in findings)
         data = head.model_dump(mode="json")
         data["summary"].update(
@@ -350,19 +372,28 @@ class Evaluator:
             "baseline": None,
         }
 
-    def _head(self, found: Counter[str], open_: Counter[str], facts: RunFacts) -> Report:
+    def _head(
+        self, found: Counter[str], open_: Counter[str], facts: RunFacts, rows: Sequence[Row]
+    ) -> Report:
         """The report without findings and inputs: packs, control results (from the
-        number of findings naming each ``pack:control`` and how many of them are open),
-        the control counts of the summary, errors, skipped files."""
+        number of findings naming each ``pack:control``, how many of them are open, and
+        what each check assessed), the population, the summary's counts, errors, skipped
+        files."""
         overrides = facts.parameters or {}
+        seen = observed(
+            facts.population, ((r["check"], r["resource"]["id"]) for r in rows), self.assessor
+        )
+        broken = failed_formats(facts.errors)
         controls = [
             self._control_result(
                 pack,
                 control,
                 found[f"{pack.name}:{control.id}"],
                 open_[f"{pack.name}:{control.id}"],
-                facts.kinds_present,
+                seen.by_check,
                 pack.name in facts.failed_packs,
+                broken,
+                facts.exclusions.get(f"{pack.name}:{control.id}"),
             )
             for pack in self.packs
             for control in pack.controls
@@ -383,13 +414,20 @@ class Evaluator:
                 for p in self.packs
             ],
             summary=Summary(
-                resources=facts.resource_count,
+                resources=len(facts.population),
                 findings=0,
                 waived=0,
                 by_severity={s: 0 for s in reversed(SEVERITIES)},
                 controls={s: statuses[s] for s in CONTROL_STATUSES},
+                duplicates=sum(len(ids) for _, ids in facts.duplicates),
+                unassessed=seen.unassessed,
             ),
             controls=controls,
+            resources=[trusted(ResourceEntry, values) for values in seen.resources],
+            duplicates=[
+                trusted(Duplicate, {"id": rid, "resources": list(ids)})
+                for rid, ids in facts.duplicates
+            ],
             findings=[],
             inputs=[],
             errors=list(facts.errors),
@@ -402,23 +440,34 @@ class Evaluator:
         control: Any,
         found: int,
         open_: int,
-        kinds_present: set[str],
+        assessed: dict[str, list[str]],
         failed: bool,
+        broken: frozenset[str],
+        excluded: str | None,
     ) -> ControlResult:
-        """A control's status from the number of findings naming it and how many of
-        those are open (not waived, for it)."""
-        if control.evidence == "manual":
+        """A control's status (DESIGN.md section 4) from the number of findings naming it,
+        how many of those are open (not waived, for it), the resources each check
+        assessed, whether its pack's query failed, the formats of the inputs that failed
+        to load and the reason it is scoped out, if it is."""
+        mine = {c: assessed[c] for c in control.checks if assessed.get(c)}
+        reads = {format_of_kind(k) for c in control.checks for k in self.library.checks[c].kinds}
+        reason = None
+        if excluded is not None:
+            status, reason = "not_applicable", excluded
+        elif control.evidence == "manual":
             status = "manual"
         elif failed:
             status = "error"
         elif open_:
             status = "fail"
+        elif broken & reads:
+            status = "error"
         elif found:
             status = "waived"
-        elif any(kinds_present.intersection(self.library.checks[c].kinds) for c in control.checks):
+        elif mine:
             status = "pass"
         else:
-            status = "not_applicable"
+            status = "not_assessed"
         return ControlResult(
             pack=pack.name,
             control_id=control.id,
@@ -428,6 +477,9 @@ class Evaluator:
             checks=list(control.checks),
             finding_count=open_,
             waived_count=found - open_,
+            assessed=mine,
+            unassessed_checks=[c for c in control.checks if c not in mine],
+            reason=reason,
         )
 
 

@@ -84,6 +84,7 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
         custom = data.get("custom") or {}
         if "id" not in custom:
             continue
+        assesses = _assesses(custom, module, line)
         try:
             out.append(
                 CheckMeta(
@@ -92,6 +93,7 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
                     severity=custom.get("severity", "medium"),
                     remediation=custom.get("remediation", ""),
                     kinds=list(custom.get("kinds") or []),
+                    assesses=assesses,
                     scope=custom.get("scope", "global"),
                     module=module,
                 )
@@ -100,6 +102,44 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
             raise PackError(
                 f"invalid METADATA for {custom['id']}: {e}", file=module, line=line
             ) from e
+    return out
+
+
+def _assesses(custom: dict[str, Any], module: str, line: int) -> dict[str, list[str]]:
+    """``custom.assesses`` checked: a mapping of kinds the check lists in ``kinds`` to
+    non-empty lists of dotted paths that start at ``body`` or ``facts``."""
+    raw = custom.get("assesses")
+    if raw is None:
+        return {}
+    check = custom.get("id")
+    if not isinstance(raw, dict):
+        raise PackError(
+            f"{check}: assesses must map kinds to lists of paths", file=module, line=line
+        )
+    kinds = set(custom.get("kinds") or [])
+    out: dict[str, list[str]] = {}
+    for kind, paths in raw.items():
+        if kind not in kinds:
+            raise PackError(
+                f"{check}: assesses names kind {kind!r}, which is not in its kinds",
+                file=module,
+                line=line,
+            )
+        if not isinstance(paths, list) or not paths:
+            raise PackError(
+                f"{check}: assesses.{kind} must be a non-empty list of paths",
+                file=module,
+                line=line,
+            )
+        for path in paths:
+            parts = path.split(".") if isinstance(path, str) else []
+            if not parts or parts[0] not in ("body", "facts") or not all(parts):
+                raise PackError(
+                    f"{check}: assesses.{kind} path {path!r} is not a dotted path under body or facts",
+                    file=module,
+                    line=line,
+                )
+        out[str(kind)] = [str(p) for p in paths]
     return out
 
 

@@ -25,6 +25,8 @@ class RunOptions:
     now: datetime | None = None
     load: LoadOptions = field(default_factory=LoadOptions)
     policy_root: Path | None = None
+    exclusions: dict[str, str] = field(default_factory=dict)
+    """``pack:control`` -> reason: controls scoped out in compliance.yaml (``not_applicable``)."""
 
 
 def build_evaluator(options: RunOptions) -> Evaluator:
@@ -68,4 +70,5 @@ def evaluate_loaded(
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         waive=waive,
+        exclusions=options.exclusions,
     )

@@ -30,6 +30,10 @@ class CheckMeta(BaseModel):
     severity: Literal["info", "low", "medium", "high", "critical"]
     remediation: str = ""
     kinds: list[str] = Field(default_factory=list)
+    assesses: dict[str, list[str]] = Field(default_factory=dict)
+    """Per kind, the dotted paths (``body.…``, ``facts.…``; ``*`` any key or item) of the
+    property the check observes there: a resource of that kind is assessed when one of
+    them holds a value. A kind in ``kinds`` without an entry is assessed whenever present."""
     scope: Scope = "global"
     module: str = ""
     """Path of the Rego module that defines it, relative to ``policies/``."""

@@ -11,10 +11,13 @@ from compliance.models.resource import LoadError
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
-ControlStatus = Literal["pass", "fail", "not_applicable", "waived", "manual", "error"]
+ControlStatus = Literal[
+    "pass", "fail", "not_assessed", "not_applicable", "waived", "manual", "error"
+]
 CONTROL_STATUSES: tuple[ControlStatus, ...] = (
     "pass",
     "fail",
+    "not_assessed",
     "not_applicable",
     "waived",
     "manual",
@@ -69,6 +72,39 @@ class ControlResult(BaseModel):
     checks: list[str]
     finding_count: int
     waived_count: int = 0
+    assessed: dict[str, list[str]] = Field(default_factory=dict)
+    """Per check of the control that observed something: the ids of the resources it
+    assessed (DESIGN.md section 4)."""
+    unassessed_checks: list[str] = Field(default_factory=list)
+    """The control's checks that assessed no resource of the run."""
+    reason: str | None = None
+    """Why the control is ``not_applicable`` (the scoping decision in compliance.yaml)."""
+
+
+class ResourceEntry(BaseModel):
+    """One loaded resource in the report's population (``resources``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: str
+    name: str
+    namespace: str | None = None
+    file: str
+    line: int
+    format: str
+    assessed_by: list[str]
+    """The checks that observed this resource (empty: no check assessed it)."""
+
+
+class Duplicate(BaseModel):
+    """Objects that share one identity (kind, namespace, name; a Terraform address):
+    each keeps its own id, made of the identity, its file and its position there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    resources: list[str]
 
 
 class PackRef(BaseModel):
@@ -98,6 +134,10 @@ class Summary(BaseModel):
     waived: int = 0
     by_severity: dict[str, int]
     controls: dict[str, int]
+    duplicates: int = 0
+    """Resources whose identity another resource of the run shares (see ``duplicates``)."""
+    unassessed: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Per kind, the resources no check assessed: ``{"count": N, "reason": "..."}``."""
 
 
 class Report(BaseModel):
@@ -110,6 +150,9 @@ class Report(BaseModel):
     packs: list[PackRef]
     summary: Summary
     controls: list[ControlResult]
+    resources: list[ResourceEntry] = Field(default_factory=list)
+    """Every loaded resource: the population an auditor samples from."""
+    duplicates: list[Duplicate] = Field(default_factory=list)
     findings: list[Finding]
     inputs: list[InputRef] = Field(default_factory=list)
     errors: list[LoadError] = Field(default_factory=list)

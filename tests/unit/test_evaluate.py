@@ -47,12 +47,12 @@ def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {c.control_id: c.status for c in report.controls}
 
 
-def test_fail_pass_not_applicable_manual() -> None:
+def test_fail_not_assessed_manual() -> None:
     engine = FakeEngine(
         [{"check": "A-01", "resource": deployment().id, "message": "bad", "path": "spec.replicas"}]
     )
     report = Evaluator(engine, LIB, [PACK]).evaluate([deployment()], now=NOW)
-    assert statuses(report) == {"C1": "fail", "C2": "not_applicable", "C3": "manual", "C4": "fail"}
+    assert statuses(report) == {"C1": "fail", "C2": "not_assessed", "C3": "manual", "C4": "fail"}
     (f,) = report.findings
     assert (f.severity, f.line, f.controls) == ("high", 6, ["p:C1", "p:C4"])
     assert f.fingerprint == fingerprint("A-01", deployment().id, "spec.replicas", "bad")
@@ -64,7 +64,7 @@ def test_fail_pass_not_applicable_manual() -> None:
 def test_pass_requires_an_applicable_resource() -> None:
     report = Evaluator(FakeEngine([]), LIB, [PACK]).evaluate([deployment()], now=NOW)
     assert statuses(report)["C1"] == "pass"
-    assert statuses(report)["C2"] == "not_applicable"
+    assert statuses(report)["C2"] == "not_assessed"
     empty = Evaluator(FakeEngine([]), LIB, [PACK]).evaluate([], now=NOW)
     assert "pass" not in statuses(empty).values()
 
