@@ -1,4 +1,4 @@
-"""``compliance.yaml``: a project's packs, parameters, waivers and failure threshold.
+"""``compliance.yaml``: a project's packs, parameters, waivers, failure threshold and scope.
 
 Looked up in the current directory, or given with ``--config FILE``::
 
@@ -9,6 +9,10 @@ Looked up in the current directory, or given with ``--config FILE``::
       gdpr:                          # per pack: only that pack
         log_retention_max_days: 365
     waivers: [...]                   # see compliance.waivers
+    scope:                           # controls out of scope: reported not_applicable
+      exclude:
+        - control: "gdpr:Art.5(1)(e)"
+          reason: "no personal data is stored by this system"
 
 Precedence, highest first: ``--param`` / ``--pack`` / ``--fail-on`` on the command line, then
 this file, then pack defaults. Within one layer a per-pack parameter beats a global one; a
@@ -17,6 +21,7 @@ global ``--param`` beats a per-pack value in this file.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,12 +30,30 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.errors import UsageError
 from compliance.loaders.yamlutil import YamlError, load_documents
+from compliance.models import Pack
 from compliance.waivers import LoadedWaiver, parse_waivers
 
 PROJECT_FILE = "compliance.yaml"
 MAX_BYTES = 1_000_000
 
 FailOn = Literal["critical", "high", "medium", "low", "info", "none"]
+
+
+class Exclusion(BaseModel):
+    """A control scoped out of the project, with the reason (a Statement of Applicability
+    records both)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    control: str = Field(pattern=r"^[^:\s]+:\S.*$")
+    """``pack:control``, e.g. ``gdpr:Art.5(1)(e)``."""
+    reason: str = Field(min_length=1, pattern=r"\S")
+
+
+class Scope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    exclude: list[Exclusion] = Field(default_factory=list)
 
 
 class ProjectConfig(BaseModel):
@@ -42,6 +65,7 @@ class ProjectConfig(BaseModel):
     waivers: list[Any] = Field(default_factory=list)
     """Kept raw; ``compliance.waivers`` validates the entries (file and line)."""
     fail_on: FailOn | None = None
+    scope: Scope = Field(default_factory=Scope)
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,38 @@ class Project:
     file: str | None = None
     text: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+
+    def exclusions(self, packs: Sequence[Pack], known_packs: Collection[str]) -> dict[str, str]:
+        """``pack:control`` -> reason for the controls ``scope.exclude`` names among the
+        loaded ``packs``. UsageError (file and line) for an unknown pack or control, or a
+        control excluded twice; a control of a known pack that is not loaded is ignored."""
+        out: dict[str, str] = {}
+        loaded = {p.name: {c.id for c in p.controls} for p in packs}
+        for i, entry in enumerate(self.config.scope.exclude):
+            line = self.lines.get(f"scope.exclude[{i}]")
+            pack, _, control = entry.control.partition(":")
+            if pack not in known_packs:
+                raise UsageError(
+                    f"scope.exclude[{i}]: unknown pack {pack!r} in {entry.control!r}",
+                    file=self.file,
+                    line=line,
+                )
+            if pack not in loaded:
+                continue
+            if control not in loaded[pack]:
+                raise UsageError(
+                    f"scope.exclude[{i}]: pack {pack} has no control {control!r}",
+                    file=self.file,
+                    line=line,
+                )
+            if entry.control in out:
+                raise UsageError(
+                    f"scope.exclude[{i}]: {entry.control} is excluded twice",
+                    file=self.file,
+                    line=line,
+                )
+            out[entry.control] = entry.reason.strip()
+        return out
 
     def loaded_waivers(self) -> list[LoadedWaiver]:
         """The ``waivers:`` entries parsed by ``compliance.waivers`` (``[]`` without a file)."""
@@ -106,7 +162,7 @@ def parse_project(text: str, name: str = PROJECT_FILE) -> Project:
         where = _dotted(first["loc"])
         line = doc.lines.get(where) or doc.lines.get(where.rpartition(".")[0]) or doc.line
         if first["type"] == "extra_forbidden":
-            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on)"
+            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on, scope)"
         else:
             got = first.get("input")
             shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""

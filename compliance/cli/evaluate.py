@@ -251,6 +251,7 @@ def evaluate(
             evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
         )
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
+    options.exclusions = project.exclusions(evaluator.packs, pack_names)
     stdin_text = sys.stdin.read() if "-" in paths else None
     with progress("Loading inputs"), gc_paused(freeze=True):
         # A bundle holds every input's text and resources, stdin has no file to key: the

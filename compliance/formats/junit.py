@@ -1,7 +1,7 @@
 """JUnit XML for CI test reports: a test suite per pack, a test case per control.
 
 ``fail`` -> ``<failure>`` listing the open findings; ``error`` -> ``<error>`` with the run's
-errors; ``not_applicable`` and ``manual`` -> ``<skipped>``; ``pass`` and ``waived`` pass, the
+errors; ``not_assessed``, ``not_applicable`` and ``manual`` -> ``<skipped>``; ``pass`` and ``waived`` pass, the
 waived findings listed in ``<system-out>``.
 """
 
@@ -16,7 +16,8 @@ from compliance.models.report import ControlResult, Finding
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 SKIP_REASON = {
-    "not_applicable": "not applicable: no resource of the kinds its checks evaluate",
+    "not_assessed": "not assessed: no check of this control observed anything it judges",
+    "not_applicable": "not applicable: scoped out in compliance.yaml",
     "manual": "manual control: needs human evidence",
 }
 

@@ -30,12 +30,14 @@ STATE = {
     "waived": ("not-satisfied", "other"),
     "manual": ("not-satisfied", "other"),
     "not_applicable": ("not-satisfied", "other"),
+    "not_assessed": ("not-satisfied", "other"),
     "error": ("not-satisfied", "other"),
 }
 REMARK = {
     "waived": "Every finding of this control is waived; see the related observations for the justification.",
     "manual": "Needs human evidence; automated checks do not decide this control.",
-    "not_applicable": "No evaluated resource is of a kind this control's checks apply to.",
+    "not_applicable": "Scoped out of the assessment in compliance.yaml.",
+    "not_assessed": "No check of this control observed anything it judges in the inputs.",
     "error": "A check of this control failed to run; the status is undetermined.",
 }
 

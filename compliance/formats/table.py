@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from compliance.formats.view import STATUS_LABEL, STATUS_MEANING
 from compliance.models import Report
+from compliance.models.report import CONTROL_STATUSES
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -25,8 +27,10 @@ STATUS_STYLE = {
     "error": "bold magenta",
     "waived": "blue",
     "manual": "dim",
+    "not_assessed": "yellow",
     "not_applicable": "dim",
 }
+COLUMN = {"not_assessed": "not assessed", "not_applicable": "n/a"}
 
 
 def render(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
@@ -39,26 +43,28 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
     )
 
     frameworks = Table(title="Controls by framework", title_justify="left", expand=False)
-    for column in ("pack", "framework", "pass", "fail", "waived", "n/a", "manual", "error"):
-        frameworks.add_column(
-            column, justify="right" if column not in ("pack", "framework") else "left"
-        )
+    frameworks.add_column("pack")
+    frameworks.add_column("framework")
+    for status in CONTROL_STATUSES:
+        frameworks.add_column(COLUMN.get(status, status), justify="right")
     for pack in report.packs:
-        counts = {s: 0 for s in ("pass", "fail", "waived", "not_applicable", "manual", "error")}
+        counts = dict.fromkeys(CONTROL_STATUSES, 0)
         for c in report.controls:
             if c.pack == pack.name:
                 counts[c.status] += 1
         frameworks.add_row(
             f"{pack.name} {pack.version}",
             pack.framework,
-            Text(str(counts["pass"]), style="green" if counts["pass"] else ""),
-            Text(str(counts["fail"]), style="bold red" if counts["fail"] else ""),
-            str(counts["waived"]),
-            str(counts["not_applicable"]),
-            str(counts["manual"]),
-            Text(str(counts["error"]), style="bold magenta" if counts["error"] else ""),
+            *(
+                Text(str(counts[s]), style=STATUS_STYLE[s] if counts[s] else "")
+                for s in CONTROL_STATUSES
+            ),
         )
     console.print(frameworks)
+    for s in CONTROL_STATUSES:
+        console.print(
+            Text.assemble((f"  {STATUS_LABEL[s]}", STATUS_STYLE[s]), f": {STATUS_MEANING[s]}")
+        )
 
     if report.findings:
         findings = Table(
@@ -89,6 +95,16 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
         for e in report.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
             console.print(f"  {where}: {e.message}", markup=False)
+
+    summary = report.summary
+    unassessed = sum(u["count"] for u in summary.unassessed.values())
+    shared = f" ({summary.duplicates} sharing an identity, each kept)" if summary.duplicates else ""
+    console.print(
+        f"Population: {summary.resources} resources{shared}, {unassessed} assessed by no check",
+        markup=False,
+    )
+    for kind, u in summary.unassessed.items():
+        console.print(f"  {kind}: {u['count']}, {u['reason']}", markup=False)
 
     by_sev = ", ".join(f"{n} {s}" for s, n in report.summary.by_severity.items() if n) or "none"
     console.print(

@@ -16,11 +16,26 @@ from compliance.models.report import CONTROL_STATUSES, ControlResult, Finding, P
 STATUS_LABEL = {
     "pass": "Pass",
     "fail": "Fail",
+    "not_assessed": "Not assessed",
     "not_applicable": "Not applicable",
     "waived": "Waived",
     "manual": "Manual",
     "error": "Error",
 }
+
+
+STATUS_MEANING = {
+    "pass": "at least one automated check of the control assessed at least one resource, "
+    "and nothing is open",
+    "fail": "a check of the control has an open (unwaived) finding",
+    "not_assessed": "in scope, but no check of the control observed anything it judges in "
+    "these inputs (absence of evidence is not compliance)",
+    "not_applicable": "scoped out in compliance.yaml (scope.exclude), with the reason given",
+    "waived": "every finding of the control is waived",
+    "manual": "needs human evidence; automated checks do not decide it",
+    "error": "a check failed to run, or an input of a kind its checks read failed to load",
+}
+"""What each control status means: the legend of every human-readable format."""
 
 
 def anchor(*parts: str) -> str:
@@ -111,6 +126,7 @@ def environment(*, autoescape: bool) -> jinja2.Environment:
     )
     env.globals.update(
         STATUS_LABEL=STATUS_LABEL,
+        STATUS_MEANING=STATUS_MEANING,
         STATUSES=CONTROL_STATUSES,
         finding_anchor=finding_anchor,
         control_anchor=control_anchor,
@@ -128,4 +144,5 @@ def context(report: Report) -> dict[str, Any]:
         "active": active,
         "waived": waived,
         "total_controls": len(report.controls),
+        "unassessed_total": sum(u["count"] for u in report.summary.unassessed.values()),
     }

@@ -122,12 +122,22 @@ def pod_spec(obj: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]] | Non
     return (path, node) if isinstance(node, dict) else None
 
 
+CONTROL_PLANE = ("kube-apiserver", "kubelet", "etcd")
+"""Binaries whose command-line flags the checks judge (``lib.runs`` in Rego)."""
+
+
 def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    if kind == "Service":
+        spec = obj.get("spec")
+        kind_of = spec.get("type") if isinstance(spec, dict) else None
+        return {"exposure": {kind_of: True}} if kind_of in ("LoadBalancer", "NodePort") else {}
     found = pod_spec(obj, kind)
     if found is None:
         return {}
     path, spec = found
     containers = []
+    runs: dict[str, bool] = {}
+    flags: dict[str, bool] = {}
     for field, role in (
         ("initContainers", "init"),
         ("containers", "app"),
@@ -135,14 +145,44 @@ def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
     ):
         for i, c in enumerate(spec.get(field) or []):
             if isinstance(c, dict):
-                containers.append(
-                    {
-                        "name": c.get("name", ""),
-                        "image": c.get("image", ""),
-                        "role": role,
-                        "field": field,
-                        "index": i,
-                        "path": f"{path}.{field}[{i}]",
-                    }
-                )
-    return {"pod_spec_path": path, "containers": containers}
+                fact = {
+                    "name": c.get("name", ""),
+                    "image": c.get("image", ""),
+                    "role": role,
+                    "field": field,
+                    "index": i,
+                    "path": f"{path}.{field}[{i}]",
+                }
+                if c.get("env") or c.get("envFrom"):
+                    fact["env"] = True
+                containers.append(fact)
+                _command_facts(c, runs, flags)
+    out: dict[str, Any] = {"pod_spec_path": path, "containers": containers}
+    if runs:
+        out["control_plane"] = runs
+    if flags:
+        out["flags"] = flags
+    return out
+
+
+def _command_facts(
+    container: dict[str, Any], runs: dict[str, bool], flags: dict[str, bool]
+) -> None:
+    """Add the control-plane binaries a container runs (a word of its command line that is
+    the binary or a path to it) and the names of the ``--flags`` it passes (never values)."""
+    words = [
+        w
+        for part in ("command", "args")
+        if isinstance(container.get(part), list)
+        for w in container[part]
+        if isinstance(w, str)
+    ]
+    for word in words:
+        if word.startswith("--"):
+            name = word[2:].partition("=")[0]
+            if name:
+                flags[name] = True
+        elif not word.startswith("-"):
+            base = word.rpartition("/")[2]
+            if base in CONTROL_PLANE:
+                runs[base] = True

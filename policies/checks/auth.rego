@@ -145,6 +145,15 @@ broad_group(name) if startswith(name, "system:serviceaccounts:")
 #   severity: critical
 #   remediation: Disable anonymous access (allow_anonymous = false, --anonymous-auth=false), configure at least one authentication method, and never bind system:anonymous or system:unauthenticated.
 #   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   assesses:
+#     Pod: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     Deployment: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     StatefulSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     DaemonSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     ReplicaSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     ReplicationController: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     Job: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
+#     CronJob: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.auth_config.allow_anonymous
@@ -290,6 +299,17 @@ violations contains v if {
 #   severity: medium
 #   remediation: Require passwords of at least 14 characters (password_min_length) and replace every default or well-known credential with a generated secret.
 #   kinds: [SecurityConfig, aws_iam_account_password_policy, aws_db_instance, aws_rds_cluster, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ComposeService, Dockerfile]
+#   assesses:
+#     Pod: [facts.containers.*.env]
+#     Deployment: [facts.containers.*.env]
+#     StatefulSet: [facts.containers.*.env]
+#     DaemonSet: [facts.containers.*.env]
+#     ReplicaSet: [facts.containers.*.env]
+#     ReplicationController: [facts.containers.*.env]
+#     Job: [facts.containers.*.env]
+#     CronJob: [facts.containers.*.env]
+#     ComposeService: [facts.environment.*]
+#     Dockerfile: [facts.env.*]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	"password" in r.body.security.auth_config.methods

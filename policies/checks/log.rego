@@ -41,6 +41,8 @@ bucket_keys(b) := {k |
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
 #   kinds: [SecurityConfig, aws_cloudtrail, aws_vpc, aws_flow_log, Pod]
+#   assesses:
+#     Pod: [facts.control_plane.kube-apiserver]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not audit(r).enabled

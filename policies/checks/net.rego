@@ -64,6 +64,9 @@ ns_of(r) := "default" if not is_string(r.namespace)
 #   severity: critical
 #   remediation: Restrict admin and database ports to known CIDRs or a bastion/VPN; never open all ports to 0.0.0.0/0 or ::/0; publish compose ports on 127.0.0.1.
 #   kinds: [aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, aws_network_acl, aws_network_acl_rule, SecurityConfig, Service, ComposeService]
+#   assesses:
+#     Service: [facts.exposure.LoadBalancer]
+#     ComposeService: [facts.ports.*]
 violations contains v if {
 	some kind in ingress_sg_kinds
 	some r in lib.of_kind(kind)

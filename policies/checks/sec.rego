@@ -25,6 +25,19 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster, aws_ssm_parameter, aws_secretsmanager_secret_version]
+#   assesses:
+#     Pod: [facts.containers.*.env]
+#     Deployment: [facts.containers.*.env]
+#     StatefulSet: [facts.containers.*.env]
+#     DaemonSet: [facts.containers.*.env]
+#     ReplicaSet: [facts.containers.*.env]
+#     ReplicationController: [facts.containers.*.env]
+#     Job: [facts.containers.*.env]
+#     CronJob: [facts.containers.*.env]
+#     ComposeService: [facts.environment.*]
+#     Dockerfile: [facts.env.*]
+#     ConfigMap: [body.data.*]
+#     terraform_variable: [body.default]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)

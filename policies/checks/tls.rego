@@ -20,6 +20,9 @@ lb_listener_kinds := {"aws_lb_listener", "aws_alb_listener"}
 #   severity: high
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
 #   kinds: [SecurityConfig, Ingress, Service, ComposeService, aws_lb_listener, aws_alb_listener, aws_elb]
+#   assesses:
+#     Service: [facts.exposure.LoadBalancer, facts.exposure.NodePort]
+#     ComposeService: [facts.ports.*]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.security.tls_config.enabled
@@ -195,6 +198,15 @@ else := [x]
 #   severity: high
 #   remediation: Limit cipher suites to ECDHE key exchange with AES-GCM or CHACHA20-POLY1305 (or the TLS 1.3 suites); remove CBC, static RSA, 3DES, RC4, NULL and EXPORT suites.
 #   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   assesses:
+#     Pod: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     Deployment: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     StatefulSet: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     DaemonSet: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     ReplicaSet: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     ReplicationController: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     Job: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     CronJob: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.tls_config.enabled
@@ -421,6 +433,15 @@ violations contains v if {
 #   severity: high
 #   remediation: Require client certificates (client_auth = "require") on service endpoints, and configure client-certificate authentication for etcd, the API server and kubelets.
 #   kinds: [SecurityConfig, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   assesses:
+#     Pod: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     Deployment: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     StatefulSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     DaemonSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     ReplicaSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     ReplicationController: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     Job: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
+#     CronJob: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.tls_config.enabled
