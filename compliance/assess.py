@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import orjson
@@ -20,6 +20,7 @@ from compliance.models import CheckMeta, LoadError, Resource
 
 NO_CHECK = "no check reads this kind"
 NO_PROPERTY = "the checks that read this kind found none of the properties they judge"
+CONTEXT = "checks read this kind only as context for other resources"
 
 
 class Member(NamedTuple):
@@ -184,10 +185,13 @@ class Observed(NamedTuple):
 
 
 def observed(
-    population: Sequence[Member], reported: Iterable[tuple[str, str]], assessor: Assessor
+    population: Sequence[Member],
+    reported: Iterable[tuple[str, str]],
+    reason: Callable[[str], str],
 ) -> Observed:
     """``population`` with the checks that reported a finding on a resource
-    (``reported``: (check, resource id)) counted as assessing it."""
+    (``reported``: (check, resource id)) counted as assessing it; ``reason`` says why a
+    kind's resources were not assessed."""
     extra: dict[str, set[str]] = defaultdict(set)
     for check, rid in reported:
         extra[rid].add(check)
@@ -221,7 +225,7 @@ def observed(
         {
             kind: {
                 "count": unassessed[kind],
-                "reason": NO_PROPERTY if assessor.reads(kind) else NO_CHECK,
+                "reason": reason(kind),
             }
             for kind in sorted(unassessed)
         },

@@ -15,6 +15,9 @@ import orjson
 
 from compliance import __version__
 from compliance.assess import (
+    CONTEXT,
+    NO_CHECK,
+    NO_PROPERTY,
     Assessor,
     Member,
     failed_formats,
@@ -381,7 +384,7 @@ class Evaluator:
         files."""
         overrides = facts.parameters or {}
         seen = observed(
-            facts.population, ((r["check"], r["resource"]["id"]) for r in rows), self.assessor
+            facts.population, ((r["check"], r["resource"]["id"]) for r in rows), self._unassessed
         )
         broken = failed_formats(facts.errors)
         controls = [
@@ -433,6 +436,14 @@ class Evaluator:
             errors=list(facts.errors),
             extra={"skipped": list(facts.skipped)} if facts.skipped else {},
         )
+
+    def _unassessed(self, kind: str) -> str:
+        """Why no check assessed a resource of ``kind``."""
+        if self.assessor.reads(kind):
+            return NO_PROPERTY
+        if kinds_read(self.modules, self.library, {kind}):
+            return CONTEXT
+        return NO_CHECK
 
     def _control_result(
         self,

@@ -88,13 +88,18 @@ def test_bpi_suites_per_pack_cases_per_control(
         assert f"{f.check_id} {f.file}:{f.line}" in failure.text
 
 
-def test_skipped_for_not_applicable_and_manual() -> None:
+def test_skipped_for_not_assessed_not_applicable_and_manual() -> None:
     engine = FakeEngine([{"check": "A-01", "resource": DEPLOYMENT.id, "message": "bad"}])
     report = Evaluator(engine, LIB, [PACK]).evaluate([DEPLOYMENT], now=NOW)
     root = parse(renderer("junit")(report))
     by_id = cases(root)
     assert by_id["C1"].find("failure") is not None
-    assert "not applicable" in by_id["C2"].find("skipped").get("message", "")  # type: ignore[union-attr]
+    assert "not assessed" in by_id["C2"].find("skipped").get("message", "")  # type: ignore[union-attr]
+    scoped = Evaluator(engine, LIB, [PACK]).evaluate(
+        [DEPLOYMENT], now=NOW, exclusions={"p:C2": "out of scope"}
+    )
+    skipped = cases(parse(renderer("junit")(scoped)))["C2"].find("skipped")
+    assert skipped is not None and "not applicable" in skipped.get("message", "")
     assert "manual" in by_id["C3"].find("skipped").get("message", "")  # type: ignore[union-attr]
     suite = root.find("testsuite")
     assert suite is not None
