@@ -446,8 +446,10 @@ def test_a_body_of_other_bytes_is_never_used(corpus: Path, tmp_path: Path) -> No
 
 
 def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> None:
-    """Two files declaring the same cluster-scoped object: a finding names the last one;
-    editing either gives the cold report."""
+    """Two files declaring the same cluster-scoped object: both are kept, each with an id
+    naming its file, and each has its findings at its own file and line; warm runs (the
+    report and the JSON data path) give the cold run's bytes after an edit of either file
+    and after the second copy appears or goes."""
     from compliance import cache as cache_module
 
     role = (
@@ -455,12 +457,24 @@ def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> N
         "  name: shared-admin\nrules:\n- apiGroups: ['*']\n  resources: ['*']\n"
         "  verbs: ['*']\n"
     )
+    base = "k8s:rbac.authorization.k8s.io/v1/ClusterRole:shared-admin"
     (corpus / "a-role.yaml").write_text(role)
-    (corpus / "z-role.yaml").write_text("# the same object again\n" + role)
     cache_dir = tmp_path / "cache"
+    alone, _, _ = run(corpus, cache_dir)  # cached while its id is its own
+    assert base in {r["id"] for r in alone["resources"]}
+    (corpus / "z-role.yaml").write_text("# the same object again\n" + role)
     first, _, _ = run(corpus, cache_dir)
     assert first == run(corpus, None)[0]
-    assert any(f["resource"]["name"] == "shared-admin" for f in first["findings"])
+    ids = {r["id"]: r for r in first["resources"]}
+    assert len(ids) == len(first["resources"])  # no two share an id
+    a_file, z_file = str(corpus / "a-role.yaml"), str(corpus / "z-role.yaml")
+    a_id, z_id = f"{base}@{a_file}#1", f"{base}@{z_file}#1"
+    assert base not in ids and {a_id, z_id} <= ids.keys()
+    assert (ids[a_id]["line"], ids[z_id]["line"]) == (1, 2)
+    assert first["duplicates"] == [{"id": base, "resources": [a_id, z_id]}]
+    assert first["summary"]["duplicates"] == 2
+    on = {(f["resource"]["id"], f["file"]) for f in first["findings"] if f["check_id"] == "AUTH-03"}
+    assert {(a_id, a_file), (z_id, z_file)} <= on
     original = cache_module.RACY_NS
     try:
         cache_module.RACY_NS = 0
@@ -469,8 +483,25 @@ def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> N
             path.write_text("\n\n" + path.read_text())  # its lines move
             warm, _, _ = run(corpus, cache_dir)
             assert warm == run(corpus, None)[0]
+            assert _json_run(corpus, cache_dir) == _json_run(corpus, None)
+        (corpus / "z-role.yaml").unlink()
+        warm, _, _ = run(corpus, cache_dir)
+        assert warm == run(corpus, None)[0]
+        assert base in {r["id"] for r in warm["resources"]} and warm["duplicates"] == []
     finally:
         cache_module.RACY_NS = original
+
+
+def _json_run(corpus: Path, cache_dir: Path | None) -> bytes:
+    """The bytes ``--format json`` writes: the cached data path when there is a cache."""
+    options = RunOptions(now=NOW, load=LoadOptions(env={}))
+    evaluator = build_evaluator(options)
+    if cache_dir is None:
+        loaded = load_inputs([str(corpus)], options.load)
+        return render(evaluate_loaded(evaluator, loaded, options)).encode()
+    cache = Cache(cache_dir, options.load)
+    loaded = load_inputs([str(corpus)], options.load, cache=cache)
+    return render_data(evaluate_cached_data(evaluator, loaded, cache, options))
 
 
 @pytest.mark.parametrize(
