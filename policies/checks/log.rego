@@ -195,7 +195,9 @@ violations contains v if {
 #   scope: global
 #   severity: high
 #   remediation: Make audit logs immutable (WORM / S3 Object Lock) and enable CloudTrail log file validation.
-#   kinds: [SecurityConfig, aws_cloudtrail]
+#   kinds: [SecurityConfig, aws_cloudtrail, aws_s3_bucket, aws_s3_bucket_object_lock_configuration]
+#   assesses:
+#     aws_s3_bucket: [body.object_lock_enabled]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	audit(r).enabled
