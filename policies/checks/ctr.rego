@@ -48,12 +48,11 @@ violations contains v if {
 		"message": sprintf("container %s may run as root (no runAsNonRoot: true or non-zero runAsUser)", [c.name])}
 }
 
-# The container's own setting wins over the pod's.
-effective(pod, container, field) := container.securityContext[field]
-
-effective(pod, container, field) := pod.securityContext[field] if not has_key(object.get(container, "securityContext", {}), field)
-
-has_key(obj, key) if _ = obj[key]
+# The container's own setting wins over the pod's (null when neither sets it).
+effective(pod, container, field) := object.get(
+	object.get(container, "securityContext", {}), field,
+	object.get(object.get(pod, "securityContext", {}), field, null),
+)
 
 runs_as_non_root(pod, container) if {
 	effective(pod, container, "runAsNonRoot") == true

@@ -103,6 +103,23 @@ def test_bpi_report_identical_to_embedded(opa: OpaService) -> None:
     assert opa_exit == embedded_exit
 
 
+@pytest.mark.parametrize("fixture", ["kustomize", "argo", "bare"])
+def test_verdict_fixtures_identical_to_embedded(opa: OpaService, fixture: str) -> None:
+    """Objects sharing an id, the population and not_assessed controls: the same on both."""
+    path = f"tests/fixtures/verdicts/{fixture}"
+    reports = []
+    for engine_args in ([], ["--engine", "opa", "--opa-url", opa.url]):
+        result = run(path, "--format", "json", "--fail-on", "none", *NOW, *engine_args)
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        data.pop("engine")
+        reports.append(data)
+    embedded, via_opa = reports
+    assert via_opa == embedded
+    assert embedded["resources"] and embedded["summary"]["controls"]["not_assessed"]
+    assert len({r["id"] for r in embedded["resources"]}) == len(embedded["resources"])
+
+
 @pytest.fixture(scope="module")
 def evaluators(opa: OpaService) -> dict[str, Evaluator]:
     library = load_library()
