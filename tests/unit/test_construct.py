@@ -8,7 +8,14 @@ import pydantic
 import pytest
 
 from compliance.models.construct import trusted
-from compliance.models.report import Finding, InputRef, ResourceRef
+from compliance.models.report import (
+    ControlResult,
+    Duplicate,
+    Finding,
+    InputRef,
+    ResourceEntry,
+    ResourceRef,
+)
 
 REF = {
     "id": "k8s:apps/v1/Deployment:ns/web",
@@ -19,6 +26,33 @@ REF = {
 CASES: list[tuple[type[pydantic.BaseModel], dict[str, Any]]] = [
     (ResourceRef, REF),
     (ResourceRef, {**REF, "namespace": None}),
+    (
+        ResourceEntry,
+        {
+            **REF,
+            "file": "k8s/web.yaml",
+            "line": 1,
+            "format": "k8s",
+            "assessed_by": ["CTR-01"],
+        },
+    ),
+    (Duplicate, {"id": REF["id"], "resources": [f"{REF['id']}@a.yaml#1", f"{REF['id']}@b.yaml#1"]}),
+    (
+        ControlResult,
+        {
+            "pack": "soc2",
+            "control_id": "CC6.8",
+            "title": "Software is controlled",
+            "status": "not_applicable",
+            "evidence": "automated",
+            "checks": ["CTR-01", "CTR-02"],
+            "finding_count": 0,
+            "waived_count": 0,
+            "assessed": {"CTR-01": [REF["id"]]},
+            "unassessed_checks": ["CTR-02"],
+            "reason": "images are built elsewhere",
+        },
+    ),
     (InputRef, {"file": "k8s/web.yaml", "format": "k8s", "sha256": "ab" * 32, "resources": 2}),
     (
         Finding,
