@@ -570,7 +570,22 @@ _TOOL_FIELDS = {
         }
     ),
     "inputs": frozenset({"format", "sha256", "resources"}),
-    "controls": None,  # pack data and counts only
+    # pack data and counts; ``assessed`` holds resource ids (walked: they are also in
+    # ``resources``, which the clean check reads)
+    "controls": frozenset(
+        {
+            "pack",
+            "control_id",
+            "title",
+            "status",
+            "evidence",
+            "checks",
+            "finding_count",
+            "waived_count",
+            "unassessed_checks",
+            "reason",
+        }
+    ),
 }
 
 

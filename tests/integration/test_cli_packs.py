@@ -310,8 +310,10 @@ def test_bpi_report_has_every_control_with_consistent_statuses(
         assert (c["status"] == "fail") == (key in open_by_control), key
         if c["status"] == "pass":
             assert applies, f"{key} passes but none of its checks applies to a resource"
-        if c["status"] == "not_applicable":
-            assert not applies, key
+            assert c["assessed"], f"{key} passes but none of its checks assessed a resource"
+        if c["status"] == "not_assessed":
+            assert not c["assessed"], key
+        assert c["status"] != "not_applicable", key  # only by a scoping decision
         assert c["finding_count"] == open_by_control.get(key, 0), key
     statuses = {c["status"] for c in controls.values()}
     assert {"fail", "manual"} <= statuses
