@@ -240,3 +240,52 @@ def test_a_failed_terraform_file_leaves_kubernetes_only_controls_alone(tmp_path:
     assert by_key[("soc2", "CC6.7")]["status"] == "error"  # ENC-01 reads aws_s3_bucket
     assert by_key[("iso27001", "A.8.31")]["status"] == "pass"  # NET-03 reads no Terraform
     assert by_key[("soc2", "CC6.8")]["status"] == "fail"
+
+
+def test_one_terraform_address_in_two_roots_is_kept_twice(tmp_path: Path) -> None:
+    for root, encrypted in (("staging", False), ("prod", True)):
+        (tmp_path / "infra" / root).mkdir(parents=True)
+        sse = (
+            "  server_side_encryption_configuration {\n    rule {\n"
+            '      apply_server_side_encryption_by_default {\n        sse_algorithm = "aws:kms"\n'
+            "      }\n    }\n  }\n"
+            if encrypted
+            else ""
+        )
+        (tmp_path / "infra" / root / "main.tf").write_text(
+            f'resource "aws_s3_bucket" "logs" {{\n  bucket = "logs-{root}"\n{sse}}}\n'
+        )
+    data = report("infra")
+    ids = [r["id"] for r in data["resources"]]
+    assert ids == [
+        "tf:aws_s3_bucket.logs@infra/prod/main.tf#1",
+        "tf:aws_s3_bucket.logs@infra/staging/main.tf#1",
+    ]
+    unencrypted = [
+        f
+        for f in data["findings"]
+        if f["check_id"] == "ENC-01" and "no server-side" in f["message"]
+    ]
+    assert [(f["file"], f["resource"]["id"]) for f in unencrypted] == [
+        ("infra/staging/main.tf", "tf:aws_s3_bucket.logs@infra/staging/main.tf#1")
+    ]
+
+
+def test_every_human_readable_format_says_what_each_status_means(tmp_path: Path) -> None:
+    from compliance.formats.view import STATUS_LABEL, STATUS_MEANING
+    from compliance.models.report import CONTROL_STATUSES
+
+    copy_fixture("bare", tmp_path)
+    outputs = {
+        fmt: CliRunner().invoke(cli, ["evaluate", "--no-cache", "--format", fmt, "bare"]).stdout
+        for fmt in ("table", "markdown", "html")
+    }
+    for status in CONTROL_STATUSES:
+        meaning = STATUS_MEANING[status]
+        assert f"**{STATUS_LABEL[status]}**: {meaning}." in outputs["markdown"]
+        assert f"{STATUS_LABEL[status]}</span></dt><dd>{meaning}." in outputs["html"]
+        assert f"{STATUS_LABEL[status]}: " in outputs["table"]
+    assert "not assessed" in outputs["table"].splitlines()[2]  # a column of its own
+    assert "| Not assessed |" in outputs["markdown"]
+    assert "Population: 1 resources" in outputs["table"]
+    assert 'id="population"' in outputs["html"] and "### Population" in outputs["markdown"]
