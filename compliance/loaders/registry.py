@@ -24,6 +24,7 @@ from compliance.collector import gc_paused
 from compliance.errors import InputError
 from compliance.loaders import compose, k8s
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
+from compliance.loaders.reading import decode, read_regular
 from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
 from compliance.models import LoadError, Resource
 from compliance.models.construct import trusted
@@ -342,7 +343,7 @@ def _execute(
             continue
         try:
             data = _read_bytes(Path(step.path), step.rel, options)
-            text = _decode(data, step.rel)
+            text = decode(data, step.rel)
         except InputError as e:
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
             continue
@@ -480,34 +481,11 @@ def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) 
 
 
 def _read_bytes(path: Path, rel: str, options: LoadOptions) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=rel) from e
-    if size > options.max_file_bytes:
-        raise InputError(
-            f"file is {size} bytes, over the {options.max_file_bytes}-byte limit", file=rel
-        )
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=rel) from e
-
-
-def _decode(data: bytes, rel: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise InputError("binary file (NUL bytes), not a configuration file", file=rel)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{data[e.start]:02x})", file=rel, line=line
-        ) from e
+    return read_regular(path, rel, options.max_file_bytes)
 
 
 def _read(path: Path, rel: str, options: LoadOptions) -> str:
-    return _decode(_read_bytes(path, rel, options), rel)
+    return decode(_read_bytes(path, rel, options), rel)
 
 
 def _dispatch_text(
