@@ -22,10 +22,16 @@ from typing import Any, NamedTuple, Protocol
 
 from compliance.collector import gc_paused
 from compliance.errors import InputError
-from compliance.loaders import compose, k8s
+from compliance.loaders import compose, k8s, safety
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
 from compliance.loaders.reading import decode, read_regular
-from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
+from compliance.loaders.yamlutil import (
+    MAX_DEPTH,
+    Document,
+    YamlError,
+    document_from_json,
+    load_documents,
+)
 from compliance.models import LoadError, Resource
 from compliance.models.construct import trusted
 from compliance.models.report import InputRef
@@ -517,10 +523,29 @@ def _dispatch_text(
                 resources.extend(compose.load_document(doc, ctx))
         else:
             fmt, resources = _load_yaml_json(text, ctx, result, explicit=explicit)
+        _check_resources(resources, ctx)
     except InputError as e:
         result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
         return
+    except RecursionError:  # a parser without a depth limit of its own (TOML, HCL)
+        result.errors.append(
+            LoadError(
+                file=ctx.rel,
+                line=safety.deepest_line(text, MAX_DEPTH),
+                message=f"nested too deeply (more than {MAX_DEPTH} levels)",
+            )
+        )
+        return
     except Exception as e:  # a loader bug must not stop the other inputs
+        if isinstance(e, ValueError) and safety.too_many_digits(e):
+            result.errors.append(
+                LoadError(
+                    file=ctx.rel,
+                    line=safety.too_many_digits_line(text),
+                    message="integer of more than 4300 digits is too large to read",
+                )
+            )
+            return
         result.errors.append(
             LoadError(
                 file=ctx.rel, message=f"internal error while loading ({type(e).__name__}: {e})"
@@ -563,6 +588,43 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _check_json_value(value: Any, text: str, ctx: FileContext) -> None:
+    """A JSON value read without line marks: an InputError at the line of the first value
+    the engine cannot take."""
+    found = safety.find_unsafe(value)
+    if found is None:
+        return
+    path, problem = found
+    line = (
+        safety.big_int_line(text)
+        if problem.startswith("integer")
+        else safety.escaped_surrogate_line(text)
+    )
+    raise InputError(safety.unsafe_message(path, problem), file=ctx.rel, line=line)
+
+
+def _check_resources(resources: list[Resource], ctx: FileContext) -> None:
+    """Resources not built from YAML with marks (whose scalars are checked as they are
+    read): an InputError at the line of the first value the engine cannot take."""
+    for r in resources:
+        if r.source.format == "k8s":
+            continue
+        found = safety.find_unsafe(r.body)
+        line: int | None = None
+        if found is not None:
+            line = safety.line_of(r.lines, found[0]) or r.source.line
+        else:
+            found = safety.find_unsafe(r.facts, "facts")
+            line = r.source.line
+        if found is not None:
+            path, problem = found
+            raise InputError(
+                f"{r.kind} {r.name}: {safety.unsafe_message(path, problem)}",
+                file=ctx.rel,
+                line=line,
+            )
+
+
 def _load_yaml_json(
     text: str, ctx: FileContext, result: LoadResult, *, explicit: bool
 ) -> tuple[str, list[Resource]]:
@@ -575,14 +637,22 @@ def _load_yaml_json(
             raise InputError(f"invalid JSON: duplicate key {e.key!r}", file=ctx.rel) from e
         except RecursionError as e:
             raise InputError("invalid JSON: nested too deeply", file=ctx.rel) from e
+        except ValueError as e:  # an integer over Python's 4,300-digit conversion limit
+            raise InputError(
+                "integer of more than 4300 digits is too large to read",
+                file=ctx.rel,
+                line=safety.too_many_digits_line(text),
+            ) from e
         from compliance.loaders import terraform
 
         if terraform.is_plan(value):
+            _check_json_value(value, text, ctx)
             return "terraform", terraform.load_plan(value, ctx)
         # JSON is YAML: re-read with marks so findings get lines.
         try:
             docs = load_documents(text)
         except YamlError:
+            _check_json_value(value, text, ctx)
             docs = [document_from_json(value)] if value is not None else []
     else:
         docs = _documents(text, ctx)

@@ -53,7 +53,7 @@ TRICKY_YAML = [
     "---\na: yes\n---\n- no\n- [on, off, {k: ~}]\n...\n---\n# nothing\n",
     "a: |\n  yes\nb: >\n  12\nc: plain\n  continued\n",
     '{"a": "yes", "b": yes, "c": [1, "1", 1.0, null]}',
-    "a: " + "9" * 200 + "\nb: '" + "9" * 200 + "'\n",
+    "a: " + "9" * 19 + "\nb: '" + "9" * 200 + "'\nc: -9223372036854775808\n",
 ]
 TRICKY_ERRORS = [
     "a: =\n",
