@@ -52,7 +52,7 @@ def load_inputs(
     if "-" in paths and isinstance(stdin_text, InputError):
         result.errors.append(LoadError(file="-", line=stdin_text.line, message=stdin_text.message))
     elif "-" in paths:
-        stream = load_stream(stdin_text or "", "-", options)
+        stream = load_stream(stdin_text if isinstance(stdin_text, str) else "", "-", options)
         result.resources.extend(stream.resources)
         result.errors.extend(stream.errors)
         result.inputs.extend(stream.inputs)

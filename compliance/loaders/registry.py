@@ -233,6 +233,16 @@ class _Job:
     rel: str
     kind: str
     explicit: bool
+    root: Path | None = None
+
+
+def _file_root(path: Path, options: LoadOptions) -> Path:
+    """The root a file given by name confines what it names to (see LoadOptions.root)."""
+    if options.root is not None:
+        return options.root.resolve()
+    cwd = Path.cwd().resolve()
+    real = path.resolve()
+    return cwd if real.is_relative_to(cwd) else real.parent
 
 
 def load_paths(
@@ -261,6 +271,7 @@ def load_paths(
             continue
         if root.is_dir():
             root_real = root.resolve()
+            confine = options.root.resolve() if options.root is not None else root_real
             walk_errors: list[tuple[Path, str]] = []
             for rel, entry in _walk(str(root), walk_errors):
                 # what Path(root) / name gives: a relative root's paths stay relative
@@ -299,13 +310,15 @@ def load_paths(
                         LoadResult(skipped=[{"file": rel, "reason": "not a recognised input kind"}])
                     )
                     continue
-                steps.append(_Job(rel, rel, kind, explicit=False))
+                steps.append(_Job(rel, rel, kind, explicit=False, root=confine))
             for path, message in walk_errors:
                 rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
                 steps.append(_errors(LoadError(file=rel, message=message)))
         else:
             kind = kind_by_name(root.name) or "yaml"
-            steps.append(_Job(str(root), given, kind, explicit=True))
+            steps.append(
+                _Job(str(root), given, kind, explicit=True, root=_file_root(root, options))
+            )
     with gc_paused():
         return _merge(_execute(steps, options, workers, cache, keep_texts))
 
@@ -336,7 +349,7 @@ def _execute(
         if cache is None:
             with contextlib.suppress(OSError):  # an unreadable file: its reader says why
                 size += os.stat(step.path).st_size
-            ctx = FileContext(Path(step.path), step.rel, options)
+            ctx = FileContext(Path(step.path), step.rel, options, step.root)
             pending.append((len(done), ctx, step.kind, step.explicit))
             done.append(None)
             continue
@@ -360,7 +373,7 @@ def _execute(
             continue
         read[len(done)] = (text, data, st)
         size += len(data)
-        ctx = FileContext(Path(step.path), step.rel, options)
+        ctx = FileContext(Path(step.path), step.rel, options, step.root)
         pending.append((len(done), ctx, step.kind, step.explicit))
         done.append(None)
     args = [
@@ -481,7 +494,9 @@ def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
 def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) -> LoadResult:
     """A YAML stream (``helm template ... | compliance evaluate -``)."""
     result = LoadResult()
-    ctx = FileContext(Path(name), name, options or LoadOptions())
+    options = options or LoadOptions()
+    root = options.root.resolve() if options.root is not None else Path.cwd().resolve()
+    ctx = FileContext(Path.cwd() / name, name, options, root)
     _dispatch_text(text, ctx, "yaml", result, explicit=True)
     return result
 

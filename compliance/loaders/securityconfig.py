@@ -11,7 +11,7 @@ import calendar
 import copy
 import re
 import tomllib
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 import yaml
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from compliance.errors import InputError
 from compliance.loaders.base import FileContext
+from compliance.loaders.reading import read_regular
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 from compliance.models.securityconfig import SecurityConfig
@@ -262,16 +263,14 @@ def _strip_comment(line: str) -> str:
 
 def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
     """Facts about the first certificate in ``cert_file`` (relative to the config file)."""
-    path = Path(cert_file)
-    if not path.is_absolute():
-        path = ctx.path.parent / path
     facts: dict[str, Any] = {"file": cert_file}
+    path = ctx.confined(cert_file)
+    if path is None:  # the same words whether or not such a file exists
+        return {**facts, "error": "cert_file lies outside the scanned folder, not read"}
     try:
-        if path.stat().st_size > MAX_CERT_BYTES:
-            return {**facts, "error": f"certificate file over {MAX_CERT_BYTES} bytes"}
-        data = path.read_bytes()
-    except OSError as e:
-        return {**facts, "error": f"cannot read certificate: {e.strerror or e}"}
+        data = read_regular(path, cert_file, MAX_CERT_BYTES)
+    except InputError as e:
+        return {**facts, "error": f"cannot read certificate: {e.message}"}
     try:
         cert = x509.load_pem_x509_certificate(data)
     except ValueError as e:

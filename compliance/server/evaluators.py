@@ -19,11 +19,13 @@ Everything here runs inside one process and one thread: regorus engines are thre
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from compliance.engine import make_engine
@@ -172,7 +174,9 @@ class KindEvaluators:
     def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:
         """A whole-input evaluation (``/v1/evaluate``) on the full library; the report as JSON data."""
         assert self.full is not None
-        loaded = load_paths(paths, LoadOptions(env={}))
+        # files a SecurityConfig names are read only from the uploaded set
+        upload = Path(os.path.commonpath([os.path.dirname(p) for p in paths])) if paths else None
+        loaded = load_paths(paths, LoadOptions(env={}, root=upload))
         report = evaluate_loaded(self.full, loaded, RunOptions(parameters=parameters))
         # The same scrubbing as every report of `compliance evaluate`: no input secret value.
         report = record_evidence(report, loaded).report
