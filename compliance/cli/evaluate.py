@@ -27,6 +27,7 @@ from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
 from compliance.loaders.reading import read_stdin
+from compliance.loaders.securityconfig import check_set_path
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
 from compliance.parallel import available_cpus
@@ -226,6 +227,7 @@ def evaluate(
     for s in sets:
         if "=" not in s:
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
+        check_set_path(s)
     project = find_project(config_file)
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
