@@ -849,6 +849,7 @@ def _cached_rows(
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         failed_packs=failed_packs(outcomes),
+        notices=loaded.notices,
     )
 
 

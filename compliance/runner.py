@@ -12,7 +12,7 @@ from compliance.engine import make_engine
 from compliance.errors import InputError
 from compliance.evaluate import Evaluator, Waive
 from compliance.loaders import LoadOptions, LoadResult, load_paths, load_stream
-from compliance.loaders.registry import FileCache
+from compliance.loaders.registry import FileCache, nothing_to_evaluate
 from compliance.models import LoadError, Report
 from compliance.packs import load_library, load_packs
 
@@ -58,6 +58,7 @@ def load_inputs(
         result.inputs.extend(stream.inputs)
         result.skipped.extend(stream.skipped)
         result.texts.update(stream.texts)
+    nothing_to_evaluate(result, paths)
     return result
 
 
@@ -72,4 +73,5 @@ def evaluate_loaded(
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         waive=waive,
+        notices=loaded.notices,
     )

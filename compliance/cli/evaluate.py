@@ -27,6 +27,7 @@ from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
 from compliance.loaders.reading import read_stdin
+from compliance.loaders.registry import NOTHING_TO_EVALUATE
 from compliance.loaders.securityconfig import check_set_path
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
@@ -268,6 +269,11 @@ def evaluate(
             paths, options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
         )
         evaluator.workers = workers
+    for notice in loaded.notices:
+        click.echo(f"note: {notice['message']}", err=True)
+    for error in loaded.errors:
+        if error.message.startswith(NOTHING_TO_EVALUATE):
+            click.echo(f"error: {error.message}", err=True)
     waive = waiver_set.waive if waiver_set.waivers else None
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
     # A cached JSON run without waivers or a baseline renders the report's data straight

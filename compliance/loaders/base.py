@@ -80,5 +80,10 @@ class LoadResult:
     inputs: list[InputRef] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     """Files under a scanned folder that hold nothing we evaluate, with the reason."""
+    notices: list[dict[str, str]] = field(default_factory=list)
+    """Folders whose faithful evaluation needs a build step (kustomize, Helm): ``folder``,
+    ``command`` and ``message``."""
+    seen: dict[str, int] = field(default_factory=dict)
+    """Per path given, how many files were seen under it."""
     texts: dict[str, str] = field(default_factory=dict)
     """rel path -> text as read, for evidence bundles (redacted there)."""

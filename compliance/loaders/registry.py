@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Protocol
 
 from compliance.collector import gc_paused
 from compliance.errors import InputError
-from compliance.loaders import compose, k8s, safety
+from compliance.loaders import compose, foreign, k8s, safety
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
 from compliance.loaders.reading import decode, read_regular
 from compliance.loaders.yamlutil import (
@@ -48,6 +48,9 @@ FORMATS: dict[str, str] = {
 _DOCKERFILE = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile")
 _COMPOSE = ("compose*.yml", "compose*.yaml", "docker-compose*.yml", "docker-compose*.yaml")
 _YAML_JSON = (".yaml", ".yml", ".json")
+JSONC_REASON = (
+    "JSON with comments (a tool configuration such as tsconfig.json), not a deployment input"
+)
 _SKIP_DIRS = {
     ".git",
     ".hg",
@@ -223,6 +226,8 @@ def with_secrets(result: LoadResult) -> LoadedFiles:
         inputs=result.inputs,
         skipped=result.skipped,
         texts=result.texts,
+        notices=result.notices,
+        seen=result.seen,
         secrets=dict(collect_secrets(result.resources)),
     )
 
@@ -261,6 +266,8 @@ def load_paths(
     only JSON inputs' (secret values are also collected from their raw structure)."""
     options = options or LoadOptions()
     steps: list[_Job | LoadResult] = []
+    notices: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
     cwd = Path.cwd()
     for given in paths:
         if given == "-":
@@ -273,7 +280,12 @@ def load_paths(
             root_real = root.resolve()
             confine = options.root.resolve() if options.root is not None else root_real
             walk_errors: list[tuple[Path, str]] = []
-            for rel, entry in _walk(str(root), walk_errors):
+            listing = list(_walk(str(root), walk_errors))
+            seen[given] = len(listing)
+            names = {rel: entry.name for rel, entry in listing}
+            plan = foreign.plan(names, options.max_file_bytes)
+            notices.extend(plan.notices)
+            for rel, entry in listing:
                 # what Path(root) / name gives: a relative root's paths stay relative
                 kind = kind_by_name(entry.name)
                 if entry.is_symlink():  # from readdir: no stat
@@ -281,10 +293,10 @@ def load_paths(
                     try:
                         target = path.resolve(strict=True)
                     except (OSError, RuntimeError) as e:
-                        reason = (
+                        problem = (
                             "symlink loop" if isinstance(e, RuntimeError) else "dangling symlink"
                         )
-                        steps.append(_errors(LoadError(file=rel, message=reason)))
+                        steps.append(_errors(LoadError(file=rel, message=problem)))
                         continue
                     if not target.is_relative_to(root_real):
                         steps.append(
@@ -305,22 +317,48 @@ def load_paths(
                             )
                         )
                         continue
-                if kind is None:
-                    steps.append(
-                        LoadResult(skipped=[{"file": rel, "reason": "not a recognised input kind"}])
-                    )
+                skip = plan.skipped.get(rel) or foreign.tool_file(entry.name)
+                if skip is not None or kind is None:
+                    reason = skip or "not a recognised input kind"
+                    steps.append(LoadResult(skipped=[{"file": rel, "reason": reason}]))
                     continue
                 steps.append(_Job(rel, rel, kind, explicit=False, root=confine))
             for path, message in walk_errors:
                 rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
                 steps.append(_errors(LoadError(file=rel, message=message)))
         else:
+            seen[given] = 1
+            skip = foreign.tool_file(root.name) or foreign.chart_template(root)
+            if skip is not None:
+                steps.append(LoadResult(skipped=[{"file": given, "reason": skip}]))
+                continue
             kind = kind_by_name(root.name) or "yaml"
             steps.append(
                 _Job(str(root), given, kind, explicit=True, root=_file_root(root, options))
             )
     with gc_paused():
-        return _merge(_execute(steps, options, workers, cache, keep_texts))
+        merged = _merge(_execute(steps, options, workers, cache, keep_texts))
+    merged.notices.extend(notices)
+    merged.seen.update(seen)
+    return merged
+
+
+NOTHING_TO_EVALUATE = "nothing to evaluate under"
+
+
+def nothing_to_evaluate(result: LoadResult, paths: Sequence[str]) -> None:
+    """When nothing under ``paths`` was recognised and nothing failed: an error per path,
+    so that a run over nothing is never green."""
+    if result.inputs or result.errors or result.resources:
+        return
+    for given in paths:
+        count = result.seen.get(given, 0)
+        result.errors.append(
+            LoadError(
+                file=given,
+                message=f"{NOTHING_TO_EVALUATE} {given} ({count} files seen, none recognised)",
+            )
+        )
 
 
 def _errors(error: LoadError) -> LoadResult:
@@ -484,6 +522,7 @@ def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
         out.errors.extend(part.errors)
         out.inputs.extend(part.inputs)
         out.skipped.extend(part.skipped)
+        out.notices.extend(part.notices)
         out.texts.update(part.texts)
         if isinstance(part, LoadedFiles):
             for rel, values in part.secrets.items():
@@ -647,6 +686,9 @@ def _load_yaml_json(
         try:
             value = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as e:
+            if foreign.is_jsonc(text):
+                result.skipped.append({"file": ctx.rel, "reason": JSONC_REASON})
+                return "unrecognised", []
             raise InputError(f"invalid JSON: {e.msg}", file=ctx.rel, line=e.lineno) from e
         except _DuplicateKey as e:
             raise InputError(f"invalid JSON: duplicate key {e.key!r}", file=ctx.rel) from e
@@ -670,13 +712,24 @@ def _load_yaml_json(
             _check_json_value(value, text, ctx)
             docs = [document_from_json(value)] if value is not None else []
     else:
-        docs = _documents(text, ctx)
+        try:
+            docs = load_documents(text)
+        except YamlError as e:
+            if "{{" in text:  # a template, not YAML until rendered
+                result.skipped.append({"file": ctx.rel, "reason": foreign.TEMPLATE_REASON})
+                return "unrecognised", []
+            raise InputError(e.message, file=ctx.rel, line=e.line) from e
     resources: list[Resource] = []
     formats: set[str] = set()
+    tools: list[tuple[int, str]] = []
     for doc in docs:
         value = doc.value
         try:
             if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
+                tool = foreign.tool_document(value)
+                if tool is not None:
+                    tools.append((doc.line, tool))
+                    continue
                 formats.add("k8s")
                 resources.extend(k8s.load_document(doc, ctx))
             elif isinstance(value, dict) and isinstance(value.get("security"), dict):
@@ -693,8 +746,14 @@ def _load_yaml_json(
                 )
         except InputError as e:
             result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
+    if tools and (formats or len(tools) < len(docs)):  # beside objects of ours
+        result.skipped.extend(
+            {"file": ctx.rel, "reason": f"document at line {line}: {tool}"} for line, tool in tools
+        )
     if not formats:
-        if explicit and not docs:
+        if tools and len(tools) == len(docs):
+            result.skipped.append({"file": ctx.rel, "reason": tools[0][1]})
+        elif explicit and not docs:
             result.errors.append(
                 LoadError(file=ctx.rel, message="empty file: no YAML/JSON documents")
             )

@@ -93,3 +93,58 @@ def test_one_poisoned_file_leaves_the_others_findings_intact(work):
         f["file"] == "in/pod.yaml" and "privileged" in f["message"] for f in report["findings"]
     )
     assert "error" not in {c["status"] for c in report["controls"]}
+
+
+FOREIGN = Path(__file__).resolve().parents[1] / "fixtures" / "foreign"
+
+
+def test_inputs_that_are_not_ours_are_skipped_never_errors(monkeypatch):
+    monkeypatch.chdir(FOREIGN.parent)
+    result = run("foreign", "--format", "json", "--fail-on", "none")
+    assert result.exit_code == 0, result.output
+    report = report_of(result)
+    assert report["errors"] == []
+    assert all(set(s) == {"file", "reason"} for s in report["skipped"])
+    skipped = {s["file"] for s in report["skipped"]}
+    assert {
+        "foreign/kustomize/base/kustomization.yaml",
+        "foreign/cluster/kind.yaml",
+        "foreign/web/tsconfig.json",
+        "foreign/kustomize/overlays/prod/replicas-patch.yaml",
+        "foreign/chart/shop/templates/deployment.yaml",
+    } <= skipped
+    assert "extra" not in report or "skipped" not in report["extra"]
+    commands = {n["command"] for n in report["notices"]}
+    assert "kustomize build foreign/kustomize/overlays/prod | compliance evaluate -" in commands
+    assert "helm template foreign/chart/shop | compliance evaluate -" in commands
+    assert "note: foreign/kustomize/overlays/prod is a kustomize overlay" in result.stderr
+    assert report["summary"]["resources"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_nothing_to_evaluate_is_exit_3_never_green(work, fmt):
+    result = run("in", "--format", fmt)
+    assert result.exit_code == 3, result.output
+    message = "nothing to evaluate under in (0 files seen, none recognised)"
+    assert message in result.stderr
+    if fmt == "json":
+        assert report_of(result)["errors"] == [{"file": "in", "line": None, "message": message}]
+
+
+def test_a_folder_of_files_none_recognised_is_exit_3(work):
+    (work / "README.md").write_text("# notes\n")
+    (work / "package.json").write_text('{"name": "x"}')
+    (work / "values.yaml").write_text("replicas: 2\n")
+    result = run("in", "--format", "json")
+    assert result.exit_code == 3
+    assert report_of(result)["errors"][0]["message"] == (
+        "nothing to evaluate under in (3 files seen, none recognised)"
+    )
+
+
+def test_one_recognised_file_is_enough(work):
+    (work / "pod.yaml").write_text(PRIVILEGED)
+    (work / "package.json").write_text('{"name": "x"}')
+    result = run("in", "--format", "json", "--fail-on", "none")
+    assert result.exit_code == 0, result.output
+    assert report_of(result)["errors"] == []

@@ -199,7 +199,8 @@ def test_construction_matches_reference_on_corpus(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     try:
         expected = _reference_documents(text)
-    except (yaml.YAMLError, YamlError, AttributeError):
+    except (yaml.YAMLError, YamlError, AttributeError, TypeError):
+        # TypeError: a mapping as a key (a Helm template's {{ ... }}) is unhashable there
         pytest.skip("not valid YAML for the reference (errors are compared above)")
     assert _outcome(text) == expected
 
