@@ -16,6 +16,11 @@ from compliance.errors import InputError
 
 _CHUNK = 1024 * 1024
 
+MAX_CERT_BYTES = 1024 * 1024
+CERT_OUTSIDE = "cert_file lies outside the scanned folder, not read"
+"""What a SecurityConfig's certificate fact says of a cert_file outside the scanned root:
+the same words whether or not such a file exists (no existence oracle)."""
+
 _FILE_TYPES = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from compliance.errors import InputError, UsageError
 from compliance.loaders.base import FileContext
-from compliance.loaders.reading import read_regular
+from compliance.loaders.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 from compliance.models.securityconfig import SecurityConfig
@@ -31,7 +31,6 @@ from compliance.paths import dotted, nearest_line
 from compliance.timestamps import rfc3339
 
 ENV_PREFIX = "BPI__"
-MAX_CERT_BYTES = 1024 * 1024
 
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -315,7 +314,7 @@ def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
     facts: dict[str, Any] = {"file": cert_file}
     path = ctx.confined(cert_file)
     if path is None:  # the same words whether or not such a file exists
-        return {**facts, "error": "cert_file lies outside the scanned folder, not read"}
+        return {**facts, "error": CERT_OUTSIDE}
     try:
         data = read_regular(path, cert_file, MAX_CERT_BYTES)
     except InputError as e:

@@ -111,3 +111,33 @@ def test_a_fifo_named_as_cert_file_is_not_read(work):
     assert out[0]["repo/config/app.toml"]["error"] == (
         "cannot read certificate: not a regular file (a FIFO): not read"
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_the_result_cache_never_reads_a_fifo_or_an_outside_cert(work, tmp_path):
+    """The cache records the certificate a config read as a dependency: a FIFO is not
+    read there either, and a cert_file outside the root is no dependency at all."""
+    from compliance.cache import Cache
+
+    (work / "certs").mkdir()
+    os.mkfifo(work / "certs" / "node.pem")
+    (work / "config" / "app.toml").write_text(config("../certs/node.pem"))
+    (work / "config" / "out.toml").write_text(config("/dev/zero"))
+    options = LoadOptions(env={})
+    out: list = []
+
+    def run() -> None:
+        cache = Cache(tmp_path / "cache", options)
+        out.append(load_paths(["repo"], options, cache=cache))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)
+    if thread.is_alive():
+        os.close(os.open(work / "certs" / "node.pem", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("the cache blocked reading a FIFO named as cert_file")
+    facts = {r.source.file: r.facts["certificate"]["error"] for r in out[0].resources}
+    assert facts == {
+        "repo/config/app.toml": "cannot read certificate: not a regular file (a FIFO): not read",
+        "repo/config/out.toml": OUTSIDE,
+    }
