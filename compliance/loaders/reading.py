@@ -50,13 +50,29 @@ def read_regular(path: Path | str, rel: str, limit: int) -> bytes:
             raise InputError(f"not a regular file ({file_type(st.st_mode)}): not read", file=rel)
         if st.st_size > limit:
             raise InputError(f"file is {st.st_size} bytes, over the {limit}-byte limit", file=rel)
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = read_bounded(f, rel, limit)
+        data = _read_fd(fd, st.st_size, rel, limit)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}", file=rel) from e
     finally:
         os.close(fd)
     return data
+
+
+def _read_fd(fd: int, size: int, rel: str, limit: int) -> bytes:
+    """A regular file's bytes: its size (plus one, to see it grew) in one read, then
+    until the end, never past ``limit``."""
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    parts = [data]
+    total = len(data)
+    while total <= limit:
+        chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+        total += len(chunk)
+    raise InputError(f"input is over the {limit}-byte limit: not read", file=rel)
 
 
 def read_bounded(stream: BinaryIO, rel: str, limit: int) -> bytes:
