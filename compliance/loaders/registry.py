@@ -276,6 +276,8 @@ def load_paths(
             seen[given] = len(listing)
             names = {rel: entry.name for rel, entry in listing}
             plan = foreign.plan(names, options.max_file_bytes)
+            # a root inside a chart's templates/: its Chart.yaml is not in the listing
+            under_templates = "templates" in root_real.parts
             notices.extend(plan.notices)
             for rel, entry in listing:
                 # what Path(root) / name gives: a relative root's paths stay relative
@@ -310,6 +312,8 @@ def load_paths(
                         )
                         continue
                 skip = plan.skipped.get(rel) or foreign.tool_file(entry.name)
+                if skip is None and under_templates and "templates/" in rel:
+                    skip = foreign.chart_template(Path(rel))  # the chart above the root
                 if skip is not None or kind is None:
                     reason = skip or "not a recognised input kind"
                     steps.append(LoadResult(skipped=[{"file": rel, "reason": reason}]))

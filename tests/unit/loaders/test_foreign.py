@@ -132,3 +132,11 @@ def test_jsonc_and_tool_names():
     assert tool_file("Kustomization") and tool_file("kustomization.yml")
     assert tool_file("tsconfig.build.json") and tool_file("Chart.yaml")
     assert tool_file("deployment.yaml") is None
+
+
+def test_a_root_inside_a_charts_templates_folder_is_still_a_chart(monkeypatch):
+    monkeypatch.chdir(FIXTURES / "foreign" / "chart" / "shop")
+    result = load_paths(["templates"], LoadOptions(env={}))
+    assert result.errors == [] and result.resources == []
+    skipped = _skipped(result)
+    assert "helm template" in skipped["templates/namespace.yaml"]  # valid YAML, yet a template
