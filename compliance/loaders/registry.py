@@ -390,7 +390,11 @@ def _execute(
         st: os.stat_result | None = None
         with contextlib.suppress(OSError):
             st = os.stat(step.path)  # before reading: a later write changes it
-        unchanged = cache.get_unchanged(step.rel, step.kind, step.explicit, st) if st else None
+        unchanged = (
+            cache.get_unchanged(step.rel, _cache_kind(step.kind, step.root), step.explicit, st)
+            if st
+            else None
+        )
         if unchanged is not None:  # same stat as when it was last read: not read again
             done.append(unchanged)
             continue
@@ -400,7 +404,7 @@ def _execute(
         except InputError as e:
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
             continue
-        hit = cache.get_file(step.rel, step.kind, step.explicit, data, st)
+        hit = cache.get_file(step.rel, _cache_kind(step.kind, step.root), step.explicit, data, st)
         if hit is not None:  # the same bytes as recorded (touched, racy, or --cache-verify)
             kept = text if _keeps_text(step.rel, keep_texts) else None
             done.append(Recorded(hit.record, hit.rel, hit.sha256, kept))
@@ -430,11 +434,17 @@ def _execute(
     for (index, ctx, kind, explicit), (result, kept) in zip(pending, loads, strict=True):
         if cache is not None:
             _, data, st = read[index]
-            cache.put_file(ctx.rel, kind, explicit, data, result, st)
+            cache.put_file(ctx.rel, _cache_kind(kind, ctx.root), explicit, data, result, st)
         if kept is not None:
             result.texts[ctx.rel] = kept
         done[index] = result
     return [d for d in done if d is not None]
+
+
+def _cache_kind(kind: str, root: Path | None) -> str:
+    """The kind a file's cache entry is kept under: with the scanned root for the kinds
+    that may hold a SecurityConfig, whose certificate is read only inside that root."""
+    return f"{kind}@{root}" if root is not None and kind in ("securityconfig", "yaml") else kind
 
 
 def _keeps_text(rel: str, keep_texts: bool) -> bool:

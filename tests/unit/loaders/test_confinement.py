@@ -141,3 +141,26 @@ def test_the_result_cache_never_reads_a_fifo_or_an_outside_cert(work, tmp_path):
         "repo/config/app.toml": "cannot read certificate: not a regular file (a FIFO): not read",
         "repo/config/out.toml": OUTSIDE,
     }
+
+
+def test_a_cached_config_is_not_reused_under_another_root(work, tmp_path):
+    """The same file scanned from a narrower root must not reuse the wider root's read."""
+    from compliance.cache import Cache
+
+    write_cert(work / "certs" / "node.pem")
+    (work / "config" / "app.toml").write_text(config("../certs/node.pem"))
+    options = LoadOptions(env={})
+    cache = Cache(tmp_path / "c", options)
+    wide = load_paths(["repo/config/app.toml"], options, cache=cache)
+    assert wide.resources[0].facts["certificate"]["error"] is None
+    cache.save({})
+    again = Cache(tmp_path / "c", options)
+    load_paths(["repo/config/app.toml"], options, cache=again)
+    assert again.hits == 1  # the same root: answered from the cache
+    narrow = load_paths(
+        ["repo/config/app.toml"],
+        LoadOptions(env={}, root=work / "config"),
+        cache=Cache(tmp_path / "c", options),
+    )
+    errors = [r.facts["certificate"]["error"] for r in narrow.resources]
+    assert errors == [OUTSIDE]
