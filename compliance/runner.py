@@ -58,6 +58,8 @@ def load_inputs(
         result.inputs.extend(stream.inputs)
         result.skipped.extend(stream.skipped)
         result.texts.update(stream.texts)
+    if "-" in paths:
+        result.seen["-"] = 1
     nothing_to_evaluate(result, paths)
     return result
 

@@ -148,3 +148,14 @@ def test_one_recognised_file_is_enough(work):
     result = run("in", "--format", "json", "--fail-on", "none")
     assert result.exit_code == 0, result.output
     assert report_of(result)["errors"] == []
+
+
+def test_stdin_with_nothing_of_ours_is_exit_3(work):
+    kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+    result = run("-", "--format", "json", input=kustomization)
+    assert result.exit_code == 3
+    report = report_of(result)
+    assert report["skipped"][0]["file"] == "-"
+    assert report["errors"][0]["message"] == (
+        "nothing to evaluate under - (1 files seen, none recognised)"
+    )
