@@ -318,7 +318,8 @@ def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
     try:
         data = read_regular(path, cert_file, MAX_CERT_BYTES)
     except InputError as e:
-        return {**facts, "error": f"cannot read certificate: {e.message}"}
+        reason = e.message.removeprefix("cannot read: ")
+        return {**facts, "error": f"cannot read certificate: {reason}"}
     try:
         cert = x509.load_pem_x509_certificate(data)
     except ValueError as e:
