@@ -261,6 +261,8 @@ def load_paths(
     notices: list[dict[str, str]] = []
     seen: dict[str, int] = {}
     cwd = Path.cwd()
+    named = _named_plan(paths, options)
+    notices.extend(named.notices)
     for given in paths:
         if given == "-":
             raise InputError("'-' (stdin) must be read with load_stream")
@@ -324,7 +326,11 @@ def load_paths(
                 steps.append(_errors(LoadError(file=rel, message=message)))
         else:
             seen[given] = 1
-            skip = foreign.tool_file(root.name) or foreign.chart_template(root)
+            skip = (
+                named.skipped.get(os.path.normpath(given))
+                or foreign.tool_file(root.name)
+                or foreign.chart_template(root)
+            )
             if skip is not None:
                 steps.append(LoadResult(skipped=[{"file": given, "reason": skip}]))
                 continue
@@ -337,6 +343,15 @@ def load_paths(
     merged.notices.extend(notices)
     merged.seen.update(seen)
     return merged
+
+
+def _named_plan(paths: Sequence[str], options: LoadOptions) -> foreign.Plan:
+    """The kustomize plan over the files named on the command line (a kustomization named
+    with its patch files: the patches are skipped as in a folder)."""
+    if not any(os.path.basename(p) in foreign.KUSTOMIZATION_NAMES for p in paths):
+        return foreign.Plan({}, [])
+    files = {os.path.normpath(p): os.path.basename(p) for p in paths if os.path.isfile(p)}
+    return foreign.plan(files, options.max_file_bytes)
 
 
 NOTHING_TO_EVALUATE = "nothing to evaluate under"

@@ -213,6 +213,24 @@ def test_evaluate_reads_named_files_only_from_the_upload(client: httpx.Client) -
     assert "root:" not in r.text
 
 
+def test_evaluate_skips_kustomize_patches_in_the_upload(client: httpx.Client) -> None:
+    kustomization = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [deployment.yaml]\npatches:\n  - path: patch.yaml\n"
+    )
+    patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n"
+    files = {"kustomization.yaml": kustomization, "patch.yaml": patch}
+    r = client.post("/v1/evaluate", json={"files": files}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    skipped = {s["file"]: s["reason"] for s in report["skipped"]}
+    assert skipped["patch.yaml"].startswith("kustomize patch of Deployment/web")
+    assert [n["command"] for n in report["notices"]] == [
+        "kustomize build . | compliance evaluate -"
+    ]
+    assert "compliance-eval-" not in r.text
+
+
 def test_body_over_the_limit_is_413(client: httpx.Client) -> None:
     big = review(copy.deepcopy(POD))
     big["request"]["object"]["metadata"]["annotations"] = {"filler": "x" * (70 * 1024)}

@@ -140,3 +140,16 @@ def test_a_root_inside_a_charts_templates_folder_is_still_a_chart(monkeypatch):
     assert result.errors == [] and result.resources == []
     skipped = _skipped(result)
     assert "helm template" in skipped["templates/namespace.yaml"]  # valid YAML, yet a template
+
+
+def test_a_kustomization_named_with_its_patches_skips_them(monkeypatch):
+    monkeypatch.chdir(FIXTURES / "foreign" / "kustomize" / "overlays")
+    files = ["prod/kustomization.yaml", "prod/replicas-patch.yaml", "./prod/security-patch.yaml"]
+    result = load_paths(files, LoadOptions(env={}))
+    assert result.errors == [] and result.resources == []
+    skipped = _skipped(result)
+    assert skipped["prod/replicas-patch.yaml"].startswith("kustomize patch of Deployment/web")
+    assert skipped["./prod/security-patch.yaml"].startswith("kustomize patch of Deployment/web")
+    assert [n["command"] for n in result.notices] == [
+        "kustomize build prod | compliance evaluate -"
+    ]
