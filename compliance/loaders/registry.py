@@ -24,9 +24,7 @@ from compliance.errors import InputError
 from compliance.loaders import compose, foreign, safety, yamljson
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
 from compliance.loaders.reading import decode, read_regular
-from compliance.loaders.yamlutil import (
-    MAX_DEPTH,
-)
+from compliance.loaders.yamlutil import MAX_DEPTH
 from compliance.models import LoadError, Resource
 from compliance.models.construct import trusted
 from compliance.models.report import InputRef
@@ -314,8 +312,8 @@ def load_paths(
                         )
                         continue
                 skip = plan.skipped.get(rel) or foreign.tool_file(entry.name)
-                if skip is None and under_templates and "templates/" in rel:
-                    skip = foreign.chart_template(Path(rel))  # the chart above the root
+                if skip is None and under_templates:  # the chart above the root
+                    skip = foreign.chart_template(Path(os.path.abspath(rel)))
                 if skip is not None or kind is None:
                     reason = skip or "not a recognised input kind"
                     steps.append(LoadResult(skipped=[{"file": rel, "reason": reason}]))

@@ -153,3 +153,10 @@ def test_a_kustomization_named_with_its_patches_skips_them(monkeypatch):
     assert [n["command"] for n in result.notices] == [
         "kustomize build prod | compliance evaluate -"
     ]
+
+
+def test_a_root_given_as_dot_inside_templates_is_still_a_chart(monkeypatch):
+    monkeypatch.chdir(FIXTURES / "foreign" / "chart" / "shop" / "templates")
+    result = load_paths(["."], LoadOptions(env={}))
+    assert result.resources == []
+    assert "helm template" in _skipped(result)["namespace.yaml"]
