@@ -37,10 +37,12 @@ from compliance.models.report import (
     Duplicate,
     Finding,
     InputRef,
+    Notice,
     PackRef,
     Report,
     ResourceEntry,
     ResourceRef,
+    SkippedFile,
     Summary,
     severity_rank,
 )
@@ -136,11 +138,13 @@ class RunFacts:
     errors: Sequence[LoadError]
     inputs: Sequence[InputRef]
     skipped: Sequence[dict[str, str]]
-    """Files under a scanned folder that hold nothing evaluated (``extra.skipped``)."""
+    """Files that hold nothing evaluated, with the reason (the report's ``skipped``)."""
     failed_packs: set[str]
     """Packs whose engine query failed: their controls are ``error``."""
     exclusions: Mapping[str, str]
     """``pack:control`` -> reason: the controls scoped out in compliance.yaml."""
+    notices: Sequence[dict[str, str]] = ()
+    """Folders that need a build step for a faithful result (the report's ``notices``)."""
 
 
 Row = dict[str, Any]
@@ -244,6 +248,7 @@ class Evaluator:
         skipped: Sequence[dict[str, str]] = (),
         waive: Waive | None = None,
         exclusions: Mapping[str, str] | None = None,
+        notices: Sequence[dict[str, str]] = (),
     ) -> Report:
         """The report over ``resources``; objects that share an id get ids of their own
         (``with_unique_ids``). ``exclusions``: ``pack:control`` -> reason, the controls
@@ -273,6 +278,7 @@ class Evaluator:
             skipped=skipped,
             failed_packs=failed_packs(outcomes),
             exclusions=exclusions or {},
+            notices=notices,
         )
         return self.report(self.rows(outcomes), facts, waive)
 
@@ -434,7 +440,8 @@ class Evaluator:
             findings=[],
             inputs=[],
             errors=list(facts.errors),
-            extra={"skipped": list(facts.skipped)} if facts.skipped else {},
+            skipped=[SkippedFile.model_validate(s) for s in facts.skipped],
+            notices=[Notice.model_validate(n) for n in facts.notices],
         )
 
     def _unassessed(self, kind: str) -> str:
