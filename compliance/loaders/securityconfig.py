@@ -96,6 +96,7 @@ def _build(data: dict[str, Any], lines: dict[str, int], line: int, ctx: FileCont
     cert_file = config.security.tls_config.cert_file
     if cert_file:
         facts["certificate"] = certificate_facts(cert_file, ctx)
+    facts.update(_switches(config))
     return ctx.resource(
         id=f"config:{ctx.rel}",
         kind="SecurityConfig",
@@ -307,6 +308,24 @@ def _strip_comment(line: str) -> str:
         elif c == "#":
             return line[:i]
     return line
+
+
+def _switches(config: SecurityConfig) -> dict[str, Any]:
+    """What the config turns on, as keys that exist only when on (the paths a check's
+    ``assesses`` names): ``enabled.tls``, ``enabled.audit``, ``auth_methods.<method>``."""
+    security = config.security
+    enabled = {
+        name: True
+        for name, on in (("tls", security.tls_config.enabled), ("audit", security.audit_config.enabled))
+        if on
+    }
+    out: dict[str, Any] = {}
+    if enabled:
+        out["enabled"] = enabled
+    methods = {str(m): True for m in security.auth_config.methods}
+    if methods:
+        out["auth_methods"] = methods
+    return out
 
 
 def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:

@@ -24,6 +24,8 @@ binding_kinds := {"ClusterRoleBinding", "RoleBinding"}
 #   severity: high
 #   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets.
 #   kinds: [ClusterRoleBinding, RoleBinding, ClusterRole, Role, SecurityConfig]
+#   assesses:
+#     SecurityConfig: [body.security.auth_config.roles.*, body.security.auth_config.bindings.*]
 violations contains v if {
 	some kind in binding_kinds
 	some r in lib.of_kind(kind)
@@ -223,6 +225,8 @@ violations contains v if {
 #   severity: high
 #   remediation: Set mfa_required = true (or enforce MFA in the identity provider behind OIDC and keep its policy as evidence); for Cognito set mfa_configuration = "ON".
 #   kinds: [SecurityConfig, aws_cognito_user_pool]
+#   assesses:
+#     SecurityConfig: [facts.auth_methods]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	"password" in r.body.security.auth_config.methods
@@ -261,6 +265,8 @@ else := "high"
 #   severity: medium
 #   remediation: Set session_timeout_minutes to 15 or less (PCI DSS 8.2.8), or to the limit your pack sets.
 #   kinds: [SecurityConfig]
+#   assesses:
+#     SecurityConfig: [facts.auth_methods.password, facts.auth_methods.oidc, body.security.auth_config.session_timeout_minutes]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	have := r.body.security.auth_config.session_timeout_minutes
@@ -300,6 +306,7 @@ violations contains v if {
 #   remediation: Require passwords of at least 14 characters (password_min_length) and replace every default or well-known credential with a generated secret.
 #   kinds: [SecurityConfig, aws_iam_account_password_policy, aws_db_instance, aws_rds_cluster, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ComposeService, Dockerfile]
 #   assesses:
+#     SecurityConfig: [facts.auth_methods.password]
 #     Pod: [facts.containers.*.env]
 #     Deployment: [facts.containers.*.env]
 #     StatefulSet: [facts.containers.*.env]

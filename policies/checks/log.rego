@@ -107,6 +107,8 @@ has_flag(args, flag) if flag in args
 #   severity: high
 #   remediation: Log authentication, authorization denials, admin actions, configuration changes and access to personal data (the Kubernetes audit policy content is reviewed manually).
 #   kinds: [SecurityConfig]
+#   assesses:
+#     SecurityConfig: [facts.enabled.audit]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	audit(r).enabled
@@ -129,6 +131,8 @@ max_days := lib.param("log_retention_max_days", null)
 #   severity: high
 #   remediation: Keep audit logs at least log_retention_min_days (365); where logs hold personal data, also set a maximum (log_retention_max_days).
 #   kinds: [SecurityConfig, aws_cloudwatch_log_group]
+#   assesses:
+#     SecurityConfig: [facts.enabled.audit]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	audit(r).enabled
@@ -197,6 +201,7 @@ violations contains v if {
 #   remediation: Make audit logs immutable (WORM / S3 Object Lock) and enable CloudTrail log file validation.
 #   kinds: [SecurityConfig, aws_cloudtrail, aws_s3_bucket, aws_s3_bucket_object_lock_configuration]
 #   assesses:
+#     SecurityConfig: [facts.enabled.audit]
 #     aws_s3_bucket: [body.object_lock_enabled]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
@@ -248,6 +253,8 @@ lock_severity(trail) := "medium" if not validated(trail)
 #   severity: medium
 #   remediation: Ship audit logs to a central store/SIEM over TLS (syslog+tls://, https://); send CloudTrail to CloudWatch Logs; encrypt trails and log groups with KMS.
 #   kinds: [SecurityConfig, aws_cloudtrail, aws_cloudwatch_log_group]
+#   assesses:
+#     SecurityConfig: [facts.enabled.audit]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	audit(r).enabled

@@ -65,6 +65,7 @@ ns_of(r) := "default" if not is_string(r.namespace)
 #   remediation: Restrict admin and database ports to known CIDRs or a bastion/VPN; never open all ports to 0.0.0.0/0 or ::/0; publish compose ports on 127.0.0.1.
 #   kinds: [aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, aws_network_acl, aws_network_acl_rule, SecurityConfig, Service, ComposeService]
 #   assesses:
+#     SecurityConfig: [body.security.firewall_rules.*]
 #     Service: [facts.exposure.LoadBalancer]
 #     ComposeService: [facts.ports.*]
 violations contains v if {
@@ -181,6 +182,8 @@ port_number(p) := to_number(p) if {
 #   severity: high
 #   remediation: Give every namespace a default-deny NetworkPolicy (podSelector {} with policyTypes Ingress and Egress and no rules); restrict security group egress; end firewall rules with a deny.
 #   kinds: [Namespace, NetworkPolicy, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, aws_security_group, aws_security_group_rule, aws_vpc_security_group_egress_rule, aws_default_security_group, SecurityConfig]
+#   assesses:
+#     SecurityConfig: [body.security.firewall_rules.*]
 violations contains v if {
 	some r in lib.of_kind("aws_default_security_group")
 	some field in ["ingress", "egress"]

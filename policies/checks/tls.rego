@@ -199,6 +199,7 @@ else := [x]
 #   remediation: Limit cipher suites to ECDHE key exchange with AES-GCM or CHACHA20-POLY1305 (or the TLS 1.3 suites); remove CBC, static RSA, 3DES, RC4, NULL and EXPORT suites.
 #   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   assesses:
+#     SecurityConfig: [body.security.tls_config.cipher_suites.*]
 #     Pod: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
 #     Deployment: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
 #     StatefulSet: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
@@ -321,6 +322,8 @@ bare_flag_value(cmd, i) := cmd[i + 1] if {
 #   severity: high
 #   remediation: Reissue the certificate with an RSA key of at least 2048 bits or an ECDSA key on P-256 or stronger, signed with SHA-256 or better.
 #   kinds: [SecurityConfig, aws_acm_certificate]
+#   assesses:
+#     SecurityConfig: [facts.certificate]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	cert := r.facts.certificate
@@ -384,6 +387,8 @@ strong_acm_algorithms := {"RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "
 #   severity: medium
 #   remediation: Renew the certificate before it expires and automate renewal (ACME, cert-manager, ACM).
 #   kinds: [SecurityConfig]
+#   assesses:
+#     SecurityConfig: [facts.enabled.tls]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	cert := r.facts.certificate
@@ -434,6 +439,7 @@ violations contains v if {
 #   remediation: Require client certificates (client_auth = "require") on service endpoints, and configure client-certificate authentication for etcd, the API server and kubelets.
 #   kinds: [SecurityConfig, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   assesses:
+#     SecurityConfig: [facts.enabled.tls, facts.auth_methods.mtls]
 #     Pod: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
 #     Deployment: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]
 #     StatefulSet: [facts.control_plane.kube-apiserver, facts.control_plane.kubelet, facts.control_plane.etcd]

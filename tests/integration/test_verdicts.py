@@ -291,3 +291,22 @@ def test_every_human_readable_format_says_what_each_status_means(tmp_path: Path)
     assert "| Not assessed |" in outputs["markdown"]
     assert "Population: 1 resources" in outputs["table"]
     assert 'id="population"' in outputs["html"] and "### Population" in outputs["markdown"]
+
+
+def test_a_security_config_passes_nothing_it_does_not_configure(tmp_path: Path) -> None:
+    """TLS only: audit logging off, no roles, no firewall rules, no login methods. The
+    controls that judge those are not passed on a config that never mentions them."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "node.toml").write_text(
+        '[security.tls_config]\nenabled = true\nmin_version = "1.3"\nclient_auth = "require"\n'
+    )
+    data = report("app")
+    by_key = controls(data)
+    (resource,) = data["resources"]
+    assert not {"LOG-02", "LOG-03", "LOG-04", "LOG-05", "AUTH-03", "AUTH-04", "AUTH-05"} & set(
+        resource["assessed_by"]
+    )
+    assert not {"NET-01", "NET-02", "TLS-02", "TLS-03"} & set(resource["assessed_by"])
+    for key in (("iso27001", "A.5.28"), ("soc2", "CC6.3"), ("iso27001", "A.8.20")):
+        assert by_key[key]["status"] == "not_assessed", key  # LOG-04 / AUTH-03 / NET-01+02
+    assert by_key[("soc2", "CC4.1")]["status"] == "fail"  # LOG-01: audit logging is off

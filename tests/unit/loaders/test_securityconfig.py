@@ -25,7 +25,11 @@ def test_toml_resource(fixtures, make_ctx):
     r = _toml(fixtures / "node.toml", make_ctx)
     assert (r.id, r.kind, r.name) == ("config:cfg/node.toml", "SecurityConfig", "node")
     assert (r.source.format, r.source.line) == ("securityconfig", 1)
-    assert r.facts == {"overrides": []}
+    assert r.facts == {
+        "overrides": [],
+        "enabled": {"audit": True, "tls": True},  # what is on: keys only when on
+        "auth_methods": {"mtls": True},
+    }
     assert r.body["security"]["tls_config"] == {
         "enabled": True,
         "min_version": "1.2",
@@ -376,3 +380,16 @@ def test_key_file_is_never_read(tmp_path, make_ctx, monkeypatch):
 
 def test_no_cert_file_no_certificate_fact(fixtures, make_ctx):
     assert "certificate" not in _toml(fixtures / "node.toml", make_ctx).facts
+
+
+def test_switches_are_facts_only_when_on(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from compliance.loaders.securityconfig import load_toml
+
+    (off,) = load_toml("[security.tls_config]\nenabled = false\n", make_ctx("off.toml"))
+    assert "enabled" not in off.facts and "auth_methods" not in off.facts
+    (on,) = load_toml(
+        '[security.audit_config]\nenabled = true\n[security.auth_config]\nmethods = ["password", "oidc"]\n',
+        make_ctx("on.toml"),
+    )
+    assert on.facts["enabled"] == {"audit": True}
+    assert on.facts["auth_methods"] == {"password": True, "oidc": True}
