@@ -26,8 +26,8 @@ spec:
 
 
 @pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+def _in_repo_root(examples_cwd: Path) -> None:
+    """``examples/bpi`` as from the checkout; the cache lands in a tmp folder."""
 
 
 def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]

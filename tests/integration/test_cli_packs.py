@@ -276,10 +276,7 @@ def test_config_option_and_bad_parameters_in_the_project_file(
 # the BPI example: every catalog control, statuses consistent with findings ---------------
 
 
-def test_bpi_report_has_every_control_with_consistent_statuses(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.chdir(ROOT)
+def test_bpi_report_has_every_control_with_consistent_statuses(examples_cwd: Path) -> None:
     result = run("evaluate", "examples/bpi", "--format", "json", *NOW)
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.stdout)

@@ -19,8 +19,9 @@ from compliance.models import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
-KUBE_PROMETHEUS = ROOT.parent / "shared" / "corpus" / "kube-prometheus"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
+MONITORING = ROOT / "tests" / "fixtures" / "monitoring"
+"""Our own small monitoring stack in one namespace (its README), one object per file."""
 SAMPLE = [
     "grafana-deployment.yaml",
     "grafana-service.yaml",
@@ -34,13 +35,12 @@ SAMPLE = [
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    """A multi-file tree of every input format: the BPI example plus kube-prometheus files."""
+    """A multi-file tree of every input format: the BPI example plus a monitoring stack."""
     root = tmp_path / "corpus"
     shutil.copytree(ROOT / "examples" / "bpi", root / "bpi")
     (root / "kp").mkdir()
     for name in SAMPLE:
-        if (KUBE_PROMETHEUS / name).is_file():
-            shutil.copy(KUBE_PROMETHEUS / name, root / "kp" / name)
+        shutil.copy(MONITORING / name, root / "kp" / name)
     return root
 
 
@@ -235,15 +235,13 @@ def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
     and the warm report is still exactly the cold one."""
     from compliance import parallel
 
-    if not KUBE_PROMETHEUS.is_dir():
-        pytest.skip("needs the shared kube-prometheus corpus (../shared/corpus)")
     monkeypatch.setattr(parallel, "PARTITION_MIN_RESOURCES", 0)
     root = tmp_path / "corpus"
     shutil.copytree(ROOT / "examples" / "bpi", root / "bpi")
     for i in range(1, 5):
         (root / f"r{i}").mkdir()
         for name in SAMPLE:
-            text = (KUBE_PROMETHEUS / name).read_text()
+            text = (MONITORING / name).read_text()
             (root / f"r{i}" / name).write_text(
                 text.replace("namespace: monitoring", f"namespace: monitoring-r{i}")
             )

@@ -1,5 +1,6 @@
 """OSCAL assessment-results: valid against compliance-trestle's OSCAL 1.2.1 models (the
-version we emit) and against the official OSCAL 1.0.6 JSON schema (structure, independently).
+version we emit) and against NIST's OSCAL 1.0.6 JSON schema (structure, independently; read
+from ../shared/schemas, as no package ships it, and skipped saying so where it is absent).
 
 The schema's Token pattern uses ``\\p{L}``/``\\p{N}``, which Python's ``re`` lacks; the test
 rewrites them to ``[^\\W\\d_]`` (Unicode letters) and ``\\d`` (Unicode digits), which accepts a
@@ -16,15 +17,13 @@ import pytest
 
 from compliance.formats import oscal
 from compliance.models import Report
+from tests.shared import OSCAL_AR_SCHEMA, require
 from tests.unit.formats.conftest import ROOT, Evaluate
-
-SCHEMA = ROOT / "tests" / "fixtures" / "schemas" / "oscal-1.0.6-assessment-results.schema.json"
-"""NIST's published schema, vendored unchanged (sha256 aba65455...) so CI needs no network."""
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
-    text = SCHEMA.read_text(encoding="utf-8")
+    text = require(OSCAL_AR_SCHEMA, "NIST's OSCAL 1.0.6 schema").read_text(encoding="utf-8")
     text = text.replace(r"\\p{L}", r"[^\\W\\d_]").replace(r"\\p{N}", r"\\d")
     schema = json.loads(text)
     assert schema["$id"] == "http://csrc.nist.gov/ns/oscal/1.0.6/oscal-ar-schema.json"
