@@ -48,12 +48,13 @@ def pytest_addoption(parser: Any) -> None:
 
 
 @pytest.fixture
-def examples_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh folder holding a copy of the checkout's ``examples/``, as the working
-    directory: paths such as ``examples/bpi`` read as from the checkout, while what the CLI
-    writes beside them (``.compliance-cache/``) stays out of the checkout."""
-    cwd = tmp_path / "checkout-copy"
+def examples_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder holding a copy of the checkout's ``examples/`` and ``tests/fixtures/``,
+    as the working directory: paths such as ``examples/bpi`` read as from the checkout, while
+    what the CLI writes beside them (``.compliance-cache/``) stays out of the checkout."""
+    cwd = tmp_path_factory.mktemp("checkout-copy")
     shutil.copytree(CHECKOUT / "examples", cwd / "examples")
+    shutil.copytree(CHECKOUT / "tests" / "fixtures", cwd / "tests" / "fixtures")
     monkeypatch.chdir(cwd)
     return cwd
 
