@@ -39,10 +39,10 @@ demo: install
 # whole-suite inputs and every parameter set always run; see tests/unit/test_parallel.py);
 # make test-all runs every pack case through every split.
 test: install
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --durations=10 tests
 
 test-all: install
-	COMPLIANCE_EXHAUSTIVE=1 $(PY) -m pytest -n 2 tests
+	COMPLIANCE_EXHAUSTIVE=1 $(PY) -m pytest -n 2 --durations=10 tests
 
 # Wheel and sdist into dist/, built with the virtualenv's setuptools (no download).
 dist: install
