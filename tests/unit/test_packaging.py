@@ -91,8 +91,8 @@ def test_every_package_and_policy_folder_is_listed() -> None:
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
     found = {
         ".".join(p.parent.relative_to(ROOT).parts)
-        for p in (ROOT / "compliance").rglob("*.py")
-        if "__pycache__" not in p.parts
+        for p in (ROOT / "compliance").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
     folders = {
@@ -119,7 +119,9 @@ def test_wheel_ships_policies_templates_and_cases(built: tuple[Path, Path, str])
     for case in CASES.rglob("*"):
         if case.is_file():
             assert f"compliance/_cases/{case.relative_to(CASES).as_posix()}" in names
-    assert "compliance/templates/report.html.j2" in names
+    for template in (ROOT / "compliance" / "templates").rglob("*"):
+        if template.is_file() and "__pycache__" not in template.parts:
+            assert template.relative_to(ROOT).as_posix() in names
     assert "compliance/py.typed" in names
     assert not any(n.startswith("tests/") for n in names)
     with tarfile.open(sdist) as tar:
