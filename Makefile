@@ -35,9 +35,10 @@ demo: install
 	@echo "Signed bundle: out/bpi-evidence.tar.gz" >&2
 	@echo "  verify with: .venv/bin/compliance evidence verify out/bpi-evidence.tar.gz --key out/keys/signing.pub" >&2
 
-# make test samples the exhaustive split/parallel equivalence cases with a fixed seed (the
-# whole-suite inputs and every parameter set always run; see tests/unit/test_parallel.py);
-# make test-all runs every pack case through every split.
+# make test samples the per-pack-case equivalence tests with a fixed seed (tests/sampling.py):
+# the scoped parallel split (whole-suite inputs and every parameter set always run) and
+# cold == warm through the cache (a case of every check always runs); make test-all runs
+# every pack case in both.
 test: install
 	$(PY) -m pytest -n 2 --durations=10 tests
 

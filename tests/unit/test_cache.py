@@ -17,6 +17,7 @@ from compliance.formats.json import render, render_data
 from compliance.loaders import LoadOptions
 from compliance.models import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
+from tests.sampling import sample
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -611,15 +612,18 @@ def test_a_new_time_re_evaluates_only_the_checks_that_read_it(
 
 
 def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> None:
-    """Every fixture case (all 26 checks, every input kind): primed and fully warm runs
-    through the cache give the cold report, and no check reports on a kind the rule
-    analysis did not foresee (that would abandon the cache with CacheMiss)."""
+    """Fixture cases (every check, sampled with a fixed seed under ``make test``: a case of
+    each check and others up to 64; every case under ``make test-all``): primed and fully
+    warm runs through the cache give the cold report, and no check reports on a kind the
+    rule analysis did not foresee (that would abandon the cache with CacheMiss)."""
     import contextlib
 
     from compliance.pack_cases import discover
 
-    cases = discover(ROOT / "tests" / "packs" / "cases")
-    assert len(cases) > 150
+    every = discover(ROOT / "tests" / "packs" / "cases")
+    assert len(every) > 150
+    cases = sample(every, 64, group=lambda case: case.check)
+    assert {c.check for c in cases} == {c.check for c in every}
     evaluators: dict[str, Any] = {}
     for i, case in enumerate(cases):
         options = RunOptions(now=case.now, parameters=case.params, load=LoadOptions(env={}))

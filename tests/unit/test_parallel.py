@@ -13,8 +13,6 @@ case's resources split together) and a fixed-seed sample of the other cases alon
 
 from __future__ import annotations
 
-import os
-import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,13 +34,12 @@ from compliance.parallel import (
     partitioned_query,
 )
 from compliance.runner import RunOptions, build_evaluator
+from tests.sampling import EXHAUSTIVE, sample
 from tests.shared import KUBE_PROMETHEUS, require
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CASES = discover(ROOT / "tests" / "packs" / "cases")
-EXHAUSTIVE = os.environ.get("COMPLIANCE_EXHAUSTIVE") == "1"
-SAMPLE_SEED = 20261127
 SAMPLE_SIZE = 16
 WHOLE_SUITE = ("all-cases", "examples/bpi")
 
@@ -91,13 +88,10 @@ def sampled(inputs: dict[str, list[Resource]]) -> dict[str, list[Resource]]:
     """Every input under ``COMPLIANCE_EXHAUSTIVE=1``; else the whole-suite inputs, every input
     divided into more than one namespace partition, and ``SAMPLE_SIZE`` of the other cases
     drawn with a fixed seed (the same cases on every run and machine)."""
-    if EXHAUSTIVE:
-        return inputs
     keep = {
         n for n, rs in inputs.items() if n in WHOLE_SUITE or len(namespace_partitions(rs, 5)) > 1
     }
-    rest = sorted(set(inputs) - keep)
-    keep |= set(random.Random(SAMPLE_SEED).sample(rest, min(SAMPLE_SIZE, len(rest))))
+    keep |= set(sample(sorted(set(inputs) - keep), SAMPLE_SIZE))
     return {n: rs for n, rs in inputs.items() if n in keep}
 
 
