@@ -47,6 +47,14 @@ def pytest_addoption(parser: Any) -> None:
     )
 
 
+# The checkout is read-only to tests: the controller (or a run without xdist) lists the
+# checkout's files, tracked or not, before the session and compares after it (not under
+# --update-golden, which rewrites tests/fixtures/golden on purpose).
+CHECKOUT = Path(__file__).resolve().parents[1]
+_BEFORE = pytest.StashKey[dict[str, tuple[str, int, int]] | None]()
+_TOOL_OUTPUT = ("__pycache__/", ".pytest_cache/", ".venv/", ".mypy_cache/", ".ruff_cache/")
+
+
 @pytest.fixture
 def examples_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh folder holding a copy of the checkout's ``examples/`` and ``tests/fixtures/``,
@@ -57,13 +65,6 @@ def examples_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     shutil.copytree(CHECKOUT / "tests" / "fixtures", cwd / "tests" / "fixtures")
     monkeypatch.chdir(cwd)
     return cwd
-
-
-# The checkout is read-only to tests: the controller (or a run without xdist) lists the
-# checkout's files, tracked or not, before the session and compares after it.
-CHECKOUT = Path(__file__).resolve().parents[1]
-_BEFORE = pytest.StashKey[dict[str, tuple[str, int, int]] | None]()
-_TOOL_OUTPUT = ("__pycache__/", ".pytest_cache/", ".venv/", ".mypy_cache/", ".ruff_cache/")
 
 
 def checkout_state(root: Path = CHECKOUT) -> dict[str, tuple[str, int, int]] | None:
@@ -105,7 +106,9 @@ def checkout_changes(
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):
+    if not hasattr(session.config, "workerinput") and not session.config.getoption(
+        "--update-golden"
+    ):
         session.config.stash[_BEFORE] = checkout_state()
 
 
