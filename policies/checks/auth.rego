@@ -23,7 +23,7 @@ binding_kinds := {"ClusterRoleBinding", "RoleBinding"}
 #   scope: resource
 #   severity: high
 #   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets.
-#   kinds: [ClusterRoleBinding, RoleBinding, ClusterRole, Role, SecurityConfig]
+#   kinds: [ClusterRole, ClusterRoleBinding, Role, RoleBinding, SecurityConfig, google_storage_bucket]
 violations contains v if {
 	some kind in binding_kinds
 	some r in lib.of_kind(kind)
@@ -144,7 +144,7 @@ broad_group(name) if startswith(name, "system:serviceaccounts:")
 #   scope: resource
 #   severity: critical
 #   remediation: Disable anonymous access (allow_anonymous = false, --anonymous-auth=false), configure at least one authentication method, and never bind system:anonymous or system:unauthenticated.
-#   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   kinds: [ClusterRoleBinding, CronJob, DaemonSet, Deployment, Job, Pod, ReplicaSet, ReplicationController, RoleBinding, SecurityConfig, StatefulSet, azurerm_storage_account, azurerm_storage_container, google_storage_bucket_access_control, google_storage_bucket_iam_binding, google_storage_bucket_iam_member, google_storage_default_object_access_control, google_storage_object_access_control]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.auth_config.allow_anonymous
