@@ -44,6 +44,25 @@ system_subject(s) if {
 system_subject(s) if {
 	s.kind == "ServiceAccount"
 	object.get(s, "namespace", "") == "kube-system"
+	control_plane_accounts[s.name]
+}
+
+# The kube-system ServiceAccounts of the control plane: kube-controller-manager's controllers
+# (--use-service-account-credentials) and cloud-controller-manager. Any other kube-system
+# account (tiller, dashboards, CI deployers, add-ons) bound to an admin role is reported.
+control_plane_accounts := {
+	"attachdetach-controller", "bootstrap-signer", "certificate-controller",
+	"clusterrole-aggregation-controller", "cloud-controller-manager", "cronjob-controller",
+	"daemon-set-controller", "deployment-controller", "disruption-controller",
+	"endpoint-controller", "endpointslice-controller", "endpointslicemirroring-controller",
+	"ephemeral-volume-controller", "expand-controller", "generic-garbage-collector",
+	"horizontal-pod-autoscaler", "job-controller", "legacy-service-account-token-cleaner",
+	"namespace-controller", "node-controller", "persistent-volume-binder",
+	"pod-garbage-collector", "pv-protection-controller", "pvc-protection-controller",
+	"replicaset-controller", "replication-controller", "resourcequota-controller",
+	"root-ca-cert-publisher", "route-controller", "service-account-controller",
+	"service-controller", "statefulset-controller", "token-cleaner", "ttl-after-finished-controller",
+	"ttl-controller", "validatingadmissionpolicy-status-controller",
 }
 
 role_kinds := {"ClusterRole", "Role"}
