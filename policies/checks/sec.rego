@@ -112,16 +112,11 @@ violations contains v if {
 		"message": sprintf("container %s exposes every key of Secret %s as environment variables; mount it as a file instead", [c.name, source.secretRef.name])}
 }
 
-# A Secret manifest with values is the secret in plain text in the repository (base64 is
-# an encoding, not encryption). Use SealedSecrets, External Secrets or SOPS instead.
-violations contains v if {
-	some r in lib.of_kind("Secret")
-	some field in ["data", "stringData"]
-	keys := object.keys(object.get(r.body, field, {}))
-	count(keys) > 0
-	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": field,
-		"message": sprintf("Secret manifest %s commits %d value(s) in %s (%s); base64 is not encryption, keep the values out of the repository", [r.name, count(keys), field, concat(", ", sort(keys))])}
-}
+# A Secret manifest with secret values is the secret in plain text in the repository (base64
+# is an encoding, not encryption). Use SealedSecrets, External Secrets or SOPS instead. The
+# values are judged, not the kind: a configuration file kept in a Secret (facts.secret_values,
+# computed by the loader) counts only when a setting in it holds a secret; empty values do not.
+# The finding itself is in sec_values.rego.
 
 # A Terraform literal: a non-empty string with no interpolation or reference in it.
 tf_literal(value) if {
