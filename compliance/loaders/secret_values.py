@@ -30,8 +30,6 @@ _SETTINGS = (
     # name = value   (INI, TOML, properties, .env)
     re.compile(r"^\s*(?:export\s+)?(?P<name>[\w.\-]+)[ \t]*[=][ \t]*(?P<value>[^#;\n]*?)[ \t]*$", re.M),
 )  # fmt: skip
-_URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]+:(?P<pw>[^@\s/'\"]+)@")
-_PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----")
 _PLACEHOLDER = re.compile(r"^(\$.*|\{\{.*\}\}|%.*|<[^>]*>|\*+|x+|X+|\.+)$")
 
 
@@ -80,6 +78,8 @@ def _is_config(key: str, text: str) -> bool:
 
 def secret_settings(text: str) -> list[str]:
     """Names of the settings of a configuration document that hold a secret value."""
+    from compliance.evidence.redact import _PEM_BEGIN as PEM_BEGIN
+    from compliance.evidence.redact import _URL_CREDENTIALS as URL_CREDENTIALS
     from compliance.evidence.redact import _secret_literal as secret_literal
 
     found: set[str] = set()
@@ -88,9 +88,9 @@ def secret_settings(text: str) -> list[str]:
             name, value = m.group("name"), m.group("value").strip().strip("'\"")
             if secret_literal(name, value) and not _PLACEHOLDER.match(value):
                 found.add(name)
-    for m in _URL_PASSWORD.finditer(text):
+    for m in URL_CREDENTIALS.finditer(text):
         if not _PLACEHOLDER.match(m.group("pw")):
             found.add("password in a URL")
-    if _PRIVATE_KEY.search(text):
+    if PEM_BEGIN.search(text):
         found.add("private key")
     return sorted(found)
