@@ -87,3 +87,29 @@ def test_packs_show_and_crosswalk_commands(tmp_path: Path) -> None:
     walked = CliRunner().invoke(cli, ["packs", "crosswalk"])
     assert walked.exit_code == 0
     assert walked.output == CROSSWALK.read_text(encoding="utf-8")
+
+
+def test_every_azure_and_gcp_type_a_family_names_is_in_its_checks_kinds(
+    loaded: tuple[CheckLibrary, list[Pack]],
+) -> None:
+    """A check family's Rego naming an azurerm_/google_ type reads it, so one of the
+    family's checks lists it in METADATA kinds (else the control is not assessed there)."""
+    import re
+
+    from compliance.families import family_of_module
+
+    library, _ = loaded
+    kinds_of_family: dict[str, set[str]] = {}
+    for meta in library.checks.values():
+        family = family_of_module(library.modules[meta.module])
+        assert family is not None
+        kinds_of_family.setdefault(family, set()).update(meta.kinds)
+    missing = []
+    for name, source in library.modules.items():
+        family = family_of_module(source)
+        if family is None:
+            continue
+        for kind in set(re.findall(r'"((?:azurerm|google)_[a-z0-9_]+)"', source)):
+            if kind not in kinds_of_family.get(family, set()):
+                missing.append(f"{name}: {kind}")
+    assert not missing, missing
