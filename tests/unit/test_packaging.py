@@ -46,6 +46,7 @@ def test_wheel_ships_policies_and_templates(tmp_path: Path) -> None:
         assert f"compliance/_policies/{rego.relative_to(ROOT / 'policies').as_posix()}" in names
     for pack in (ROOT / "policies").glob("*/pack.yaml"):
         assert f"compliance/_policies/{pack.relative_to(ROOT / 'policies').as_posix()}" in names
+    assert "compliance/_policies/crosswalk.csv" in names
     assert any(n.startswith("compliance/templates/") for n in names)
 
 
