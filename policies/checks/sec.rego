@@ -24,8 +24,10 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #   scope: resource
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
-#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, google_sql_user, terraform_variable]
+#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, azurerm_windows_virtual_machine, azurerm_windows_virtual_machine_scale_set, google_sql_user, terraform_variable]
 #   assesses:
+#     azurerm_linux_virtual_machine: [body.admin_password]
+#     azurerm_linux_virtual_machine_scale_set: [body.admin_password]
 #     azurerm_mariadb_server: [body.administrator_login_password]
 #     azurerm_mssql_server: [body.administrator_login_password]
 #     azurerm_mysql_flexible_server: [body.administrator_password]
@@ -33,6 +35,8 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #     azurerm_postgresql_flexible_server: [body.administrator_password]
 #     azurerm_postgresql_server: [body.administrator_login_password]
 #     azurerm_sql_server: [body.administrator_login_password]
+#     azurerm_windows_virtual_machine: [body.admin_password]
+#     azurerm_windows_virtual_machine_scale_set: [body.admin_password]
 #     google_sql_user: [body.password]
 violations contains v if {
 	some r in lib.workloads

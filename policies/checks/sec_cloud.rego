@@ -1,4 +1,5 @@
-# SEC-01 on Azure and GCP: literal database administrator passwords in Terraform.
+# SEC-01 on Azure and GCP: literal database and virtual machine administrator passwords in
+# Terraform.
 # The check's METADATA is in sec.rego.
 package compliance.checks.sec
 
@@ -14,6 +15,10 @@ cloud_password_fields := {
 	"azurerm_postgresql_flexible_server": "administrator_password",
 	"azurerm_mysql_flexible_server": "administrator_password",
 	"google_sql_user": "password",
+	"azurerm_linux_virtual_machine": "admin_password",
+	"azurerm_windows_virtual_machine": "admin_password",
+	"azurerm_linux_virtual_machine_scale_set": "admin_password",
+	"azurerm_windows_virtual_machine_scale_set": "admin_password",
 }
 
 violations contains v if {

@@ -16,3 +16,10 @@ resource "google_sql_user" "app" {
   instance = "reports"
   password = "app-password-1"
 }
+
+resource "azurerm_windows_virtual_machine" "jump" {
+  name           = "jump"
+  size           = "Standard_B2s"
+  admin_username = "azureuser"
+  admin_password = "P@ssw0rd1234!"
+}
