@@ -2,8 +2,8 @@
 
 ``env_file`` entries are read relative to the compose file; ``.env`` beside it is the file
 compose reads to interpolate ``${NAME}`` in the compose file itself, so only the variables a
-service refers to are kept for it. Files outside the compose file's folder, over 1 MiB or
-not UTF-8 are not read (the fact says why).
+service refers to are kept for it. Files outside the compose file's folder, over 1 MiB, not
+regular files (a FIFO, a device) or not UTF-8 are not read (the fact says why).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+from compliance.errors import InputError
+from compliance.loaders.reading import decode, read_regular
 
 MAX_ENV_BYTES = 1 << 20
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -49,14 +52,12 @@ def read_env_file(base: Path, written: str) -> dict[str, Any]:
     target = (base / path).resolve()
     if not target.is_relative_to(root):
         return {**fact, "error": "outside the compose file's folder: not read"}
-    try:
-        if target.stat().st_size > MAX_ENV_BYTES:
-            return {**fact, "error": f"over {MAX_ENV_BYTES} bytes: not read"}
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not target.exists():
         return {**fact, "error": "missing"}
-    except (OSError, UnicodeDecodeError) as e:
-        return {**fact, "error": f"not readable: {getattr(e, 'strerror', None) or e}"}
+    try:
+        text = decode(read_regular(target, written, MAX_ENV_BYTES), written)
+    except InputError as e:
+        return {**fact, "error": f"{e.message.removesuffix(': not read')}: not read"}
     return {**fact, "found": True, "entries": parse_dotenv(text)}
 
 

@@ -60,3 +60,14 @@ def test_compose_services_keep_env_files_and_the_dotenv_variables_they_use(
     ]
     assert [e["name"] for e in api.facts["dotenv"]["entries"]] == ["DB_PASSWORD"]
     assert web.facts["env_files"] == [] and web.facts["dotenv"]["entries"] == []
+
+
+def test_a_fifo_or_oversized_env_file_is_not_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.env")
+    (tmp_path / "big.env").write_bytes(b"A=" + b"x" * (2 << 20) + b"\n")
+    fifo = read_env_file(tmp_path, "pipe.env")
+    big = read_env_file(tmp_path, "big.env")
+    assert not fifo["found"] and "FIFO" in fifo["error"]
+    assert not big["found"] and big["error"].endswith("not read")
