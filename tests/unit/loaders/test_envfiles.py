@@ -71,3 +71,28 @@ def test_a_fifo_or_oversized_env_file_is_not_read(tmp_path: Path) -> None:
     big = read_env_file(tmp_path, "big.env")
     assert not fifo["found"] and "FIFO" in fifo["error"]
     assert not big["found"] and big["error"].endswith("not read")
+
+
+def test_report_names_env_file_variables_never_their_values(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-01"
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            str(case / "compose-env-files-with-secrets" / "input"),
+            "--format", "json", "-o", str(out), "--no-cache", "--fail-on", "none",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    messages = [f["message"] for f in json.loads(out.read_text())["findings"]]
+    assert any("API_TOKEN from env_file api.env" in m for m in messages)
+    text = out.read_text()
+    for value in ("tok-9f8e7d6c5b4a", "s3ss10n-s3cr3t", "pg-dev-password-1"):
+        assert value not in text
