@@ -29,7 +29,7 @@ violations contains v if {
 
 violations contains v if {
 	some r in lib.of_kind("azurerm_storage_container")
-	access := lower(object.get(r.body, "container_access_type", "private"))
+	access := lib.lower_of(r.body, "container_access_type")
 	access in {"blob", "container"}
 	v := {"check": "AUTH-01", "resource": r.id, "path": "container_access_type",
 		"message": sprintf("storage container %s is readable anonymously (container_access_type = %s)", [r.name, access])}

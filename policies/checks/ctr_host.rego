@@ -79,6 +79,7 @@ mode_word(false) := "writable"
 violations contains v if {
 	some r in data.compliance.lib.workloads
 	some i, vol in object.get(lib.pod_spec(r), "volumes", [])
+	is_object(vol)
 	p := host_path(object.get(vol, ["hostPath", "path"], null))
 	exposure := host_exposure(p)
 	read_only := k8s_read_only_flag(r, vol.name)

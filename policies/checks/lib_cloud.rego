@@ -5,7 +5,7 @@ import rego.v1
 
 # The blocks of `key` in a Terraform body with their field paths: python-hcl2 gives one block
 # as a mapping and several as a list.
-blocks(body, key) := [{"path": sprintf("%s[%d]", [key, i]), "block": b} | some i, b in body[key]] if is_array(body[key])
+blocks(body, key) := [{"path": sprintf("%s[%d]", [key, i]), "block": b} | some i, b in body[key]; is_object(b)] if is_array(body[key])
 
 blocks(body, key) := [{"path": key, "block": body[key]}] if is_object(body[key])
 
@@ -15,6 +15,11 @@ blocks(body, key) := [] if not body[key]
 # `lib.<rule>` undefined in a check module that is not the first of its package when the
 # query names the package by a variable (data.compliance.checks[family]), as main does.
 world_cidr(c) if world_cidrs[c]
+
+# A field's value in lower case; "" when it is not a string.
+lower_of(obj, key) := lower(object.get(obj, key, null)) if is_string(object.get(obj, key, null))
+
+lower_of(obj, key) := "" if not is_string(object.get(obj, key, null))
 
 # Strings of the fields `keys` of `obj` (each a string or a list of strings).
 strings_of(obj, keys) := [s |

@@ -24,8 +24,8 @@ violations contains v if {
 	some kind in ["azurerm_network_security_group", "azurerm_network_security_rule"]
 	some r in lib.of_kind(kind)
 	some rule in azure_rules(r)
-	lower(object.get(rule.block, "direction", "")) == "inbound"
-	lower(object.get(rule.block, "access", "")) == "allow"
+	lib.lower_of(rule.block, "direction") == "inbound"
+	lib.lower_of(rule.block, "access") == "allow"
 	world := [s | some s in lib.strings_of(rule.block, ["source_address_prefix", "source_address_prefixes"]); lib.internet_source(s)]
 	count(world) > 0
 	ranges := [pr | some p in lib.strings_of(rule.block, ["destination_port_range", "destination_port_ranges"]); pr := lib.port_range(p)]
@@ -49,11 +49,11 @@ gcp_world_sources(body) := ["0.0.0.0/0 (no source given)"] if {
 
 gcp_ranges(allow) := [[0, 65535]] if count(lib.one_or_many(object.get(allow, "ports", []))) == 0
 
-gcp_ranges(allow) := [pr | some p in allow.ports; pr := lib.port_range(p)] if count(lib.one_or_many(object.get(allow, "ports", []))) > 0
+gcp_ranges(allow) := [pr | some p in lib.one_or_many(allow.ports); pr := lib.port_range(p)] if count(lib.one_or_many(object.get(allow, "ports", []))) > 0
 
 violations contains v if {
 	some r in lib.of_kind("google_compute_firewall")
-	upper(object.get(r.body, "direction", "INGRESS")) == "INGRESS"
+	lib.lower_of(r.body, "direction") in {"", "ingress"}
 	object.get(r.body, "disabled", false) != true
 	world := gcp_world_sources(r.body)
 	count(world) > 0

@@ -71,6 +71,7 @@ gcp_sql_requires_ssl(r) if gcp_sql_ip_config(r).ssl_mode in gcp_ssl_modes
 
 violations contains v if {
 	some r in lib.of_kind("google_sql_database_instance")
+	not is_string(r.body.settings) # settings from a variable or module: not judged
 	not gcp_sql_requires_ssl(r)
 	v := {"check": "TLS-01", "resource": r.id, "severity": "high", "path": "settings",
 		"message": sprintf("Cloud SQL instance %s accepts unencrypted connections (no require_ssl = true or ssl_mode ENCRYPTED_ONLY)", [r.name])}
