@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from compliance.errors import EngineError
 
@@ -39,3 +42,31 @@ def pytest_addoption(parser: Any) -> None:
         action="store_true",
         help="rewrite golden files (tests/fixtures/golden) from the current output",
     )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster for the whole session (never skipped under CI)."""
+    import os
+
+    from tests.pgcluster import pg_bin, start_cluster
+
+    if pg_bin() is None and not os.environ.get("CI"):
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; CI installs them"
+        )
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any, request: pytest.FixtureRequest) -> str:
+    """A new, empty database in the session's cluster."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    return str(pg_cluster.create_database(name))
