@@ -141,7 +141,10 @@ def build_run(
         "inputs": _put(
             blobs,
             "inputs",
-            [{"file": i["file"], "sha256": i["sha256"]} for i in data.get("inputs", [])],
+            [
+                {k: i.get(k) for k in ("file", "format", "sha256", "resources")}
+                for i in data.get("inputs", [])
+            ],
         ),
         "summary": data.get("summary", {}),
         "errors": len(data.get("errors", [])),

@@ -138,3 +138,58 @@ def test_bad_ledger_url_is_a_usage_error(bpi: Path) -> None:
     )
     assert result.exit_code == 2
     assert "unsupported ledger URL" in result.output and "secret" not in result.output
+
+
+def test_period_report_over_three_days_with_a_signed_bundle(bpi: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    evaluate(bpi, "2026-11-01", "--ledger", url)
+    fix_ssh(bpi)
+    evaluate(bpi, "2026-11-02", "--ledger", url)
+    evaluate(bpi, "2026-11-04", "--ledger", url)
+    assert run("keys", "generate", "--out", "keys").exit_code == 0
+    result = run(
+        "report",
+        "period",
+        "--ledger",
+        url,
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-04",
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "-o",
+        "period.json",
+        "--bundle",
+        "period.tar.gz",
+        "--sign-key",
+        "keys/signing.key",
+        "--sample-seed",
+        "3",
+    )
+    assert result.exit_code == 0, result.output
+    p = json.loads(Path("period.json").read_text())
+    assert p["days_without_runs"] == ["2026-11-03"]
+    ssh = [f for f in p["findings"] if f["check_id"] == "NET-02" and "ssh" in f["message"]]
+    assert (
+        len(ssh) == 1 and ssh[0]["fixed_at"] == "2026-11-02T08:00:00Z" and ssh[0]["days_open"] == 1
+    )
+    assert p["population"]["reconciled"] and p["sample"]["seed"] == 3
+    verified = run("evidence", "verify", "period.tar.gz", "--key", "keys/signing.pub")
+    assert verified.exit_code == 0, verified.output
+    for fmt in ("markdown", "csv", "html", "oscal"):
+        out = run(
+            "report",
+            "period",
+            "--ledger",
+            url,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-04",
+            "--format",
+            fmt,
+        )
+        assert out.exit_code == 0 and out.output
+    bad = run("report", "period", "--ledger", url, "--from", "2026-11-01", "--to", "nope")
+    assert bad.exit_code == 2 and "--to 'nope' is not a date" in bad.output
