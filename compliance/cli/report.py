@@ -157,4 +157,93 @@ def period(
     _write(text, output, f"{fmt} period report")
 
 
+@report.command("soa")
+@click.option(
+    "--pack",
+    "pack_name",
+    default="iso27001",
+    show_default=True,
+    help="The ISO/IEC 27001:2022 pack.",
+)
+@ledger_option
+@config_option
+@click.option("--scope", "scope_option", metavar="NAME", help="Scope whose runs give the statuses.")
+@click.option(
+    "--from",
+    "from_text",
+    metavar="DATE",
+    help="With --to: statuses at the end of this period, evidence from all its runs.",
+)
+@click.option("--to", "to_text", metavar="DATE", help="Last day of the period (inclusive).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown", "csv", "html"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the SoA to FILE."
+)
+def soa(
+    pack_name: str,
+    ledger_option: str | None,
+    config_file: Path | None,
+    scope_option: str | None,
+    from_text: str | None,
+    to_text: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Statement of Applicability: all 93 ISO/IEC 27001:2022 Annex A controls."""
+    import orjson
+
+    from compliance.ledger import ledger_url
+    from compliance.ledger.period import parse_date
+    from compliance.ledger.soa import (
+        PACK,
+        build_soa,
+        exclusions,
+        render_csv,
+        render_html,
+        render_markdown,
+    )
+    from compliance.ledger.store import Ledger
+    from compliance.packs import load_library, load_pack
+
+    if pack_name != PACK:
+        raise UsageError(
+            f"--pack {pack_name!r}: the Statement of Applicability is for ISO/IEC 27001:2022 (--pack {PACK})"
+        )
+    if bool(from_text) != bool(to_text):
+        raise UsageError("--from and --to go together")
+    project = find_project(config_file)
+    excluded = exclusions(project.config.scope, project.file or "compliance.yaml")
+    pack = load_pack(PACK, load_library())
+    url = ledger_url(ledger_option, project)
+    if url is None:
+        data = build_soa(pack, excluded)
+    else:
+        scope = scope_name(scope_option, project)
+        with Ledger(url) as led:
+            if from_text and to_text:
+                start, end = parse_date(from_text, "--from"), parse_date(to_text, "--to")
+                from compliance.cli.ledger import day_bounds
+
+                lo, hi = day_bounds(start, end)
+                runs = led.entries("run", scope, lo, hi)
+                basis = f"the period {start} to {end} of scope {scope} ({len(runs)} runs; status at its end)"
+            else:
+                runs = led.entries("run", scope)[-1:]
+                basis = f"the latest run of scope {scope}" + (
+                    f" ({runs[0].id}, {runs[0].at})" if runs else ": none recorded"
+                )
+            data = build_soa(pack, excluded, led, runs, basis)
+    if fmt == "json":
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    else:
+        text = {"markdown": render_markdown, "csv": render_csv, "html": render_html}[fmt](data)
+    _write(text, output, f"{fmt} statement of applicability")
+
+
 COMMANDS = [report]
