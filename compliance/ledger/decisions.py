@@ -1,0 +1,29 @@
+"""Admission decisions recorded in the ledger, for ``compliance serve --ledger``: several server
+replicas can share one PostgreSQL ledger, their appends serialised by the chain's head lock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from compliance.ledger.store import Entry, Ledger, utc_text
+
+
+class LedgerDecisions:
+    """Appends decision records (``compliance.server.decide.record``) under one scope."""
+
+    def __init__(self, url: str, scope: str) -> None:
+        self.ledger = Ledger(url)
+        self.scope = scope
+
+    def append(self, record: dict[str, Any]) -> Entry:
+        try:
+            moment = datetime.fromisoformat(str(record.get("time")))
+        except ValueError:
+            moment = datetime.now(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return self.ledger.append("decision", self.scope, utc_text(moment), record)
+
+    def close(self) -> None:
+        self.ledger.close()
