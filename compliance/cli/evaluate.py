@@ -24,7 +24,7 @@ from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
-from compliance.ledger import ledger_url, record_evaluation, scope_name
+from compliance.ledger import ledger_url, preload, record_evaluation, scope_name
 from compliance.loaders import LoadOptions
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
@@ -243,6 +243,8 @@ def evaluate(
     project = find_project(config_file)
     ledger = ledger_url(ledger_option, project)
     scope = scope_name(scope_option, project)
+    if ledger:
+        preload()
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
     if (

@@ -21,6 +21,17 @@ def ledger_url(option: str | None, project: Project) -> str | None:
     return option or os.environ.get(ENV_LEDGER) or project.config.ledger or None
 
 
+def preload() -> None:
+    """Import the database code in a background thread, while the run loads and evaluates
+    (the main process mostly waits on its workers then)."""
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("compliance.ledger.record",), daemon=True
+    ).start()
+
+
 def scope_name(option: str | None, project: Project) -> str:
     name = option or project.config.scope_name() or DEFAULT_SCOPE
     if not name.strip() or len(name) > 200:

@@ -67,12 +67,17 @@ def _put(blobs: Blobs, kind: str, value: Any) -> str:
     return digest
 
 
-def _finding_population(findings: Iterable[dict[str, Any]], key: str) -> dict[str, list[str]]:
-    out: dict[str, set[str]] = {}
+def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
+    """``pack:control`` -> check -> resource ids, from the findings (one pass)."""
+    out: dict[str, dict[str, set[str]]] = {}
     for f in findings:
-        if key in f.get("controls", []):
-            out.setdefault(f["check_id"], set()).add(f["resource"]["id"])
-    return {check: sorted(ids) for check, ids in sorted(out.items())}
+        rid, check = f["resource"]["id"], f["check_id"]
+        for key in f.get("controls", []):
+            out.setdefault(key, {}).setdefault(check, set()).add(rid)
+    return {
+        key: {check: sorted(ids) for check, ids in sorted(checks.items())}
+        for key, checks in out.items()
+    }
 
 
 def resources_of(data: dict[str, Any], loaded: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -109,6 +114,7 @@ def build_run(
         key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]),
     )
     has_assessed = all("assessed" in c for c in data.get("controls", []))
+    from_findings = {} if has_assessed else _finding_populations(findings)
     controls = []
     pairs: set[tuple[str, str]] = set()
     for c in data.get("controls", []):
@@ -118,7 +124,7 @@ def build_run(
                 check: sorted(ids) for check, ids in sorted((c.get("assessed") or {}).items())
             }
         else:
-            population = _finding_population(findings, key)
+            population = from_findings.get(key, {})
         row = {k: v for k, v in c.items() if k != "assessed"}
         row["population"] = _put(blobs, "population", population)
         row["assessed_count"] = sum(len(ids) for ids in population.values())
