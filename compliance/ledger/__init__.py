@@ -6,6 +6,7 @@ Importing this package is cheap; the database code loads only when a ledger is u
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,19 @@ ENV_LEDGER = "COMPLIANCE_LEDGER"
 DEFAULT_SCOPE = "default"
 
 
+SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
+
+
 def ledger_url(option: str | None, project: Project) -> str | None:
-    """``--ledger``, else ``COMPLIANCE_LEDGER``, else ``ledger:`` in compliance.yaml."""
-    return option or os.environ.get(ENV_LEDGER) or project.config.ledger or None
+    """``--ledger``, else ``COMPLIANCE_LEDGER``, else ``ledger:`` in compliance.yaml; a URL of
+    another kind is a usage error before anything runs."""
+    url = option or os.environ.get(ENV_LEDGER) or project.config.ledger or None
+    if url is not None and not url.startswith(SCHEMES):
+        shown = re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+        raise UsageError(
+            f"unsupported ledger URL {shown!r}: use sqlite:///PATH or postgresql://..."
+        )
+    return url
 
 
 def preload() -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from compliance.errors import UsageError
 
+PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
 metadata = MetaData()
 
 schema_version = Table(
@@ -137,7 +138,7 @@ def writer(engine: Engine) -> Iterator[Connection]:
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (URLs appear in reports and errors)."""
-    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+    return PASSWORD.sub(r"\1***@", url)
 
 
 def migrate(engine: Engine, now: str) -> int:

@@ -132,12 +132,35 @@ def test_a_signed_bundle_run_records_the_bundle_and_the_signer(bpi: Path, tmp_pa
     assert bad.exit_code == 4 and "bundle b.tar.gz has sha256" in bad.output
 
 
-def test_bad_ledger_url_is_a_usage_error(bpi: Path) -> None:
+def test_bad_ledger_url_is_a_usage_error_before_evaluating(bpi: Path) -> None:
     result = run(
         "evaluate", str(bpi), "--no-cache", "--format", "json", "--ledger", "mysql://u:secret@h/db"
     )
     assert result.exit_code == 2
-    assert "unsupported ledger URL" in result.output and "secret" not in result.output
+    assert "unsupported ledger URL 'mysql://u:***@h/db'" in result.output
+    assert "secret" not in result.output and "schema_version" not in result.output
+    down = run("ledger", "runs", "--ledger", "postgresql://u:secret@127.0.0.1:1/db")
+    assert (
+        down.exit_code == 2
+        and "cannot open ledger postgresql://u:***@127.0.0.1:1/db" in down.output
+    )
+    assert "secret" not in down.output
+
+
+def test_sample_sizes_from_the_project_file(bpi: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    evaluate(bpi, "2026-11-01", "--ledger", url)
+    Path("compliance.yaml").write_text("sample:\n  sizes: '1-1000:all'\n")
+    p = json.loads(
+        run(
+            "report", "period", "--ledger", url, "--from", "2026-11-01", "--to", "2026-11-01"
+        ).output
+    )
+    assert p["sample"]["sizes"] == "1-1000:all"
+    assert all(c["size"] == c["population"] for c in p["sample"]["controls"])
+    Path("compliance.yaml").write_text("sample:\n  sizes: 'lots'\n")
+    bad = run("report", "period", "--ledger", url, "--from", "2026-11-01", "--to", "2026-11-01")
+    assert bad.exit_code == 2 and "sample.sizes 'lots'" in bad.output
 
 
 def test_period_report_over_three_days_with_a_signed_bundle(bpi: Path, tmp_path: Path) -> None:
