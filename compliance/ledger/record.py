@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import subprocess
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,8 +193,7 @@ def record_run(
     bundle: dict[str, Any] | None = None,
     sign_key: Ed25519PrivateKey | None = None,
 ) -> Entry:
-    from datetime import UTC, datetime
-
+    """Append the run; its time is ``at``, else the report's ``evaluated_at``, else now."""
     body, blobs = build_run(
         data,
         resources=resources if resources is not None else resources_of(data),
@@ -206,8 +206,6 @@ def record_run(
 
 
 def _normal_time(value: Any) -> str | None:
-    from datetime import datetime
-
     if not isinstance(value, str):
         return None
     try:
