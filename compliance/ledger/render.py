@@ -128,23 +128,31 @@ def render_html(p: dict[str, Any]) -> str:
     return environment(autoescape=True).get_template("period.html.j2").render(p=p)
 
 
-def run_report(ledger: Ledger, entry: Entry) -> Any:
-    """The run's report model rebuilt from the ledger (for the OSCAL result of the run)."""
+def run_report(ledger: Ledger, entry: Entry, memo: dict[str, Any] | None = None) -> Any:
+    """The run's report model rebuilt from the ledger (for the OSCAL result of the run).
+    ``memo`` keeps the validated controls and findings by blob digest: unchanged runs share
+    them."""
     from compliance.models import Report
+    from compliance.models.report import ControlResult, Finding
 
+    memo = {} if memo is None else memo
     body = entry.body
+
+    def models(digest: str, model: Any) -> list[Any]:
+        if digest not in memo:
+            memo[digest] = [model.model_validate(v) for v in ledger.blob(digest)]
+        return list(memo[digest])
+
     inputs = [i for i in ledger.blob(body["inputs"]) if {"format", "resources"} <= set(i)]
-    return Report.model_validate(
-        {
-            "tool": body.get("tool") or {"name": "compliance"},
-            "engine": body.get("engine") or {},
-            "evaluated_at": body.get("evaluated_at") or entry.at,
-            "packs": body.get("packs", []),
-            "summary": body.get("summary"),
-            "controls": ledger.blob(body["controls"]),
-            "findings": ledger.blob(body["findings"]),
-            "inputs": inputs,
-        }
+    return Report(
+        tool=body.get("tool") or {"name": "compliance"},
+        engine=body.get("engine") or {},
+        evaluated_at=body.get("evaluated_at") or entry.at,
+        packs=body.get("packs", []),
+        summary=body.get("summary"),
+        controls=models(body["controls"], ControlResult),
+        findings=models(body["findings"], Finding),
+        inputs=inputs,
     )
 
 
@@ -153,8 +161,9 @@ def render_oscal(p: dict[str, Any], ledger: Ledger, runs: list[Entry]) -> str:
     from compliance.formats import oscal
 
     results = []
+    memo: dict[str, Any] = {}
     for entry in runs:
-        result = oscal.build(run_report(ledger, entry))["assessment-results"]["results"][0]
+        result = oscal.build(run_report(ledger, entry, memo))["assessment-results"]["results"][0]
         result["title"] = f"Run {entry.id} at {entry.at}"
         result["props"] = [
             *result.get("props", []),
@@ -193,7 +202,8 @@ def render_oscal(p: dict[str, Any], ledger: Ledger, runs: list[Entry]) -> str:
             ],
         }
     }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+    # compact: one result per run makes this the period bundle's largest member
+    return orjson.dumps(doc).decode() + "\n"
 
 
 def renderer(fmt: str, ledger: Ledger, runs: list[Entry]) -> Callable[[dict[str, Any]], str]:

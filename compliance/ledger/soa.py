@@ -27,7 +27,10 @@ SOA_FORMATS = ("json", "markdown", "csv", "html")
 
 
 def exclusions(scope: Any, where: str) -> dict[str, str]:
-    """``scope.exclude`` entries for Annex A controls: control id -> reason."""
+    """``scope.exclude`` entries for Annex A controls: control id -> reason. ``scope`` is the
+    ``scope:`` value of compliance.yaml: a name, a mapping or a model with ``exclude``."""
+    if hasattr(scope, "model_dump"):
+        scope = scope.model_dump()
     if not isinstance(scope, dict):
         return {}
     raw = scope.get("exclude") or []

@@ -231,3 +231,13 @@ def test_period_bundle_verifies_and_holds_every_member(history: Ledger, tmp_path
 def test_bad_period_is_a_usage_error(history: Ledger) -> None:
     with pytest.raises(UsageError, match="before --from"):
         build_period(history, options(start=date(2026, 11, 5), end=date(2026, 11, 1)))
+
+
+def test_oscal_uuids_are_uuid5() -> None:
+    """The OSCAL writer's direct computation gives ``uuid.uuid5``'s UUIDs."""
+    import uuid
+
+    from compliance.formats import oscal
+
+    for parts in (("run", "observation", "f-net"), ("é✓",), ("a", "", "b\x1fc")):
+        assert oscal._uuid(*parts) == str(uuid.uuid5(oscal._UUID_NS, "\x1f".join(parts)))
