@@ -111,7 +111,10 @@ def build_run(
     """The run's row body and the blobs it names."""
     blobs: Blobs = {}
     findings = sorted(
-        ({k: v for k, v in f.items() if k != "baseline"} for f in data.get("findings", [])),
+        (
+            {k: v for k, v in f.items() if k != "baseline"} if "baseline" in f else f
+            for f in data.get("findings", [])
+        ),
         key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]),
     )
     has_assessed = all("assessed" in c for c in data.get("controls", []))
