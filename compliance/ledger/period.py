@@ -72,12 +72,23 @@ def _days(start: date, end: date) -> list[date]:
 
 
 def _timelines(
-    ledger: Ledger, runs: list[Entry], days: list[date], packs: tuple[str, ...]
+    ledger: Ledger,
+    runs: list[Entry],
+    days: list[date],
+    packs: tuple[str, ...],
+    before: Entry | None = None,
 ) -> list[dict[str, Any]]:
+    """Per control, the daily statuses. The controls are those of the period's runs and of
+    ``before`` (the last run ahead of the period), so that a control no run of the period
+    evaluated shows every day as ``no_evidence``."""
     last_of_day: dict[date, Entry] = {}
     for e in runs:
         last_of_day[_day(e.at)] = e
     known: dict[str, dict[str, Any]] = {}
+    if before is not None:
+        for c in ledger.blob(before.body["controls"]):
+            if not packs or c["pack"] in packs:
+                known[f"{c['pack']}:{c['control_id']}"] = c
     statuses: dict[date, dict[str, str]] = {}
     for day, entry in last_of_day.items():
         mine: dict[str, str] = {}
@@ -221,7 +232,8 @@ def build_period(ledger: Ledger, opts: PeriodOptions) -> Period:
     runs = [e for e in history if e.at >= start]
     days = _days(opts.start, opts.end)
     run_days = {_day(e.at) for e in runs}
-    controls = _timelines(ledger, runs, days, opts.packs)
+    earlier = [e for e in history if e.at < start]
+    controls = _timelines(ledger, runs, days, opts.packs, earlier[-1] if earlier else None)
     findings = _findings(ledger, history, {e.id for e in runs}, opts)
     population = build_population(runs, ledger.blob, opts.packs)
     rules = parse_sizes(opts.sizes)

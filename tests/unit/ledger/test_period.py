@@ -241,3 +241,20 @@ def test_oscal_uuids_are_uuid5() -> None:
 
     for parts in (("run", "observation", "f-net"), ("é✓",), ("a", "", "b\x1fc")):
         assert oscal._uuid(*parts) == str(uuid.uuid5(oscal._UUID_NS, "\x1f".join(parts)))
+
+
+def test_a_period_without_runs_is_all_days_without_evidence(ledger_url: str) -> None:
+    from trestle.oscal.assessment_results import Model
+
+    with Ledger(ledger_url) as led:
+        record_run(led, report("2026-10-01"), scope="prod")
+        built = build_period(led, options())
+        p = built.data
+        assert p["summary"]["runs"] == 0 and len(p["days_without_runs"]) == 5
+        assert [c["control_id"] for c in p["controls"]] == ["A.8.20", "CC6.1"]
+        assert all(c["days_without_evidence"] == 5 for c in p["controls"])
+        assert all(c["status_at_end"] == "no_evidence" for c in p["controls"])
+        assert p["population"]["rows"] == 0
+        # the finding seen before the period but in no run of it is not listed
+        assert p["findings"] == []
+        Model.model_validate(json.loads(render_oscal(p, led, built.runs)))
