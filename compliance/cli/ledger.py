@@ -70,6 +70,13 @@ def ledger() -> None:
 @click.option("--scope", help="Only this scope's runs.")
 @click.option("--from", "from_text", metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
 @click.option("--to", "to_text", metavar="DATE", help="Last day (inclusive).")
+@click.option(
+    "--kind",
+    type=click.Choice(["run", "decision"]),
+    default="run",
+    show_default=True,
+    help="Runs of `evaluate`, or admission decisions of `serve`.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 def runs(
     ledger_option: str | None,
@@ -77,14 +84,34 @@ def runs(
     scope: str | None,
     from_text: str | None,
     to_text: str | None,
+    kind: str,
     as_json: bool,
 ) -> None:
-    """List the recorded runs, oldest first."""
+    """List the recorded runs (or decisions), oldest first."""
     from compliance.ledger.store import Ledger
 
     start, end = day_bounds(parse_day(from_text, "--from"), parse_day(to_text, "--to"))
     with Ledger(resolve_url(ledger_option, config_file)) as led:
-        rows = led.entries("run", scope, start, end)
+        rows = led.entries(kind, scope, start, end)
+    if kind == "decision":
+        decisions = [
+            {"id": e.id, "at": e.at, "scope": e.scope, "hash": e.hash}
+            | {
+                k: e.body.get(k)
+                for k in ("uid", "operation", "namespace", "name", "allowed", "result")
+            }
+            for e in rows
+        ]
+        if as_json:
+            click.echo(orjson.dumps(decisions, option=orjson.OPT_INDENT_2).decode())
+            return
+        for d in decisions:
+            verdict = "allowed" if d["allowed"] else "denied"
+            click.echo(
+                f"{d['id']:<16}  {d['at']:<20}  {d['scope']:<14}  {verdict:<7}  "
+                f"{d['operation'] or ''} {d['namespace'] or '-'}/{d['name'] or '-'}"
+            )
+        return
     out = [
         {
             "id": e.id,

@@ -4,6 +4,7 @@ one PostgreSQL ledger shared by two server processes under load."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +37,15 @@ def test_decisions_are_recorded_in_an_sqlite_ledger(tmp_path: Path) -> None:
         assert [r.body["uid"] for r in rows] == ["uid-0", "uid-1", "uid-2", "uid-ok"]
         assert [r.body["allowed"] for r in rows] == [False, False, False, True]
         assert verify_ledger(led).problems == []
+    listed = CliRunner().invoke(
+        cli, ["ledger", "runs", "--kind", "decision", "--ledger", url, "--json"]
+    )
+    assert [(d["uid"], d["allowed"]) for d in json.loads(listed.output)] == [
+        ("uid-0", False),
+        ("uid-1", False),
+        ("uid-2", False),
+        ("uid-ok", True),
+    ]
 
 
 def _serve(port: int, url: str, log: Path) -> subprocess.Popen[bytes]:
