@@ -3,6 +3,7 @@ replicas can share one PostgreSQL ledger, their appends serialised by the chain'
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,9 @@ class LedgerDecisions:
     def __init__(self, url: str, scope: str) -> None:
         self.ledger = Ledger(url)
         self.scope = scope
+        # appends are serialised by the chain's head lock anyway: one at a time per process
+        # keeps waiting requests off the connection pool
+        self._lock = threading.Lock()
 
     def append(self, record: dict[str, Any]) -> Entry:
         try:
@@ -23,7 +27,8 @@ class LedgerDecisions:
             moment = datetime.now(UTC)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return self.ledger.append("decision", self.scope, utc_text(moment), record)
+        with self._lock:
+            return self.ledger.append("decision", self.scope, utc_text(moment), record)
 
     def close(self) -> None:
         self.ledger.close()
