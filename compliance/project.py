@@ -9,8 +9,10 @@ Looked up in the current directory, or given with ``--config FILE``::
       gdpr:                          # per pack: only that pack
         log_retention_max_days: 365
     waivers: [...]                   # see compliance.waivers
-    scope:                           # controls out of scope: reported not_applicable
-      exclude:
+    ledger: sqlite:///.compliance/ledger.db   # where `evaluate` records runs (COMPLIANCE_LEDGER)
+    scope:                           # the ledger scope runs are recorded under (or just a name)
+      name: production
+      exclude:                       # controls out of scope: reported not_applicable
         - control: "gdpr:Art.5(1)(e)"
           reason: "no personal data is stored by this system"
 
@@ -50,12 +52,6 @@ class Exclusion(BaseModel):
     reason: str = Field(min_length=1, pattern=r"\S")
 
 
-class Scope(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    exclude: list[Exclusion] = Field(default_factory=list)
-
-
 class ProjectConfig(BaseModel):
     # defer_build: schema built on first use (a run with no such file builds none)
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -65,7 +61,19 @@ class ProjectConfig(BaseModel):
     waivers: list[Any] = Field(default_factory=list)
     """Kept raw; ``compliance.waivers`` validates the entries (file and line)."""
     fail_on: FailOn | None = None
-    scope: Scope = Field(default_factory=Scope)
+    ledger: str | None = None
+    """Default ledger URL (``sqlite:///PATH`` or ``postgresql://...``)."""
+    scope: str | dict[str, Any] | None = None
+    """The ledger scope's name, or a mapping with ``name`` (and scoping decisions)."""
+    sample: dict[str, Any] | None = None
+    """Period-report sample sizes: ``{sizes: "1-5:all,6-50:5,51-250:10%,>250:25"}``."""
+
+    def scope_name(self) -> str | None:
+        if isinstance(self.scope, str):
+            return self.scope
+        if isinstance(self.scope, dict) and isinstance(self.scope.get("name"), str):
+            return str(self.scope["name"])
+        return None
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class Project:
         control excluded twice; a control of a known pack that is not loaded is ignored."""
         out: dict[str, str] = {}
         loaded = {p.name: {c.id for c in p.controls} for p in packs}
-        for i, entry in enumerate(self.config.scope.exclude):
+        for i, entry in enumerate(self._exclude()):
             line = self.lines.get(f"scope.exclude[{i}]")
             pack, _, control = entry.control.partition(":")
             if pack not in known_packs:
@@ -107,6 +115,31 @@ class Project:
                     line=line,
                 )
             out[entry.control] = entry.reason.strip()
+        return out
+
+    def _exclude(self) -> list[Exclusion]:
+        """``scope.exclude`` checked (``scope`` may also be just the ledger scope's name)."""
+        scope = self.config.scope
+        raw = scope.get("exclude") if isinstance(scope, dict) else None
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise UsageError(
+                "scope.exclude must be a list of {control, reason}",
+                file=self.file,
+                line=self.lines.get("scope.exclude"),
+            )
+        out = []
+        for i, item in enumerate(raw):
+            try:
+                out.append(Exclusion.model_validate(item))
+            except ValidationError as e:
+                first = e.errors()[0]
+                where = _dotted(("scope", "exclude", i, *first["loc"]))
+                line = self.lines.get(where) or self.lines.get(f"scope.exclude[{i}]")
+                raise UsageError(
+                    f"invalid {where}: {first['msg']}", file=self.file, line=line
+                ) from e
         return out
 
     def loaded_waivers(self) -> list[LoadedWaiver]:
@@ -162,7 +195,7 @@ def parse_project(text: str, name: str = PROJECT_FILE) -> Project:
         where = _dotted(first["loc"])
         line = doc.lines.get(where) or doc.lines.get(where.rpartition(".")[0]) or doc.line
         if first["type"] == "extra_forbidden":
-            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on, scope)"
+            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on, ledger, scope, sample)"
         else:
             got = first.get("input")
             shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""

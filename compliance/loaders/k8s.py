@@ -7,6 +7,7 @@ from typing import Any
 
 from compliance.errors import InputError
 from compliance.loaders.base import FileContext, LoadOptions
+from compliance.loaders.secret_values import secret_values
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 
@@ -131,6 +132,8 @@ def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
         spec = obj.get("spec")
         kind_of = spec.get("type") if isinstance(spec, dict) else None
         return {"exposure": {kind_of: True}} if kind_of in ("LoadBalancer", "NodePort") else {}
+    if kind == "Secret":
+        return {"secret_values": secret_values(obj)}
     found = pod_spec(obj, kind)
     if found is None:
         return {}

@@ -316,7 +316,10 @@ def _switches(config: SecurityConfig) -> dict[str, Any]:
     security = config.security
     enabled = {
         name: True
-        for name, on in (("tls", security.tls_config.enabled), ("audit", security.audit_config.enabled))
+        for name, on in (
+            ("tls", security.tls_config.enabled),
+            ("audit", security.audit_config.enabled),
+        )
         if on
     }
     out: dict[str, Any] = {}
