@@ -147,23 +147,35 @@ def test_multi_install_layout_keeps_every_object(tmp_path: Path) -> None:
 def test_unassessed_resources_are_counted_by_kind_with_the_reason(tmp_path: Path) -> None:
     (tmp_path / "tf").mkdir()
     (tmp_path / "tf" / "main.tf").write_text(
-        'resource "azurerm_network_security_group" "a" {\n  name = "a"\n}\n'
-        'resource "azurerm_network_security_group" "b" {\n  name = "b"\n}\n'
+        'resource "oci_core_security_list" "a" {\n  name = "a"\n}\n'
+        'resource "oci_core_security_list" "b" {\n  name = "b"\n}\n'
     )
     data = report("tf")
     assert data["summary"]["unassessed"] == {
-        "azurerm_network_security_group": {"count": 2, "reason": "no check reads this kind"}
+        "oci_core_security_list": {"count": 2, "reason": "no check reads this kind"}
     }
     assert [r["assessed_by"] for r in data["resources"]] == [[], []]
     assert "pass" not in {c["status"] for c in data["controls"]}
     table = CliRunner().invoke(cli, ["evaluate", "--no-cache", "--format", "table", "tf"])
-    assert "azurerm_network_security_group: 2, no check reads this kind" in table.stdout
+    assert "oci_core_security_list: 2, no check reads this kind" in table.stdout
     markdown = CliRunner().invoke(cli, ["evaluate", "--no-cache", "--format", "markdown", "tf"])
-    assert (
-        "| azurerm\\_network\\_security\\_group | 2 | no check reads this kind |" in markdown.stdout
-    )
+    assert "| oci\\_core\\_security\\_list | 2 | no check reads this kind |" in markdown.stdout
     html = CliRunner().invoke(cli, ["evaluate", "--no-cache", "--format", "html", "tf"])
-    assert "<td><code>azurerm_network_security_group</code></td><td>2</td>" in html.stdout
+    assert "<td><code>oci_core_security_list</code></td><td>2</td>" in html.stdout
+
+
+def test_a_kind_read_without_its_property_is_counted_with_that_reason(tmp_path: Path) -> None:
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text(
+        'resource "azurerm_network_security_group" "a" {\n  name = "a"\n}\n'
+    )
+    data = report("tf")
+    assert data["summary"]["unassessed"] == {
+        "azurerm_network_security_group": {
+            "count": 1,
+            "reason": "the checks that read this kind found none of the properties they judge",
+        }
+    }
 
 
 def test_not_assessed_with_fail_on_control_status(tmp_path: Path) -> None:
