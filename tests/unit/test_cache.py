@@ -613,7 +613,7 @@ def test_a_new_time_re_evaluates_only_the_checks_that_read_it(
 
 
 def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> None:
-    """Every fixture case (all 26 checks, every input kind): primed and fully warm runs
+    """Every fixture case (all 27 checks, every input kind): primed and fully warm runs
     through the cache give the cold report, and no check reports on a kind the rule
     analysis did not foresee (that would abandon the cache with CacheMiss)."""
     import contextlib

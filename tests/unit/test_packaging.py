@@ -82,5 +82,5 @@ def test_installed_layout_finds_packaged_policies(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert out.stdout.split(" ", 2)[:2] == ["_policies", "26"]
+    assert out.stdout.split(" ", 2)[:2] == ["_policies", "27"]
     assert "soc2" in out.stdout
