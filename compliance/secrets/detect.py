@@ -17,7 +17,7 @@ SECRET_NAME = re.compile(
 )
 NOT_A_VALUE_NAME = re.compile(
     r"(?i)^(secretName|secretKeyRef|secretRef|existingSecret|secretProviderClass)$"
-    r"|(_file|_path|_dir|File|Path|Dir|_length|_len|Length|_ttl|_timeout|_days|_rotation|_required|Required|_enabled|Enabled)$"
+    r"|(_file|_path|_dir|File|Path|Dir|_length|_len|Length|_ttl|_timeout|_days|_rotation|_required|Required|_enabled|Enabled|_id|Id|_arn|Arn)$"
     r"|^(automount\w*token|require\w*|\w*_min_\w*|min_\w*|max_\w*)$"
 )
 NOT_A_SECRET_VALUE = re.compile(
