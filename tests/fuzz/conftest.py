@@ -18,6 +18,10 @@ _COMMON = {
     "print_blob": True,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
 }
-settings.register_profile("ci", max_examples=int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "25")), **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("long", max_examples=int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "2000")), **_COMMON)  # type: ignore[arg-type]
+settings.register_profile(
+    "ci", max_examples=int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "25")), **_COMMON
+)  # type: ignore[arg-type]
+settings.register_profile(
+    "long", max_examples=int(os.environ.get("COMPLIANCE_FUZZ_EXAMPLES", "2000")), **_COMMON
+)  # type: ignore[arg-type]
 settings.load_profile(os.environ.get("COMPLIANCE_FUZZ", "ci"))

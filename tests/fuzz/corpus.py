@@ -9,7 +9,11 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED_DIRS = [ROOT / "tests" / "fixtures" / "loaders", ROOT / "examples" / "bpi", ROOT / "tests" / "packs" / "cases"]
+SEED_DIRS = [
+    ROOT / "tests" / "fixtures" / "loaders",
+    ROOT / "examples" / "bpi",
+    ROOT / "tests" / "packs" / "cases",
+]
 MAX_SEED_BYTES = 16 * 1024
 
 
@@ -26,7 +30,10 @@ def _seeds() -> list[tuple[str, bytes]]:
 
 
 SEEDS = _seeds()
-NAMES = sorted({name for name, _ in SEEDS} | {"x.yaml", "x.json", "x.toml", "main.tf", "Dockerfile", "compose.yaml"})
+NAMES = sorted(
+    {name for name, _ in SEEDS}
+    | {"x.yaml", "x.json", "x.toml", "main.tf", "Dockerfile", "compose.yaml"}
+)
 
 # ---------------------------------------------------------------- mutations
 
@@ -102,7 +109,9 @@ def shaped_value(draw: st.DrawFn) -> str:
     """A value in a known credential shape."""
     kind = draw(st.sampled_from(["aws", "github", "slack", "url"]))
     if kind == "aws":
-        return "AKIA" + draw(st.text(string.ascii_uppercase + string.digits, min_size=16, max_size=16))
+        return "AKIA" + draw(
+            st.text(string.ascii_uppercase + string.digits, min_size=16, max_size=16)
+        )
     if kind == "github":
         return "ghp_" + draw(st.text(_ALNUM, min_size=36, max_size=36))
     if kind == "slack":
@@ -110,7 +119,14 @@ def shaped_value(draw: st.DrawFn) -> str:
     return "Pu" + draw(st.text(_ALNUM, min_size=10, max_size=16)) + "Z3"
 
 
-SECRET_NAMES = ["DB_PASSWORD", "API_TOKEN", "client_secret", "SIGNING_KEY", "admin_token", "aws_secret_access_key"]
+SECRET_NAMES = [
+    "DB_PASSWORD",
+    "API_TOKEN",
+    "client_secret",
+    "SIGNING_KEY",
+    "admin_token",
+    "aws_secret_access_key",
+]
 
 
 def k8s_with(name: str, value: str, style: str) -> str:
@@ -163,7 +179,7 @@ def toml_with(name: str, value: str, style: str) -> str:
         body = f"'''\n{value}\n'''"
     else:
         body = f'"{value}"'
-    return f"[node]\n{name.lower()} = {body}\nmode = \"strict\"\n\n[security.tls_config]\nenabled = true\n"
+    return f'[node]\n{name.lower()} = {body}\nmode = "strict"\n\n[security.tls_config]\nenabled = true\n'
 
 
 def dockerfile_with(name: str, value: str, style: str) -> str:
@@ -173,9 +189,7 @@ def dockerfile_with(name: str, value: str, style: str) -> str:
 
 def terraform_with(name: str, value: str, style: str) -> str:
     if style == "block":
-        return (
-            f'resource "aws_secretsmanager_secret_version" "v" {{\n  secret_string = <<EOT\n{value}\nEOT\n}}\n'
-        )
+        return f'resource "aws_secretsmanager_secret_version" "v" {{\n  secret_string = <<EOT\n{value}\nEOT\n}}\n'
     return f'variable "{name.lower()}" {{\n  type      = string\n  sensitive = true\n  default   = "{value}"\n}}\n'
 
 

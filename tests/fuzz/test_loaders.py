@@ -56,14 +56,20 @@ _scalars = st.one_of(
 )
 _trees = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=25,
 )
 
 
 @given(
-    kind=st.sampled_from(["Pod", "Deployment", "ConfigMap", "Secret", "Service", "Ingress", "CronJob"]),
-    body=st.dictionaries(st.sampled_from(["spec", "data", "stringData", "metadata", "x"]), _trees, max_size=3),
+    kind=st.sampled_from(
+        ["Pod", "Deployment", "ConfigMap", "Secret", "Service", "Ingress", "CronJob"]
+    ),
+    body=st.dictionaries(
+        st.sampled_from(["spec", "data", "stringData", "metadata", "x"]), _trees, max_size=3
+    ),
     name=st.text(min_size=1, max_size=20),
 )
 def test_generated_kubernetes_objects(kind: str, body: dict[str, object], name: str) -> None:
@@ -84,7 +90,9 @@ def test_generated_compose_files(services: dict[str, object]) -> None:
 @given(
     lines=st.lists(
         st.tuples(
-            st.sampled_from(["FROM", "ENV", "ARG", "RUN", "USER", "HEALTHCHECK", "COPY", "from", "LABEL"]),
+            st.sampled_from(
+                ["FROM", "ENV", "ARG", "RUN", "USER", "HEALTHCHECK", "COPY", "from", "LABEL"]
+            ),
             st.text(max_size=40),
         ),
         max_size=8,
@@ -98,11 +106,28 @@ def test_generated_dockerfiles(lines: list[tuple[str, str]]) -> None:
 @given(
     blocks=st.lists(
         st.tuples(
-            st.sampled_from(["resource", "variable", "data", "provider", "module", "locals", "output"]),
-            st.sampled_from(['"aws_s3_bucket" "b"', '"x"', '"aws_security_group" "sg"', "", '"aws_db_instance" "d"']),
+            st.sampled_from(
+                ["resource", "variable", "data", "provider", "module", "locals", "output"]
+            ),
+            st.sampled_from(
+                [
+                    '"aws_s3_bucket" "b"',
+                    '"x"',
+                    '"aws_security_group" "sg"',
+                    "",
+                    '"aws_db_instance" "d"',
+                ]
+            ),
             st.dictionaries(
                 st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
-                st.one_of(st.text(max_size=20).map(lambda s: '"' + s.replace("\\", "").replace('"', "") + '"'), st.integers().map(str), st.just("true"), st.just("[1, 2]")),
+                st.one_of(
+                    st.text(max_size=20).map(
+                        lambda s: '"' + s.replace("\\", "").replace('"', "") + '"'
+                    ),
+                    st.integers().map(str),
+                    st.just("true"),
+                    st.just("[1, 2]"),
+                ),
                 max_size=4,
             ),
         ),
@@ -119,6 +144,9 @@ def test_generated_terraform(blocks: list[tuple[str, str, dict[str, str]]]) -> N
 
 @given(security=_trees, extra=st.dictionaries(st.text(min_size=1, max_size=8), _trees, max_size=2))
 def test_generated_security_configs(security: object, extra: dict[str, object]) -> None:
-    doc = {**extra, "security": security if isinstance(security, dict) else {"tls_config": security}}
+    doc = {
+        **extra,
+        "security": security if isinstance(security, dict) else {"tls_config": security},
+    }
     text = yaml.safe_dump(doc, allow_unicode=True)
     load_bytes("node.yaml", text.encode("utf-8", "surrogatepass"))

@@ -26,7 +26,9 @@ OPTIONS = LoadOptions(env={})
     style=st.sampled_from(STYLES),
     value=st.one_of(planted_value(), shaped_value()),
 )
-def test_a_planted_secret_never_reaches_the_bundle_copy(file: str, name: str, style: str, value: str) -> None:
+def test_a_planted_secret_never_reaches_the_bundle_copy(
+    file: str, name: str, style: str, value: str
+) -> None:
     text = PLANTERS[file](name, value, style)
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / file).write_text(text, encoding="utf-8")
@@ -57,7 +59,9 @@ def test_a_shaped_value_in_a_mutated_input_is_masked(case: tuple[str, bytes], va
 _ident = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=24)
 
 
-@given(file=_ident, name=_ident, namespace=_ident, secrets=st.lists(_ident, max_size=4), message=_ident)
+@given(
+    file=_ident, name=_ident, namespace=_ident, secrets=st.lists(_ident, max_size=4), message=_ident
+)
 def test_report_identifiers_never_change(
     file: str, name: str, namespace: str, secrets: list[str], message: str
 ) -> None:
@@ -68,7 +72,9 @@ def test_report_identifiers_never_change(
         file=file,
         line=1,
         path=name,
-        resource=ResourceRef(id=f"k8s:v1/Pod:{namespace}/{name}", kind="Pod", name=name, namespace=namespace),
+        resource=ResourceRef(
+            id=f"k8s:v1/Pod:{namespace}/{name}", kind="Pod", name=name, namespace=namespace
+        ),
         controls=[],
         fingerprint="0" * 32,
     )

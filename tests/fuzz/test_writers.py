@@ -67,7 +67,9 @@ def test_every_format_renders_a_mutated_input(case: tuple[str, bytes]) -> None:
     value=st.one_of(planted_value(), shaped_value()),
     bundle=st.booleans(),
 )
-def test_no_planted_secret_in_any_output(file: str, name: str, style: str, value: str, bundle: bool) -> None:
+def test_no_planted_secret_in_any_output(
+    file: str, name: str, style: str, value: str, bundle: bool
+) -> None:
     text = PLANTERS[file](name, value, style)
     out = outputs({file: text.encode()}, bundle=bundle)
     for where, content in out.items():

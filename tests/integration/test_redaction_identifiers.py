@@ -84,5 +84,7 @@ def test_the_bundle_report_keeps_paths_and_masks_the_inputs(project: Path) -> No
         compose = tar.extractfile("inputs/gitea-postgres/compose.yaml").read().decode()  # type: ignore[union-attr]
         docker = tar.extractfile("inputs/api-token-service/Dockerfile").read().decode()  # type: ignore[union-attr]
     assert "gitea-postgres/compose.yaml" in {f["file"] for f in report["findings"]}
-    assert "POSTGRES_PASSWORD: [REDACTED]" in compose or 'POSTGRES_PASSWORD: "[REDACTED]"' in compose
+    assert (
+        "POSTGRES_PASSWORD: [REDACTED]" in compose or 'POSTGRES_PASSWORD: "[REDACTED]"' in compose
+    )
     assert "Fixture-api-token-4410" not in docker
