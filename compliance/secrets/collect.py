@@ -13,6 +13,7 @@ import base64
 import binascii
 import contextlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,6 +32,7 @@ from compliance.secrets.detect import (
     shapes_of,
 )
 
+_ESCAPE = re.compile(r"\\[uUxN/]|\\\r?\n")
 EMBEDDED_JSON_KEYS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
 """Annotation keys whose value is a whole object as JSON text: walked as that object."""
 MAX_EMBEDDED_JSON = 4 * 1024 * 1024
@@ -240,8 +242,9 @@ def _shapes_at(node: Any, path: str, found: list[tuple[str, str]]) -> None:
 
 def text_may_hold_shape(text: str) -> bool:
     """False when no value parsed from ``text`` can hold a credential shape (a Secret's
-    base64 ``data`` is judged separately; an escape sequence may spell any character)."""
-    return may_hold_shape(text) or "\\" in text
+    base64 ``data`` is judged separately). An escape that spells a character (``\\u0041``,
+    ``\\x41``, ``\\/``) or joins lines (a backslash before a line break) may hide one."""
+    return may_hold_shape(text) or ("\\" in text and bool(_ESCAPE.search(text)))
 
 
 def mark_shapes(resources: Iterable[Resource], text: str | None = None) -> None:

@@ -167,3 +167,33 @@ def test_sec03_messages_never_carry_the_value(tmp_path: Path) -> None:
     assert len(findings) == 7
     for value in (AKIA, GH, "Fixture-pw-9"):
         assert value not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "cm.json",
+            '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"},'
+            ' "data": {"k": "\\u0041KIAZ7Q3EXAMPLEKEY04"}}',
+        ),
+        (
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n"
+            'data:\n  k: "\\x41KIAZ7Q3EXAMPLEKEY04"\n',
+        ),
+    ],
+)
+def test_a_shape_spelled_with_escapes_is_found(
+    name: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file-level prefilter never hides a shape that an escape sequence spells."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_paths(["."], LoadOptions(env={}))
+    (resource,) = loaded.resources
+    assert [s["shape"] for s in resource.facts["secret_shapes"]] == ["aws-access-key-id"]
+    from compliance.evidence.bundle import redact_inputs
+
+    texts, _, _ = redact_inputs(loaded)
+    assert "KIAZ7Q3EXAMPLEKEY04" not in texts[name]
