@@ -197,3 +197,43 @@ def test_a_shape_spelled_with_escapes_is_found(
 
     texts, _, _ = redact_inputs(loaded)
     assert "KIAZ7Q3EXAMPLEKEY04" not in texts[name]
+
+
+def test_loaders_do_not_import_the_evidence_code() -> None:
+    """The detector is shared, not borrowed: loading never imports compliance.evidence
+    (once an import cycle, loaders.registry <-> evidence.redact)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, compliance.loaders.registry, compliance.loaders.k8s; "
+        "print(sorted(m for m in sys.modules if m.startswith('compliance.evidence')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_an_admitted_object_is_judged_on_its_shapes_and_non_ascii_data() -> None:
+    """Admission builds resources from AdmissionReview objects, not files: the shapes fact
+    is set there too (SEC-03 judges it), and a Secret with non-ASCII data is decided (17.1)."""
+    from compliance.runner import RunOptions
+    from compliance.server.evaluators import build
+
+    evaluators = build(RunOptions())
+    cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "n"},
+        "data": {"k": AKIA},
+    }
+    result = evaluators.admit(cm, "admission", {})
+    assert [f.check_id for f in result.findings if f.check_id == "SEC-03"] == ["SEC-03"]
+    assert AKIA not in " ".join(f.model_dump_json() for f in result.findings)
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s", "namespace": "n"},
+        "data": {"pw": "pässwörd"},
+    }
+    decided = evaluators.admit(secret, "admission", {})
+    assert not decided.errors
