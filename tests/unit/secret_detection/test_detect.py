@@ -237,3 +237,39 @@ def test_an_admitted_object_is_judged_on_its_shapes_and_non_ascii_data() -> None
     }
     decided = evaluators.admit(secret, "admission", {})
     assert not decided.errors
+
+
+def test_sec03_sees_kinds_no_check_reads_cold_and_warm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ServiceMonitor (no check reads its kind, so it is not sent to the engine whole)
+    that gains a token is a SEC-03 finding, with and without the cache."""
+    import json
+
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    monkeypatch.chdir(tmp_path)
+    sm = tmp_path / "in" / "sm.yaml"
+    sm.parent.mkdir()
+    text = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: sm, namespace: n}\nspec:\n  endpoints:\n    - port: web\n"
+    )
+    sm.write_text(text)
+
+    def sec03(*args: str) -> list[str]:
+        result = CliRunner().invoke(
+            cli,
+            ["evaluate", "in", "--format", "json", "--fail-on", "none", *args],
+            catch_exceptions=False,
+        )
+        findings = json.loads(result.stdout)["findings"]
+        return [f["message"] for f in findings if f["check_id"] == "SEC-03"]
+
+    assert sec03("--cache-dir", "c") == []
+    sm.write_text(text + f"      bearerToken: {GH}\n")
+    want = ["ServiceMonitor sm holds a GitHub token at spec.endpoints[0].bearerToken"]
+    assert sec03("--cache-dir", "c") == want
+    assert sec03("--no-cache") == want
