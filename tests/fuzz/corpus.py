@@ -218,7 +218,37 @@ def compose_list_with(name: str, value: str, style: str) -> str:
     )
 
 
+def k8s_json_with(name: str, value: str, style: str) -> str:
+    """A Deployment as JSON (``kubectl get -o json``); style ``single`` spells the value's
+    first character as a ``\\u`` escape."""
+    import json
+
+    doc = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "web",
+                            "image": "shop/web:1.0.0",
+                            "env": [{"name": name, "value": value}, {"name": "MODE", "value": "x"}],
+                        }
+                    ]
+                }
+            }
+        },
+    }
+    text = json.dumps(doc, indent=2)
+    if style == "single":
+        text = text.replace(f'"{value}"', '"\\u%04x%s"' % (ord(value[0]), value[1:]))
+    return text + "\n"
+
+
 PLANTERS = {
+    "deploy.json": k8s_json_with,
     "secret.yaml": secret_with,
     "docker-compose.yml": compose_list_with,
     "k8s.yaml": k8s_with,

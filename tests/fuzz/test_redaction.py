@@ -37,7 +37,7 @@ def test_a_planted_secret_never_reaches_the_bundle_copy(
     texts, _, _ = redact_inputs(loaded)
     (out,) = texts.values()
     assert out.count("\n") == text.count("\n")
-    assert value not in out, (text, out)
+    assert value[1:] not in out, (text, out)  # [1:]: the first character may be an escape
     assert value[::-1] not in out or style not in ("block", "folded"), (text, out)
 
 
