@@ -21,7 +21,7 @@ NOT_A_VALUE_NAME = re.compile(
     r"|^(automount\w*token|require\w*|\w*_min_\w*|min_\w*|max_\w*)$"
 )
 NOT_A_SECRET_VALUE = re.compile(
-    r"(?i)^(true|false|yes|no|on|off|null|none|~|required|optional|enabled|disabled|auto|default|\[REDACTED\]|-?\d{1,9}(\.\d+)?)$"
+    r"(?i)^(true|false|yes|no|on|off|null|none|~|required|optional|enabled|disabled|auto|default|\[REDACTED\]?|-?\d{1,9}(\.\d+)?)$"
 )
 REFERENCE = re.compile(
     r"^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|var\.[\w.]+|local\.[\w.]+)\s*$"

@@ -44,19 +44,39 @@ def mask_spans(text: str, rel: str, secrets: set[str]) -> str:
         spans = list(delimited_spans(text, secrets, _TOML_MULTILINE))
     elif lower.endswith(".tf"):
         spans = list(delimited_spans(text, secrets, _HEREDOC))
+    elif _is_dockerfile(rel):
+        return apply_spans(text, list(dockerfile_spans(text, secrets)), continuations=True)
     return apply_spans(text, spans)
 
 
-def apply_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
+def _is_dockerfile(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return (
+        name == "Dockerfile"
+        or name.startswith("Dockerfile.")
+        or name.lower().endswith(".dockerfile")
+    )
+
+
+def apply_spans(
+    text: str, spans: list[tuple[int, int, str]], *, continuations: bool = False
+) -> str:
     """Replace each (start, end, quote) span by the mask (inside ``quote`` when the value
-    was quoted) followed by the span's newlines; overlapping spans keep the first."""
+    was quoted) followed by the span's newlines (each kept with the backslash before it
+    with ``continuations``: a Dockerfile instruction stays one instruction); overlapping
+    spans keep the first."""
     out: list[str] = []
     at = 0
     for start, end, quote in sorted(spans):
         if start < at:
             continue
         out.append(text[at:start])
-        out.append(quote + MASK + quote + "\n" * text.count("\n", start, end))
+        out.append(quote + MASK + quote)
+        newline = text.find("\n", start, end)
+        while newline >= 0:
+            kept = continuations and newline > start and text[newline - 1] == "\\"
+            out.append(" \\\n" if kept else "\n")
+            newline = text.find("\n", newline + 1, end)
         at = end
     out.append(text[at:])
     return "".join(out)
@@ -127,6 +147,49 @@ def _block_end(text: str, start: int, end: int) -> int:
     if newline > start and text[newline + 1 : end].strip() == "":
         return newline + 1
     return end
+
+
+_DOCKER_ENV = re.compile(r"(?im)^[ \t]*(?:ENV|ARG)[ \t]+")
+_DOCKER_PAIR = re.compile(
+    r"(?P<name>[A-Za-z_][\w.-]*)=(?P<value>\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|(?:[^\s\\\\]|\\\\.)+)"
+)
+
+
+def dockerfile_spans(text: str, secrets: set[str]) -> Iterator[tuple[int, int, str]]:
+    """The values of ``ENV``/``ARG`` pairs that are secret, across continuation lines: each
+    instruction is read as Docker joins it (a backslash before a line break continues it),
+    and a value's span runs over the lines it was written on."""
+    for m in _DOCKER_ENV.finditer(text):
+        chars: list[str] = []
+        where: list[int] = []
+        at = m.end()
+        while at < len(text):
+            newline = text.find("\n", at)
+            end = len(text) if newline < 0 else newline
+            line_end = end - 1 if end > at and text[end - 1] == "\r" else end
+            continued = line_end > at and text[line_end - 1] == "\\"
+            stop = line_end - 1 if continued else line_end
+            chars.extend(text[at:stop])
+            where.extend(range(at, stop))
+            if not continued or newline < 0:
+                break
+            at = newline + 1
+        logical = "".join(chars)
+        pairs = list(_DOCKER_PAIR.finditer(logical))
+        if not pairs:  # ``ENV NAME value with spaces``
+            name, _, value = logical.strip().partition(" ")
+            value = value.strip()
+            if value and (secret_literal(name, value) or value in secrets):
+                first = logical.index(value, len(logical) - len(logical.lstrip()) + len(name))
+                yield where[first], where[first + len(value) - 1] + 1, ""
+            continue
+        for pair in pairs:
+            raw = pair.group("value")
+            quote = raw[0] if raw[0] in "\"'" and raw[-1] == raw[0] and len(raw) > 1 else ""
+            value = raw[1:-1] if quote else raw
+            if value and (secret_literal(pair.group("name"), value) or value in secrets):
+                start, end = pair.start("value"), pair.end("value")
+                yield where[start], where[end - 1] + 1, quote
 
 
 _TOML_MULTILINE = re.compile(

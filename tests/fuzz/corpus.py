@@ -183,8 +183,15 @@ def toml_with(name: str, value: str, style: str) -> str:
 
 
 def dockerfile_with(name: str, value: str, style: str) -> str:
+    """``ENV`` in the legacy (``single``) or ``=`` form; ``block`` and ``folded`` continue
+    the value on the next line (quoted, or joined without a space)."""
+    head = f"FROM python:3.12-slim\nENV {name.upper()}"
+    if style == "block":
+        return f'{head}="{value} \\\n    {value[::-1]}" \\\n    MODE=strict\nUSER 10001\n'
+    if style == "folded":
+        return f"{head}={value}\\\n{value[::-1]}\nUSER 10001\n"
     sep = " " if style == "single" else "="
-    return f"FROM python:3.12-slim\nENV {name.upper()}{sep}{value}\nUSER 10001\n"
+    return f"{head}{sep}{value}\nUSER 10001\n"
 
 
 def terraform_with(name: str, value: str, style: str) -> str:

@@ -60,6 +60,13 @@ CASES: dict[str, tuple[str, str, list[str], list[str]]] = {
         ["Fixture-toml-literal-one", "Fixture-toml-literal-two"],
         ['name = "core"'],
     ),
+    "dockerfile-continued-value": (
+        "Dockerfile",
+        'FROM a:1\nENV DB_PASSWORD="Fixture-docker-one \\\n    Fixture-docker-two" \\\n'
+        "    MODE=strict\nARG API_TOKEN=Fixture-arg-one\\\nFixture-arg-two\nUSER 10001\n",
+        ["Fixture-docker-one", "Fixture-docker-two", "Fixture-arg-one", "Fixture-arg-two"],
+        ["    MODE=strict", "USER 10001"],
+    ),
     "terraform-heredoc": (
         "main.tf",
         'resource "aws_secretsmanager_secret_version" "v" {\n  secret_id = "x"\n'
