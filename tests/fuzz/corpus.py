@@ -250,7 +250,8 @@ def k8s_json_with(name: str, value: str, style: str) -> str:
     }
     text = json.dumps(doc, indent=2)
     if style == "single":
-        text = text.replace(f'"{value}"', '"\\u%04x%s"' % (ord(value[0]), value[1:]))
+        escaped = f"\\u{ord(value[0]):04x}{value[1:]}"
+        text = text.replace(f'"{value}"', f'"{escaped}"')
     return text + "\n"
 
 
