@@ -24,8 +24,8 @@ from compliance.secrets.detect import (
     secret_literal,
     shapes_of,
 )
+from compliance.secrets.mask import MASK
 
-MASK = "[REDACTED]"
 MAX_SPAN_NODES = 2_000_000
 
 try:
