@@ -48,7 +48,8 @@ def one_input(data: bytes) -> None:
 
 
 def seed(corpus: Path) -> None:
-    """Fill an empty corpus folder with the fixture inputs (a name-selecting byte first)."""
+    """Fill an empty corpus folder with the fixture inputs, each followed by the byte that
+    selects its file name (FuzzedDataProvider reads integers from the end of the data)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from tests.fuzz.corpus import SEEDS
 
@@ -58,7 +59,7 @@ def seed(corpus: Path) -> None:
     for i, (name, data) in enumerate(SEEDS):
         kind = kind_by_name(name) or "yaml"
         pick = next((n for n, c in enumerate(NAMES) if (kind_by_name(c) or "yaml") == kind), 0)
-        (corpus / f"seed-{i:04d}").write_bytes(bytes([pick]) + data)
+        (corpus / f"seed-{i:04d}").write_bytes(data + bytes([pick]))
 
 
 def main() -> None:
