@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from compliance.models import Report
 from compliance.secrets.collect import collect_from_text, collect_secrets
+from compliance.secrets.detect import MASK
 from compliance.secrets.mask import (
-    MASK,
     Redacted,
     mask_shapes,
     may_need_shape_mask,

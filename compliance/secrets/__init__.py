@@ -8,8 +8,8 @@ The loaders and the evidence code both import this package; it imports neither.
 """
 
 from compliance.secrets.collect import collect_secrets, mark_shapes, secret_shapes
-from compliance.secrets.detect import SHAPES, find_shapes, looks_secret_name, shapes_of
-from compliance.secrets.mask import MASK, mask_shapes, redact_text
+from compliance.secrets.detect import MASK, SHAPES, find_shapes, looks_secret_name, shapes_of
+from compliance.secrets.mask import mask_shapes, redact_text
 
 __all__ = [
     "MASK",

@@ -12,6 +12,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+MASK = "[REDACTED]"
+"""What a masked value becomes (in input copies and reports)."""
+
 SECRET_NAME = re.compile(
     r"(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key|auth[_-]?key|client[_-]?key|signing[_-]?key)"
 )

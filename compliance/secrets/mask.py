@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from compliance.models import Resource
 from compliance.secrets.detect import (
+    MASK,
     NOT_A_SECRET_VALUE,
     PEM_BEGIN,
     PEM_END,
@@ -33,8 +34,8 @@ from compliance.secrets.detect import (
     secret_literal,
     url_password_is_literal,
 )
+from compliance.secrets.spans import mask_spans
 
-MASK = "[REDACTED]"
 MIN_SCRUB_LEN = 4
 """Collected values shorter than this are masked by the line rules only, not replaced globally."""
 
@@ -66,8 +67,6 @@ def redact_text(
 ) -> Redacted:
     """``text`` (the input ``rel``, whose name says its syntax) with secret values masked;
     same number of lines."""
-    from compliance.secrets.spans import mask_spans
-
     secrets = set(secrets)
     lines = text.split("\n")
     out = mask_spans(text, rel, secrets).split("\n")

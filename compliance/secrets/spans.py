@@ -18,13 +18,13 @@ from collections.abc import Iterator
 import yaml
 
 from compliance.secrets.detect import (
+    MASK,
     NOT_A_SECRET_VALUE,
     is_reference,
     looks_secret_name,
     secret_literal,
     shapes_of,
 )
-from compliance.secrets.mask import MASK
 
 MAX_SPAN_NODES = 2_000_000
 

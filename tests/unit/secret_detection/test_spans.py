@@ -10,7 +10,7 @@ import pytest
 
 from compliance.evidence.bundle import redact_inputs
 from compliance.loaders import LoadOptions, load_paths
-from compliance.secrets.mask import MASK
+from compliance.secrets.detect import MASK
 
 CASES: dict[str, tuple[str, str, list[str], list[str]]] = {
     # name: (file, text, fragments that must be gone, lines that must stay)
