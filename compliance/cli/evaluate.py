@@ -24,7 +24,7 @@ from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
-from compliance.loaders import LoadOptions
+from compliance.loaders import LoadOptions, hcl_grammar
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
 from compliance.parallel import available_cpus
@@ -257,6 +257,8 @@ def evaluate(
         # cache serves plain runs over files only.
         use_cache = not (no_cache or bundle or store_dir or "-" in paths)
         cache = Cache(cache_dir, options.load, verify=cache_verify) if use_cache else None
+        # python-hcl2's compiled grammar: derived from installed code, never from inputs
+        hcl_grammar.use_cache_dir(None if no_cache else cache_dir)
         workers = available_cpus()
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)
