@@ -31,7 +31,7 @@ encrypted(body, field) if object.get(body, field, false) == true
 #   scope: global
 #   severity: high
 #   remediation: Turn on storage encryption (storage_encrypted, encrypted, server-side encryption) with a KMS-managed key; enable storage.encryption_at_rest; give kube-apiserver an --encryption-provider-config for Secrets.
-#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_ebs_volume, aws_instance, aws_s3_bucket, aws_efs_file_system, aws_dynamodb_table, Pod]
+#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_ebs_volume, aws_instance, aws_s3_bucket, aws_efs_file_system, aws_dynamodb_table, Pod, aws_ecr_repository, aws_eks_cluster, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_neptune_cluster, aws_opensearch_domain, aws_redshift_cluster, aws_sns_topic, aws_sqs_queue]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.storage.encryption_at_rest
@@ -133,7 +133,7 @@ violations contains v if {
 
 violations contains v if {
 	some r in lib.of_kind("aws_dynamodb_table")
-	count([s | some s in as_list(object.get(r.body, "server_side_encryption", [])); s.enabled == true]) == 0
+	not dynamodb_kms(r)
 	v := {"check": "ENC-01", "resource": r.id, "severity": "low",
 		"message": sprintf("DynamoDB table %s uses the AWS-owned key; enable server_side_encryption with a KMS key", [r.name])}
 }

@@ -24,7 +24,13 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #   scope: resource
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster, aws_ssm_parameter, aws_secretsmanager_secret_version]
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster, aws_ssm_parameter, aws_secretsmanager_secret_version, aws_instance, aws_lambda_function, aws_launch_configuration, aws_launch_template, provider.aws, terraform_locals, terraform_module]
+#   assesses:
+#     aws_instance: [facts.user_data_env]
+#     aws_lambda_function: [body.environment.variables]
+#     aws_launch_configuration: [facts.user_data_env]
+#     aws_launch_template: [facts.user_data_env]
+#     provider.aws: [body.access_key, body.secret_key, body.token]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
