@@ -304,7 +304,13 @@ Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row (w
     load = os.getloadavg()
     text += dense_line
     text += f"\nLoad average when the run ended: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}.\n"
-    for heading in ("## Warm runs", "## Profile", "## YAML parsers", "## Admission webhook"):
+    for heading in (
+        "## Warm runs",
+        "## Profile",
+        "## YAML parsers",
+        "## Admission webhook",
+        "## Terraform cold load",
+    ):
         if heading in old:
             start = old.index(heading)
             end = old.find("\n## ", start + 1)

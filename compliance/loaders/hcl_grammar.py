@@ -129,9 +129,12 @@ def loads(text: str) -> Lark | None:
 
     try:
         tables = _decode(json.loads(body))
-        return Lark._load_from_dict(tables["data"], tables["memo"], **_options())
+        loaded: Lark = Lark._load_from_dict(  # type: ignore[no-untyped-call]
+            tables["data"], tables["memo"], **_options()
+        )
     except Exception:  # a well-sealed file lark still rejects: rebuild it
         return None
+    return loaded
 
 
 def _read(path: Path) -> Lark | None:

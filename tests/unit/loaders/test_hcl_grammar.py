@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import hcl2
 import pytest
 
 from compliance.loaders import hcl_grammar
 from compliance.loaders.terraform import OPTIONS
 
 SOURCE = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  tags = { a = "b" }\n}\n'
+PARSED = {
+    "resource": [
+        {"aws_s3_bucket": {"b": {"bucket": "x", "tags": {"a": "b"}, "__is_block__": True}}}
+    ]
+}
+"""What python-hcl2 8.1.4's ``hcl2.loads`` returns for SOURCE with our options (calling it here
+would write its grammar cache into site-packages)."""
 
 
 @pytest.fixture
@@ -21,8 +27,7 @@ def fresh(monkeypatch, tmp_path):
 
 
 def test_same_result_as_python_hcl2(fresh):
-    ours = hcl_grammar.parse(SOURCE).serialize(options=OPTIONS)
-    assert ours == hcl2.loads(SOURCE, serialization_options=OPTIONS)
+    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS) == PARSED
 
 
 def test_written_then_read_without_building(fresh, monkeypatch):
@@ -36,8 +41,7 @@ def test_written_then_read_without_building(fresh, monkeypatch):
         raise AssertionError("grammar rebuilt although the cache holds it")
 
     monkeypatch.setattr(hcl_grammar, "build", no_build)
-    again = hcl_grammar.parse(SOURCE).serialize(options=OPTIONS)
-    assert again == hcl2.loads(SOURCE, serialization_options=OPTIONS)
+    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS) == PARSED
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,13 @@ def test_block_ids_kinds_and_lines(resources):
 
 def test_policy_statements(resources):
     assert resources["tf:aws_iam_policy.admin"].facts["policy_statements"] == [
-        {"effect": "Allow", "actions": ["*"], "not_actions": [], "resources": ["*"], "path": "policy"}
+        {
+            "effect": "Allow",
+            "actions": ["*"],
+            "not_actions": [],
+            "resources": ["*"],
+            "path": "policy",
+        }
     ]
     assert resources["tf:aws_iam_role_policy.heredoc"].facts["policy_statements"] == [
         {
@@ -122,7 +128,12 @@ def test_policy_statements(resources):
 
 def test_user_data_variables(resources):
     assert resources["tf:aws_instance.web"].facts["user_data_env"] == [
-        {"name": "AWS_SECRET_ACCESS_KEY", "value": "not-a-real-key", "script_line": 2, "path": "user_data"},
+        {
+            "name": "AWS_SECRET_ACCESS_KEY",
+            "value": "not-a-real-key",
+            "script_line": 2,
+            "path": "user_data",
+        },
         {"name": "REGION", "value": "eu-west-1", "script_line": 3, "path": "user_data"},
     ]
 
@@ -132,7 +143,7 @@ def test_script_text_forms():
     encoded = base64.b64encode(script.encode()).decode()
     assert script_text(encoded) == script
     assert script_text('${base64encode("export A=1\\nB=2")}') == "export A=1\nB=2"
-    assert script_text("${base64encode(templatefile(\"x.sh\", {}))}") is None
+    assert script_text('${base64encode(templatefile("x.sh", {}))}') is None
     assert script_text("plain text") == "plain text"
     assert script_variables("aws configure set aws_secret_access_key abc123\n") == [
         {"name": "aws_secret_access_key", "value": "abc123", "script_line": 1}
