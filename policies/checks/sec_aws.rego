@@ -24,7 +24,7 @@ violations contains v if {
 	is_object(variables)
 	some name, value in variables
 	literal_secret(name, value)
-	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": "environment.variables",
+	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("environment.variables.%s", [name]),
 		"message": sprintf("Lambda function %s sets %s to a literal secret value in its environment; read it from Secrets Manager or SSM at run time", [r.name, name])}
 }
 
