@@ -1,19 +1,20 @@
 # ENC-01 on more AWS services: Neptune, Redshift, Elasticsearch/OpenSearch, EKS Secrets, ECR,
-# SNS, SQS and ElastiCache. A `dynamic` block of the setting counts as configured (a module
-# turns it on through a variable whose default we do not second-guess) unless its for_each is
-# a literal empty list or map.
+# SNS, SQS and ElastiCache. A `dynamic` block of the setting counts as configured unless its
+# for_each is an empty list or map, as written or as the default of the variable it names
+# (a module's setting that is on by default is not a finding); settings written as `var.x`
+# are judged by that variable's default (lib.tf_value).
 package compliance.checks.enc
 
 import data.compliance.lib
 import rego.v1
 
 # The block `name` is declared, inline or as a dynamic block that is not always empty.
-declares(body, name) if object.get(body, name, null) != null
+declares(_, body, name) if object.get(body, name, null) != null
 
-declares(body, name) if {
+declares(r, body, name) if {
 	some d in as_list(object.get(body, "dynamic", []))
 	block := d[name]
-	not object.get(block, "for_each", null) in {"${[]}", "${{}}", [], {}}
+	not lib.tf_value(r, object.get(block, "for_each", null)) in {"${[]}", "${{}}", [], {}, null}
 }
 
 storage_encrypted_kinds := {"aws_neptune_cluster": "Neptune cluster"}
@@ -21,14 +22,14 @@ storage_encrypted_kinds := {"aws_neptune_cluster": "Neptune cluster"}
 violations contains v if {
 	some kind, what in storage_encrypted_kinds
 	some r in lib.of_kind(kind)
-	not encrypted(r.body, "storage_encrypted")
+	not encrypted(r, r.body, "storage_encrypted")
 	v := {"check": "ENC-01", "resource": r.id, "path": "storage_encrypted",
 		"message": sprintf("%s %s does not encrypt its storage (storage_encrypted is not true)", [what, r.name])}
 }
 
 violations contains v if {
 	some r in lib.of_kind("aws_redshift_cluster")
-	not encrypted(r.body, "encrypted")
+	not encrypted(r, r.body, "encrypted")
 	v := {"check": "ENC-01", "resource": r.id, "path": "encrypted",
 		"message": sprintf("Redshift cluster %s is not encrypted (encrypted is not true)", [r.name])}
 }
@@ -38,7 +39,7 @@ search_kinds := {"aws_elasticsearch_domain": "Elasticsearch domain", "aws_opense
 violations contains v if {
 	some kind, what in search_kinds
 	some r in lib.of_kind(kind)
-	not declares(r.body, "encrypt_at_rest")
+	not declares(r, r.body, "encrypt_at_rest")
 	v := {"check": "ENC-01", "resource": r.id,
 		"message": sprintf("%s %s does not encrypt data at rest (no encrypt_at_rest block)", [what, r.name])}
 }
@@ -47,14 +48,14 @@ violations contains v if {
 	some kind, what in search_kinds
 	some r in lib.of_kind(kind)
 	some block in as_list(object.get(r.body, "encrypt_at_rest", []))
-	not encrypted(block, "enabled")
+	not encrypted(r, block, "enabled")
 	v := {"check": "ENC-01", "resource": r.id, "path": "encrypt_at_rest",
 		"message": sprintf("%s %s does not encrypt data at rest (encrypt_at_rest.enabled is not true)", [what, r.name])}
 }
 
 violations contains v if {
 	some r in lib.of_kind("aws_eks_cluster")
-	not declares(r.body, "encryption_config")
+	not declares(r, r.body, "encryption_config")
 	v := {"check": "ENC-01", "resource": r.id,
 		"message": sprintf("EKS cluster %s does not encrypt Kubernetes Secrets with a KMS key (no encryption_config)", [r.name])}
 }
@@ -79,7 +80,7 @@ violations contains v if {
 
 ecr_dynamic(r) if {
 	not r.body.encryption_configuration
-	declares(r.body, "encryption_configuration")
+	declares(r, r.body, "encryption_configuration")
 }
 
 violations contains v if {
@@ -107,7 +108,7 @@ violations contains v if {
 
 violations contains v if {
 	some r in lib.of_kind("aws_elasticache_replication_group")
-	not encrypted(r.body, "at_rest_encryption_enabled")
+	not encrypted(r, r.body, "at_rest_encryption_enabled")
 	v := {"check": "ENC-01", "resource": r.id, "path": "at_rest_encryption_enabled",
 		"message": sprintf("ElastiCache replication group %s does not encrypt data at rest (at_rest_encryption_enabled is not true)", [r.name])}
 }
@@ -115,10 +116,10 @@ violations contains v if {
 # DynamoDB with a KMS key: server_side_encryption enabled inline, or a dynamic block.
 dynamodb_kms(r) if {
 	some s in as_list(object.get(r.body, "server_side_encryption", []))
-	s.enabled == true
+	encrypted(r, s, "enabled")
 }
 
 dynamodb_kms(r) if {
 	not r.body.server_side_encryption
-	declares(r.body, "server_side_encryption")
+	declares(r, r.body, "server_side_encryption")
 }

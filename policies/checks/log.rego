@@ -41,7 +41,9 @@ bucket_keys(b) := {k |
 #   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
-#   kinds: [SecurityConfig, aws_cloudtrail, aws_vpc, aws_flow_log, Pod, aws_alb, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, provider.aws]
+#   kinds: [SecurityConfig, aws_cloudtrail, aws_vpc, aws_flow_log, Pod, aws_alb, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, provider.aws, terraform_variable]
+#   assesses:
+#     terraform_variable: []
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not audit(r).enabled

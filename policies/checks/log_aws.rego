@@ -1,5 +1,6 @@
 # LOG-01 on AWS Terraform: CloudTrail per root configuration and across regions; S3 server
 # access logs, load balancer access logs, EKS control-plane logs, Elasticsearch/OpenSearch logs.
+# A setting written as `var.x` is judged by that variable's default (lib.tf_value).
 package compliance.checks.log
 
 import data.compliance.lib
@@ -22,7 +23,7 @@ violations contains v if {
 
 violations contains v if {
 	some r in lib.of_kind("aws_cloudtrail")
-	not object.get(r.body, "is_multi_region_trail", false) == true
+	not lib.tf_value(r, object.get(r.body, "is_multi_region_trail", false)) == true
 	v := {"check": "LOG-01", "resource": r.id, "severity": "medium", "path": "is_multi_region_trail",
 		"message": sprintf("CloudTrail %s records only its own region (is_multi_region_trail is not true)", [r.name])}
 }
@@ -65,7 +66,7 @@ violations contains v if {
 	some kind in lb_kinds
 	some r in lib.of_kind(kind)
 	object.get(r.body, "load_balancer_type", "application") != "gateway"
-	not object.get(r.body, ["access_logs", "enabled"], false) == true
+	not lib.tf_value(r, object.get(r.body, ["access_logs", "enabled"], false)) == true
 	v := {"check": "LOG-01", "resource": r.id, "severity": "medium", "path": "access_logs",
 		"message": sprintf("load balancer %s does not write access logs (access_logs.enabled is not true)", [r.name])}
 }
@@ -87,7 +88,7 @@ eks_required_logs := ["api", "audit", "authenticator"]
 
 violations contains v if {
 	some r in lib.of_kind("aws_eks_cluster")
-	types := object.get(r.body, "enabled_cluster_log_types", [])
+	types := lib.tf_value(r, object.get(r.body, "enabled_cluster_log_types", []))
 	is_array(types)
 	missing := [t | some t in eks_required_logs; not t in types]
 	count(missing) > 0
