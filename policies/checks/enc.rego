@@ -138,13 +138,6 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.of_kind("aws_dynamodb_table")
-	not dynamodb_kms(r)
-	v := {"check": "ENC-01", "resource": r.id, "severity": "low",
-		"message": sprintf("DynamoDB table %s uses the AWS-owned key; enable server_side_encryption with a KMS key", [r.name])}
-}
-
-violations contains v if {
 	some r in lib.of_kind("Pod")
 	some c in lib.containers(r)
 	lib.runs(c.spec, "kube-apiserver")

@@ -1,3 +1,6 @@
+# Rules here may call enc.rego's helpers, never the reverse: OPA compiles each uploaded module
+# against those already there, so two modules of a package must not call each other.
+#
 # ENC-01 on more AWS services: Neptune, Redshift, Elasticsearch/OpenSearch, EKS Secrets, ECR,
 # SNS, SQS and ElastiCache. A `dynamic` block of the setting counts as configured unless its
 # for_each is an empty list or map, as written or as the default of the variable it names
@@ -111,6 +114,13 @@ violations contains v if {
 	not encrypted(r, r.body, "at_rest_encryption_enabled")
 	v := {"check": "ENC-01", "resource": r.id, "path": "at_rest_encryption_enabled",
 		"message": sprintf("ElastiCache replication group %s does not encrypt data at rest (at_rest_encryption_enabled is not true)", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("aws_dynamodb_table")
+	not dynamodb_kms(r)
+	v := {"check": "ENC-01", "resource": r.id, "severity": "low",
+		"message": sprintf("DynamoDB table %s uses the AWS-owned key; enable server_side_encryption with a KMS key", [r.name])}
 }
 
 # DynamoDB with a KMS key: server_side_encryption enabled inline, or a dynamic block.
