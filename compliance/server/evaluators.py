@@ -30,6 +30,7 @@ from compliance.engine import make_engine
 from compliance.evaluate import Evaluator
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import collect_secrets, redact_report
+from compliance.families import family_of_module
 from compliance.loaders import LoadOptions, load_paths
 from compliance.loaders.k8s import resource_from_object
 from compliance.models import Finding, Pack
@@ -37,17 +38,26 @@ from compliance.packs import CheckLibrary, effective_parameters, load_library, l
 from compliance.runner import RunOptions, evaluate_loaded
 
 ALWAYS = ("lib.rego", "main.rego")
-"""Library modules every restricted set keeps (by file name)."""
+"""Library modules every restricted set keeps (by file name), beside every other module
+outside the ``compliance.checks`` packages (shared helpers such as lib_terraform.rego)."""
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
-    """The library modules an object of ``kind`` needs (module names as in ``library.modules``)."""
+    """The library modules an object of ``kind`` needs (module names as in ``library.modules``):
+    the shared modules, and every module of each family (a check package may span several
+    modules, e.g. enc.rego and enc_aws.rego) that declares the kind or names it."""
     keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
     for name, source in library.modules.items():
-        if name.rsplit("/", 1)[-1] in ALWAYS or kind in _WORD.findall(source):
+        if (
+            name.rsplit("/", 1)[-1] in ALWAYS
+            or family_of_module(source) is None
+            or kind in _WORD.findall(source)
+        ):
             keep.add(name)
+    families = {family_of_module(library.modules[name]) for name in keep} - {None}
+    keep |= {n for n, src in library.modules.items() if family_of_module(src) in families}
     return frozenset(keep)
 
 

@@ -5,6 +5,12 @@ package compliance.checks.sec
 import data.compliance.lib
 import rego.v1
 
+# A secret-looking name with a literal value: no Terraform interpolation anywhere in it.
+tf_secret(name, value) if {
+	literal_secret(name, value)
+	not contains(value, "${")
+}
+
 provider_key_fields := ["access_key", "secret_key", "token"]
 
 violations contains v if {
@@ -23,7 +29,7 @@ violations contains v if {
 	variables := object.get(r.body, ["environment", "variables"], {})
 	is_object(variables)
 	some name, value in variables
-	literal_secret(name, value)
+	tf_secret(name, value)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("environment.variables.%s", [name]),
 		"message": sprintf("Lambda function %s sets %s to a literal secret value in its environment; read it from Secrets Manager or SSM at run time", [r.name, name])}
 }
@@ -43,7 +49,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("terraform_locals")
 	some name, value in r.body
-	literal_secret(name, value)
+	tf_secret(name, value)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": name,
 		"message": sprintf("local value %s is a literal secret", [name])}
 }
@@ -51,7 +57,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("terraform_module")
 	some name, value in r.body
-	literal_secret(name, value)
+	tf_secret(name, value)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": name,
 		"message": sprintf("module %s is given a literal secret in %s", [r.name, name])}
 }

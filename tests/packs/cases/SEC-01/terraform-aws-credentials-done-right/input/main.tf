@@ -21,6 +21,7 @@ resource "aws_lambda_function" "billing" {
       STAGE              = "prod"
       DB_PASSWORD_SECRET = aws_secretsmanager_secret.db.arn
       API_TOKEN          = var.api_token
+      AUTH_HEADER_SECRET = "Bearer ${var.api_token}"
     }
   }
 }
@@ -47,6 +48,7 @@ resource "aws_launch_template" "workers" {
 locals {
   region          = "eu-central-1"
   password_length = 24
+  db_password     = "${var.env}-${random_password.db.result}"
 }
 
 module "database" {
