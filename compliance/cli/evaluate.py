@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,12 +20,15 @@ from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.collector import gc_paused
-from compliance.errors import UsageError
+from compliance.errors import InputError, UsageError
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions, hcl_grammar
+from compliance.loaders.reading import read_stdin
+from compliance.loaders.registry import NOTHING_TO_EVALUATE
+from compliance.loaders.securityconfig import check_set_path
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import available_packs, check_parameters, merge_parameters
 from compliance.parallel import available_cpus
@@ -224,6 +228,7 @@ def evaluate(
     for s in sets:
         if "=" not in s:
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
+        check_set_path(s)
     project = find_project(config_file)
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
@@ -251,7 +256,7 @@ def evaluate(
             evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
         )
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
-    stdin_text = sys.stdin.read() if "-" in paths else None
+    stdin_text = _read_stdin(options.load.max_file_bytes) if "-" in paths else None
     with progress("Loading inputs"), gc_paused(freeze=True):
         # A bundle holds every input's text and resources, stdin has no file to key: the
         # cache serves plain runs over files only.
@@ -266,6 +271,11 @@ def evaluate(
             paths, options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
         )
         evaluator.workers = workers
+    for notice in loaded.notices:
+        click.echo(f"note: {notice['message']}", err=True)
+    for error in loaded.errors:
+        if error.message.startswith(NOTHING_TO_EVALUATE):
+            click.echo(f"error: {error.message}", err=True)
     waive = waiver_set.waive if waiver_set.waivers else None
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
     # A cached JSON run without waivers or a baseline renders the report's data straight
@@ -322,6 +332,17 @@ def evaluate(
     _emit(renderer(fmt)(report), fmt, output)
     skip_teardown()
     sys.exit(report.exit_code(fail_on, fail_statuses))
+
+
+def _read_stdin(limit: int) -> str | InputError:
+    """Standard input under the file size limit, or why it was not read."""
+    stream = getattr(sys.stdin, "buffer", None)
+    try:
+        if stream is None:  # a text stream without bytes underneath (embedding callers)
+            return read_stdin(io.BytesIO(sys.stdin.read(limit + 1).encode("utf-8")), limit)
+        return read_stdin(stream, limit)
+    except InputError as e:
+        return e
 
 
 def _emit(text: str | bytes, fmt: str, output: Path | None) -> None:

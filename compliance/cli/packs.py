@@ -17,7 +17,7 @@ from compliance.engine import make_engine
 from compliance.errors import UsageError
 from compliance.evaluate import Evaluator
 from compliance.models import Pack
-from compliance.pack_cases import CaseResult, discover, run_cases
+from compliance.pack_cases import CaseResult, cases_root, discover, run_cases
 from compliance.packs import CheckLibrary, available_packs, load_library, load_pack, policy_root
 
 FORMAT = click.option(
@@ -160,7 +160,8 @@ def _controls_table(loaded: list[Pack], *, with_pack: bool) -> Table:
     "--cases",
     "cases_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of <CHECK>/<case>/ fixtures (default: tests/packs/cases beside the policies).",
+    help="Folder of <CHECK>/<case>/ fixtures (default: tests/packs/cases beside the policies, "
+    "else the cases the installed package ships).",
 )
 @click.option(
     "--check", "checks", multiple=True, metavar="ID", help="Only cases of this check (repeatable)."
@@ -168,7 +169,7 @@ def _controls_table(loaded: list[Pack], *, with_pack: bool) -> Table:
 @FORMAT
 def test_packs(cases_dir: Path | None, checks: tuple[str, ...], fmt: str) -> None:
     """Run the packs' own fixture cases through the embedded engine; exit 1 on a failure."""
-    cases_dir = cases_dir or policy_root().parent / "tests" / "packs" / "cases"
+    cases_dir = cases_dir or cases_root()
     library, loaded = _load()
     evaluator = Evaluator(make_engine("embedded"), library, loaded)
     cases = discover(cases_dir, set(checks) or None)

@@ -25,7 +25,7 @@ from compliance.evidence.redact import (
     redact_report,
     redact_text,
 )
-from compliance.formats import renderer
+from compliance.formats import oscal_plan, renderer
 from compliance.loaders import LoadResult
 from compliance.models import Report
 
@@ -93,6 +93,11 @@ def build_bundle(
         "report.html": renderer("html")(safe).encode(),
         "report.md": renderer("markdown")(safe).encode(),
         "oscal/assessment-results.json": renderer("oscal")(safe).encode(),
+        # what the results import: assessment plan, SSP, profile, a catalog per pack
+        **{
+            f"oscal/{name}": oscal_plan.dumps(doc)
+            for name, doc in oscal_plan.documents(safe).items()
+        },
     }
     digests = {i.file: i.sha256 for i in report.inputs}
     inputs = []
