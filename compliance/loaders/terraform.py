@@ -13,12 +13,10 @@ import re
 import textwrap
 from typing import Any
 
-from hcl2 import SerializationOptions
-
 from compliance.errors import InputError
 from compliance.loaders import hcl_grammar
 from compliance.loaders.base import FileContext
-from compliance.loaders.terraform_facts import extra_facts
+from compliance.loaders.terraform_facts import OPTIONS, extra_facts
 from compliance.models import Resource
 
 REPEATED_BLOCKS = frozenset(
@@ -73,7 +71,6 @@ SG_KINDS = frozenset(
 )
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 
-OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
 _HEREDOC = re.compile(r"^<<(-?)([A-Za-z_][A-Za-z0-9_]*)\n(.*?)\n?[ \t]*\2$", re.S)
 _ATTR = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*=(?!=)')
 _BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\s*\{')

@@ -12,6 +12,11 @@ import re
 import textwrap
 from typing import Any
 
+from hcl2 import SerializationOptions
+
+OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
+"""How every HCL document and expression is serialized (terraform.py uses it too)."""
+
 POLICY_KINDS = {
     "aws_iam_policy": ("policy",),
     "aws_iam_role_policy": ("policy",),
@@ -49,13 +54,12 @@ def _function_argument(value: str, name: str) -> str | None:
 def _hcl_expression(text: str) -> Any:
     """An HCL expression (a ``jsonencode`` argument) as JSON values; None when it does not parse."""
     from compliance.loaders import hcl_grammar
-    from compliance.loaders.terraform import OPTIONS, normalize
 
     try:
         parsed = hcl_grammar.parse(f"__value = {text}").serialize(options=OPTIONS)
     except Exception:  # an expression our grammar does not take: no facts, never an error
         return None
-    return normalize(parsed.get("__value")) if isinstance(parsed, dict) else None
+    return parsed.get("__value") if isinstance(parsed, dict) else None
 
 
 def policy_document(value: Any) -> dict[str, Any] | None:
