@@ -311,6 +311,7 @@ Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row (w
         "## YAML parsers",
         "## Admission webhook",
         "## Terraform cold load",
+        "## Ledger",
     ):
         if heading in old:
             start = old.index(heading)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(message, red=True, bold=True)
         else:
             print(message, file=sys.stderr)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster for the whole session (never skipped under CI)."""
+    import os
+
+    from tests.pgcluster import pg_bin, start_cluster
+
+    if pg_bin() is None and not os.environ.get("CI"):
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; CI installs them"
+        )
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any, request: pytest.FixtureRequest) -> str:
+    """A new, empty database in the session's cluster."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    return str(pg_cluster.create_database(name))

@@ -10,8 +10,10 @@ import click
 from compliance.cli.evaluate import parse_assignments
 from compliance.errors import UsageError
 from compliance.evidence import dsse
+from compliance.ledger import ledger_url, scope_name
 from compliance.models.report import SEVERITIES
 from compliance.parallel import available_cpus
+from compliance.project import find_project
 from compliance.runner import RunOptions
 from compliance.server.app import (
     MAX_BODY_BYTES,
@@ -101,6 +103,19 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     help="Append every admission decision here (hash-chained JSON lines).",
 )
 @click.option(
+    "--ledger",
+    "ledger_option",
+    metavar="URL",
+    help="Also record every admission decision in this ledger (sqlite:///PATH or postgresql://...; "
+    "default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml). Replicas can share one PostgreSQL ledger.",
+)
+@click.option(
+    "--scope",
+    "scope_option",
+    metavar="NAME",
+    help="Ledger scope of the decisions (default: scope: in compliance.yaml, else 'default').",
+)
+@click.option(
     "--exclude-namespace",
     "exclude_namespaces",
     multiple=True,
@@ -168,6 +183,8 @@ def serve(
     store: Path | None,
     verify_key: Path | None,
     decision_log: Path | None,
+    ledger_option: str | None,
+    scope_option: str | None,
     exclude_namespaces: tuple[str, ...],
     exclude_labels: tuple[str, ...],
     fail_open: bool,
@@ -196,6 +213,13 @@ def serve(
         )
     cache_settings = settings(built, options.parameters)
     del built
+    project = find_project()
+    ledger = ledger_url(ledger_option, project)
+    decision_ledger = None
+    if ledger:
+        from compliance.ledger.decisions import LedgerDecisions
+
+        decision_ledger = LedgerDecisions(ledger, scope_name(scope_option, project))
     config = ServerConfig(
         evaluator_factory=factory(options),
         evaluators=evaluators,
@@ -214,6 +238,7 @@ def serve(
         if store
         else None,
         decision_log=DecisionLog(decision_log) if decision_log else None,
+        decision_ledger=decision_ledger,
         max_body_bytes=max_body,
         eval_timeout=eval_timeout,
         parameters=options.parameters,

@@ -148,7 +148,7 @@ def build_bundle(
     return Bundle(pack_tar_gz(files, mtime), safe, manifest, dsse.keyid(pub))
 
 
-def pack_tar_gz(files: dict[str, bytes], mtime: int) -> bytes:
+def pack_tar_gz(files: dict[str, bytes], mtime: int, level: int = 9) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(files):
@@ -161,6 +161,6 @@ def pack_tar_gz(files: dict[str, bytes], mtime: int) -> bytes:
             info.type = tarfile.REGTYPE
             tar.addfile(info, io.BytesIO(files[name]))
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=level) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()

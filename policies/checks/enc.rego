@@ -35,7 +35,7 @@ encrypted(r, body, field) if lib.tf_value(r, object.get(body, field, false)) == 
 #   scope: global
 #   severity: high
 #   remediation: Turn on storage encryption (storage_encrypted, encrypted, server-side encryption) with a KMS-managed key; enable storage.encryption_at_rest; give kube-apiserver an --encryption-provider-config for Secrets.
-#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_ebs_volume, aws_instance, aws_s3_bucket, aws_efs_file_system, aws_dynamodb_table, Pod, aws_ecr_repository, aws_eks_cluster, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_neptune_cluster, aws_opensearch_domain, aws_redshift_cluster, aws_sns_topic, aws_sqs_queue, terraform_variable]
+#   kinds: [Pod, SecurityConfig, aws_db_instance, aws_dynamodb_table, aws_ebs_volume, aws_ecr_repository, aws_efs_file_system, aws_eks_cluster, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_instance, aws_neptune_cluster, aws_opensearch_domain, aws_rds_cluster, aws_redshift_cluster, aws_s3_bucket, aws_sns_topic, aws_sqs_queue, azurerm_storage_account, azurerm_storage_account_customer_managed_key, google_storage_bucket, terraform_variable]
 #   assesses:
 #     terraform_variable: []
 violations contains v if {

@@ -41,7 +41,7 @@ bucket_keys(b) := {k |
 #   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
-#   kinds: [SecurityConfig, aws_cloudtrail, aws_vpc, aws_flow_log, Pod, aws_alb, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, provider.aws, terraform_variable]
+#   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
 #   assesses:
 #     terraform_variable: []
 violations contains v if {

@@ -728,3 +728,31 @@ def test_a_group_turning_large_reuses_none_of_its_former_rows(
     again, _, units = run(corpus, cache_dir)
     assert again == first
     assert "group:ns:monitoring" in units
+
+
+@pytest.mark.parametrize("named", ["api.env", ".env"])
+def test_a_changed_env_file_is_noticed(tmp_path: Path, named: str) -> None:
+    """A compose service's env_file and the project's .env are read beside the compose
+    file: writing a secret into one (the compose file unchanged) is a miss, and the warm
+    report is the cold one; so is creating a .env that was missing."""
+    from compliance import cache as cache_module
+
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "docker-compose.yml").write_text(
+        "services:\n  api:\n    image: api:1.0\n    env_file: api.env\n"
+        "    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n"
+    )
+    (root / "api.env").write_text("LOG_LEVEL=info\n")
+    cache_dir = tmp_path / "cache"
+    first, _, _ = run(root, cache_dir)
+    original = cache_module.RACY_NS
+    try:
+        cache_module.RACY_NS = 0
+        (root / named).write_text("API_TOKEN=tok-1a2b3c4d\nDB_PASSWORD=pw-1a2b3c4d\n")
+        warm, cache, _ = run(root, cache_dir)
+        assert warm == run(root, None)[0]
+        assert cache is not None and cache.misses >= 1
+    finally:
+        cache_module.RACY_NS = original
+    assert warm != first
