@@ -1,3 +1,7 @@
+provider "aws" {
+  region = "eu-central-1"
+}
+
 variable "deploy_key" {
   type      = string
   sensitive = true

@@ -1,3 +1,8 @@
+provider "aws" {
+  region     = "eu-central-1"
+  access_key = "AKIAZ7Q3EXAMPLEKEY05"
+}
+
 variable "deploy_key" {
   type    = string
   default = "AKIAZ7Q3EXAMPLEKEY02"
