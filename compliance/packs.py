@@ -106,8 +106,9 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
 
 
 def _assesses(custom: dict[str, Any], module: str, line: int) -> dict[str, list[str]]:
-    """``custom.assesses`` checked: a mapping of kinds the check lists in ``kinds`` to
-    non-empty lists of dotted paths that start at ``body`` or ``facts``."""
+    """``custom.assesses`` checked: a mapping of kinds the check lists in ``kinds`` to lists
+    of dotted paths that start at ``body`` or ``facts`` (an empty list: the kind is read as
+    context for other resources and never assessed itself)."""
     raw = custom.get("assesses")
     if raw is None:
         return {}
@@ -125,9 +126,9 @@ def _assesses(custom: dict[str, Any], module: str, line: int) -> dict[str, list[
                 file=module,
                 line=line,
             )
-        if not isinstance(paths, list) or not paths:
+        if not isinstance(paths, list):
             raise PackError(
-                f"{check}: assesses.{kind} must be a non-empty list of paths",
+                f"{check}: assesses.{kind} must be a list of paths",
                 file=module,
                 line=line,
             )
