@@ -38,7 +38,7 @@ encrypted(r, body, field) if lib.tf_value(r, object.get(body, field, false)) == 
 #   kinds: [Pod, SecurityConfig, aws_db_instance, aws_dynamodb_table, aws_ebs_volume, aws_ecr_repository, aws_efs_file_system, aws_eks_cluster, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_instance, aws_neptune_cluster, aws_opensearch_domain, aws_rds_cluster, aws_redshift_cluster, aws_s3_bucket, aws_sns_topic, aws_sqs_queue, azurerm_storage_account, azurerm_storage_account_customer_managed_key, google_storage_bucket, terraform_variable, aws_s3_bucket_server_side_encryption_configuration, aws_ebs_encryption_by_default]
 #   assesses:
 #     Pod: [facts.control_plane.kube-apiserver]
-#     terraform_variable: []
+#     terraform_variable: [body.default]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.storage.encryption_at_rest

@@ -44,7 +44,7 @@ bucket_keys(b) := {k |
 #   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
 #   assesses:
 #     Pod: [facts.control_plane.kube-apiserver]
-#     terraform_variable: []
+#     terraform_variable: [body.default]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not audit(r).enabled

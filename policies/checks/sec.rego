@@ -266,6 +266,17 @@ shape_severity := {"url-credentials": "high", "jwt": "high"}
 #   severity: critical
 #   remediation: Remove the credential from the file, revoke and rotate it (it is in the repository's history), and take it from a secret store at deploy time; in URLs, pass the password separately (a secret reference or a file).
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Service, Ingress, Dockerfile, ComposeService, SecurityConfig, terraform_variable, terraform_locals, terraform_module, provider.aws, aws_instance, aws_lambda_function, aws_db_instance, aws_ssm_parameter, aws_secretsmanager_secret_version, aws_launch_template]
+#   assesses:
+#     Pod: [facts.containers.*.env, facts.secret_shapes.*]
+#     Deployment: [facts.containers.*.env, facts.secret_shapes.*]
+#     StatefulSet: [facts.containers.*.env, facts.secret_shapes.*]
+#     DaemonSet: [facts.containers.*.env, facts.secret_shapes.*]
+#     ReplicaSet: [facts.containers.*.env, facts.secret_shapes.*]
+#     ReplicationController: [facts.containers.*.env, facts.secret_shapes.*]
+#     Job: [facts.containers.*.env, facts.secret_shapes.*]
+#     CronJob: [facts.containers.*.env, facts.secret_shapes.*]
+#     Service: [body.metadata.annotations, facts.secret_shapes.*]
+#     Ingress: [body.metadata.annotations, facts.secret_shapes.*]
 violations contains v if {
 	some r in object.get(input, "shaped", [])
 	some s in r.facts.secret_shapes
