@@ -314,3 +314,34 @@ def test_tar_listing_is_sorted_with_fixed_metadata(bpi_bundle: Path) -> None:
         infos = tar.getmembers()
     assert [m.name for m in infos] == sorted(m.name for m in infos)
     assert {(m.uid, m.gid, m.uname, m.gname, m.mode) for m in infos} == {(0, 0, "", "", 0o644)}
+
+
+def test_keys_generate_force_replaces_a_symlink_without_following_it(tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "keys", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.txt"
+    victim.write_text("not yours\n")
+    victim.chmod(0o644)
+    (out / "signing.key").symlink_to(victim)
+    refused = run("keys", "generate", "--out", str(out))
+    assert refused.exit_code == 2 and "already exists" in refused.stderr
+    assert run("keys", "generate", "--out", str(out), "--force").exit_code == 0
+    assert victim.read_text() == "not yours\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    private = out / "signing.key"
+    assert not private.is_symlink()
+    assert stat.S_IMODE(private.lstat().st_mode) == 0o600
+    assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert sorted(p.name for p in out.iterdir()) == ["signing.key", "signing.pub"]
+
+
+def test_keys_generate_force_never_writes_the_key_into_a_readable_file(tmp_path: Path) -> None:
+    private = tmp_path / "signing.key"
+    private.write_text("old world-readable content\n")
+    private.chmod(0o644)
+    with private.open("rb") as held:  # a reader that opened the old file while it was 0644
+        assert run("keys", "generate", "--out", str(tmp_path), "--force").exit_code == 0
+        assert held.read() == b"old world-readable content\n"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
