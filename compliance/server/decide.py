@@ -136,13 +136,12 @@ def decide(policy: Policy, findings: Sequence[Finding], errors: Sequence[str]) -
 def _decide(policy: Policy, active: list[Finding], errors: Sequence[str]) -> Decision:
     if errors:
         text = "; ".join(errors)
-        if policy.fail_open:
+        if policy.fail_open or policy.mode == "audit":
+            why = "audit mode" if policy.mode == "audit" else "fail-open"
             return Decision(
                 allowed=True,
                 result="error_allow",
-                warnings=[
-                    f"compliance could not evaluate this object (allowed: fail-open): {text}"
-                ],
+                warnings=[f"compliance could not evaluate this object (allowed: {why}): {text}"],
                 findings=active,
                 errors=list(errors),
             )
