@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from compliance.errors import ComplianceError
+from compliance.evidence.redact import collect_secrets, scrub, value_patterns
+from compliance.loaders.k8s import resource_from_object
 from compliance.models import Finding
 from compliance.models.report import severity_rank
 from compliance.server.admission import (
@@ -235,4 +238,21 @@ def record(
             "resourceVersion": old_meta.get("resourceVersion"),
             "generation": old_meta.get("generation"),
         }
+    secrets = object_secrets(request.object) | object_secrets(request.old_object)
+    if secrets:
+        # as the response is: an object named after its own secret value is [REDACTED]
+        redacted: dict[str, Any] = scrub(entry, value_patterns(secrets))
+        return redacted
     return entry
+
+
+def object_secrets(obj: Any) -> set[str]:
+    """The secret values an object carries (Secret data, secret-looking env values...), as
+    every report redacts them; none for an object that is not a Kubernetes object."""
+    if not isinstance(obj, dict):
+        return set()
+    try:
+        resource = resource_from_object(obj, "admission")
+    except ComplianceError:
+        return set()
+    return set().union(*collect_secrets([resource]).values())
