@@ -13,11 +13,12 @@ import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from compliance.errors import EvidenceError
 from compliance.evidence import dsse
-from compliance.evidence.bundle import ATTESTATION
+from compliance.evidence.bundle import ATTESTATION, MANIFEST
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_MEMBERS = 100_000
@@ -125,7 +126,42 @@ def verify_bundle(data: bytes, key: Ed25519PublicKey, name: str = "bundle") -> l
     if problems:
         raise EvidenceError("; ".join(problems), file=name)
     checked.append(f"file set: {len(subjects)} attested files present, none missing, none extra")
+    checked.append(_check_inputs(members, name))
     return checked
+
+
+def _check_inputs(members: dict[str, bytes], name: str) -> str:
+    """Every input the (attested) manifest lists has its own member under ``inputs/`` with
+    the digest it records, and every such member is one input's."""
+    if MANIFEST not in members:
+        raise EvidenceError(f"the bundle has no {MANIFEST}", file=name)
+    try:
+        manifest = orjson.loads(members[MANIFEST])
+    except orjson.JSONDecodeError as e:
+        raise EvidenceError(f"{MANIFEST} is not valid JSON", file=name) from e
+    inputs = manifest.get("inputs") if isinstance(manifest, dict) else None
+    if not isinstance(inputs, list):
+        raise EvidenceError(f"{MANIFEST} has no inputs list", file=name)
+    problems: list[str] = []
+    owners: dict[str, str] = {}
+    for entry in inputs:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            problems.append(f"manifest input {entry!r} names no member")
+            continue
+        file, path = str(entry.get("file")), entry["path"]
+        if path in owners:
+            problems.append(f"inputs {owners[path]!r} and {file!r} share the member {path!r}")
+            continue
+        owners[path] = file
+        if not path.startswith("inputs/") or path not in members:
+            problems.append(f"input {file!r} has no member {path!r}")
+        elif hashlib.sha256(members[path]).hexdigest() != entry.get("redacted_sha256"):
+            problems.append(f"input {file!r}: member {path!r} does not match the manifest")
+    for extra in sorted(m for m in members if m.startswith("inputs/") and m not in owners):
+        problems.append(f"member {extra!r} is no input of the manifest")
+    if problems:
+        raise EvidenceError("; ".join(problems), file=name)
+    return f"inputs: {len(owners)} inputs in the manifest, each with its own member"
 
 
 def verify_file(path: Path, key: Ed25519PublicKey) -> list[str]:
