@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
@@ -118,8 +119,7 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     root = root or policy_root()
     manifest = root / name / "pack.yaml"
     if not manifest.is_file():
-        known = ", ".join(available_packs(root)) or "none"
-        raise PackError(f"unknown pack {name!r} (available: {known})")
+        raise unknown_pack(name, root)
     rel = manifest.relative_to(root).as_posix()
     raw = manifest.read_bytes()
     try:
@@ -194,6 +194,32 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     ]:
         digest.update(part_name.encode() + b"\0" + hashlib.sha256(part).digest())
     return pack.model_copy(update={"digest": f"sha256:{digest.hexdigest()}"})
+
+
+def unknown_pack(
+    name: str, root: Path | None = None, *, file: str | None = None, line: int | None = None
+) -> UsageError:
+    """The usage error for a pack name that names no pack, with the nearest one."""
+    known = available_packs(root)
+    by_case = [k for k in known if k.lower() == name.lower()]
+    near = by_case or difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    listed = ", ".join(known) or "none"
+    return UsageError(f"unknown pack {name!r}{hint} (available: {listed})", file=file, line=line)
+
+
+def check_pack_names(
+    names: Sequence[str],
+    root: Path | None = None,
+    *,
+    file: str | None = None,
+    lines: dict[str, int] | None = None,
+) -> None:
+    """UsageError naming the first of ``names`` that is no pack (and where it was written)."""
+    known = set(available_packs(root))
+    for i, name in enumerate(names):
+        if name not in known:
+            raise unknown_pack(name, root, file=file, line=(lines or {}).get(f"packs[{i}]"))
 
 
 def load_packs(

@@ -19,14 +19,19 @@ from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.collector import gc_paused
-from compliance.errors import UsageError
+from compliance.errors import OutputError, UsageError
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
-from compliance.packs import available_packs, check_parameters, merge_parameters
+from compliance.packs import (
+    available_packs,
+    check_pack_names,
+    check_parameters,
+    merge_parameters,
+)
 from compliance.parallel import available_cpus
 from compliance.project import find_project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -232,6 +237,10 @@ def evaluate(
         is click.core.ParameterSource.DEFAULT
     ):
         fail_on = project.config.fail_on or fail_on
+    if packs:
+        check_pack_names(packs)
+    elif project.config.packs and project.file:
+        check_pack_names(project.config.packs, file=project.file, lines=project.lines)
     options = RunOptions(
         packs=list(packs) or project.config.packs,
         parameters=merge_parameters([project.config.parameters, cli_params], pack_names),
@@ -289,6 +298,7 @@ def evaluate(
             report = evaluate_loaded(evaluator, loaded, options, waive=waive)
     if data is not None:
         _emit(render_data(data), fmt, output)
+        _errors_to_stderr(data["errors"], fmt, output)
         skip_teardown()
         sys.exit(
             exit_code_of(
@@ -318,18 +328,39 @@ def evaluate(
         click.echo(note, err=True)
 
     _emit(renderer(fmt)(report), fmt, output)
+    _errors_to_stderr([e.model_dump(mode="json") for e in report.errors], fmt, output)
     skip_teardown()
     sys.exit(report.exit_code(fail_on, fail_statuses))
+
+
+def _errors_to_stderr(errors: list[dict[str, Any]], fmt: str, output: Path | None) -> None:
+    """Input, pack and engine errors as ``file:line: message`` on stderr, unless the report
+    went to a terminal as a table (which lists them)."""
+    if not errors or (fmt == "table" and output is None):
+        return
+    for e in errors:
+        where = str(e.get("file") or "")
+        if where and e.get("line"):
+            where = f"{where}:{e['line']}"
+        click.echo(
+            f"error: {where}: {e['message']}" if where else f"error: {e['message']}", err=True
+        )
+    click.echo(f"{len(errors)} error(s); see the report's errors", err=True)
 
 
 def _emit(text: str | bytes, fmt: str, output: Path | None) -> None:
     """Write a report (text, or UTF-8 bytes) to ``output`` or standard output."""
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            output.write_bytes(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                output.write_bytes(text)
+            else:
+                output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise OutputError(
+                f"cannot write the report: {e.strerror or e}", file=str(output)
+            ) from e
         click.echo(f"wrote {fmt} report to {output}", err=True)
     else:
         click.echo(text, nl=False)

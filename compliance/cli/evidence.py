@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import orjson
 
-from compliance.errors import EvidenceError
+from compliance.errors import EvidenceError, OutputError
 from compliance.evidence import dsse
 from compliance.evidence.bundle import MANIFEST
 from compliance.evidence.store import DEFAULT_STORE, Store
@@ -111,11 +111,11 @@ def export(bundle_id: str, output: Path, store_dir: Path) -> None:
     store = Store(store_dir)
     entry = store.get(bundle_id)
     source = store.path_of(entry)
-    output.parent.mkdir(parents=True, exist_ok=True)
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, output)
     except OSError as e:
-        raise EvidenceError(f"cannot export bundle: {e.strerror}", file=str(source)) from e
+        raise OutputError(f"cannot export bundle: {e.strerror}", file=str(output)) from e
     click.echo(f"exported {entry['id']} to {output}", err=True)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from compliance.errors import EvidenceError
+from compliance.errors import ComplianceError, EvidenceError, UsageError
 from compliance.evidence import dsse
 from compliance.evidence.bundle import ATTESTATION, MANIFEST
 
@@ -167,6 +167,8 @@ def _check_inputs(members: dict[str, bytes], name: str) -> str:
 def verify_file(path: Path, key: Ed25519PublicKey) -> list[str]:
     try:
         data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+        raise UsageError(f"no bundle file: {e.strerror}", file=str(path)) from e
     except OSError as e:
-        raise EvidenceError(f"cannot read bundle: {e.strerror}", file=str(path)) from e
+        raise ComplianceError(f"cannot read bundle: {e.strerror}", file=str(path)) from e
     return verify_bundle(data, key, str(path))

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from compliance.errors import EvidenceError
+from compliance.errors import ComplianceError, EvidenceError, UsageError
 
 GENESIS = hashlib.sha256(b"compliance decision log v1").hexdigest()
 
@@ -84,8 +84,10 @@ def verify(path: Path, expect_head: str | None = None) -> LogVerification:
     where = str(path)
     try:
         data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+        raise UsageError(f"no decision log file: {e.strerror}", file=where) from e
     except OSError as e:
-        raise EvidenceError(f"cannot read decision log: {e.strerror}", file=where) from e
+        raise ComplianceError(f"cannot read decision log: {e.strerror}", file=where) from e
     prev, count = GENESIS, 0
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():

@@ -345,3 +345,21 @@ def test_keys_generate_force_never_writes_the_key_into_a_readable_file(tmp_path:
         assert held.read() == b"old world-readable content\n"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+
+
+def test_verify_a_missing_file_is_a_usage_error(keys: Path, tmp_path: Path) -> None:
+    result = verify(tmp_path / "none.tar.gz", keys / "signing.pub")
+    assert result.exit_code == 2 and "none.tar.gz" in result.stderr
+    log = run("evidence", "verify-log", str(tmp_path / "none.jsonl"))
+    assert log.exit_code == 2 and "none.jsonl" in log.stderr
+
+
+def test_evidence_that_cannot_be_written_is_exit_3_not_4(keys: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder\n")
+    sign = ["--sign-key", str(keys / "signing.key"), *NOW, "--fail-on", "none"]
+    bundle = run("evaluate", "examples/bpi/k8s", "--bundle", str(blocker / "b.tar.gz"), *sign)
+    assert bundle.exit_code == 3 and "cannot write bundle" in bundle.stderr
+    store = run("evaluate", "examples/bpi/k8s", "--store", str(blocker / "store"), *sign)
+    assert store.exit_code == 3 and "cannot add the bundle to the store" in store.stderr
+    assert "internal error" not in bundle.stderr + store.stderr

@@ -81,9 +81,9 @@ def test_packs_show_gdpr() -> None:
     assert "164.312(e)(1)" in table and "tls_min_version" in table and "manual" in table
 
 
-def test_packs_show_unknown_pack_exits_3() -> None:
+def test_packs_show_unknown_pack_exits_2() -> None:
     result = run("packs", "show", "pci")
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "unknown pack 'pci'" in result.stderr and "soc2" in result.stderr
 
 

@@ -39,7 +39,9 @@ def test_cert_and_key_go_together(tmp_path: Path) -> None:
 
 def test_unknown_pack_fails_before_binding() -> None:
     result = CliRunner().invoke(cli, ["serve", "--pack", "nope"])
-    assert result.exit_code == 3 and "unknown pack 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown pack 'nope'" in result.output
+    upper = CliRunner().invoke(cli, ["serve", "--pack", "HIPAA"])
+    assert upper.exit_code == 2 and "did you mean 'hipaa'?" in upper.output
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:

@@ -252,8 +252,10 @@ def test_bad_manifest_is_a_pack_error_naming_file_and_line(
 
 def test_unknown_pack_names_the_available_ones(tmp_path: Path) -> None:
     root = make_root(tmp_path, GOOD)
-    with pytest.raises(PackError, match=r"unknown pack 'nope' \(available: demo\)"):
+    with pytest.raises(UsageError, match=r"unknown pack 'nope' \(available: demo\)"):
         load(root, "nope")
+    with pytest.raises(UsageError, match=r"unknown pack 'Demo'; did you mean 'demo'\?"):
+        load(root, "Demo")
 
 
 def test_digest_covers_manifest_checks_and_pack_rego(tmp_path: Path) -> None:
