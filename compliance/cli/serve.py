@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from compliance.cli.evaluate import parse_assignments
-from compliance.errors import UsageError
+from compliance.errors import ComplianceError, UsageError
 from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
 from compliance.parallel import available_cpus
@@ -26,6 +26,7 @@ from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Po
 from compliance.server.decisioncache import DEFAULT_SIZE
 from compliance.server.decisionlog import DecisionLog
 from compliance.server.evaluators import build, factory, settings
+from compliance.server.tls import uvicorn_config
 
 
 def is_loopback(host: str) -> bool:
@@ -225,18 +226,22 @@ def serve(
         f"compliance serve: {mode} mode, fail on {fail_on}; not judged at admission: {skipped}",
         err=True,
     )
-    uvicorn.run(
+    server_config = uvicorn_config(
         create_app(config),
         host=host,
         port=port,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
+        cert=tls_cert,
+        key=tls_key,
         access_log=False,
         log_level="warning",
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
         limit_concurrency=512,
     )
+    server = uvicorn.Server(server_config)
+    server.run()
+    if not server.started:
+        raise ComplianceError(f"could not serve on {host}:{port} (see the message above)")
 
 
 COMMANDS = [serve]
