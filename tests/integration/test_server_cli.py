@@ -190,8 +190,8 @@ def check_tls_policy(port: int, cert: Path, tmp_path: Path) -> None:
     own = tmp_path / "own" / "server.toml"
     own.parent.mkdir()
     own.write_text(
-        "[network]\nlisten_addr = \"127.0.0.1:8443\"\n"
-        "[security.tls_config]\nenabled = true\nmin_version = \"1.2\"\n"
+        '[network]\nlisten_addr = "127.0.0.1:8443"\n'
+        '[security.tls_config]\nenabled = true\nmin_version = "1.2"\n'
         f"cipher_suites = {json.dumps(accepted)}\n"
     )
     result = CliRunner().invoke(
