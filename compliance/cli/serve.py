@@ -11,6 +11,7 @@ from compliance.cli.evaluate import parse_assignments
 from compliance.errors import ComplianceError, UsageError
 from compliance.evidence import dsse
 from compliance.models.report import SEVERITIES
+from compliance.packs import available_packs, check_parameters
 from compliance.parallel import available_cpus
 from compliance.runner import RunOptions
 from compliance.server.app import (
@@ -189,12 +190,7 @@ def serve(
         )
     options = RunOptions(packs=list(packs) or None, parameters=parse_assignments(params, "--param"))
     built = build(options, restrict=False)  # fail fast on pack errors, before binding
-    known = {k for p in built.packs for k in p.parameters}
-    unknown = sorted(set(options.parameters) - known)
-    if unknown:
-        raise UsageError(
-            f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        )
+    check_parameters(built.packs, options.parameters, available_packs(), "--param")
     cache_settings = settings(built, options.parameters)
     del built
     config = ServerConfig(

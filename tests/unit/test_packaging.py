@@ -46,6 +46,7 @@ def test_wheel_ships_policies_and_templates(tmp_path: Path) -> None:
         assert f"compliance/_policies/{rego.relative_to(ROOT / 'policies').as_posix()}" in names
     for pack in (ROOT / "policies").glob("*/pack.yaml"):
         assert f"compliance/_policies/{pack.relative_to(ROOT / 'policies').as_posix()}" in names
+    assert "compliance/_policies/parameters.yaml" in names
     assert any(n.startswith("compliance/templates/") for n in names)
 
 
@@ -72,7 +73,8 @@ def test_installed_layout_finds_packaged_policies(tmp_path: Path) -> None:
     zipfile.ZipFile(wheel).extractall(site)
     code = (
         "import compliance.packs as p; "
-        "lib = p.load_library(); print(p.policy_root().name, len(lib.checks), p.available_packs())"
+        "lib = p.load_library(); print(p.policy_root().name, len(lib.checks), p.available_packs()); "
+        "print(p.load_pack('gdpr', lib).parameters['log_retention_max_days'])"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -84,3 +86,4 @@ def test_installed_layout_finds_packaged_policies(tmp_path: Path) -> None:
     )
     assert out.stdout.split(" ", 2)[:2] == ["_policies", "26"]
     assert "soc2" in out.stdout
+    assert out.stdout.splitlines()[-1] == "730"  # parameters.yaml ships beside the packs

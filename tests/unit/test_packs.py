@@ -187,7 +187,7 @@ violations contains v if {
 GOOD = """name: demo
 framework: Demo framework
 version: 1.0.0
-parameters: {tls_min_version: '1.2', admin_ports: [22]}
+description: A pack for these tests
 controls:
   - id: D.1
     title: One
