@@ -25,7 +25,7 @@ from compliance.server.auth import Tokens
 from compliance.server.bundles import StoreBundles
 from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Policy
 from compliance.server.decisioncache import DEFAULT_SIZE
-from compliance.server.decisionlog import DecisionLog
+from compliance.server.decisionlog import DEFAULT_CHECKPOINT_EVERY, DecisionLog
 from compliance.server.evaluators import build, factory, settings
 from compliance.server.tls import uvicorn_config
 
@@ -103,6 +103,18 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     help="Append every admission decision here (hash-chained JSON lines).",
 )
 @click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Ed25519 private key (PEM) that signs the decision log's checkpoints and head.",
+)
+@click.option(
+    "--checkpoint-every",
+    default=DEFAULT_CHECKPOINT_EVERY,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Decisions between signed checkpoints (one is also written on shutdown).",
+)
+@click.option(
     "--exclude-namespace",
     "exclude_namespaces",
     multiple=True,
@@ -170,6 +182,8 @@ def serve(
     store: Path | None,
     verify_key: Path | None,
     decision_log: Path | None,
+    sign_key: Path | None,
+    checkpoint_every: int,
     exclude_namespaces: tuple[str, ...],
     exclude_labels: tuple[str, ...],
     fail_open: bool,
@@ -187,6 +201,14 @@ def serve(
     if tls_cert is None and not is_loopback(host) and not insecure:
         raise UsageError(
             f"refusing plain HTTP on {host}: give --tls-cert/--tls-key (or --insecure)"
+        )
+    if sign_key and not decision_log:
+        raise UsageError("--sign-key signs the decision log's checkpoints: give --decision-log")
+    if decision_log and not sign_key:
+        click.echo(
+            "warning: no --sign-key: the decision log gets no signed checkpoints (its chain "
+            "alone does not stop someone who can write the file from re-chaining it)",
+            err=True,
         )
     options = RunOptions(packs=list(packs) or None, parameters=parse_assignments(params, "--param"))
     built = build(options, restrict=False)  # fail fast on pack errors, before binding
@@ -210,7 +232,13 @@ def serve(
         bundles=StoreBundles(store, dsse.load_public_key(verify_key) if verify_key else None)
         if store
         else None,
-        decision_log=DecisionLog(decision_log) if decision_log else None,
+        decision_log=DecisionLog(
+            decision_log,
+            dsse.load_private_key(sign_key) if sign_key else None,
+            checkpoint_every,
+        )
+        if decision_log
+        else None,
         max_body_bytes=max_body,
         eval_timeout=eval_timeout,
         parameters=options.parameters,

@@ -131,7 +131,15 @@ class Metrics:
 
 def route_label(path: str) -> str:
     """Bounded label values: route templates, never raw ids."""
-    if path in ("/healthz", "/readyz", "/metrics", "/v1/admission", "/v1/evaluate", "/v1/bundles"):
+    if path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/admission",
+        "/v1/evaluate",
+        "/v1/bundles",
+        "/v1/decisions/head",
+    ):
         return path
     if path.startswith("/v1/bundles/"):
         return "/v1/bundles/{id}/verify" if path.endswith("/verify") else "/v1/bundles/{id}"
@@ -461,6 +469,16 @@ def create_app(config: ServerConfig) -> Starlette:
 
         return await with_store(request, verify)
 
+    async def decisions_head(request: Request) -> Response:
+        """The decision log's head, signed with the server's key when it has one: auditors
+        keep these and check the log against them (``verify-log --checkpoints``)."""
+        denied = require(request, "read")
+        if denied:
+            return denied
+        if config.decision_log is None:
+            return _error(503, "no decision log configured (--decision-log)")
+        return JSONResponse(config.decision_log.signed_head())
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         response = _error(exc.status_code, str(exc.detail))
@@ -482,6 +500,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/v1/bundles", bundles_list, methods=["GET"]),
         Route("/v1/bundles/{bundle_id}", bundle_download, methods=["GET"]),
         Route("/v1/bundles/{bundle_id}/verify", bundle_verify, methods=["GET"]),
+        Route("/v1/decisions/head", decisions_head, methods=["GET"]),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error,

@@ -39,6 +39,13 @@ def test_cert_and_key_go_together(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--tls-cert and --tls-key go together" in result.output
 
 
+def test_sign_key_needs_a_decision_log(tmp_path: Path) -> None:
+    key = tmp_path / "k.pem"
+    key.write_text("x")
+    result = CliRunner().invoke(cli, ["serve", "--sign-key", str(key)])
+    assert result.exit_code == 2 and "give --decision-log" in result.output
+
+
 def test_unknown_pack_fails_before_binding() -> None:
     result = CliRunner().invoke(cli, ["serve", "--pack", "nope"])
     assert result.exit_code == 2 and "unknown pack 'nope'" in result.output
@@ -79,6 +86,10 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
+    assert (
+        CliRunner().invoke(cli, ["keys", "generate", "--out", str(tmp_path / "k")]).exit_code == 0
+    )
+    signing_key, pub = tmp_path / "k" / "signing.key", tmp_path / "k" / "signing.pub"
     token = "t0ken-for-tls-test"
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text(
@@ -102,6 +113,8 @@ def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None
                 str(tokens),
                 "--decision-log",
                 str(tmp_path / "d.jsonl"),
+                "--sign-key",
+                str(signing_key),
             ],
             stderr=err,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -141,6 +154,12 @@ def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    checked = CliRunner().invoke(
+        cli,
+        ["evidence", "verify-log", str(tmp_path / "d.jsonl"), "--checkpoints", "--key", str(pub)],
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "1 signed checkpoints verified" in checked.output  # written on shutdown
     lines = [json.loads(line) for line in stderr.read_text().splitlines() if line.startswith("{")]
     routes = {entry["route"] for entry in lines}
     assert {"/readyz", "/v1/admission", "/v1/bundles"} <= routes

@@ -113,7 +113,7 @@ def test_garbage_line_is_named(tmp_path: Path, served_log: bytes) -> None:
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     code, output = run_verify(tmp_path / "nope.jsonl")
-    assert code == 4 and "cannot read decision log" in output
+    assert code == 2 and "no decision log file" in output
 
 
 def test_a_restarted_server_continues_the_chain(tmp_path: Path) -> None:
