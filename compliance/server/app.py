@@ -352,6 +352,7 @@ def create_app(config: ServerConfig) -> Starlette:
         req = review.request
         decision: Decision
         cached: bool | None = None
+        masks: list[str] | None = None
         excluded = exclusion(policy, req)
         if req.operation == "DELETE":
             decision = Decision(allowed=True, result="delete", message="nothing to check on DELETE")
@@ -391,13 +392,13 @@ def create_app(config: ServerConfig) -> Starlette:
                     if not result.errors:
                         cache.put(key, pack(result))
             if result is not None:
-                findings, errors = result.findings, result.errors
+                findings, errors, masks = result.findings, result.errors, result.masks
             if config.decision_cache:
                 metrics.cache.labels("hit" if cached else "miss").inc()
             decision = decide(policy, findings, errors)
         metrics.decisions.labels(decision.result).inc()
         if config.decision_log is not None:
-            config.decision_log.append(record(req, decision, policy, cached=cached))
+            config.decision_log.append(record(req, decision, policy, cached=cached, masks=masks))
         return Response(
             orjson.dumps(decision.response(req.uid).wire()), media_type="application/json"
         )

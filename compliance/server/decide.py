@@ -191,9 +191,12 @@ def record(
     policy: Policy,
     now: datetime | None = None,
     cached: bool | None = None,
+    masks: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The decision log entry: who asked what, what was decided and why. No object bodies.
-    ``cached`` (evaluated requests only): whether the findings came from the decision cache."""
+    ``cached`` (evaluated requests only): whether the findings came from the decision cache.
+    ``masks``: the object's secret values its names hold, when the evaluation found them;
+    else the object's secrets are collected here."""
     obj = request.object or request.old_object or {}
     raw_meta = obj.get("metadata")
     metadata: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -238,7 +241,10 @@ def record(
             "resourceVersion": old_meta.get("resourceVersion"),
             "generation": old_meta.get("generation"),
         }
-    secrets = object_secrets(request.object) | object_secrets(request.old_object)
+    if masks is None:
+        secrets = object_secrets(request.object) | object_secrets(request.old_object)
+    else:
+        secrets = set(masks)
     if secrets:
         # as the response is: an object named after its own secret value is [REDACTED]
         redacted: dict[str, Any] = scrub(entry, value_patterns(secrets))
