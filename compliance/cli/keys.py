@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from compliance.errors import UsageError
+from compliance.errors import OutputError, UsageError
 from compliance.evidence import dsse
 
 PRIVATE_NAME = "signing.key"
@@ -33,7 +33,7 @@ def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
     except FileExistsError as e:
         raise UsageError("already exists; pass --force to replace it", file=str(path)) from e
     except OSError as e:
-        raise UsageError(f"cannot write: {e.strerror}", file=str(path)) from e
+        raise OutputError(f"cannot write: {e.strerror}", file=str(path)) from e
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), mode)  # the umask may have narrowed it; exact before writing
@@ -46,7 +46,7 @@ def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
         with contextlib.suppress(OSError):
             if target != path:
                 os.unlink(target)
-        raise UsageError(f"cannot write: {e.strerror}", file=str(path)) from e
+        raise OutputError(f"cannot write: {e.strerror}", file=str(path)) from e
 
 
 @click.group()
@@ -65,7 +65,10 @@ def keys() -> None:
 @click.option("--force", is_flag=True, help="Replace existing keys in DIR.")
 def generate(out: Path, force: bool) -> None:
     """Create an Ed25519 key pair: DIR/signing.key (private, 0600) and DIR/signing.pub."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create the key folder: {e.strerror}", file=str(out)) from e
     key = Ed25519PrivateKey.generate()
     private, public = out / PRIVATE_NAME, out / PUBLIC_NAME
     if not force:

@@ -40,11 +40,17 @@ class Store:
         if not self.index_path.exists():
             return []
         try:
-            data = orjson.loads(self.index_path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as e:
-            raise ComplianceError(f"unreadable store index: {e}", file=str(self.index_path)) from e
+            raw = self.index_path.read_bytes()
+        except OSError as e:
+            raise ComplianceError(
+                f"cannot read store index: {e.strerror}", file=str(self.index_path)
+            ) from e
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            raise EvidenceError(f"unreadable store index: {e}", file=str(self.index_path)) from e
         if not isinstance(data, dict) or not isinstance(data.get("bundles"), list):
-            raise ComplianceError("store index has no 'bundles' list", file=str(self.index_path))
+            raise EvidenceError("store index has no 'bundles' list", file=str(self.index_path))
         bundles: list[dict[str, Any]] = data["bundles"]
         return sorted(
             bundles, key=lambda e: (e.get("evaluated_at", ""), e.get("id", "")), reverse=True

@@ -363,3 +363,10 @@ def test_evidence_that_cannot_be_written_is_exit_3_not_4(keys: Path, tmp_path: P
     store = run("evaluate", "examples/bpi/k8s", "--store", str(blocker / "store"), *sign)
     assert store.exit_code == 3 and "cannot add the bundle to the store" in store.stderr
     assert "internal error" not in bundle.stderr + store.stderr
+
+
+def test_keys_that_cannot_be_written_are_exit_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder\n")
+    result = run("keys", "generate", "--out", str(blocker / "keys"))
+    assert result.exit_code == 3 and "cannot create the key folder" in result.stderr
