@@ -38,7 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,6 +53,7 @@ from compliance.server.decisioncache import DEFAULT_SIZE, DecisionCache, cache_k
 from compliance.server.decisionlog import DecisionLog
 from compliance.server.evaluators import AdmitResult
 from compliance.server.pool import EvaluatorPool
+from compliance.server.portal import Portal
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 MAX_UPLOAD_FILES = 200
@@ -502,6 +503,8 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/v1/bundles/{bundle_id}", bundle_download, methods=["GET"]),
         Route("/v1/bundles/{bundle_id}/verify", bundle_verify, methods=["GET"]),
         Route("/v1/decisions/head", decisions_head, methods=["GET"]),
+        Route("/", lambda request: RedirectResponse("/ui/", 303), methods=["GET"]),
+        *Portal(config.tokens, config.bundles).routes(),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error,

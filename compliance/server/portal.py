@@ -1,0 +1,437 @@
+"""The auditors' read-only portal at ``/ui/``: server-rendered pages over the evidence store.
+
+A token from the tokens file is exchanged once, on the login form, for a session cookie
+(HttpOnly, SameSite=Strict, Secure under TLS, with an expiry); the token never travels in a
+URL and is never logged. Every page reads; nothing here writes to the store. Pages work
+without JavaScript; a small script (served from ``/ui/static``) only filters tables.
+Each bundle in the store is one run: its report, its redacted inputs and its signature.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import orjson
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from compliance.errors import EvidenceError
+from compliance.evidence.verify import read_members
+from compliance.server.auth import Token, Tokens
+from compliance.server.bundles import BundleInfo, BundleStore, Verification
+
+COOKIE = "compliance_session"
+SESSION_SECONDS = 8 * 3600
+PAGE_SIZE = 50
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+STATIC = {"portal.css": "text/css", "portal.js": "text/javascript"}
+STATUS_ORDER = ("fail", "error", "waived", "not_assessed", "manual", "not_applicable", "pass")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class Session:
+    name: str
+    role: str
+    expires: float
+
+
+@dataclass
+class Sessions:
+    """Sessions in server memory, keyed by the SHA-256 of the cookie value."""
+
+    seconds: int = SESSION_SECONDS
+    _live: dict[bytes, Session] = field(default_factory=dict)
+
+    def open(self, token: Token) -> str:
+        cookie = secrets.token_urlsafe(32)
+        self._live[_key(cookie)] = Session(token.name, token.role, time.time() + self.seconds)
+        return cookie
+
+    def get(self, cookie: str | None) -> Session | None:
+        if not cookie:
+            return None
+        key = _key(cookie)
+        session = self._live.get(key)
+        if session is not None and session.expires <= time.time():
+            del self._live[key]
+            return None
+        return session
+
+    def close(self, cookie: str | None) -> None:
+        if cookie:
+            self._live.pop(_key(cookie), None)
+
+
+def _key(cookie: str) -> bytes:
+    return hashlib.sha256(cookie.encode("utf-8", "surrogatepass")).digest()
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("compliance", "templates/portal"),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def _status_rank(status: Any) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+
+
+class Portal:
+    def __init__(self, tokens: Tokens | None, bundles: BundleStore | None) -> None:
+        self.tokens = tokens
+        self.bundles = bundles
+        self.sessions = Sessions()
+        self.env = _environment()
+        self._verified: dict[str, Verification] = {}
+
+    def routes(self) -> list[BaseRoute]:
+        page = self._page
+        return [
+            Route("/ui", lambda r: RedirectResponse("/ui/", 308), methods=["GET"]),
+            Route("/ui/login", self.login_form, methods=["GET"]),
+            Route("/ui/login", self.login, methods=["POST"]),
+            Route("/ui/logout", self.logout, methods=["POST"]),
+            Route("/ui/static/{name}", self.static, methods=["GET"]),
+            Route("/ui/", page(self.runs), methods=["GET"]),
+            Route("/ui/runs/{run_id}", page(self.run), methods=["GET"]),
+            Route("/ui/runs/{run_id}/findings.csv", page(self.findings_csv), methods=["GET"]),
+            Route("/ui/runs/{run_id}/population.csv", page(self.population_csv), methods=["GET"]),
+            Route("/ui/runs/{run_id}/inputs/{path:path}", page(self.input_file), methods=["GET"]),
+            Route("/ui/bundles", page(self.bundle_list), methods=["GET"]),
+            Route("/ui/bundles/{run_id}/download", page(self.download), methods=["GET"]),
+        ]
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def _page(self, handler: Handler) -> Handler:
+        async def guarded(request: Request) -> Response:
+            session = self.sessions.get(request.cookies.get(COOKIE))
+            if session is None:
+                return _headers(RedirectResponse("/ui/login", status_code=303))
+            request.state.session = session
+            return _headers(await handler(request))
+
+        return guarded
+
+    async def login_form(self, request: Request) -> Response:
+        return _headers(self._render("login.html", request, status_code=200, error=None))
+
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        presented = form.get("token")
+        token = None
+        if self.tokens is not None and isinstance(presented, str) and presented:
+            token = self.tokens.identify(presented.strip())
+        if token is None:
+            error = (
+                "this server has no tokens file (--tokens): the portal is closed"
+                if self.tokens is None
+                else "that token is not valid"
+            )
+            return _headers(self._render("login.html", request, status_code=401, error=error))
+        response = RedirectResponse("/ui/", status_code=303)
+        response.set_cookie(
+            COOKIE,
+            self.sessions.open(token),
+            max_age=self.sessions.seconds,
+            path="/ui",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="strict",
+        )
+        return _headers(response)
+
+    async def logout(self, request: Request) -> Response:
+        self.sessions.close(request.cookies.get(COOKIE))
+        response = RedirectResponse("/ui/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/ui", httponly=True, samesite="strict")
+        return _headers(response)
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return _headers(Response("not found", 404, media_type="text/plain"))
+        body = resources.files("compliance").joinpath("templates/portal/static", name).read_bytes()
+        return _headers(Response(body, media_type=STATIC[name]))
+
+    # -- pages ----------------------------------------------------------------------------
+
+    async def runs(self, request: Request) -> Response:
+        q = request.query_params
+        since, until, status = q.get("from", ""), q.get("to", ""), q.get("status", "")
+        rows = []
+        for info in self._list():
+            day = str(info.metadata.get("evaluated_at", info.created))[:10]
+            outcome = _outcome(info)
+            if since and day < since or until and day > until:
+                continue
+            if status and outcome != status:
+                continue
+            rows.append({"info": info, "day": day, "outcome": outcome})
+        page = max(1, _int(q.get("page"), 1))
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(page, pages)
+        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return self._render(
+            "runs.html",
+            request,
+            rows=shown,
+            total=len(rows),
+            page=page,
+            pages=pages,
+            filters={"from": since, "to": until, "status": status},
+        )
+
+    async def run(self, request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+        loaded = self._bundle(run_id)
+        if isinstance(loaded, Response):
+            return loaded
+        members, report = loaded
+        members_by_file = _members_by_file(members)
+        verification = self._verify(run_id)
+        packs = []
+        for p in report.get("packs", []):
+            controls = sorted(
+                (c for c in report.get("controls", []) if c.get("pack") == p.get("name")),
+                key=lambda c: _status_rank(c.get("status")),
+            )
+            counts: dict[str, int] = {}
+            for c in controls:
+                counts[c["status"]] = counts.get(c["status"], 0) + 1
+            packs.append({"pack": p, "controls": controls, "counts": counts})
+        findings = report.get("findings", [])
+        return self._render(
+            "run.html",
+            request,
+            run_id=run_id,
+            report=report,
+            packs=packs,
+            findings=findings,
+            findings_by_control=_findings_by_control(findings),
+            population=_population(report),
+            inputs=members_by_file,
+            verification=verification,
+        )
+
+    async def input_file(self, request: Request) -> Response:
+        run_id, path = request.path_params["run_id"], request.path_params["path"]
+        loaded = self._bundle(run_id)
+        if isinstance(loaded, Response):
+            return loaded
+        members, report = loaded
+        member = _members_by_file(members).get(path)
+        if member is None:
+            return self._not_found(request, f"run {run_id} has no input {path!r}")
+        text = members[member].decode("utf-8", "replace")
+        line = _int(request.query_params.get("line"), 0)
+        lines = text.splitlines() or [""]
+        marks = {f["line"]: f for f in report.get("findings", []) if f.get("file") == path}
+        return self._render(
+            "input.html",
+            request,
+            run_id=run_id,
+            path=path,
+            lines=lines,
+            line=line,
+            marks=marks,
+        )
+
+    async def findings_csv(self, request: Request) -> Response:
+        loaded = self._bundle(request.path_params["run_id"])
+        if isinstance(loaded, Response):
+            return loaded
+        _, report = loaded
+        header = [
+            "check_id",
+            "severity",
+            "status",
+            "file",
+            "line",
+            "resource",
+            "message",
+            "controls",
+        ]
+        rows = [
+            [
+                f.get("check_id"),
+                f.get("severity"),
+                f.get("status"),
+                f.get("file"),
+                f.get("line"),
+                (f.get("resource") or {}).get("id"),
+                f.get("message"),
+                " ".join(f.get("controls", [])),
+            ]
+            for f in report.get("findings", [])
+        ]
+        return _csv(f"{request.path_params['run_id']}-findings.csv", header, rows)
+
+    async def population_csv(self, request: Request) -> Response:
+        loaded = self._bundle(request.path_params["run_id"])
+        if isinstance(loaded, Response):
+            return loaded
+        _, report = loaded
+        header = ["id", "kind", "name", "namespace", "file", "line", "format", "assessed_by"]
+        rows = [
+            [r.get(k) if k != "assessed_by" else " ".join(r.get(k, [])) for k in header]
+            for r in _population(report)
+        ]
+        return _csv(f"{request.path_params['run_id']}-population.csv", header, rows)
+
+    async def bundle_list(self, request: Request) -> Response:
+        rows = [{"info": info, "verification": self._verify(info.id)} for info in self._list()]
+        return self._render("bundles.html", request, rows=rows)
+
+    async def download(self, request: Request) -> Response:
+        run_id = request.path_params["run_id"]
+        path = self.bundles.path(run_id) if self.bundles else None
+        if path is None:
+            return self._not_found(request, f"no bundle {run_id!r}")
+        return Response(
+            path.read_bytes(),
+            media_type="application/gzip",
+            headers={"Content-Disposition": f'attachment; filename="{run_id}.tar.gz"'},
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _list(self) -> list[BundleInfo]:
+        if self.bundles is None:
+            return []
+        infos = self.bundles.list()
+        return sorted(
+            infos,
+            key=lambda i: (str(i.metadata.get("evaluated_at", i.created)), i.id),
+            reverse=True,
+        )
+
+    def _verify(self, run_id: str) -> Verification | None:
+        if self.bundles is None:
+            return None
+        path = self.bundles.path(run_id)
+        if path is None:
+            return None
+        stat = path.stat()
+        key = f"{run_id}:{stat.st_size}:{stat.st_mtime_ns}"
+        if key not in self._verified:
+            result = self.bundles.verify(run_id)
+            if result is None:
+                return None
+            self._verified[key] = result
+        return self._verified[key]
+
+    def _bundle(self, run_id: str) -> tuple[dict[str, bytes], dict[str, Any]] | Response:
+        path = self.bundles.path(run_id) if self.bundles else None
+        if path is None:
+            return self._not_found(None, f"no run {run_id!r} in the evidence store")
+        try:
+            members = read_members(path.read_bytes(), run_id)
+            report = orjson.loads(members["report.json"])
+        except (OSError, EvidenceError, KeyError, orjson.JSONDecodeError) as e:
+            message = e.message if isinstance(e, EvidenceError) else "unreadable bundle"
+            return self._not_found(None, f"run {run_id}: {message}", status_code=422)
+        return members, report
+
+    def _not_found(self, request: Request | None, message: str, status_code: int = 404) -> Response:
+        template = self.env.get_template("error.html")
+        return HTMLResponse(template.render(message=message, session=None), status_code)
+
+    def _render(
+        self, name: str, request: Request, status_code: int = 200, **values: Any
+    ) -> Response:
+        session = getattr(request.state, "session", None)
+        html = self.env.get_template(name).render(session=session, **values)
+        return HTMLResponse(html, status_code)
+
+
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _outcome(info: BundleInfo) -> str:
+    """``fail`` when the run had open findings or failing controls, else ``pass``."""
+    summary = info.metadata.get("summary") or {}
+    controls = summary.get("controls") or {}
+    if summary.get("findings") or controls.get("fail") or controls.get("error"):
+        return "fail"
+    return "pass"
+
+
+def _members_by_file(members: dict[str, bytes]) -> dict[str, str]:
+    """Input file (as findings name it) -> bundle member, from the signed manifest."""
+    try:
+        manifest = orjson.loads(members["manifest.json"])
+    except (KeyError, orjson.JSONDecodeError):
+        return {}
+    out = {}
+    for entry in manifest.get("inputs", []):
+        file, member = entry.get("file"), entry.get("path")
+        if isinstance(file, str) and isinstance(member, str) and member in members:
+            out[file] = member
+    return out
+
+
+def _findings_by_control(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        for control in f.get("controls", []):
+            out.setdefault(control, []).append(f)
+    return out
+
+
+def _population(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's ``resources`` (every evaluated resource); older reports without it
+    give their findings' resources, marked as partial by the template."""
+    population = report.get("resources")
+    return population if isinstance(population, list) else []
+
+
+def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _cell(v) for v in row])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
