@@ -370,3 +370,44 @@ def test_keys_that_cannot_be_written_are_exit_3(tmp_path: Path) -> None:
     blocker.write_text("a file, not a folder\n")
     result = run("keys", "generate", "--out", str(blocker / "keys"))
     assert result.exit_code == 3 and "cannot create the key folder" in result.stderr
+
+
+def test_stdin_and_a_file_named_like_it_both_keep_their_evidence(
+    keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-` and `stdin.yaml`, `../x.yaml` and `__parent__/x.yaml` in one run: four members."""
+    work = tmp_path / "work"
+    (work / "__parent__").mkdir(parents=True)
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {{name: {n}, namespace: t}}\nspec:\n  containers: [{{name: c, image: busybox:1.36}}]\n"
+    (work / "stdin.yaml").write_text(pod.format(n="from-file"))
+    (tmp_path / "x.yaml").write_text(pod.format(n="from-parent"))
+    (work / "__parent__" / "x.yaml").write_text(pod.format(n="from-folder"))
+    monkeypatch.chdir(work)
+    bundle = tmp_path / "b.tar.gz"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "-",
+            "stdin.yaml",
+            "../x.yaml",
+            "__parent__/x.yaml",
+            *NOW,
+            "--fail-on",
+            "none",
+            "--bundle",
+            str(bundle),
+            "--sign-key",
+            str(keys / "signing.key"),
+        ],
+        input=pod.format(n="from-stdin"),
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    members = tamper.members(bundle.read_bytes())
+    manifest = json.loads(members["manifest.json"])
+    paths = {i["file"]: i["path"] for i in manifest["inputs"]}
+    assert len(paths) == 4 and len(set(paths.values())) == 4, paths
+    names = {members[p].decode().split("name: ")[1].split(",")[0] for p in paths.values()}
+    assert names == {"from-stdin", "from-file", "from-parent", "from-folder"}
+    assert verify(bundle, keys / "signing.pub").exit_code == 0
