@@ -237,10 +237,9 @@ def evaluate(
         is click.core.ParameterSource.DEFAULT
     ):
         fail_on = project.config.fail_on or fail_on
-    if packs:
-        check_pack_names(packs)
-    elif project.config.packs and project.file:
+    if project.config.packs and project.file:
         check_pack_names(project.config.packs, file=project.file, lines=project.lines)
+    check_pack_names(packs)
     options = RunOptions(
         packs=list(packs) or project.config.packs,
         parameters=merge_parameters([project.config.parameters, cli_params], pack_names),

@@ -132,6 +132,8 @@ def test_unknown_pack_in_compliance_yaml_exit_2_naming_the_line(tmp_path: Path) 
     result = run(BPI, "--config", str(config), *NOW)
     assert result.exit_code == 2
     assert f"{config}:4: unknown pack 'Gdpr'; did you mean 'gdpr'?" in result.stderr
+    overridden = run(BPI, "--config", str(config), "--pack", "soc2", *NOW)
+    assert overridden.exit_code == 2 and f"{config}:4: unknown pack 'Gdpr'" in overridden.stderr
 
 
 def test_errors_reach_stderr_with_o_file_and_json(tmp_path: Path) -> None:
