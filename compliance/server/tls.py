@@ -12,6 +12,8 @@ from typing import Any
 
 import uvicorn
 
+from compliance.errors import UsageError
+
 AEAD_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!SHA1"
 """OpenSSL cipher string for TLS 1.2: ECDHE key exchange with AES-GCM or ChaCha20-Poly1305."""
 
@@ -38,7 +40,12 @@ def uvicorn_config(
         ssl_ciphers=AEAD_CIPHERS,
         **options,
     )
-    config.load()
+    try:
+        config.load()
+    except (ssl.SSLError, OSError) as e:
+        raise UsageError(
+            f"cannot load the TLS certificate and key: {e.strerror or e}", file=str(cert)
+        ) from e
     if config.ssl is not None:
         harden(config.ssl)
     return config

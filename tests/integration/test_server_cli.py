@@ -220,3 +220,16 @@ def check_tls_policy(port: int, cert: Path, tmp_path: Path) -> None:
     assert not report["errors"], report["errors"]
     assert report["summary"]["resources"] == 1
     assert [f for f in report["findings"] if f["check_id"] in ("TLS-01", "TLS-02")] == []
+
+
+def test_a_key_that_does_not_match_the_certificate_is_a_usage_error(tmp_path: Path) -> None:
+    cert, _ = _self_signed(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    _, wrong_key = _self_signed(other)
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(wrong_key)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot load the TLS certificate and key" in result.output
+    assert "Traceback" not in result.output
