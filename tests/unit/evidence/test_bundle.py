@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import tarfile
 
@@ -123,3 +124,18 @@ def test_inputs_that_used_to_collide_each_keep_their_evidence(key: Ed25519Privat
     for entry in manifest["inputs"]:
         assert files[entry["path"]].decode() == texts[entry["file"]]
     assert len({i["path"] for i in manifest["inputs"]}) == len(COLLIDING)
+
+
+def test_input_members_are_one_to_one_over_every_small_path() -> None:
+    """Every path of up to three components from a hostile alphabet (relative or absolute),
+    and stdin: no two share a member, and none leaves ``inputs/``."""
+    parts = ["..", "a", "%", "%25", "%2E%2E", "__parent__", "-", "a\\b", "a%5Cb", "stdin.yaml"]
+    paths = {"-"}
+    for depth in (1, 2, 3):
+        for combo in itertools.product(parts, repeat=depth):
+            paths.add("/".join(combo))
+            paths.add("/" + "/".join(combo))
+    members = {input_member(p): p for p in paths}
+    assert len(members) == len(paths)
+    for member in members:
+        assert member.startswith("inputs/") and ".." not in member.split("/")
