@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,8 @@ class DecisionLog:
         self._file = path.open("ab")
         self._since_checkpoint = 0
         self._checkpointed_seq = -1
+        # checkpoints (two fsyncs, ~15 ms on a slow disk) are written off the caller's thread
+        self._writer = ThreadPoolExecutor(1, "decision-checkpoints") if key is not None else None
         if torn is not None:
             self.append({"time": _now(), "event": "torn_tail", **torn})
 
@@ -100,8 +103,10 @@ class DecisionLog:
             self._file.flush()
             self._head, self._seq = full["hash"], full["seq"]
             self._since_checkpoint += 1
-            if self.key is not None and self._since_checkpoint >= self.checkpoint_every:
-                self._checkpoint("interval")
+            if self._writer is not None and self._since_checkpoint >= self.checkpoint_every:
+                self._since_checkpoint = 0
+                self._checkpointed_seq = self._seq
+                self._writer.submit(self._checkpoint, self._seq, self._head, "interval")
             return full
 
     def signed_head(self) -> dict[str, Any]:
@@ -116,24 +121,25 @@ class DecisionLog:
             return out
 
     def close(self) -> None:
+        """Write the pending checkpoints, then one of the final head (if not yet signed)."""
         with self._lock:
             if self._file.closed:
                 return
-            if self.key is not None and self._seq > 0 and self._checkpointed_seq != self._seq:
-                self._checkpoint("shutdown")
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                if self._seq > 0 and self._checkpointed_seq != self._seq:
+                    self._checkpoint(self._seq, self._head, "shutdown")
             self._file.close()
 
-    def _checkpoint(self, reason: str) -> None:
-        """Append a signed checkpoint of the head (the log's records on disk first)."""
+    def _checkpoint(self, seq: int, head: str, reason: str) -> None:
+        """Append a signed checkpoint of record ``seq`` (the log's records on disk first)."""
         assert self.key is not None
         os.fsync(self._file.fileno())
-        line = orjson.dumps(sign_head(self.key, self.path.name, self._seq, self._head, reason))
+        line = orjson.dumps(sign_head(self.key, self.path.name, seq, head, reason))
         with checkpoints_path(self.path).open("ab") as f:
             f.write(line + b"\n")
             f.flush()
             os.fsync(f.fileno())
-        self._since_checkpoint = 0
-        self._checkpointed_seq = self._seq
 
 
 def _recover(path: Path) -> tuple[str, int, dict[str, Any] | None]:
