@@ -137,19 +137,20 @@ def _scalar(name: str, value: Any, kind: str, spec: ParameterSpec, allowed: str)
             raise bad
         if isinstance(value, int):
             converted = value
-        elif (
-            isinstance(value, float)
-            and value.is_integer()
-            or isinstance(value, str)
-            and value.strip().lstrip("-").isdigit()
-        ):
+        elif isinstance(value, float) and value.is_integer():
             converted = int(value)
+        elif isinstance(value, str) and _integral(value):
+            digits = value.strip().lstrip("-").isdigit()
+            converted = int(value) if digits else int(float(value))
         else:
             raise bad
     else:  # number
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise bad
-        converted = float(value)
+        try:
+            converted = float(value)
+        except ValueError as e:
+            raise bad from e
     if spec.allowed is not None and converted not in spec.allowed:
         raise bad
     if spec.minimum is not None and converted < spec.minimum:
@@ -157,6 +158,16 @@ def _scalar(name: str, value: Any, kind: str, spec: ParameterSpec, allowed: str)
     if spec.maximum is not None and converted > spec.maximum:
         raise bad
     return converted
+
+
+def _integral(text: str) -> bool:
+    """An integer's text (``30``, ``-5``), or one written with a zero fraction (``30.0``:
+    `--param` keeps a float's text)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return False
+    return number.is_integer() and abs(number) < 2**63
 
 
 def split_parameters(

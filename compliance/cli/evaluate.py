@@ -59,9 +59,11 @@ def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, Any]:
         if not sep or not name.strip():
             raise UsageError(f"{option} {item!r}: expected NAME=VALUE")
         try:
-            out[name.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+            value = yaml.safe_load(raw) if raw.strip() else raw
         except yaml.YAMLError:
-            out[name.strip()] = raw
+            value = raw
+        # a float keeps its text: `1.10` is not the version `1.1`
+        out[name.strip()] = raw.strip() if isinstance(value, float) else value
     return out
 
 

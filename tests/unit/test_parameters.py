@@ -72,6 +72,8 @@ def test_no_pack_manifest_declares_parameters() -> None:
         ("tls_min_version", "1.0", "1.0"),
         ("rsa_min_bits", "4096", 4096),
         ("cert_expiry_warn_days", 60.0, 60),
+        ("cert_expiry_warn_days", "60.0", 60),  # --param keeps a float's text
+        ("rsa_min_bits", "4e3", 4000),
         ("admin_ports", "22, 2222", [22, 2222]),
         ("admin_ports", [1, 65535], [1, 65535]),
         ("allowed_registries", "ghcr.io/acme", ["ghcr.io/acme"]),
@@ -92,6 +94,8 @@ def test_values_within_the_declaration(name: str, value: Any, expected: Any) -> 
             "'TLSv1.3' is not allowed; allowed: one of 1.0, 1.1, 1.2, 1.3",
         ),
         ("tls_min_version", "banana", "allowed: one of 1.0, 1.1, 1.2, 1.3"),
+        ("tls_min_version", "1.10", "'1.10' is not allowed"),
+        ("cert_expiry_warn_days", "7.5", "'7.5' is not allowed"),
         ("tls_min_version", 1, "tls_min_version: 1 is not allowed"),
         ("tls_min_version", None, "None is not allowed"),
         ("cert_expiry_warn_days", 0, "0 is not allowed; allowed: an integer >= 1"),
@@ -180,7 +184,7 @@ def test_the_declarations_are_part_of_every_pack_digest(tmp_path: Path) -> None:
     assert info.value.line == 4
 
 
-@pytest.mark.parametrize("value", ["TLSv1.3", "banana"])
+@pytest.mark.parametrize("value", ["TLSv1.3", "banana", "1.10"])
 def test_a_bad_param_is_exit_2_not_a_changed_verdict(value: str) -> None:
     result = CliRunner().invoke(
         cli,
