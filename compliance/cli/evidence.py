@@ -136,8 +136,9 @@ COMMANDS = [evidence]
     flag_value="",
     default=None,
     metavar="[FILE]",
-    help="Also verify signed checkpoints: FILE.checkpoints beside the log, or FILE (e.g. heads "
-    "kept from GET /v1/decisions/head, one a line). Needs --key.",
+    help="Also verify signed checkpoints: those the server wrote beside the log "
+    "(LOG.checkpoints), or those in FILE (e.g. heads kept from GET /v1/decisions/head, one a "
+    "line). Needs --key.",
 )
 @click.option(
     "--key",
