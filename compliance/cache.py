@@ -57,7 +57,9 @@ from typing import TYPE_CHECKING, Any, get_args
 import orjson
 
 from compliance import __version__
+from compliance.errors import InputError
 from compliance.loaders.base import LoadOptions, LoadResult
+from compliance.loaders.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
 from compliance.loaders.registry import LoadedFiles, Recorded, record_of, with_secrets
 from compliance.models import LoadError, Resource
 from compliance.models.report import Report
@@ -270,10 +272,13 @@ class Cache:
             racy = max(st.st_mtime_ns, st.st_ctime_ns) >= started - RACY_NS
             if stat == _stat_key(st) and not self.verify and not racy:
                 continue
+            if stat is None:  # missing or unreadable then: load again
+                return False
             try:
-                if hashlib.sha256(Path(path).read_bytes()).hexdigest() != sha:
-                    return False
-            except OSError:
+                data = read_regular(path, path, MAX_CERT_BYTES)
+            except InputError:
+                return False
+            if hashlib.sha256(data).hexdigest() != sha:
                 return False
         return True
 
@@ -554,13 +559,16 @@ def _dependencies(rel: str, resources: Sequence[Resource]) -> list[list[Any]]:
         cert = r.facts.get("certificate")
         if not isinstance(cert, dict) or not isinstance(cert.get("file"), str):
             continue
+        if cert.get("error") == CERT_OUTSIDE:  # never read: depends on no file
+            continue
         path = Path(cert["file"])
         if not path.is_absolute():
             path = Path(rel).parent / path
         try:
             st = path.stat()
-            out.append([str(path), _stat_key(st), hashlib.sha256(path.read_bytes()).hexdigest()])
-        except OSError:
+            data = read_regular(path, str(path), MAX_CERT_BYTES)
+            out.append([str(path), _stat_key(st), hashlib.sha256(data).hexdigest()])
+        except (OSError, InputError):
             out.append([str(path), None, None])
     return out
 
@@ -849,6 +857,7 @@ def _cached_rows(
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         failed_packs=failed_packs(outcomes),
+        notices=loaded.notices,
     )
 
 

@@ -24,9 +24,11 @@ from compliance.models.report import (
     ControlResult,
     Finding,
     InputRef,
+    Notice,
     PackRef,
     Report,
     ResourceRef,
+    SkippedFile,
     Summary,
     severity_rank,
 )
@@ -120,9 +122,11 @@ class RunFacts:
     errors: Sequence[LoadError]
     inputs: Sequence[InputRef]
     skipped: Sequence[dict[str, str]]
-    """Files under a scanned folder that hold nothing evaluated (``extra.skipped``)."""
+    """Files that hold nothing evaluated, with the reason (the report's ``skipped``)."""
     failed_packs: set[str]
     """Packs whose engine query failed: their controls are ``error``."""
+    notices: Sequence[dict[str, str]] = ()
+    """Folders that need a build step for a faithful result (the report's ``notices``)."""
 
 
 Row = dict[str, Any]
@@ -224,6 +228,7 @@ class Evaluator:
         inputs: Sequence[InputRef] = (),
         skipped: Sequence[dict[str, str]] = (),
         waive: Waive | None = None,
+        notices: Sequence[dict[str, str]] = (),
     ) -> Report:
         now = now or datetime.now(UTC)
         by_id = {r.id: r for r in resources}
@@ -248,6 +253,7 @@ class Evaluator:
             inputs=inputs,
             skipped=skipped,
             failed_packs=failed_packs(outcomes),
+            notices=notices,
         )
         return self.report(self.rows(outcomes), facts, waive)
 
@@ -393,7 +399,8 @@ class Evaluator:
             findings=[],
             inputs=[],
             errors=list(facts.errors),
-            extra={"skipped": list(facts.skipped)} if facts.skipped else {},
+            skipped=[SkippedFile.model_validate(s) for s in facts.skipped],
+            notices=[Notice.model_validate(n) for n in facts.notices],
         )
 
     def _control_result(

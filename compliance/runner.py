@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from compliance.engine import make_engine
+from compliance.errors import InputError
 from compliance.evaluate import Evaluator, Waive
 from compliance.loaders import LoadOptions, LoadResult, load_paths, load_stream
-from compliance.loaders.registry import FileCache
-from compliance.models import Report
+from compliance.loaders.registry import FileCache, nothing_to_evaluate
+from compliance.models import LoadError, Report
 from compliance.packs import load_library, load_packs
 
 
@@ -38,22 +39,28 @@ def build_evaluator(options: RunOptions) -> Evaluator:
 def load_inputs(
     paths: Sequence[str],
     options: LoadOptions,
-    stdin_text: str | None = None,
+    stdin_text: str | InputError | None = None,
     *,
     workers: int = 1,
     cache: FileCache | None = None,
     keep_texts: bool = True,
 ) -> LoadResult:
-    """Every input of ``paths`` (``-``: ``stdin_text``); see ``load_paths``."""
+    """Every input of ``paths`` (``-``: ``stdin_text``, or the error reading it); see
+    ``load_paths``."""
     files = [p for p in paths if p != "-"]
     result = load_paths(files, options, workers=workers, cache=cache, keep_texts=keep_texts)
-    if "-" in paths:
-        stream = load_stream(stdin_text or "", "-", options)
+    if "-" in paths and isinstance(stdin_text, InputError):
+        result.errors.append(LoadError(file="-", line=stdin_text.line, message=stdin_text.message))
+    elif "-" in paths:
+        stream = load_stream(stdin_text if isinstance(stdin_text, str) else "", "-", options)
         result.resources.extend(stream.resources)
         result.errors.extend(stream.errors)
         result.inputs.extend(stream.inputs)
         result.skipped.extend(stream.skipped)
         result.texts.update(stream.texts)
+    if "-" in paths:
+        result.seen["-"] = 1
+    nothing_to_evaluate(result, paths)
     return result
 
 
@@ -68,4 +75,5 @@ def evaluate_loaded(
         inputs=loaded.inputs,
         skipped=loaded.skipped,
         waive=waive,
+        notices=loaded.notices,
     )

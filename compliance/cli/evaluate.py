@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,12 +20,15 @@ from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.collector import gc_paused
-from compliance.errors import OutputError, UsageError
+from compliance.errors import InputError, OutputError, UsageError
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.loaders import LoadOptions
+from compliance.loaders.reading import read_stdin
+from compliance.loaders.registry import NOTHING_TO_EVALUATE
+from compliance.loaders.securityconfig import check_set_path
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
 from compliance.packs import (
     available_packs,
@@ -231,6 +235,7 @@ def evaluate(
     for s in sets:
         if "=" not in s:
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
+        check_set_path(s)
     project = find_project(config_file)
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
@@ -261,7 +266,7 @@ def evaluate(
             evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
         )
     check_parameters(evaluator.packs, cli_params, pack_names, "--param")
-    stdin_text = sys.stdin.read() if "-" in paths else None
+    stdin_text = _read_stdin(options.load.max_file_bytes) if "-" in paths else None
     with progress("Loading inputs"), gc_paused(freeze=True):
         # A bundle holds every input's text and resources, stdin has no file to key: the
         # cache serves plain runs over files only.
@@ -274,6 +279,11 @@ def evaluate(
             paths, options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
         )
         evaluator.workers = workers
+    for notice in loaded.notices:
+        click.echo(f"note: {notice['message']}", err=True)
+    for error in loaded.errors:
+        if error.message.startswith(NOTHING_TO_EVALUATE):
+            click.echo(f"error: {error.message}", err=True)
     waive = waiver_set.waive if waiver_set.waivers else None
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
     # A cached JSON run without waivers or a baseline renders the report's data straight
@@ -340,6 +350,8 @@ def _errors_to_stderr(errors: list[dict[str, Any]], fmt: str, output: Path | Non
     if not errors or (fmt == "table" and output is None):
         return
     for e in errors:
+        if str(e["message"]).startswith(NOTHING_TO_EVALUATE):
+            continue  # said already, before evaluating
         where = str(e.get("file") or "")
         if where and e.get("line"):
             where = f"{where}:{e['line']}"
@@ -347,6 +359,17 @@ def _errors_to_stderr(errors: list[dict[str, Any]], fmt: str, output: Path | Non
             f"error: {where}: {e['message']}" if where else f"error: {e['message']}", err=True
         )
     click.echo(f"{len(errors)} error(s); see the report's errors", err=True)
+
+
+def _read_stdin(limit: int) -> str | InputError:
+    """Standard input under the file size limit, or why it was not read."""
+    stream = getattr(sys.stdin, "buffer", None)
+    try:
+        if stream is None:  # a text stream without bytes underneath (embedding callers)
+            return read_stdin(io.BytesIO(sys.stdin.read(limit + 1).encode("utf-8")), limit)
+        return read_stdin(stream, limit)
+    except InputError as e:
+        return e
 
 
 def _emit(text: str | bytes, fmt: str, output: Path | None) -> None:

@@ -41,6 +41,8 @@ def load(text: str, ctx: FileContext) -> list[Resource]:
         line = int(entry["startline"]) + 1
         if instruction == "FROM":
             image, alias = _split_from(value)
+            if not image:
+                raise InputError("FROM without an image", file=ctx.rel, line=line)
             stage_index = len(stages)
             known = {s["name"].lower(): s["index"] for s in stages if s["name"]}
             is_ref = image.lower() in known

@@ -11,7 +11,6 @@ import contextlib
 import fnmatch
 import functools
 import hashlib
-import json
 import operator
 import os
 import re
@@ -22,9 +21,10 @@ from typing import Any, NamedTuple, Protocol
 
 from compliance.collector import gc_paused
 from compliance.errors import InputError
-from compliance.loaders import compose, k8s
+from compliance.loaders import compose, foreign, safety, yamljson
 from compliance.loaders.base import FileContext, LoadOptions, LoadResult
-from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
+from compliance.loaders.reading import decode, read_regular
+from compliance.loaders.yamlutil import MAX_DEPTH
 from compliance.models import LoadError, Resource
 from compliance.models.construct import trusted
 from compliance.models.report import InputRef
@@ -216,6 +216,8 @@ def with_secrets(result: LoadResult) -> LoadedFiles:
         inputs=result.inputs,
         skipped=result.skipped,
         texts=result.texts,
+        notices=result.notices,
+        seen=result.seen,
         secrets=dict(collect_secrets(result.resources)),
     )
 
@@ -226,6 +228,16 @@ class _Job:
     rel: str
     kind: str
     explicit: bool
+    root: Path | None = None
+
+
+def _file_root(path: Path, options: LoadOptions) -> Path:
+    """The root a file given by name confines what it names to (see LoadOptions.root)."""
+    if options.root is not None:
+        return options.root.resolve()
+    cwd = Path.cwd().resolve()
+    real = path.resolve()
+    return cwd if real.is_relative_to(cwd) else real.parent
 
 
 def load_paths(
@@ -244,7 +256,11 @@ def load_paths(
     only JSON inputs' (secret values are also collected from their raw structure)."""
     options = options or LoadOptions()
     steps: list[_Job | LoadResult] = []
+    notices: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
     cwd = Path.cwd()
+    named = _named_plan(paths, options)
+    notices.extend(named.notices)
     for given in paths:
         if given == "-":
             raise InputError("'-' (stdin) must be read with load_stream")
@@ -254,8 +270,16 @@ def load_paths(
             continue
         if root.is_dir():
             root_real = root.resolve()
+            confine = options.root.resolve() if options.root is not None else root_real
             walk_errors: list[tuple[Path, str]] = []
-            for rel, entry in _walk(str(root), walk_errors):
+            listing = list(_walk(str(root), walk_errors))
+            seen[given] = len(listing)
+            names = {rel: entry.name for rel, entry in listing}
+            plan = foreign.plan(names, options.max_file_bytes)
+            # a root inside a chart's templates/: its Chart.yaml is not in the listing
+            under_templates = "templates" in root_real.parts
+            notices.extend(plan.notices)
+            for rel, entry in listing:
                 # what Path(root) / name gives: a relative root's paths stay relative
                 kind = kind_by_name(entry.name)
                 if entry.is_symlink():  # from readdir: no stat
@@ -263,10 +287,10 @@ def load_paths(
                     try:
                         target = path.resolve(strict=True)
                     except (OSError, RuntimeError) as e:
-                        reason = (
+                        problem = (
                             "symlink loop" if isinstance(e, RuntimeError) else "dangling symlink"
                         )
-                        steps.append(_errors(LoadError(file=rel, message=reason)))
+                        steps.append(_errors(LoadError(file=rel, message=problem)))
                         continue
                     if not target.is_relative_to(root_real):
                         steps.append(
@@ -287,20 +311,63 @@ def load_paths(
                             )
                         )
                         continue
-                if kind is None:
-                    steps.append(
-                        LoadResult(skipped=[{"file": rel, "reason": "not a recognised input kind"}])
-                    )
+                skip = plan.skipped.get(rel) or foreign.tool_file(entry.name)
+                if skip is None and under_templates:  # the chart above the root
+                    skip = foreign.chart_template(Path(os.path.abspath(rel)))
+                if skip is not None or kind is None:
+                    reason = skip or "not a recognised input kind"
+                    steps.append(LoadResult(skipped=[{"file": rel, "reason": reason}]))
                     continue
-                steps.append(_Job(rel, rel, kind, explicit=False))
+                steps.append(_Job(rel, rel, kind, explicit=False, root=confine))
             for path, message in walk_errors:
                 rel = _rel(path, cwd) if not root.is_absolute() else path.as_posix()
                 steps.append(_errors(LoadError(file=rel, message=message)))
         else:
+            seen[given] = 1
+            skip = (
+                named.skipped.get(os.path.normpath(given))
+                or foreign.tool_file(root.name)
+                or foreign.chart_template(root)
+            )
+            if skip is not None:
+                steps.append(LoadResult(skipped=[{"file": given, "reason": skip}]))
+                continue
             kind = kind_by_name(root.name) or "yaml"
-            steps.append(_Job(str(root), given, kind, explicit=True))
+            steps.append(
+                _Job(str(root), given, kind, explicit=True, root=_file_root(root, options))
+            )
     with gc_paused():
-        return _merge(_execute(steps, options, workers, cache, keep_texts))
+        merged = _merge(_execute(steps, options, workers, cache, keep_texts))
+    merged.notices.extend(notices)
+    merged.seen.update(seen)
+    return merged
+
+
+def _named_plan(paths: Sequence[str], options: LoadOptions) -> foreign.Plan:
+    """The kustomize plan over the files named on the command line (a kustomization named
+    with its patch files: the patches are skipped as in a folder)."""
+    if not any(os.path.basename(p) in foreign.KUSTOMIZATION_NAMES for p in paths):
+        return foreign.Plan({}, [])
+    files = {os.path.normpath(p): os.path.basename(p) for p in paths if os.path.isfile(p)}
+    return foreign.plan(files, options.max_file_bytes)
+
+
+NOTHING_TO_EVALUATE = "nothing to evaluate under"
+
+
+def nothing_to_evaluate(result: LoadResult, paths: Sequence[str]) -> None:
+    """When nothing under ``paths`` was recognised and nothing failed: an error per path,
+    so that a run over nothing is never green."""
+    if result.inputs or result.errors or result.resources:
+        return
+    for given in paths:
+        count = result.seen.get(given, 0)
+        result.errors.append(
+            LoadError(
+                file=given,
+                message=f"{NOTHING_TO_EVALUATE} {given} ({count} files seen, none recognised)",
+            )
+        )
 
 
 def _errors(error: LoadError) -> LoadResult:
@@ -329,31 +396,35 @@ def _execute(
         if cache is None:
             with contextlib.suppress(OSError):  # an unreadable file: its reader says why
                 size += os.stat(step.path).st_size
-            ctx = FileContext(Path(step.path), step.rel, options)
+            ctx = FileContext(Path(step.path), step.rel, options, step.root)
             pending.append((len(done), ctx, step.kind, step.explicit))
             done.append(None)
             continue
         st: os.stat_result | None = None
         with contextlib.suppress(OSError):
             st = os.stat(step.path)  # before reading: a later write changes it
-        unchanged = cache.get_unchanged(step.rel, step.kind, step.explicit, st) if st else None
+        unchanged = (
+            cache.get_unchanged(step.rel, _cache_kind(step.kind, step.root), step.explicit, st)
+            if st
+            else None
+        )
         if unchanged is not None:  # same stat as when it was last read: not read again
             done.append(unchanged)
             continue
         try:
             data = _read_bytes(Path(step.path), step.rel, options)
-            text = _decode(data, step.rel)
+            text = decode(data, step.rel)
         except InputError as e:
             done.append(_errors(LoadError(file=step.rel, line=e.line, message=e.message)))
             continue
-        hit = cache.get_file(step.rel, step.kind, step.explicit, data, st)
+        hit = cache.get_file(step.rel, _cache_kind(step.kind, step.root), step.explicit, data, st)
         if hit is not None:  # the same bytes as recorded (touched, racy, or --cache-verify)
             kept = text if _keeps_text(step.rel, keep_texts) else None
             done.append(Recorded(hit.record, hit.rel, hit.sha256, kept))
             continue
         read[len(done)] = (text, data, st)
         size += len(data)
-        ctx = FileContext(Path(step.path), step.rel, options)
+        ctx = FileContext(Path(step.path), step.rel, options, step.root)
         pending.append((len(done), ctx, step.kind, step.explicit))
         done.append(None)
     args = [
@@ -376,11 +447,17 @@ def _execute(
     for (index, ctx, kind, explicit), (result, kept) in zip(pending, loads, strict=True):
         if cache is not None:
             _, data, st = read[index]
-            cache.put_file(ctx.rel, kind, explicit, data, result, st)
+            cache.put_file(ctx.rel, _cache_kind(kind, ctx.root), explicit, data, result, st)
         if kept is not None:
             result.texts[ctx.rel] = kept
         done[index] = result
     return [d for d in done if d is not None]
+
+
+def _cache_kind(kind: str, root: Path | None) -> str:
+    """The kind a file's cache entry is kept under: with the scanned root for the kinds
+    that may hold a SecurityConfig, whose certificate is read only inside that root."""
+    return f"{kind}@{root}" if root is not None and kind in ("securityconfig", "yaml") else kind
 
 
 def _keeps_text(rel: str, keep_texts: bool) -> bool:
@@ -464,6 +541,7 @@ def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
         out.errors.extend(part.errors)
         out.inputs.extend(part.inputs)
         out.skipped.extend(part.skipped)
+        out.notices.extend(part.notices)
         out.texts.update(part.texts)
         if isinstance(part, LoadedFiles):
             for rel, values in part.secrets.items():
@@ -474,40 +552,19 @@ def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
 def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) -> LoadResult:
     """A YAML stream (``helm template ... | compliance evaluate -``)."""
     result = LoadResult()
-    ctx = FileContext(Path(name), name, options or LoadOptions())
+    options = options or LoadOptions()
+    root = options.root.resolve() if options.root is not None else Path.cwd().resolve()
+    ctx = FileContext(Path.cwd() / name, name, options, root)
     _dispatch_text(text, ctx, "yaml", result, explicit=True)
     return result
 
 
 def _read_bytes(path: Path, rel: str, options: LoadOptions) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=rel) from e
-    if size > options.max_file_bytes:
-        raise InputError(
-            f"file is {size} bytes, over the {options.max_file_bytes}-byte limit", file=rel
-        )
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=rel) from e
-
-
-def _decode(data: bytes, rel: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise InputError("binary file (NUL bytes), not a configuration file", file=rel)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{data[e.start]:02x})", file=rel, line=line
-        ) from e
+    return read_regular(path, rel, options.max_file_bytes)
 
 
 def _read(path: Path, rel: str, options: LoadOptions) -> str:
-    return _decode(_read_bytes(path, rel, options), rel)
+    return decode(_read_bytes(path, rel, options), rel)
 
 
 def _dispatch_text(
@@ -534,15 +591,34 @@ def _dispatch_text(
                 return
             resources = securityconfig.load_toml(text, ctx)
         elif kind == "compose":
-            docs = _documents(text, ctx)
+            docs = yamljson.documents(text, ctx)
             for doc in docs:
                 resources.extend(compose.load_document(doc, ctx))
         else:
-            fmt, resources = _load_yaml_json(text, ctx, result, explicit=explicit)
+            fmt, resources = yamljson.load_yaml_json(text, ctx, result, explicit=explicit)
+        yamljson.check_resources(resources, ctx)
     except InputError as e:
         result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
         return
+    except RecursionError:  # a parser without a depth limit of its own (TOML, HCL)
+        result.errors.append(
+            LoadError(
+                file=ctx.rel,
+                line=safety.deepest_line(text, MAX_DEPTH),
+                message=f"nested too deeply (more than {MAX_DEPTH} levels)",
+            )
+        )
+        return
     except Exception as e:  # a loader bug must not stop the other inputs
+        if isinstance(e, ValueError) and safety.too_many_digits(e):
+            result.errors.append(
+                LoadError(
+                    file=ctx.rel,
+                    line=safety.too_many_digits_line(text),
+                    message="integer of more than 4300 digits is too large to read",
+                )
+            )
+            return
         result.errors.append(
             LoadError(
                 file=ctx.rel, message=f"internal error while loading ({type(e).__name__}: {e})"
@@ -561,84 +637,3 @@ def _dispatch_text(
             resources=len(resources),
         )
     )
-
-
-def _documents(text: str, ctx: FileContext) -> list[Document]:
-    try:
-        return load_documents(text)
-    except YamlError as e:
-        raise InputError(e.message, file=ctx.rel, line=e.line) from e
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
-def _load_yaml_json(
-    text: str, ctx: FileContext, result: LoadResult, *, explicit: bool
-) -> tuple[str, list[Resource]]:
-    if ctx.rel.lower().endswith(".json"):
-        try:
-            value = json.loads(text, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as e:
-            raise InputError(f"invalid JSON: {e.msg}", file=ctx.rel, line=e.lineno) from e
-        except _DuplicateKey as e:
-            raise InputError(f"invalid JSON: duplicate key {e.key!r}", file=ctx.rel) from e
-        except RecursionError as e:
-            raise InputError("invalid JSON: nested too deeply", file=ctx.rel) from e
-        from compliance.loaders import terraform
-
-        if terraform.is_plan(value):
-            return "terraform", terraform.load_plan(value, ctx)
-        # JSON is YAML: re-read with marks so findings get lines.
-        try:
-            docs = load_documents(text)
-        except YamlError:
-            docs = [document_from_json(value)] if value is not None else []
-    else:
-        docs = _documents(text, ctx)
-    resources: list[Resource] = []
-    formats: set[str] = set()
-    for doc in docs:
-        value = doc.value
-        try:
-            if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
-                formats.add("k8s")
-                resources.extend(k8s.load_document(doc, ctx))
-            elif isinstance(value, dict) and isinstance(value.get("security"), dict):
-                from compliance.loaders import securityconfig
-
-                formats.add("securityconfig")
-                resources.extend(securityconfig.load_document(doc, ctx))
-            elif explicit:
-                raise InputError(
-                    "not a recognised input: expected a Kubernetes object (apiVersion, kind) "
-                    "or a SecurityConfig (security table)",
-                    file=ctx.rel,
-                    line=doc.line,
-                )
-        except InputError as e:
-            result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
-    if not formats:
-        if explicit and not docs:
-            result.errors.append(
-                LoadError(file=ctx.rel, message="empty file: no YAML/JSON documents")
-            )
-        elif not explicit:
-            reason = (
-                "YAML/JSON without Kubernetes objects or a SecurityConfig" if docs else "empty file"
-            )
-            result.skipped.append({"file": ctx.rel, "reason": reason})
-        return "unrecognised", []
-    return "+".join(sorted(formats)), resources

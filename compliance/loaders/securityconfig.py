@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import calendar
 import copy
+import difflib
 import re
 import tomllib
-from pathlib import Path, PurePath
+import typing
+from pathlib import PurePath
 from typing import Any
 
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from compliance.errors import InputError
+from compliance.errors import InputError, UsageError
 from compliance.loaders.base import FileContext
+from compliance.loaders.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 from compliance.models.securityconfig import SecurityConfig
@@ -28,7 +31,6 @@ from compliance.paths import dotted, nearest_line
 from compliance.timestamps import rfc3339
 
 ENV_PREFIX = "BPI__"
-MAX_CERT_BYTES = 1024 * 1024
 
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -134,6 +136,53 @@ def _split_path(path: str) -> list[str | int]:
         parts.append(m.group(1))
         parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
     return parts
+
+
+def settable_paths() -> list[str]:
+    """Every dotted path ``--set`` may name (a list item's index written ``[N]``)."""
+    out: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            path = f"{prefix}{name}"
+            out.append(path)
+            inner, is_list = _field_model(info.annotation)
+            if is_list:
+                out.append(f"{path}[N]")
+            if inner is not None:
+                walk(inner, f"{path}[N]." if is_list else f"{path}.")
+
+    walk(SecurityConfig, "")
+    return out
+
+
+def _field_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds (directly or as list items) and whether it is a list."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    if origin is list:
+        item = args[0] if args else None
+        model = item if isinstance(item, type) and issubclass(item, BaseModel) else None
+        return model, True
+    if len(args) == 1:  # X | None
+        return _field_model(args[0])
+    return None, False
+
+
+def check_set_path(item: str) -> None:
+    """A ``--set path=value`` whose path names no SecurityConfig setting: a UsageError
+    naming the nearest valid path (the override would otherwise be dropped, or the
+    SecurityConfig refused)."""
+    path = item.partition("=")[0].strip()
+    written = re.sub(r"\[\d+\]", "[N]", path)
+    valid = settable_paths()
+    if written in valid:
+        return
+    near = difflib.get_close_matches(written, valid, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    raise UsageError(f"--set {path}: no such SecurityConfig setting{hint}")
 
 
 def _apply(data: dict[str, Any], path: str, raw: str, ctx: FileContext, origin: str) -> None:
@@ -262,16 +311,15 @@ def _strip_comment(line: str) -> str:
 
 def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
     """Facts about the first certificate in ``cert_file`` (relative to the config file)."""
-    path = Path(cert_file)
-    if not path.is_absolute():
-        path = ctx.path.parent / path
     facts: dict[str, Any] = {"file": cert_file}
+    path = ctx.confined(cert_file)
+    if path is None:  # the same words whether or not such a file exists
+        return {**facts, "error": CERT_OUTSIDE}
     try:
-        if path.stat().st_size > MAX_CERT_BYTES:
-            return {**facts, "error": f"certificate file over {MAX_CERT_BYTES} bytes"}
-        data = path.read_bytes()
-    except OSError as e:
-        return {**facts, "error": f"cannot read certificate: {e.strerror or e}"}
+        data = read_regular(path, cert_file, MAX_CERT_BYTES)
+    except InputError as e:
+        reason = e.message.removeprefix("cannot read: ")
+        return {**facts, "error": f"cannot read certificate: {reason}"}
     try:
         cert = x509.load_pem_x509_certificate(data)
     except ValueError as e:

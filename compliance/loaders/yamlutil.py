@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from compliance.loaders.safety import int_problem
+
 try:
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -58,14 +60,42 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 assert not _Loader.yaml_path_resolvers, "the resolve memo assumes no path resolvers"
 assert _Loader.DEFAULT_SCALAR_TAG == _STR
 
+_INT = _scalar.yaml_constructors["tag:yaml.org,2002:int"]
+
+
+def _engine_int(constructor: Any, node: yaml.ScalarNode) -> int:
+    """An integer the policy engine can take (64-bit), else a YamlError at its line."""
+    try:
+        value: int = _INT(constructor, node)
+    except ValueError as e:  # over Python's 4,300-digit conversion limit
+        raise YamlError(
+            f"integer of {len(node.value)} characters is too large to read",
+            node.start_mark.line + 1,
+        ) from e
+    problem = int_problem(value)
+    if problem:
+        raise YamlError(problem, node.start_mark.line + 1)
+    return value
+
+
+def _as_written(constructor: Any, node: yaml.ScalarNode) -> str:
+    return str(node.value)
+
+
 _SCALAR_CONSTRUCTORS = {
-    tag: _scalar.yaml_constructors[tag]
-    for tag in (
-        "tag:yaml.org,2002:null",
-        "tag:yaml.org,2002:bool",
-        "tag:yaml.org,2002:int",
-        "tag:yaml.org,2002:float",
-    )
+    **{
+        tag: _scalar.yaml_constructors[tag]
+        for tag in (
+            "tag:yaml.org,2002:null",
+            "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:float",
+        )
+    },
+    "tag:yaml.org,2002:int": _engine_int,
+    # YAML 1.1's ``=`` (value) and ``<<`` (merge, outside a key) as plain scalars: strings,
+    # as Kubernetes reads them
+    "tag:yaml.org,2002:value": _as_written,
+    "tag:yaml.org,2002:merge": _as_written,
 }
 
 

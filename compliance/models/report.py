@@ -90,6 +90,25 @@ class InputRef(BaseModel):
     resources: int
 
 
+class SkippedFile(BaseModel):
+    """A file that holds nothing evaluated (a tool's configuration, a template, a patch)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    reason: str
+
+
+class Notice(BaseModel):
+    """A folder whose faithful evaluation needs a build step, and the command for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    folder: str
+    command: str
+    message: str
+
+
 class Summary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -113,6 +132,8 @@ class Report(BaseModel):
     findings: list[Finding]
     inputs: list[InputRef] = Field(default_factory=list)
     errors: list[LoadError] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    notices: list[Notice] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
     """Additions from later stages (waivers, baseline), keyed by feature."""
 

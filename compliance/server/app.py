@@ -572,7 +572,9 @@ def _decode(raw: bytes, name: str) -> str:
 def _strip_prefix(value: Any, prefix: str) -> Any:
     """Report paths relative to the upload, never the server's temp folder."""
     if isinstance(value, str):
-        return value[len(prefix) :] if value.startswith(prefix) else value.replace(prefix, "")
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+        return value.replace(prefix, "").replace(prefix.rstrip("/"), ".")  # the folder itself
     if isinstance(value, list):
         return [_strip_prefix(v, prefix) for v in value]
     if isinstance(value, dict):

@@ -19,11 +19,13 @@ Everything here runs inside one process and one thread: regorus engines are thre
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from compliance.engine import make_engine
@@ -32,6 +34,7 @@ from compliance.evidence import record_evidence
 from compliance.evidence.redact import collect_secrets, redact_report
 from compliance.loaders import LoadOptions, load_paths
 from compliance.loaders.k8s import resource_from_object
+from compliance.loaders.registry import nothing_to_evaluate
 from compliance.models import Finding, Pack
 from compliance.packs import CheckLibrary, effective_parameters, load_library, load_packs
 from compliance.runner import RunOptions, evaluate_loaded
@@ -186,7 +189,10 @@ class KindEvaluators:
     def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:
         """A whole-input evaluation (``/v1/evaluate``) on the full library; the report as JSON data."""
         assert self.full is not None
-        loaded = load_paths(paths, LoadOptions(env={}))
+        # files a SecurityConfig names are read only from the uploaded set
+        upload = Path(os.path.commonpath([os.path.dirname(p) for p in paths])) if paths else None
+        loaded = load_paths(paths, LoadOptions(env={}, root=upload))
+        nothing_to_evaluate(loaded, paths)
         report = evaluate_loaded(self.full, loaded, RunOptions(parameters=parameters))
         # The same scrubbing as every report of `compliance evaluate`: no input secret value.
         report = record_evidence(report, loaded).report

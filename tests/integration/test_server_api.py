@@ -6,6 +6,7 @@ import copy
 import hashlib
 import io
 import logging
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.integration.server_harness import (
     review,
     running,
 )
+from tests.unit.loaders.test_confinement import write_cert
 
 BUNDLE = b"\x1f\x8b\x08\x00 pretend gzip bytes of an evidence bundle"
 
@@ -172,6 +174,61 @@ def test_evaluate_reports_bad_input_by_file(client: httpx.Client) -> None:
     r = client.post("/v1/evaluate", json={"files": {"broken.yaml": "a: [1, 2\n"}}, headers=ADMIN)
     assert r.status_code == 200
     assert r.json()["errors"][0]["file"] == "broken.yaml"
+
+
+def test_evaluate_reads_named_files_only_from_the_upload(client: httpx.Client) -> None:
+    """A SecurityConfig's cert_file resolves inside the uploaded set; a server file is
+    never read, and whether one exists is not told (the same words either way)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_cert(Path(tmp) / "node.pem")
+        cert_text = (Path(tmp) / "node.pem").read_text()
+
+    def conf(cert_file: str) -> str:
+        return f'[security.tls_config]\nenabled = true\ncert_file = "{cert_file}"\n'
+
+    files = {
+        "certs/node.pem": cert_text,
+        "config/inside.toml": conf("../certs/node.pem"),
+        "config/exists.toml": conf("/etc/passwd"),
+        "config/missing.toml": conf("/etc/no-such-file-here"),
+        "config/climb.toml": conf("../../../../../../etc/passwd"),
+    }
+    r = client.post("/v1/evaluate", json={"files": files}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    tls04 = {
+        f["file"]: f["message"]
+        for f in r.json()["findings"]
+        if f["check_id"] == "TLS-04" and "could not be evaluated" in f["message"]
+    }
+    assert "config/inside.toml" not in tls04  # read from the upload: its expiry is known
+    reasons = {
+        file: message.split("(", 1)[1]
+        for file, message in tls04.items()
+        if file != "config/inside.toml"
+    }
+    assert set(reasons) == {"config/exists.toml", "config/missing.toml", "config/climb.toml"}
+    assert set(reasons.values()) == {
+        "cert_file lies outside the scanned folder, not read); its expiry is unknown"
+    }
+    assert "root:" not in r.text
+
+
+def test_evaluate_skips_kustomize_patches_in_the_upload(client: httpx.Client) -> None:
+    kustomization = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [deployment.yaml]\npatches:\n  - path: patch.yaml\n"
+    )
+    patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n"
+    files = {"kustomization.yaml": kustomization, "patch.yaml": patch}
+    r = client.post("/v1/evaluate", json={"files": files}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    skipped = {s["file"]: s["reason"] for s in report["skipped"]}
+    assert skipped["patch.yaml"].startswith("kustomize patch of Deployment/web")
+    assert [n["command"] for n in report["notices"]] == [
+        "kustomize build . | compliance evaluate -"
+    ]
+    assert "compliance-eval-" not in r.text
 
 
 def test_body_over_the_limit_is_413(client: httpx.Client) -> None:

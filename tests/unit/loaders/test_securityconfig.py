@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -356,13 +357,18 @@ def test_key_file_is_never_read(tmp_path, make_ctx, monkeypatch):
     (tmp_path / "certs").mkdir()
     (tmp_path / "certs" / "missing.key").write_text("SECRET")
     read: list[str] = []
-    original = Path.read_bytes
+    original_open, original_read = os.open, Path.read_bytes
 
-    def spy(self: Path) -> bytes:
+    def spy_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(Path(path).name)
+        return original_open(path, *args, **kwargs)
+
+    def spy_read(self: Path) -> bytes:
         read.append(self.name)
-        return original(self)
+        return original_read(self)
 
-    monkeypatch.setattr(Path, "read_bytes", spy)
+    monkeypatch.setattr(os, "open", spy_open)
+    monkeypatch.setattr(Path, "read_bytes", spy_read)
     r = _toml(_config(tmp_path, "c.pem"), make_ctx)
     assert read == ["c.pem"]
     assert "SECRET" not in str(r.facts)
