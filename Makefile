@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
 DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test lint bench bench-peers bench-yaml bench-admission packs-test test-network clean
+.PHONY: install demo test test-all dist lint bench bench-ledger bench-peers bench-yaml bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
+	# The distribution was named `compliance` before (a name another project holds on PyPI).
+	$(PIP) uninstall -q -y compliance 2>/dev/null || true
 	$(PIP) install -q -e '.[test]'
 	$(PIP) install -q --ignore-requires-python $(OPA_ORACLE)
 	touch $(STAMP)
@@ -33,13 +35,26 @@ demo: install
 	@echo "Signed bundle: out/bpi-evidence.tar.gz" >&2
 	@echo "  verify with: .venv/bin/compliance evidence verify out/bpi-evidence.tar.gz --key out/keys/signing.pub" >&2
 
+# make test samples the per-pack-case equivalence tests with a fixed seed (tests/sampling.py):
+# the scoped parallel split (whole-suite inputs and every parameter set always run) and
+# cold == warm through the cache (a case of every check always runs); make test-all runs
+# every pack case in both.
 test: install
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 --durations=10 tests
+
+test-all: install
+	COMPLIANCE_EXHAUSTIVE=1 $(PY) -m pytest -n 2 --durations=10 tests
+
+# Wheel and sdist into dist/, built with the virtualenv's setuptools (no download).
+dist: install
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
 
 lint: install
 	$(VENV)/bin/ruff check compliance tests benchmarks
 	$(VENV)/bin/ruff format --check compliance tests benchmarks
 	$(VENV)/bin/mypy compliance
+	$(VENV)/bin/lint-imports --no-cache
 
 packs-test: install
 	$(VENV)/bin/compliance packs test
@@ -53,6 +68,12 @@ test-network: install
 bench: install
 	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/ledger.py
+
+# What the ledger costs: recording a 10k run, its size over 90 days, a 90-day period report.
+bench-ledger: install
+	$(PY) -m compileall -q compliance
+	$(PY) benchmarks/ledger.py
 
 # Checkov 3.3.30 in its own virtualenv (benchmarks/.peers, git-ignored); make bench then
 # measures it side by side on the ~1k corpus.
@@ -71,4 +92,4 @@ bench-admission: install
 	$(PY) benchmarks/admission.py --results benchmarks/RESULTS.md
 
 clean:
-	rm -rf $(VENV) out .compliance-cache .pytest_cache
+	rm -rf $(VENV) out dist build .compliance-cache .pytest_cache

@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "12"
+FORMAT = "13"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -553,15 +553,29 @@ def unseal(data: bytes) -> Any:
 
 def _dependencies(rel: str, resources: Sequence[Resource]) -> list[list[Any]]:
     """The other files the load of ``rel`` read, as [path, stat, sha256] (stat None: it
-    was missing): today the certificate a SecurityConfig names (``facts.certificate``)."""
-    out: list[list[Any]] = []
+    was missing): the certificate a SecurityConfig names (``facts.certificate``), and a
+    compose file's ``env_file`` entries and its ``.env`` (read or not: creating it counts)."""
+    named: list[str] = []
     for r in resources:
         cert = r.facts.get("certificate")
-        if not isinstance(cert, dict) or not isinstance(cert.get("file"), str):
-            continue
-        if cert.get("error") == CERT_OUTSIDE:  # never read: depends on no file
-            continue
-        path = Path(cert["file"])
+        if (
+            isinstance(cert, dict)
+            and isinstance(cert.get("file"), str)
+            and cert.get("error") != CERT_OUTSIDE  # never read: depends on no file
+        ):
+            named.append(cert["file"])
+        if r.kind == "ComposeService":
+            named.append(".env")
+            named.extend(
+                e["file"]
+                for e in r.facts.get("env_files") or []
+                if isinstance(e, dict)
+                and isinstance(e.get("file"), str)
+                and not str(e.get("error", "")).endswith("not read")
+            )
+    out: list[list[Any]] = []
+    for written in dict.fromkeys(named):
+        path = Path(written)
         if not path.is_absolute():
             path = Path(rel).parent / path
         try:

@@ -30,8 +30,17 @@ from compliance.evaluate import Evaluator
 from compliance.loaders import LoadResult, load_paths
 from compliance.loaders.yamlutil import YamlError, load_documents
 from compliance.models import Report
+from compliance.packs import policy_root
 
 DEFAULT_NOW = "2026-11-27T00:00:00Z"
+
+
+def cases_root() -> Path:
+    """``tests/packs/cases`` beside the policies of a source checkout; else the copy a wheel
+    ships as ``compliance/_cases``."""
+    checkout = policy_root().parent / "tests" / "packs" / "cases"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "_cases"
+
 
 Expected = tuple[Any, ...]
 """(resource id, severity, message[, line])"""

@@ -9,6 +9,8 @@ Looked up in the current directory, or given with ``--config FILE``::
       gdpr:                          # per pack: only that pack
         log_retention_max_days: 365
     waivers: [...]                   # see compliance.waivers
+    ledger: sqlite:///.compliance/ledger.db   # where `evaluate` records runs (COMPLIANCE_LEDGER)
+    scope: production                # the ledger scope runs are recorded under
 
 Precedence, highest first: ``--param`` / ``--pack`` / ``--fail-on`` on the command line, then
 this file, then pack defaults. Within one layer a per-pack parameter beats a global one; a
@@ -42,6 +44,19 @@ class ProjectConfig(BaseModel):
     waivers: list[Any] = Field(default_factory=list)
     """Kept raw; ``compliance.waivers`` validates the entries (file and line)."""
     fail_on: FailOn | None = None
+    ledger: str | None = None
+    """Default ledger URL (``sqlite:///PATH`` or ``postgresql://...``)."""
+    scope: str | dict[str, Any] | None = None
+    """The ledger scope's name, or a mapping with ``name`` (and scoping decisions)."""
+    sample: dict[str, Any] | None = None
+    """Period-report sample sizes: ``{sizes: "1-5:all,6-50:5,51-250:10%,>250:25"}``."""
+
+    def scope_name(self) -> str | None:
+        if isinstance(self.scope, str):
+            return self.scope
+        if isinstance(self.scope, dict) and isinstance(self.scope.get("name"), str):
+            return str(self.scope["name"])
+        return None
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,7 @@ def parse_project(text: str, name: str = PROJECT_FILE) -> Project:
         where = _dotted(first["loc"])
         line = doc.lines.get(where) or doc.lines.get(where.rpartition(".")[0]) or doc.line
         if first["type"] == "extra_forbidden":
-            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on)"
+            message = f"unknown key {where!r} (known: packs, parameters, waivers, fail_on, ledger, scope, sample)"
         else:
             got = first.get("input")
             shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""

@@ -25,6 +25,7 @@ from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
+from compliance.ledger import ledger_url, preload, record_evaluation, scope_name
 from compliance.loaders import LoadOptions
 from compliance.loaders.reading import read_stdin
 from compliance.loaders.registry import NOTHING_TO_EVALUATE
@@ -207,6 +208,19 @@ def progress(message: str) -> Iterator[None]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also add the signed bundle to this evidence store (e.g. evidence/).",
 )
+@click.option(
+    "--ledger",
+    "ledger_option",
+    metavar="URL",
+    help="Record the run in this ledger: sqlite:///PATH or postgresql://... "
+    "(default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml).",
+)
+@click.option(
+    "--scope",
+    "scope_option",
+    metavar="NAME",
+    help="Ledger scope the run belongs to (default: scope: in compliance.yaml, else 'default').",
+)
 def evaluate(
     paths: tuple[str, ...],
     packs: tuple[str, ...],
@@ -227,6 +241,8 @@ def evaluate(
     bundle: Path | None,
     sign_key: Path | None,
     store_dir: Path | None,
+    ledger_option: str | None,
+    scope_option: str | None,
 ) -> None:
     """Evaluate configuration files (or folders, or - for a YAML stream on stdin)."""
     # what a run builds lives until it ends: frozen out of the collector's sight
@@ -237,6 +253,10 @@ def evaluate(
             raise UsageError(f"--set {s!r}: expected dotted.path=value")
         check_set_path(s)
     project = find_project(config_file)
+    ledger = ledger_url(ledger_option, project)
+    scope = scope_name(scope_option, project)
+    if ledger:
+        preload()
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
     if (
@@ -308,6 +328,13 @@ def evaluate(
         if report is None and data is None:
             report = evaluate_loaded(evaluator, loaded, options, waive=waive)
     if data is not None:
+        if ledger:
+            click.echo(
+                record_evaluation(
+                    ledger, scope, data, paths=paths, loaded_resources=loaded.resources
+                ),
+                err=True,
+            )
         _emit(render_data(data), fmt, output)
         _errors_to_stderr(data["errors"], fmt, output)
         skip_teardown()
@@ -337,6 +364,20 @@ def evaluate(
     report = recorded.report
     for note in recorded.notes:
         click.echo(note, err=True)
+    if ledger:
+        click.echo(
+            record_evaluation(
+                ledger,
+                scope,
+                report.model_dump(mode="json"),
+                paths=paths,
+                loaded_resources=loaded.resources,
+                bundle=bundle,
+                bundle_sha256=recorded.bundle_sha256,
+                sign_key=sign_key,
+            ),
+            err=True,
+        )
 
     _emit(renderer(fmt)(report), fmt, output)
     _errors_to_stderr([e.model_dump(mode="json") for e in report.errors], fmt, output)

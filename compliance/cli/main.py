@@ -53,7 +53,7 @@ def cli() -> None:
     """Compliance-as-code for deployment configuration: SOC 2, ISO 27001, GDPR, HIPAA."""
 
 
-COMMAND_MODULES = ("evaluate", "packs", "keys", "evidence", "serve")
+COMMAND_MODULES = ("evaluate", "packs", "keys", "evidence", "serve", "ledger", "report")
 """Modules of ``compliance.cli`` that each expose ``COMMANDS: list[click.Command]``."""
 
 
@@ -64,6 +64,8 @@ _COMMAND_HOME = {
     "keys": "keys",
     "evidence": "evidence",
     "serve": "serve",
+    "ledger": "ledger",
+    "report": "report",
 }
 """Command name -> its module, so that running one command imports one module. A name not
 here (or not found there) makes every module load: a missing entry only costs time."""

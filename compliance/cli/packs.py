@@ -13,11 +13,18 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from compliance.coverage import (
+    NOT_ASSESSED,
+    check_kinds,
+    crosswalk_csv,
+    not_assessed_on,
+    platforms,
+)
 from compliance.engine import make_engine
 from compliance.errors import UsageError
 from compliance.evaluate import Evaluator
 from compliance.models import Pack
-from compliance.pack_cases import CaseResult, discover, run_cases
+from compliance.pack_cases import CaseResult, cases_root, discover, run_cases
 from compliance.packs import CheckLibrary, available_packs, load_library, load_pack, policy_root
 
 FORMAT = click.option(
@@ -70,7 +77,8 @@ def _pack_summary(pack: Pack) -> dict[str, Any]:
     }
 
 
-def _control_row(pack: Pack, control: Any) -> dict[str, Any]:
+def _control_row(library: CheckLibrary, pack: Pack, control: Any) -> dict[str, Any]:
+    kinds = check_kinds(control.checks, library.checks)
     return {
         "pack": pack.name,
         "control_id": control.id,
@@ -78,7 +86,16 @@ def _control_row(pack: Pack, control: Any) -> dict[str, Any]:
         "checks": list(control.checks),
         "evidence": control.evidence,
         "description": control.description,
+        "assessed_on": platforms(kinds),
+        "not_assessed_on": not_assessed_on(platforms(kinds)),
+        "kinds": kinds,
     }
+
+
+def _not_assessed_note() -> str:
+    return "Not assessed by any check: " + "; ".join(
+        f"{k} ({why})" for k, why in NOT_ASSESSED.items()
+    )
 
 
 @click.group()
@@ -115,7 +132,7 @@ def list_packs(fmt: str) -> None:
 @FORMAT
 def show_pack(name: str, fmt: str) -> None:
     """A pack's framework, version, digest, parameters and controls."""
-    _, (pack,) = _load([name])
+    library, (pack,) = _load([name])
     if fmt == "json":
         _json(
             {
@@ -126,7 +143,8 @@ def show_pack(name: str, fmt: str) -> None:
                     k: spec.model_dump(mode="json", exclude_none=True)
                     for k, spec in pack.parameter_specs.items()
                 },
-                "controls": [_control_row(pack, c) for c in pack.controls],
+                "controls": [_control_row(library, pack, c) for c in pack.controls],
+                "not_assessed": NOT_ASSESSED,
             }
         )
         return
@@ -145,20 +163,34 @@ def show_pack(name: str, fmt: str) -> None:
     for key, value in pack.parameters.items():
         spec = pack.parameter_specs.get(key)
         params.add_row(key, orjson.dumps(value).decode(), spec.describe() if spec else "")
-    _print_tables(head, params, _controls_table([pack], with_pack=False))
+    _print_tables(
+        head,
+        params,
+        _controls_table(library, [pack], with_pack=False),
+        _not_assessed_note(),
+    )
 
 
-def _controls_table(loaded: list[Pack], *, with_pack: bool) -> Table:
+def _controls_table(library: CheckLibrary, loaded: list[Pack], *, with_pack: bool) -> Table:
     table = Table(title="Controls", title_justify="left")
     if with_pack:
         table.add_column("pack")
-    for column in ("control", "title", "checks", "evidence"):
+    for column in ("control", "title", "checks", "evidence", "assessed on"):
         table.add_column(column, overflow="fold")
     for pack in loaded:
         for c in pack.controls:
-            row = [c.id, c.title, ", ".join(c.checks) or "-", c.evidence]
+            where = platforms(check_kinds(c.checks, library.checks))
+            row = [c.id, c.title, ", ".join(c.checks) or "-", c.evidence, ", ".join(where) or "-"]
             table.add_row(*([pack.name, *row] if with_pack else row))
     return table
+
+
+@packs.command("crosswalk")
+def crosswalk() -> None:
+    """The crosswalk as CSV: per check its title, severity, each pack's control ids, and the
+    platforms and kinds it reads (the content of policies/crosswalk.csv)."""
+    library, loaded = _load()
+    click.echo(crosswalk_csv(library.checks, loaded), nl=False)
 
 
 @packs.command("test")
@@ -166,7 +198,8 @@ def _controls_table(loaded: list[Pack], *, with_pack: bool) -> Table:
     "--cases",
     "cases_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of <CHECK>/<case>/ fixtures (default: tests/packs/cases beside the policies).",
+    help="Folder of <CHECK>/<case>/ fixtures (default: tests/packs/cases beside the policies, "
+    "else the cases the installed package ships).",
 )
 @click.option(
     "--check", "checks", multiple=True, metavar="ID", help="Only cases of this check (repeatable)."
@@ -174,7 +207,7 @@ def _controls_table(loaded: list[Pack], *, with_pack: bool) -> Table:
 @FORMAT
 def test_packs(cases_dir: Path | None, checks: tuple[str, ...], fmt: str) -> None:
     """Run the packs' own fixture cases through the embedded engine; exit 1 on a failure."""
-    cases_dir = cases_dir or policy_root().parent / "tests" / "packs" / "cases"
+    cases_dir = cases_dir or cases_root()
     library, loaded = _load()
     evaluator = Evaluator(make_engine("embedded"), library, loaded)
     cases = discover(cases_dir, set(checks) or None)
@@ -231,12 +264,14 @@ def controls() -> None:
 @click.option("--pack", "names", multiple=True, help="Pack (repeatable; default: all).")
 @FORMAT
 def list_controls(names: tuple[str, ...], fmt: str) -> None:
-    """Each control: id, title, checks and evidence type (automated, partial, manual)."""
-    _, loaded = _load(list(names) or None)
+    """Each control: id, title, checks, evidence type (automated, partial, manual) and the
+    platforms its checks assess (AWS, Azure, GCP, Kubernetes, compose, Dockerfile,
+    SecurityConfig)."""
+    library, loaded = _load(list(names) or None)
     if fmt == "json":
-        _json([_control_row(p, c) for p in loaded for c in p.controls])
+        _json([_control_row(library, p, c) for p in loaded for c in p.controls])
         return
-    _print_tables(_controls_table(loaded, with_pack=len(loaded) > 1))
+    _print_tables(_controls_table(library, loaded, with_pack=len(loaded) > 1), _not_assessed_note())
 
 
 COMMANDS = [packs, controls]

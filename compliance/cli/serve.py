@@ -10,9 +10,11 @@ import click
 from compliance.cli.evaluate import parse_assignments
 from compliance.errors import ComplianceError, UsageError
 from compliance.evidence import dsse
+from compliance.ledger import ledger_url, scope_name
 from compliance.models.report import SEVERITIES
 from compliance.packs import available_packs, check_parameters
 from compliance.parallel import available_cpus
+from compliance.project import find_project
 from compliance.runner import RunOptions
 from compliance.server.app import (
     MAX_BODY_BYTES,
@@ -115,6 +117,19 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     help="Decisions between signed checkpoints (one is also written on shutdown).",
 )
 @click.option(
+    "--ledger",
+    "ledger_option",
+    metavar="URL",
+    help="Also record every admission decision in this ledger (sqlite:///PATH or postgresql://...; "
+    "default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml). Replicas can share one PostgreSQL ledger.",
+)
+@click.option(
+    "--scope",
+    "scope_option",
+    metavar="NAME",
+    help="Ledger scope of the decisions (default: scope: in compliance.yaml, else 'default').",
+)
+@click.option(
     "--exclude-namespace",
     "exclude_namespaces",
     multiple=True,
@@ -184,6 +199,8 @@ def serve(
     decision_log: Path | None,
     sign_key: Path | None,
     checkpoint_every: int,
+    ledger_option: str | None,
+    scope_option: str | None,
     exclude_namespaces: tuple[str, ...],
     exclude_labels: tuple[str, ...],
     fail_open: bool,
@@ -215,6 +232,13 @@ def serve(
     check_parameters(built.packs, options.parameters, available_packs(), "--param")
     cache_settings = settings(built, options.parameters)
     del built
+    project = find_project()
+    ledger = ledger_url(ledger_option, project)
+    decision_ledger = None
+    if ledger:
+        from compliance.ledger.decisions import LedgerDecisions
+
+        decision_ledger = LedgerDecisions(ledger, scope_name(scope_option, project))
     config = ServerConfig(
         evaluator_factory=factory(options),
         evaluators=evaluators,
@@ -239,6 +263,7 @@ def serve(
         )
         if decision_log
         else None,
+        decision_ledger=decision_ledger,
         max_body_bytes=max_body,
         eval_timeout=eval_timeout,
         parameters=options.parameters,

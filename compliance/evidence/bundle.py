@@ -26,7 +26,7 @@ from compliance.evidence.redact import (
     redact_report,
     redact_text,
 )
-from compliance.formats import renderer
+from compliance.formats import oscal_plan, renderer
 from compliance.loaders import LoadResult
 from compliance.models import Report
 
@@ -101,6 +101,11 @@ def build_bundle(
         "report.html": renderer("html")(safe).encode(),
         "report.md": renderer("markdown")(safe).encode(),
         "oscal/assessment-results.json": renderer("oscal")(safe).encode(),
+        # what the results import: assessment plan, SSP, profile, a catalog per pack
+        **{
+            f"oscal/{name}": oscal_plan.dumps(doc)
+            for name, doc in oscal_plan.documents(safe).items()
+        },
     }
     digests = {i.file: i.sha256 for i in report.inputs}
     inputs = []
@@ -157,7 +162,7 @@ def build_bundle(
     return Bundle(pack_tar_gz(files, mtime), safe, manifest, dsse.keyid(pub))
 
 
-def pack_tar_gz(files: dict[str, bytes], mtime: int) -> bytes:
+def pack_tar_gz(files: dict[str, bytes], mtime: int, level: int = 9) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(files):
@@ -170,6 +175,6 @@ def pack_tar_gz(files: dict[str, bytes], mtime: int) -> bytes:
             info.type = tarfile.REGTYPE
             tar.addfile(info, io.BytesIO(files[name]))
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=level) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()

@@ -18,6 +18,8 @@ class Recorded:
     """The report with secret values redacted: what every output format should render."""
     notes: list[str] = field(default_factory=list)
     """What was written where, for stderr."""
+    bundle_sha256: str | None = None
+    """The signed bundle's SHA-256, when one was written."""
 
 
 def record_evidence(
@@ -59,4 +61,4 @@ def record_evidence(
     if store is not None:
         entry = Store(store).add(built)
         notes.append(f"stored bundle {entry['id']} in {store}")
-    return Recorded(built.report, notes)
+    return Recorded(built.report, notes, built.sha256)

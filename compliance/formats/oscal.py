@@ -1,53 +1,73 @@
-"""OSCAL assessment-results: one result per run, an observation per finding, a finding per control.
+"""OSCAL assessment-results: one result per run, an observation per finding, and per control
+either a finding with a verdict or an observation saying why there is none.
+
+A control that ``pass``es is a finding whose target is ``satisfied``; ``fail``, ``error`` and
+``waived`` (its findings accepted, not absent) are ``not-satisfied``. ``not_assessed``,
+``not_applicable`` and ``manual`` controls get no verdict: each is an observation with the
+reason, so an OSCAL consumer's count of satisfied and not-satisfied controls is ours. The
+results import the assessment plan (``assessment-plan.json`` beside them in the evidence
+bundle; ``oscal_plan`` builds it, the system security plan, the profile and one catalog per
+pack), whose control ids the findings use.
 
 Emits OSCAL 1.2.1. The tests validate every document against compliance-trestle's OSCAL 1.2.1
-models (strict: unknown fields, enums and patterns are enforced) and, as a second, independent
-check, against NIST's published 1.0.6 JSON schema, which the document also satisfies (it uses
-nothing added after 1.0.6). UUIDs are version 5, derived from the run's content, so the same
-run gives the same document.
+models (strict: unknown fields, enums and patterns are enforced), resolve the profile into its
+catalogs with trestle, and check the results against NIST's 1.0.6 JSON schema where available.
+UUIDs are version 5, derived from the run's content, so the same run gives the same document.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from typing import Any
 
 import orjson
 
 from compliance.evidence.bundle import input_member
+from compliance.formats.oscal_plan import (
+    ASSESSMENT_PLAN,
+    NS,
+    OSCAL_VERSION,
+    catalog_member,
+    control_token,
+    objective_id,
+)
 from compliance.models import Report
 from compliance.models.report import ControlResult, Finding
 
-OSCAL_VERSION = "1.2.1"
-NS = "https://compliance.dev/ns/oscal"
+__all__ = ["NS", "OSCAL_VERSION", "build", "control_token", "render"]
+
 _UUID_NS = uuid.UUID("6f1f3c52-7d0e-5a43-9a55-2f5b8c0e9d11")
+_NS_BYTES = _UUID_NS.bytes
 
 STATE = {
     "pass": ("satisfied", "pass"),
     "fail": ("not-satisfied", "fail"),
     "waived": ("not-satisfied", "other"),
-    "manual": ("not-satisfied", "other"),
-    "not_applicable": ("not-satisfied", "other"),
     "error": ("not-satisfied", "other"),
 }
+"""Control statuses that are a verdict: (target state, reason)."""
 REMARK = {
     "waived": "Every finding of this control is waived; see the related observations for the justification.",
-    "manual": "Needs human evidence; automated checks do not decide this control.",
-    "not_applicable": "No evaluated resource is of a kind this control's checks apply to.",
     "error": "A check of this control failed to run; the status is undetermined.",
 }
-
-
-def control_token(pack: str, control_id: str) -> str:
-    """OSCAL tokens cannot hold ``(`` or start with a digit: ``hipaa_164.312-e-1``."""
-    body = re.sub(r"[^A-Za-z0-9.\-_]+", "-", control_id).strip("-").lower()
-    return f"{pack}_{body}"
+NO_VERDICT = {
+    "not_assessed": "Not assessed: no automated check of this control observed any evaluated "
+    "resource; absence of evidence is not compliance.",
+    "not_applicable": "Not applicable: excluded from the assessment's scope.",
+    "manual": "Manual: needs human evidence; no automated check decides this control.",
+}
+"""Control statuses that are no verdict, written as an observation with this reason."""
 
 
 def _uuid(*parts: str) -> str:
-    return str(uuid.uuid5(_UUID_NS, "\x1f".join(parts)))
+    """``uuid.uuid5(_UUID_NS, "\\x1f".join(parts))`` as text, computed directly (a period
+    report's OSCAL document names ~10^5 observations)."""
+    digest = bytearray(hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _prop(name: str, value: object) -> dict[str, str]:
@@ -106,7 +126,7 @@ def _finding(c: ControlResult, related: list[str], run: str) -> dict[str, Any]:
     state, reason = STATE[c.status]
     target: dict[str, Any] = {
         "type": "objective-id",
-        "target-id": control_token(c.pack, c.control_id),
+        "target-id": objective_id(c.pack, c.control_id),
         "title": f"{c.pack} {c.control_id}",
         "props": [_prop("control-status", c.status), _prop("evidence", c.evidence)],
         "status": {"state": state, "reason": reason},
@@ -126,10 +146,41 @@ def _finding(c: ControlResult, related: list[str], run: str) -> dict[str, Any]:
     return out
 
 
+def _reason(c: ControlResult) -> str:
+    given = getattr(c, "reason", None)
+    reason = NO_VERDICT[c.status]
+    return f"{reason} Reason given: {given}" if given else reason
+
+
+def _no_verdict(c: ControlResult, run: str, when: str) -> dict[str, Any]:
+    """A control without a verdict: an observation of why, linked to its catalog control."""
+    token = control_token(c.pack, c.control_id)
+    return {
+        "uuid": _uuid(run, "control-observation", c.pack, c.control_id),
+        "title": f"{c.pack} {c.control_id}: {c.status.replace('_', ' ')}",
+        "description": f"{c.control_id} ({c.title}): {_reason(c)}",
+        "props": [
+            _prop("pack", c.pack),
+            _prop("control-id", c.control_id),
+            _prop("control-status", c.status),
+            _prop("evidence", c.evidence),
+        ]
+        + [_prop("unassessed-check", check) for check in c.checks],
+        "links": [{"href": f"{catalog_member(c.pack)}#{token}", "rel": "reference"}],
+        "methods": ["EXAMINE"] if c.status == "manual" else ["TEST"],
+        "types": ["control-objective"],
+        "collected": when,
+    }
+
+
 def build(report: Report) -> dict[str, Any]:
     run = _run_id(report)
     when = report.evaluated_at
     observations = [_observation(f, run, when) for f in report.findings]
+    verdicts = [c for c in report.controls if c.status in STATE]
+    unknown = sorted({c.status for c in report.controls} - set(STATE) - set(NO_VERDICT))
+    if unknown:
+        raise ValueError(f"no OSCAL mapping for control status {', '.join(unknown)}")
     by_control: dict[str, list[str]] = {}
     for f, obs in zip(report.findings, observations, strict=True):
         for key in f.controls:
@@ -167,8 +218,7 @@ def build(report: Report) -> dict[str, Any]:
             or [{"description": "No controls were evaluated.", "include-all": {}}]
         },
         "findings": [
-            _finding(c, by_control.get(f"{c.pack}:{c.control_id}", []), run)
-            for c in report.controls
+            _finding(c, by_control.get(f"{c.pack}:{c.control_id}", []), run) for c in verdicts
         ],
     }
     if resources:
@@ -182,6 +232,7 @@ def build(report: Report) -> dict[str, Any]:
                 for rid, f in resources
             ]
         }
+    observations += [_no_verdict(c, run, when) for c in report.controls if c.status in NO_VERDICT]
     if observations:
         result["observations"] = observations
     if not result["findings"]:
@@ -196,8 +247,9 @@ def build(report: Report) -> dict[str, Any]:
                 "oscal-version": OSCAL_VERSION,
             },
             "import-ap": {
-                "href": "#",
-                "remarks": "Automated assessment without a separate assessment plan; the packs and their digests are listed in the result's properties.",
+                "href": ASSESSMENT_PLAN,
+                "remarks": "The assessment plan, system security plan, profile and pack "
+                "catalogs are beside this document in the evidence bundle's oscal/ folder.",
             },
             "results": [result],
         }

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError
 from compliance.loaders.base import FileContext
+from compliance.loaders.envfiles import (
+    env_file_names,
+    read_env_file,
+    referenced_names,
+)
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 
@@ -15,6 +21,8 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
     services = value.get("services") if isinstance(value, dict) else None
     if not isinstance(services, dict):
         raise InputError("compose file without a services mapping", file=ctx.rel, line=doc.line)
+    base = ctx.path.parent
+    dotenv = read_env_file(base, ".env") if ctx.path.is_file() else {"found": False, "entries": []}
     out: list[Resource] = []
     for name, service in services.items():
         prefix = f"services.{name}"
@@ -39,11 +47,30 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
                     "ports": _ports(service.get("ports"), lines, line, ctx),
                     "image": service["image"] if isinstance(service.get("image"), str) else None,
                     "has_healthcheck": _has_healthcheck(service.get("healthcheck")),
+                    "env_files": _env_files(service.get("env_file"), lines, line, base),
+                    "dotenv": _dotenv_used(dotenv, service),
                 },
                 lines=lines,
             )
         )
     return out
+
+
+def _env_files(value: Any, lines: dict[str, int], default: int, base: Path) -> list[dict[str, Any]]:
+    """Each ``env_file`` the service names, read, with the line of its entry."""
+    out = []
+    for index, written in env_file_names(value):
+        path = "env_file" if index is None else f"env_file[{index}]"
+        out.append({**read_env_file(base, written), "line": lines.get(path, default)})
+    return out
+
+
+def _dotenv_used(dotenv: dict[str, Any], service: dict[str, Any]) -> dict[str, Any]:
+    """The project ``.env`` (when present) with only the variables ``service`` interpolates."""
+    if not dotenv["found"]:
+        return {"file": ".env", "found": False, "entries": []}
+    used = referenced_names(service)
+    return {**dotenv, "entries": [e for e in dotenv["entries"] if e["name"] in used]}
 
 
 def _scalar(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from compliance.errors import InputError
 from compliance.loaders.base import FileContext, LoadOptions
+from compliance.loaders.secret_values import secret_values
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
 
@@ -123,6 +124,8 @@ def pod_spec(obj: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]] | Non
 
 
 def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    if kind == "Secret":
+        return {"secret_values": secret_values(obj)}
     found = pod_spec(obj, kind)
     if found is None:
         return {}

@@ -75,6 +75,8 @@ class ServerConfig:
     tokens: Tokens | None = None
     bundles: BundleStore | None = None
     decision_log: DecisionLog | None = None
+    decision_ledger: Any | None = None
+    """``compliance.ledger.decisions.LedgerDecisions``: decisions recorded in a shared ledger."""
     max_body_bytes: int = MAX_BODY_BYTES
     eval_timeout: float = 8.0
     """Seconds; under the webhook's timeoutSeconds so the API server gets our answer, not its own."""
@@ -303,6 +305,8 @@ def create_app(config: ServerConfig) -> Starlette:
             pool.close()
             if config.decision_log is not None:
                 config.decision_log.close()
+            if config.decision_ledger is not None:
+                config.decision_ledger.close()
 
     def require(request: Request, action: str) -> JSONResponse | None:
         header = request.headers.get("authorization", "")
@@ -398,8 +402,13 @@ def create_app(config: ServerConfig) -> Starlette:
                 metrics.cache.labels("hit" if cached else "miss").inc()
             decision = decide(policy, findings, errors)
         metrics.decisions.labels(decision.result).inc()
-        if config.decision_log is not None:
-            config.decision_log.append(record(req, decision, policy, cached=cached, masks=masks))
+        if config.decision_log is not None or config.decision_ledger is not None:
+            entry = record(req, decision, policy, cached=cached, masks=masks)
+            if config.decision_log is not None:
+                config.decision_log.append(entry)
+            if config.decision_ledger is not None:
+                # a database round trip: off the event loop, answered only once recorded
+                await run_in_threadpool(config.decision_ledger.append, entry)
         return Response(
             orjson.dumps(decision.response(req.uid).wire()), media_type="application/json"
         )

@@ -5,9 +5,10 @@ At admission the engine input holds one object, so every family that never reads
 iterates empty lists; compiling a library without those families cuts the per-request engine time
 (a Service is judged by net and tls, not by the other eight families). A family is kept for a kind
 when any of its checks lists the kind in METADATA ``kinds``, or (conservatively, like
-``compliance.evaluate.kinds_read``) when the kind's name appears as a word in the module. ``lib``
-and ``main`` are always kept: ``main.rego`` iterates ``data.compliance.checks[family]``, so it
-collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
+``compliance.evaluate.kinds_read``) when the kind's name appears as a word in one of its
+modules; a kept family keeps every module of its package (``net.rego`` and ``net_cloud.rego``).
+The shared modules (``lib``, ``main``) are always kept: ``main.rego`` iterates
+``data.compliance.checks[family]``, so it collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
 A restricted Evaluator also sees only the pack parameters its modules read, so packs whose
 parameters differ only where no loaded family looks share one engine query instead of two.
 ``tests/unit/server/test_evaluators.py`` proves the restricted evaluation gives exactly the full
@@ -32,6 +33,7 @@ from compliance.engine import make_engine
 from compliance.evaluate import Evaluator
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import collect_secrets, redact_report
+from compliance.families import family_of_module
 from compliance.loaders import LoadOptions, load_paths
 from compliance.loaders.k8s import resource_from_object
 from compliance.loaders.registry import nothing_to_evaluate
@@ -46,10 +48,17 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
-    """The library modules an object of ``kind`` needs (module names as in ``library.modules``)."""
+    """The library modules an object of ``kind`` needs (module names as in ``library.modules``):
+    every module of a family that may judge it (a family's checks can span several files of
+    its package), and every shared module (``lib``, ``main``)."""
     keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
     for name, source in library.modules.items():
         if name.rsplit("/", 1)[-1] in ALWAYS or kind in _WORD.findall(source):
+            keep.add(name)
+    families = {family_of_module(library.modules[name]) for name in keep}
+    for name, source in library.modules.items():
+        family = family_of_module(source)
+        if family is None or family in families:
             keep.add(name)
     return frozenset(keep)
 
@@ -165,7 +174,12 @@ class KindEvaluators:
         queries) took about 10% more engine time restricted than with the full library."""
         kept = {n: s for n, s in self.library.modules.items() if n in modules}
         fewer_queries = _queries(restricted_packs(self.packs, kept)) < _queries(self.packs)
-        return fewer_queries or len(self.library.modules) - len(modules) >= 2
+        dropped = {
+            family_of_module(source)
+            for name, source in self.library.modules.items()
+            if name not in modules
+        }
+        return fewer_queries or len(dropped) >= 2
 
     def admit(self, obj: dict[str, Any], source: str, parameters: dict[str, Any]) -> AdmitResult:
         """Judge one Kubernetes object (already validated by the caller)."""

@@ -24,7 +24,7 @@ binding_kinds := {"ClusterRoleBinding", "RoleBinding"}
 #   scope: resource
 #   severity: high
 #   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets.
-#   kinds: [ClusterRoleBinding, RoleBinding, ClusterRole, Role, SecurityConfig]
+#   kinds: [ClusterRole, ClusterRoleBinding, Role, RoleBinding, SecurityConfig, google_storage_bucket]
 violations contains v if {
 	some kind in binding_kinds
 	some r in lib.of_kind(kind)
@@ -45,6 +45,25 @@ system_subject(s) if {
 system_subject(s) if {
 	s.kind == "ServiceAccount"
 	object.get(s, "namespace", "") == "kube-system"
+	control_plane_accounts[s.name]
+}
+
+# The kube-system ServiceAccounts of the control plane: kube-controller-manager's controllers
+# (--use-service-account-credentials) and cloud-controller-manager. Any other kube-system
+# account (tiller, dashboards, CI deployers, add-ons) bound to an admin role is reported.
+control_plane_accounts := {
+	"attachdetach-controller", "bootstrap-signer", "certificate-controller",
+	"clusterrole-aggregation-controller", "cloud-controller-manager", "cronjob-controller",
+	"daemon-set-controller", "deployment-controller", "disruption-controller",
+	"endpoint-controller", "endpointslice-controller", "endpointslicemirroring-controller",
+	"ephemeral-volume-controller", "expand-controller", "generic-garbage-collector",
+	"horizontal-pod-autoscaler", "job-controller", "legacy-service-account-token-cleaner",
+	"namespace-controller", "node-controller", "persistent-volume-binder",
+	"pod-garbage-collector", "pv-protection-controller", "pvc-protection-controller",
+	"replicaset-controller", "replication-controller", "resourcequota-controller",
+	"root-ca-cert-publisher", "route-controller", "service-account-controller",
+	"service-controller", "statefulset-controller", "token-cleaner", "ttl-after-finished-controller",
+	"ttl-controller", "validatingadmissionpolicy-status-controller",
 }
 
 role_kinds := {"ClusterRole", "Role"}
@@ -145,7 +164,7 @@ broad_group(name) if startswith(name, "system:serviceaccounts:")
 #   scope: resource
 #   severity: critical
 #   remediation: Disable anonymous access (allow_anonymous = false, --anonymous-auth=false), configure at least one authentication method, and never bind system:anonymous or system:unauthenticated.
-#   kinds: [SecurityConfig, ClusterRoleBinding, RoleBinding, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   kinds: [ClusterRoleBinding, CronJob, DaemonSet, Deployment, Job, Pod, ReplicaSet, ReplicationController, RoleBinding, SecurityConfig, StatefulSet, azurerm_storage_account, azurerm_storage_container, google_storage_bucket_access_control, google_storage_bucket_iam_binding, google_storage_bucket_iam_member, google_storage_default_object_access_control, google_storage_object_access_control]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.auth_config.allow_anonymous

@@ -28,7 +28,7 @@ backup(r) := r.body.storage.backup
 #   scope: global
 #   severity: high
 #   remediation: Enable backups with retention >= backup_retention_min_days (7), encrypt them and copy them to another region; version S3 buckets; test restores (manual).
-#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_backup_plan, aws_s3_bucket]
+#   kinds: [SecurityConfig, aws_backup_plan, aws_db_instance, aws_rds_cluster, aws_s3_bucket, azurerm_key_vault]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not backup(r).enabled

@@ -31,7 +31,7 @@ encrypted(body, field) if object.get(body, field, false) == true
 #   scope: global
 #   severity: high
 #   remediation: Turn on storage encryption (storage_encrypted, encrypted, server-side encryption) with a KMS-managed key; enable storage.encryption_at_rest; give kube-apiserver an --encryption-provider-config for Secrets.
-#   kinds: [SecurityConfig, aws_db_instance, aws_rds_cluster, aws_ebs_volume, aws_instance, aws_s3_bucket, aws_efs_file_system, aws_dynamodb_table, Pod]
+#   kinds: [Pod, SecurityConfig, aws_db_instance, aws_dynamodb_table, aws_ebs_volume, aws_efs_file_system, aws_instance, aws_rds_cluster, aws_s3_bucket, azurerm_storage_account, azurerm_storage_account_customer_managed_key, google_storage_bucket]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.storage.encryption_at_rest

@@ -40,7 +40,7 @@ bucket_keys(b) := {k |
 #   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
-#   kinds: [SecurityConfig, aws_cloudtrail, aws_vpc, aws_flow_log, Pod]
+#   kinds: [Pod, SecurityConfig, aws_cloudtrail, aws_flow_log, aws_vpc, azurerm_key_vault, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not audit(r).enabled

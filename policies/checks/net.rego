@@ -63,7 +63,10 @@ ns_of(r) := "default" if not is_string(r.namespace)
 #   scope: resource
 #   severity: critical
 #   remediation: Restrict admin and database ports to known CIDRs or a bastion/VPN; never open all ports to 0.0.0.0/0 or ::/0; publish compose ports on 127.0.0.1.
-#   kinds: [aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, aws_network_acl, aws_network_acl_rule, SecurityConfig, Service, ComposeService]
+#   kinds: [ComposeService, SecurityConfig, Service, aws_network_acl, aws_network_acl_rule, aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, azurerm_mariadb_firewall_rule, azurerm_mssql_firewall_rule, azurerm_mysql_firewall_rule, azurerm_mysql_flexible_server_firewall_rule, azurerm_network_security_group, azurerm_network_security_rule, azurerm_postgresql_firewall_rule, azurerm_postgresql_flexible_server_firewall_rule, azurerm_sql_firewall_rule, google_compute_firewall, google_sql_database_instance]
+#   assesses:
+#     azurerm_network_security_group: [body.security_rule]
+#     google_sql_database_instance: [body.settings.ip_configuration]
 violations contains v if {
 	some kind in ingress_sg_kinds
 	some r in lib.of_kind(kind)

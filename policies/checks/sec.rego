@@ -25,7 +25,20 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #   scope: resource
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Dockerfile, ComposeService, terraform_variable, aws_db_instance, aws_rds_cluster, aws_ssm_parameter, aws_secretsmanager_secret_version]
+#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, azurerm_windows_virtual_machine, azurerm_windows_virtual_machine_scale_set, google_sql_user, terraform_variable]
+#   assesses:
+#     azurerm_linux_virtual_machine: [body.admin_password]
+#     azurerm_linux_virtual_machine_scale_set: [body.admin_password]
+#     azurerm_mariadb_server: [body.administrator_login_password]
+#     azurerm_mssql_server: [body.administrator_login_password]
+#     azurerm_mysql_flexible_server: [body.administrator_password]
+#     azurerm_mysql_server: [body.administrator_login_password]
+#     azurerm_postgresql_flexible_server: [body.administrator_password]
+#     azurerm_postgresql_server: [body.administrator_login_password]
+#     azurerm_sql_server: [body.administrator_login_password]
+#     azurerm_windows_virtual_machine: [body.admin_password]
+#     azurerm_windows_virtual_machine_scale_set: [body.admin_password]
+#     google_sql_user: [body.password]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
@@ -104,16 +117,11 @@ violations contains v if {
 		"message": sprintf("container %s exposes every key of Secret %s as environment variables; mount it as a file instead", [c.name, source.secretRef.name])}
 }
 
-# A Secret manifest with values is the secret in plain text in the repository (base64 is
-# an encoding, not encryption). Use SealedSecrets, External Secrets or SOPS instead.
-violations contains v if {
-	some r in lib.of_kind("Secret")
-	some field in ["data", "stringData"]
-	keys := object.keys(object.get(r.body, field, {}))
-	count(keys) > 0
-	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": field,
-		"message": sprintf("Secret manifest %s commits %d value(s) in %s (%s); base64 is not encryption, keep the values out of the repository", [r.name, count(keys), field, concat(", ", sort(keys))])}
-}
+# A Secret manifest with secret values is the secret in plain text in the repository (base64
+# is an encoding, not encryption). Use SealedSecrets, External Secrets or SOPS instead. The
+# values are judged, not the kind: a configuration file kept in a Secret (facts.secret_values,
+# computed by the loader) counts only when a setting in it holds a secret; empty values do not.
+# The finding itself is in sec_values.rego.
 
 # A Terraform literal: a non-empty string with no interpolation or reference in it.
 tf_literal(value) if {

@@ -20,7 +20,7 @@ lb_listener_kinds := {"aws_lb_listener", "aws_alb_listener"}
 #   scope: resource
 #   severity: high
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
-#   kinds: [SecurityConfig, Ingress, Service, ComposeService, aws_lb_listener, aws_alb_listener, aws_elb]
+#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elb, aws_lb_listener, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, google_sql_database_instance]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.security.tls_config.enabled

@@ -27,8 +27,8 @@ def run(*args: str) -> Result:
 
 
 @pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+def _in_repo_root(examples_cwd: Path) -> None:
+    """``examples/bpi`` as from the checkout; the cache lands in a tmp folder."""
 
 
 @pytest.fixture(scope="module")

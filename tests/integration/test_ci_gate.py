@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compliance.cli.main import cli
+from tests.schemas import sarif_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 NOW = ["--now", "2026-11-27T00:00:00Z"]
 
 PRIVILEGED = """apiVersion: v1
@@ -77,12 +77,11 @@ def waiver_file(path: Path, *entries: dict[str, Any]) -> Path:
     return path
 
 
-def test_sarif_output_is_schema_valid(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+def test_sarif_output_is_schema_valid(examples_cwd: Path) -> None:
     result = run("examples/bpi", "--format", "sarif")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).validate(data)
+    jsonschema.Draft4Validator(sarif_schema()).validate(data)
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in data["runs"][0]["results"]
@@ -90,8 +89,7 @@ def test_sarif_output_is_schema_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     assert uris and all(u.startswith("examples/bpi/") for u in uris)
 
 
-def test_junit_output_parses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+def test_junit_output_parses(examples_cwd: Path) -> None:
     result = run("examples/bpi", "--format", "junit", "--fail-on", "none")
     assert result.exit_code == 0
     root = ET.fromstring(result.stdout.encode())

@@ -26,8 +26,8 @@ spec:
 
 
 @pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+def _in_repo_root(examples_cwd: Path) -> None:
+    """``examples/bpi`` as from the checkout; the cache lands in a tmp folder."""
 
 
 def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -224,8 +224,7 @@ def test_console_script_ends_without_teardown_but_with_every_byte_and_code(
             [sys.executable, "-c", code, "evaluate", *args],
             capture_output=True,
             text=True,
-            cwd=ROOT,
-        )
+        )  # in the examples copy (``_in_repo_root``): the cache lands there
 
     piped = console(BPI, "--format", "json", "--no-cache", *NOW)
     assert piped.returncode == 1, piped.stderr

@@ -109,8 +109,11 @@ def test_controls_list_for_one_pack() -> None:
 
 @pytest.mark.parametrize("command", [["packs", "list"], ["evaluate", "."]])
 def test_unknown_check_in_a_pack_exits_3_naming_file_and_line(
-    demo_root: Path, command: list[str]
+    demo_root: Path, command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "app.yaml").write_text(DEPLOYMENT)
+    monkeypatch.chdir(tmp_path / "in")  # `evaluate .` reads (and caches) here
     (demo_root / "demo" / "pack.yaml").write_text(GOOD.replace("[DEMO-01]", "[DEMO-01, TLS-99]"))
     result = run(*command, env=env_for(demo_root))
     assert result.exit_code == 3
@@ -290,10 +293,7 @@ def test_config_option_and_bad_parameters_in_the_project_file(
 # the BPI example: every catalog control, statuses consistent with findings ---------------
 
 
-def test_bpi_report_has_every_control_with_consistent_statuses(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.chdir(ROOT)
+def test_bpi_report_has_every_control_with_consistent_statuses(examples_cwd: Path) -> None:
     result = run("evaluate", "examples/bpi", "--format", "json", *NOW)
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.stdout)

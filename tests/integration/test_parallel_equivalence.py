@@ -15,16 +15,15 @@ from compliance.evaluate import engine_input, kinds_read
 from compliance.evidence.redact import input_secrets
 from compliance.loaders import LoadOptions, registry
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
+from tests.shared import KUBE_PROMETHEUS, require
 
 ROOT = Path(__file__).resolve().parents[2]
-KUBE_PROMETHEUS = ROOT.parent / "shared" / "corpus" / "kube-prometheus"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    if not KUBE_PROMETHEUS.is_dir():
-        pytest.skip("needs the shared kube-prometheus corpus (../shared/corpus)")
+    require(KUBE_PROMETHEUS, "the kube-prometheus corpus")
     root = tmp_path / "corpus"
     for i in (1, 2):
         dest = root / f"r{i:04d}"

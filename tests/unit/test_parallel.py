@@ -1,8 +1,15 @@
 """Evaluation split by namespace over processes, and families reused across parameter sets,
 give exactly the violations of one whole query: same members, same order.
 
-Inputs: every tests/packs case alone, all cases in one run, examples/bpi, and a slice of the
-benchmark corpus (kube-prometheus in three namespaces, with examples/bpi) when available."""
+Inputs: every tests/packs case alone, all cases in one run, examples/bpi, and (in tests of
+their own, skipped saying so without ../shared) a slice of the benchmark corpus:
+kube-prometheus in three namespaces, with examples/bpi.
+
+The scoped split runs a process pool per query, one per case and parameter set: run over every
+case alone it is the suite's longest test. ``make test`` therefore runs it on every input a
+split divides by namespace, the whole-suite inputs (all cases in one run, examples/bpi: every
+case's resources split together) and a fixed-seed sample of the other cases alone;
+``make test-all`` (``COMPLIANCE_EXHAUSTIVE=1``) runs every case alone too."""
 
 from __future__ import annotations
 
@@ -27,11 +34,14 @@ from compliance.parallel import (
     partitioned_query,
 )
 from compliance.runner import RunOptions, build_evaluator
+from tests.sampling import EXHAUSTIVE, sample
+from tests.shared import KUBE_PROMETHEUS, require
 
 ROOT = Path(__file__).resolve().parents[2]
-KUBE_PROMETHEUS = ROOT.parent / "shared" / "corpus" / "kube-prometheus"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CASES = discover(ROOT / "tests" / "packs" / "cases")
+SAMPLE_SIZE = 16
+WHOLE_SUITE = ("all-cases", "examples/bpi")
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +70,29 @@ def _corpus_slice(tmp: Path) -> list[Resource]:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Resource]]:
+def inputs() -> dict[str, list[Resource]]:
     out = _case_resources()
     out["examples/bpi"] = load_paths(
         [str(ROOT / "examples" / "bpi")], LoadOptions(env={})
     ).resources
-    if KUBE_PROMETHEUS.is_dir():  # the shared corpus is outside the repository (not in CI)
-        out["corpus-slice"] = _corpus_slice(tmp_path_factory.mktemp("corpus"))
     return out
+
+
+@pytest.fixture(scope="module")
+def corpus_slice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Resource]]:
+    require(KUBE_PROMETHEUS, "the kube-prometheus corpus")
+    return {"corpus-slice": _corpus_slice(tmp_path_factory.mktemp("corpus"))}
+
+
+def sampled(inputs: dict[str, list[Resource]]) -> dict[str, list[Resource]]:
+    """Every input under ``COMPLIANCE_EXHAUSTIVE=1``; else the whole-suite inputs, every input
+    divided into more than one namespace partition, and ``SAMPLE_SIZE`` of the other cases
+    drawn with a fixed seed (the same cases on every run and machine)."""
+    keep = {
+        n for n, rs in inputs.items() if n in WHOLE_SUITE or len(namespace_partitions(rs, 5)) > 1
+    }
+    keep |= set(sample(sorted(set(inputs) - keep), SAMPLE_SIZE))
+    return {n: rs for n, rs in inputs.items() if n in keep}
 
 
 def _params(evaluator: Evaluator) -> list[dict[str, Any]]:
@@ -116,7 +141,7 @@ def _split(
 def test_partitions_hold_whole_namespaces_and_every_shared_resource(
     inputs: dict[str, list[Resource]],
 ) -> None:
-    resources = inputs.get("corpus-slice") or inputs["all-cases"]
+    resources = inputs["all-cases"]
     parts = namespace_partitions(resources, 3)
     assert len(parts) >= 2
     shared = [r for r in resources if partition_key(r) is None]
@@ -134,6 +159,18 @@ def test_partitions_hold_whole_namespaces_and_every_shared_resource(
 def test_split_evaluation_equals_one_query(
     evaluator: Evaluator, inputs: dict[str, list[Resource]]
 ) -> None:
+    _assert_split_equals_whole(evaluator, inputs)
+
+
+def test_split_evaluation_equals_one_query_on_the_corpus_slice(
+    evaluator: Evaluator, corpus_slice: dict[str, list[Resource]]
+) -> None:
+    _assert_split_equals_whole(evaluator, corpus_slice, least=1)
+
+
+def _assert_split_equals_whole(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]], least: int = 3
+) -> None:
     params = _params(evaluator)[0]
     checked = 0
     for name, resources in inputs.items():
@@ -142,7 +179,7 @@ def test_split_evaluation_equals_one_query(
             split = _split(evaluator, resources, params, partitions)
             assert split == whole, f"{name}: {partitions} partitions differ from one query"
         checked += len(namespace_partitions(resources, 7)) > 1
-    assert checked >= 3  # several inputs really were split
+    assert checked >= least  # several inputs really were split
 
 
 def test_split_by_scope_equals_one_query(
@@ -150,7 +187,22 @@ def test_split_by_scope_equals_one_query(
 ) -> None:
     """The split large runs use: namespaces apart (no shared resource repeated), everything
     outside namespaces in one partition, the global checks once over the kinds they read.
-    Equal to one query for every input and parameter set."""
+    Equal to one query for every input (sampled: see the module docstring) and parameter set."""
+    chosen = sampled(inputs)
+    assert set(WHOLE_SUITE) <= set(chosen)
+    assert len(chosen) == len(inputs) if EXHAUSTIVE else len(chosen) >= SAMPLE_SIZE
+    _assert_scoped_split_equals_whole(evaluator, chosen)
+
+
+def test_split_by_scope_equals_one_query_on_the_corpus_slice(
+    evaluator: Evaluator, corpus_slice: dict[str, list[Resource]]
+) -> None:
+    _assert_scoped_split_equals_whole(evaluator, corpus_slice, least=1)
+
+
+def _assert_scoped_split_equals_whole(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]], least: int = 3
+) -> None:
     from compliance.parallel import _scoped
 
     checked = 0
@@ -163,7 +215,7 @@ def test_split_by_scope_equals_one_query(
                 split = _split(evaluator, resources, params, partitions, scoped)
                 assert split == whole, f"{name}: scoped split in {partitions} differs"
             checked += len(namespace_partitions(resources, 5)) > 1
-    assert checked >= 3
+    assert checked >= least
 
 
 def test_family_union_query_equals_the_main_query(
@@ -181,15 +233,25 @@ def test_family_union_query_equals_the_main_query(
     assert union == _whole(evaluator, resources, params)
 
 
-def test_reusing_families_across_parameter_sets_equals_fresh_queries(
-    evaluator: Evaluator, inputs: dict[str, list[Resource]]
-) -> None:
+def _assert_reuse_equals_fresh(evaluator: Evaluator, inputs: dict[str, list[Resource]]) -> None:
     sets = _params(evaluator)
     for name, resources in inputs.items():
         kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
         for params in sets:  # each after the previous one: the reuse path
             got = evaluator_query(evaluator, VIOLATIONS_QUERY, resources, params, NOW, kinds)
             assert got == _whole(evaluator, resources, params), f"{name}: {params}"
+
+
+def test_reusing_families_on_the_corpus_slice_equals_fresh_queries(
+    evaluator: Evaluator, corpus_slice: dict[str, list[Resource]]
+) -> None:
+    _assert_reuse_equals_fresh(evaluator, corpus_slice)
+
+
+def test_reusing_families_across_parameter_sets_equals_fresh_queries(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    _assert_reuse_equals_fresh(evaluator, inputs)
     # A differing parameter that only log.rego names re-evaluates that family only.
     plan = family_plan(evaluator)
     assert plan is not None

@@ -12,13 +12,10 @@ import pytest
 
 from compliance.evidence import redact
 from compliance.loaders import LoadOptions, load_paths
+from tests.shared import CORPUS, require
 
 ROOT = Path(__file__).resolve().parents[3]
-INPUT_ROOTS = [
-    ROOT.parent / "shared" / "corpus",
-    ROOT / "examples",
-    ROOT / "tests" / "fixtures",
-]
+INPUT_ROOTS = [ROOT / "examples", ROOT / "tests" / "fixtures"]
 
 
 def _reference_secret_literal(name: str, value: Any) -> bool:
@@ -139,15 +136,21 @@ def test_hand_made_cases_collect_what_they_plant() -> None:
     assert not {"pw1", "not-a-value", "/run/pw", "prod", "a", "true", "1234"} & found
 
 
-def _bodies() -> list[Any]:
-    roots = [str(p) for p in INPUT_ROOTS if p.is_dir()]
-    loaded = load_paths(roots, LoadOptions())
+def _bodies(*roots: Path) -> list[Any]:
+    loaded = load_paths([str(p) for p in roots], LoadOptions())
     assert loaded.resources
     return [r.body for r in loaded.resources]
 
 
 def test_corpus_bodies_match_reference() -> None:
-    bodies = _bodies()
+    bodies = _bodies(*INPUT_ROOTS)
+    for body in bodies:
+        assert _collected(body) == _reference(body)
+    assert _collected(bodies) == _reference(bodies)
+
+
+def test_shared_corpus_bodies_match_reference() -> None:
+    bodies = _bodies(require(CORPUS, "the public corpus"))
     for body in bodies:
         assert _collected(body) == _reference(body)
     assert _collected(bodies) == _reference(bodies)

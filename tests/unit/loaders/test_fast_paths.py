@@ -12,13 +12,12 @@ import yaml
 from compliance.loaders import k8s, yamlutil
 from compliance.loaders.base import FileContext, LoadOptions
 from compliance.loaders.yamlutil import Document, YamlError, load_documents
+from tests.shared import CORPUS, require
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
 
-def _yaml_files() -> list[Path]:
-    roots = [SHARED_CORPUS, ROOT / "examples", ROOT / "tests" / "fixtures"]
+def _yaml_files(*roots: Path) -> list[Path]:
     return sorted(
         p
         for root in roots
@@ -28,7 +27,7 @@ def _yaml_files() -> list[Path]:
     )
 
 
-YAML_FILES = _yaml_files()
+YAML_FILES = _yaml_files(ROOT / "examples", ROOT / "tests" / "fixtures")
 
 
 def _documents_or_none(path: Path) -> list[Document] | None:
@@ -120,6 +119,18 @@ def test_memoised_resolution_matches_plain_loader_on_corpus(
     assert _outcome(text) == expected
 
 
+def test_memoised_resolution_matches_plain_loader_on_shared_corpus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = _yaml_files(require(CORPUS, "the public corpus"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        expected = _reference_outcome(text, monkeypatch)
+        assert _outcome(text) == expected, path
+        assert _outcome(text) == expected, path
+
+
 # ---------------------------------------------------------------- construction
 
 
@@ -203,6 +214,19 @@ def test_construction_matches_reference_on_corpus(path: Path) -> None:
         # TypeError: a mapping as a key (a Helm template's {{ ... }}) is unhashable there
         pytest.skip("not valid YAML for the reference (errors are compared above)")
     assert _outcome(text) == expected
+
+
+def test_construction_matches_reference_on_shared_corpus() -> None:
+    compared = 0
+    for path in _yaml_files(require(CORPUS, "the public corpus")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            expected = _reference_documents(text)
+        except (yaml.YAMLError, YamlError, AttributeError):
+            continue  # not valid YAML for the reference (errors are compared above)
+        assert _outcome(text) == expected, path
+        compared += 1
+    assert compared
 
 
 # ---------------------------------------------------------------- Kubernetes List items

@@ -88,8 +88,9 @@ def test_families_keep_lib_and_main_and_every_family_listing_the_kind(
     names = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Service")}
     assert {"lib.rego", "main.rego", "net.rego", "tls.rego"} <= names
     assert "ctr.rego" not in names
+    assert {"net_cloud.rego", "tls_cloud.rego", "lib_cloud.rego"} <= names  # whole families
     unknown = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Widget")}
-    assert unknown == {"lib.rego", "main.rego"}
+    assert unknown == {"lib.rego", "lib_cloud.rego", "main.rego"}  # the shared modules
 
 
 def test_unrestricted_mode_uses_the_full_library() -> None:

@@ -1,0 +1,86 @@
+"""Evidence over time: a ledger of runs and admission decisions (DESIGN.md section 10).
+
+Importing this package is cheap; the database code loads only when a ledger is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import UsageError
+from compliance.project import Project
+
+ENV_LEDGER = "COMPLIANCE_LEDGER"
+DEFAULT_SCOPE = "default"
+
+
+SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def ledger_url(option: str | None, project: Project) -> str | None:
+    """``--ledger``, else ``COMPLIANCE_LEDGER``, else ``ledger:`` in compliance.yaml; a URL of
+    another kind is a usage error before anything runs."""
+    url = option or os.environ.get(ENV_LEDGER) or project.config.ledger or None
+    if url is not None and not url.startswith(SCHEMES):
+        shown = re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+        raise UsageError(
+            f"unsupported ledger URL {shown!r}: use sqlite:///PATH or postgresql://..."
+        )
+    return url
+
+
+def preload() -> None:
+    """Import the database code in a background thread, while the run loads and evaluates
+    (the main process mostly waits on its workers then)."""
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("compliance.ledger.record",), daemon=True
+    ).start()
+
+
+def scope_name(option: str | None, project: Project) -> str:
+    name = option or project.config.scope_name() or DEFAULT_SCOPE
+    if not name.strip() or len(name) > 200:
+        raise UsageError(f"--scope {name!r}: a scope is a non-empty name of at most 200 characters")
+    return name
+
+
+def record_evaluation(
+    url: str,
+    scope: str,
+    data: dict[str, Any],
+    *,
+    paths: tuple[str, ...],
+    loaded_resources: list[Any],
+    bundle: Path | None = None,
+    bundle_sha256: str | None = None,
+    sign_key: Path | None = None,
+) -> str:
+    """Record one ``compliance evaluate`` run; return the line for stderr."""
+    from compliance.evidence import dsse
+    from compliance.ledger.record import record_run, resources_of, source_revision
+    from compliance.ledger.store import Ledger
+
+    key = dsse.load_private_key(sign_key) if sign_key is not None else None
+    bundle_ref = (
+        {"sha256": bundle_sha256, "path": str(bundle) if bundle else None}
+        if bundle_sha256
+        else None
+    )
+    with Ledger(url) as ledger:
+        entry = record_run(
+            ledger,
+            data,
+            scope=scope,
+            resources=resources_of(data, loaded_resources),
+            source=source_revision(paths),
+            bundle=bundle_ref,
+            sign_key=key,
+        )
+        source = ledger.source
+    return f"recorded {entry.id} (scope {scope}) in ledger {source}"

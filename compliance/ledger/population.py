@@ -1,0 +1,176 @@
+"""The population of a period (every (run, resource, check) assessed) and its seeded samples.
+
+Sample sizes follow a table of population-size bins, by default the one auditors commonly use
+for a period's automated control population::
+
+    1-5:all, 6-50:5, 51-250:10%, >250:25
+
+Each entry is ``LOW-HIGH:SIZE`` or ``>LOW:SIZE`` where SIZE is ``all``, a count or a percentage
+(rounded up). A sample is drawn with ``random.Random`` seeded by the seed and the control, from
+the population sorted by (run time, run, resource, check), so the same seed and ledger give the
+same sample.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from compliance.errors import UsageError
+
+DEFAULT_SIZES = "1-5:all,6-50:5,51-250:10%,>250:25"
+CSV_COLUMNS = ("run_id", "run_at", "resource_id", "check_id", "controls")
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    low: int
+    high: int | None
+    size: str
+
+
+def parse_sizes(text: str, where: str = "--sample-sizes") -> list[SizeRule]:
+    rules: list[SizeRule] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        bounds, sep, size = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            if bounds.startswith(">"):
+                low, high = int(bounds[1:]) + 1, None
+            else:
+                lo, _, hi = bounds.partition("-")
+                low, high = int(lo), int(hi or lo)
+            size = size.strip()
+            if size != "all":
+                (float(size[:-1]) if size.endswith("%") else int(size))
+        except ValueError as e:
+            raise UsageError(
+                f"{where} {part!r}: expected LOW-HIGH:SIZE or >LOW:SIZE with SIZE all, N or P%"
+            ) from e
+        rules.append(SizeRule(low, high, size))
+    if not rules:
+        raise UsageError(f"{where}: no size rules")
+    return rules
+
+
+def sample_size(n: int, rules: list[SizeRule]) -> int:
+    for rule in rules:
+        if n >= rule.low and (rule.high is None or n <= rule.high):
+            if rule.size == "all":
+                return n
+            if rule.size.endswith("%"):
+                return min(n, math.ceil(n * float(rule.size[:-1]) / 100))
+            return min(n, int(rule.size))
+    return n if n else 0
+
+
+@dataclass
+class Population:
+    rows: list[tuple[str, str, str, str, tuple[str, ...]]]
+    """(run id, run time, resource id, check id, controls counting it), sorted."""
+    per_run: list[dict[str, Any]]
+
+    def csv_bytes(self) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for run_id, at, resource, check, controls in self.rows:
+            writer.writerow((run_id, at, resource, check, " ".join(controls)))
+        return out.getvalue().encode()
+
+    def json_bytes(self) -> bytes:
+        return orjson.dumps(
+            [
+                {"run_id": r, "run_at": a, "resource_id": res, "check_id": c, "controls": list(k)}
+                for r, a, res, c, k in self.rows
+            ]
+        )
+
+
+def pairs_of(
+    controls: list[dict[str, Any]], blob: Any, packs: tuple[str, ...]
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(resource, check) -> the controls (``pack:id``) whose population holds it."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for c in controls:
+        if packs and c["pack"] not in packs:
+            continue
+        key = f"{c['pack']}:{c['control_id']}"
+        for check, ids in blob(c["population"]).items():
+            for rid in ids:
+                out.setdefault((rid, check), []).append(key)
+    return {pair: tuple(sorted(keys)) for pair, keys in sorted(out.items())}
+
+
+def build_population(runs: list[Any], blob: Any, packs: tuple[str, ...]) -> Population:
+    """``runs`` are ledger entries in time order; ``blob`` reads a blob by digest."""
+    rows: list[tuple[str, str, str, str, tuple[str, ...]]] = []
+    per_run = []
+    memo: dict[tuple[str, tuple[str, ...]], dict[tuple[str, str], tuple[str, ...]]] = {}
+    for entry in runs:
+        digest = entry.body["controls"]
+        controls = blob(digest)
+        for selection in {packs, ()}:
+            if (digest, selection) not in memo:
+                memo[(digest, selection)] = pairs_of(controls, blob, selection)
+        mine = memo[(digest, packs)]
+        everything = len(memo[(digest, ())])
+        recorded = entry.body.get("counts", {}).get("population")
+        rows.extend((entry.id, entry.at, rid, check, keys) for (rid, check), keys in mine.items())
+        per_run.append(
+            {
+                "run": entry.id,
+                "at": entry.at,
+                "recorded": recorded,
+                "extracted": everything,
+                "in_report": len(mine),
+                "match": recorded == everything,
+                "basis": entry.body.get("population_basis"),
+            }
+        )
+    return Population(rows, per_run)
+
+
+def draw_samples(
+    population: Population,
+    controls: list[dict[str, Any]],
+    seed: int,
+    rules: list[SizeRule],
+) -> list[dict[str, Any]]:
+    by_control: dict[str, list[tuple[str, str, str, str]]] = {}
+    for run_id, at, rid, check, keys in population.rows:
+        for key in keys:
+            by_control.setdefault(key, []).append((at, run_id, rid, check))
+    out = []
+    for c in controls:
+        key = f"{c['pack']}:{c['control_id']}"
+        members = sorted(by_control.get(key, []))
+        size = sample_size(len(members), rules)
+        picked = random.Random(f"{seed}:{key}").sample(members, size) if size else []
+        out.append(
+            {
+                "pack": c["pack"],
+                "control_id": c["control_id"],
+                "population": len(members),
+                "size": size,
+                "items": [
+                    {"run": r, "at": a, "resource": rid, "check": ch}
+                    for a, r, rid, ch in sorted(picked)
+                ],
+            }
+        )
+    return out
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,220 @@
+"""A run as the ledger records it, built from the report's JSON data.
+
+The bulky parts (each control's assessed population, the findings, the resources, the inputs,
+the parameters) become content-addressed blobs, so a run that changes nothing adds one small
+row. Reports without the per-control ``assessed`` map or the top-level ``resources`` array
+(older producers) still record: the population then comes from the findings and is marked
+``population_basis: findings``, and the resources from the loaded inputs.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from compliance.evidence import dsse
+from compliance.ledger.store import Entry, Ledger, blob_digest, canonical, utc_text
+
+Blobs = dict[str, tuple[str, Any]]
+
+
+def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
+    """The git commit of the first path's repository and whether the given paths have
+    uncommitted changes; None outside a repository or without git."""
+    files = [p for p in paths if p != "-"]
+    if not files:
+        return None
+    first = Path(files[0])
+    where = first if first.is_dir() else first.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if commit.returncode != 0:
+            return None
+        status = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(where),
+                "status",
+                "--porcelain",
+                "--",
+                *[str(Path(p).resolve()) for p in files],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def _put(blobs: Blobs, kind: str, value: Any) -> str:
+    digest = blob_digest(value)
+    blobs[digest] = (kind, value)
+    return digest
+
+
+def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
+    """``pack:control`` -> check -> resource ids, from the findings (one pass)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for f in findings:
+        rid, check = f["resource"]["id"], f["check_id"]
+        for key in f.get("controls", []):
+            out.setdefault(key, {}).setdefault(check, set()).add(rid)
+    return {
+        key: {check: sorted(ids) for check, ids in sorted(checks.items())}
+        for key, checks in out.items()
+    }
+
+
+def resources_of(data: dict[str, Any], loaded: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """The report's ``resources`` array, or the loaded resources when it has none."""
+    if isinstance(data.get("resources"), list):
+        return sorted(data["resources"], key=lambda r: str(r.get("id")))
+    out = []
+    for r in loaded:
+        out.append(
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "name": r.name,
+                "namespace": r.namespace,
+                "file": r.source.file,
+                "line": r.source.line,
+                "format": r.source.format,
+            }
+        )
+    return sorted(out, key=lambda r: str(r["id"]))
+
+
+def build_run(
+    data: dict[str, Any],
+    *,
+    resources: list[dict[str, Any]],
+    source: dict[str, Any] | None = None,
+    bundle: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], Blobs]:
+    """The run's row body and the blobs it names."""
+    blobs: Blobs = {}
+    findings = sorted(
+        (
+            {k: v for k, v in f.items() if k != "baseline"} if "baseline" in f else f
+            for f in data.get("findings", [])
+        ),
+        key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]),
+    )
+    has_assessed = all("assessed" in c for c in data.get("controls", []))
+    from_findings = {} if has_assessed else _finding_populations(findings)
+    controls = []
+    pairs: set[tuple[str, str]] = set()
+    for c in data.get("controls", []):
+        key = f"{c['pack']}:{c['control_id']}"
+        if has_assessed:
+            population = {
+                check: sorted(ids) for check, ids in sorted((c.get("assessed") or {}).items())
+            }
+        else:
+            population = from_findings.get(key, {})
+        row = {k: v for k, v in c.items() if k != "assessed"}
+        row["population"] = _put(blobs, "population", population)
+        row["assessed_count"] = sum(len(ids) for ids in population.values())
+        pairs.update((rid, check) for check, ids in population.items() for rid in ids)
+        controls.append(row)
+    controls.sort(key=lambda c: (c["pack"], c["control_id"]))
+    packs = data.get("packs", [])
+    body: dict[str, Any] = {
+        "tool": data.get("tool", {}),
+        "engine": data.get("engine", {}),
+        "evaluated_at": data.get("evaluated_at"),
+        "source": source,
+        "packs": [{k: p.get(k) for k in ("name", "version", "framework", "digest")} for p in packs],
+        "parameters": _put(
+            blobs, "parameters", {p["name"]: p.get("parameters", {}) for p in packs}
+        ),
+        "controls": _put(blobs, "controls", controls),
+        "findings": _put(blobs, "findings", findings),
+        "resources": _put(blobs, "resources", resources),
+        "inputs": _put(
+            blobs,
+            "inputs",
+            [
+                {k: i.get(k) for k in ("file", "format", "sha256", "resources")}
+                for i in data.get("inputs", [])
+            ],
+        ),
+        "summary": data.get("summary", {}),
+        "errors": len(data.get("errors", [])),
+        "population_basis": "assessed" if has_assessed and controls else "findings",
+        "counts": {
+            "controls": len(controls),
+            "findings": len(findings),
+            "resources": len(resources),
+            "population": len(pairs),
+        },
+        "bundle": bundle,
+    }
+    return body, blobs
+
+
+def sign_body(body: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """``body`` with ``signer``: the key id, the raw public key and an Ed25519 signature over
+    the canonical body without ``signer``."""
+    unsigned = {k: v for k, v in body.items() if k != "signer"}
+    pub = key.public_key()
+    return {
+        **unsigned,
+        "signer": {
+            "keyid": dsse.keyid(pub),
+            "public_key": base64.b64encode(dsse.raw_public_bytes(pub)).decode(),
+            "sig": base64.b64encode(key.sign(canonical(unsigned))).decode(),
+        },
+    }
+
+
+def record_run(
+    ledger: Ledger,
+    data: dict[str, Any],
+    *,
+    scope: str,
+    at: str | None = None,
+    resources: list[dict[str, Any]] | None = None,
+    source: dict[str, Any] | None = None,
+    bundle: dict[str, Any] | None = None,
+    sign_key: Ed25519PrivateKey | None = None,
+) -> Entry:
+    """Append the run; its time is ``at``, else the report's ``evaluated_at``, else now."""
+    body, blobs = build_run(
+        data,
+        resources=resources if resources is not None else resources_of(data),
+        source=source,
+        bundle=bundle,
+    )
+    body = sign_body(body, sign_key) if sign_key is not None else {**body, "signer": None}
+    when = at or _normal_time(data.get("evaluated_at")) or utc_text(datetime.now(UTC))
+    return ledger.append("run", scope, when, body, blobs)
+
+
+def _normal_time(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return utc_text(moment)

@@ -1,0 +1,89 @@
+"""The variables a compose service takes from files: ``env_file`` and the project's ``.env``.
+
+``env_file`` entries are read relative to the compose file; ``.env`` beside it is the file
+compose reads to interpolate ``${NAME}`` in the compose file itself, so only the variables a
+service refers to are kept for it. Files outside the compose file's folder, over 1 MiB, not
+regular files (a FIFO, a device) or not UTF-8 are not read (the fact says why).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import InputError
+from compliance.loaders.reading import decode, read_regular
+
+MAX_ENV_BYTES = 1 << 20
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def parse_dotenv(text: str) -> list[dict[str, Any]]:
+    """``NAME=VALUE`` lines (``export`` allowed, quotes removed, ``#`` comments dropped)
+    as ``{name, value, line}``."""
+    out: list[dict[str, Any]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").lstrip()
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name):
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out.append({"name": name, "value": value, "line": number})
+    return out
+
+
+def read_env_file(base: Path, written: str) -> dict[str, Any]:
+    """``{file, found, entries}`` for ``written`` (relative to ``base``), or with
+    ``error`` saying why it was not read."""
+    fact: dict[str, Any] = {"file": written, "found": False, "entries": []}
+    path = Path(written)
+    if path.is_absolute():
+        return {**fact, "error": "absolute path: not read"}
+    root = base.resolve()
+    target = (base / path).resolve()
+    if not target.is_relative_to(root):
+        return {**fact, "error": "outside the compose file's folder: not read"}
+    if not target.exists():
+        return {**fact, "error": "missing"}
+    try:
+        text = decode(read_regular(target, written, MAX_ENV_BYTES), written)
+    except InputError as e:
+        return {**fact, "error": f"{e.message.removesuffix(': not read')}: not read"}
+    return {**fact, "found": True, "entries": parse_dotenv(text)}
+
+
+def env_file_names(value: Any) -> list[tuple[int | None, str]]:
+    """The ``env_file`` entries of a service as (index or None, path)."""
+    if isinstance(value, str):
+        return [(None, value)]
+    out: list[tuple[int | None, str]] = []
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                out.append((i, item))
+            elif isinstance(item, dict) and isinstance(item.get("path"), str):
+                out.append((i, item["path"]))
+    return out
+
+
+def referenced_names(node: Any) -> set[str]:
+    """Every ``$NAME`` / ``${NAME...}`` a service definition interpolates."""
+    found: set[str] = set()
+    if isinstance(node, str):
+        found.update(_REFERENCE.findall(node.replace("$$", "")))
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            found |= referenced_names(k) | referenced_names(v)
+    elif isinstance(node, list):
+        for v in node:
+            found |= referenced_names(v)
+    return found

@@ -1,0 +1,98 @@
+"""env_file and .env: parsed, read only inside the compose file's folder, kept per service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compliance.loaders import compose
+from compliance.loaders.envfiles import parse_dotenv, read_env_file, referenced_names
+from compliance.loaders.yamlutil import load_documents
+
+
+def test_parse_dotenv_lines() -> None:
+    text = "# c\n\nexport A=1\nB = 'two words'\nC=\"x#y\"\nD=value # note\nnot a line\n9X=bad\n"
+    assert [(e["name"], e["value"], e["line"]) for e in parse_dotenv(text)] == [
+        ("A", "1", 3),
+        ("B", "two words", 4),
+        ("C", "x#y", 5),
+        ("D", "value", 6),
+    ]
+
+
+def test_files_outside_the_folder_or_absolute_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / "outside.env").write_text("TOKEN=x\n")
+    inner = tmp_path / "app"
+    inner.mkdir()
+    assert read_env_file(inner, "../outside.env")["error"].startswith("outside")
+    assert read_env_file(inner, str(tmp_path / "outside.env"))["error"].startswith("absolute")
+    assert read_env_file(inner, "missing.env") == {
+        "file": "missing.env",
+        "found": False,
+        "entries": [],
+        "error": "missing",
+    }
+
+
+def test_referenced_names_skip_escaped_dollars() -> None:
+    service = {"environment": {"A": "${DB_PASSWORD:-x}", "B": "$$NOT_ME", "C": "$HOME/x"}}
+    assert referenced_names(service) == {"DB_PASSWORD", "HOME"}
+
+
+def test_compose_services_keep_env_files_and_the_dotenv_variables_they_use(
+    tmp_path: Path, make_ctx
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "api.env").write_text("API_TOKEN=t-1\n")
+    (tmp_path / ".env").write_text("DB_PASSWORD=p-1\nOTHER=o\n")
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n  api:\n    image: a\n    env_file: [api.env]\n"
+        "    environment: {DB: '${DB_PASSWORD}'}\n  web:\n    image: w\n"
+    )
+    (doc,) = load_documents(path.read_text())
+    api, web = compose.load_document(doc, make_ctx(path, "compose.yaml"))
+    assert api.facts["env_files"] == [
+        {
+            "file": "api.env",
+            "found": True,
+            "entries": [{"name": "API_TOKEN", "value": "t-1", "line": 1}],
+            "line": 4,
+        }
+    ]
+    assert [e["name"] for e in api.facts["dotenv"]["entries"]] == ["DB_PASSWORD"]
+    assert web.facts["env_files"] == [] and web.facts["dotenv"]["entries"] == []
+
+
+def test_a_fifo_or_oversized_env_file_is_not_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.env")
+    (tmp_path / "big.env").write_bytes(b"A=" + b"x" * (2 << 20) + b"\n")
+    fifo = read_env_file(tmp_path, "pipe.env")
+    big = read_env_file(tmp_path, "big.env")
+    assert not fifo["found"] and "FIFO" in fifo["error"]
+    assert not big["found"] and big["error"].endswith("not read")
+
+
+def test_report_names_env_file_variables_never_their_values(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-01"
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            str(case / "compose-env-files-with-secrets" / "input"),
+            "--format", "json", "-o", str(out), "--no-cache", "--fail-on", "none",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    messages = [f["message"] for f in json.loads(out.read_text())["findings"]]
+    assert any("API_TOKEN from env_file api.env" in m for m in messages)
+    text = out.read_text()
+    for value in ("tok-9f8e7d6c5b4a", "s3ss10n-s3cr3t", "pg-dev-password-1"):
+        assert value not in text
