@@ -139,9 +139,11 @@ def _check_inputs(members: dict[str, bytes], name: str) -> str:
         manifest = orjson.loads(members[MANIFEST])
     except orjson.JSONDecodeError as e:
         raise EvidenceError(f"{MANIFEST} is not valid JSON", file=name) from e
-    inputs = manifest.get("inputs") if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        raise EvidenceError(f"{MANIFEST} is not a JSON object", file=name)
+    inputs = manifest.get("inputs", [])  # a bundle of other evidence (a period) holds none
     if not isinstance(inputs, list):
-        raise EvidenceError(f"{MANIFEST} has no inputs list", file=name)
+        raise EvidenceError(f"{MANIFEST}: inputs is not a list", file=name)
     problems: list[str] = []
     owners: dict[str, str] = {}
     for entry in inputs:

@@ -181,3 +181,16 @@ def test_a_manifest_input_without_its_member_fails(bundle: bytes, key: Ed25519Pr
     with pytest.raises(EvidenceError, match="has no member"):
         verify_bundle(_resigned(files, key), key.public_key())
     assert verify_bundle(_resigned(tamper.members(bundle), key), key.public_key())
+
+
+def test_inputs_members_need_a_manifest_that_lists_them(
+    bundle: bytes, key: Ed25519PrivateKey
+) -> None:
+    files = tamper.members(bundle)
+    manifest = json.loads(files[MANIFEST])
+    del manifest["inputs"]  # as a bundle of other evidence (a period) has none
+    files[MANIFEST] = json.dumps(manifest).encode()
+    with pytest.raises(EvidenceError, match="is no input of the manifest"):
+        verify_bundle(_resigned(files, key), key.public_key())
+    without = {n: b for n, b in files.items() if not n.startswith("inputs/")}
+    assert verify_bundle(_resigned(without, key), key.public_key())
