@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from compliance.errors import ComplianceError
-from compliance.evidence.redact import collect_secrets, scrub, value_patterns
 from compliance.loaders.k8s import resource_from_object
 from compliance.models import Finding
 from compliance.models.report import severity_rank
+from compliance.secrets import MASK, collect_secrets
+from compliance.secrets.mask import value_patterns
 from compliance.server.admission import (
     AdmissionRequest,
     AdmissionResponse,
@@ -246,10 +247,25 @@ def record(
     else:
         secrets = set(masks)
     if secrets:
-        # as the response is: an object named after its own secret value is [REDACTED]
-        redacted: dict[str, Any] = scrub(entry, value_patterns(secrets))
+        # The log is kept for years: it holds none of the object's secret values, not even
+        # in the object's name (reports keep identifiers as written; the log masks them too).
+        redacted: dict[str, Any] = _mask_values(entry, value_patterns(secrets))
         return redacted
     return entry
+
+
+def _mask_values(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
+    """Every string of a JSON-like value with each secret value (as a whole token) masked."""
+    if isinstance(value, str):
+        for secret, pattern in patterns:
+            if secret in value:
+                value = pattern.sub(MASK, value)
+        return value
+    if isinstance(value, dict):
+        return {k: _mask_values(v, patterns) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_values(v, patterns) for v in value]
+    return value
 
 
 def object_secrets(obj: Any) -> set[str]:

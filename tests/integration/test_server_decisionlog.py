@@ -128,8 +128,9 @@ def test_a_restarted_server_continues_the_chain(tmp_path: Path) -> None:
 
 
 def test_the_log_never_keeps_an_object_name_equal_to_its_own_secret(tmp_path: Path) -> None:
-    """A Secret and a Pod named after their own secret values: the response redacts them,
-    and so does the decision log (create and delete)."""
+    """A Secret and a Pod named after their own secret values: the response names the object
+    as Kubernetes does (reports keep identifiers), but the decision log, kept for years,
+    holds no secret value, not even as a name (create and delete)."""
     secret = "swordfish-hunter2-0x7f3a"
     as_secret = {
         "apiVersion": "v1",
@@ -151,7 +152,6 @@ def test_the_log_never_keeps_an_object_name_equal_to_its_own_secret(tmp_path: Pa
         ):
             answer = c.post("/v1/admission", json=body)
             assert answer.status_code == 200, i
-            assert secret not in answer.text
     data = path.read_bytes()
     assert len(data.splitlines()) == 3
     assert secret.encode() not in data
