@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
 DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test test-all dist lint bench bench-ledger bench-peers bench-yaml bench-admission packs-test test-network clean
+.PHONY: install demo test test-all dist lint bench bench-ledger bench-portal bench-peers bench-yaml bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
@@ -69,6 +69,12 @@ bench: install
 	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/ledger.py
+	$(PY) benchmarks/portal.py
+
+# The portal's run page (and the other pages) for a ledger run of the 10k corpus: server time.
+bench-portal: install
+	$(PY) -m compileall -q compliance
+	$(PY) benchmarks/portal.py
 
 # What the ledger costs: recording a 10k run, its size over 90 days, a 90-day period report.
 bench-ledger: install
