@@ -114,7 +114,8 @@ def write(path: Path, rec: dict[str, Any], res: dict[str, Any], repeats: int, lo
         for name, v in res.items()
     )
     page = res["run page"]
-    ok = "met" if page["cold"] <= 2 else "missed"
+    cold = "met" if page["cold"] <= 2 else "missed"
+    warm = "met" if page["warm"] <= 2 else "missed"
     body = f"""{HEADING}
 
 `make bench-portal` (benchmarks/portal.py): the portal's pages for one ledger run of the 10k
@@ -129,9 +130,12 @@ the run took {rec["evaluate"]["wall"]:.1f} s wall.
 |---|---|---|---|
 {rows}
 
-- Target: the 10k run page in <= 2 s server time: cold {page["cold"]:.2f} s, warm
-  {page["warm"]:.2f} s (**{ok}**). The page shows 100 findings and 100 resources at a time
-  (links to the other pages and to the full CSV), so its size does not grow with the run.
+- Target: the 10k run page in <= 2 s server time: first view {page["cold"]:.2f} s
+  (**{cold}**), later views {page["warm"]:.2f} s (**{warm}**). The first view of a run also
+  reads and decompresses its blobs and checks its bundle's signature and digests (both kept
+  per server process); this benchmark does not separate the two. The page shows 100 findings
+  and 100 resources at a time (links to the other pages and to the full CSV) and at most 20
+  findings per control, so its size does not grow with the run.
 - Not measured: a browser's render time, and the same on PostgreSQL.
 """
     replace_section(path, HEADING, body)

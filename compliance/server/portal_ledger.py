@@ -101,10 +101,12 @@ class LedgerPages:
         self, scope: str, since: date | None, until: date | None, status: str, page: int
     ) -> dict[str, Any]:
         lo, hi = day_bounds(since, until)
-        entries = self.ledger.entries("run", None, lo, hi)
-        scopes = sorted({e.scope for e in self.ledger.entries("run")})
+        entries = self.ledger.entries("run")
+        scopes = sorted({e.scope for e in entries})
         rows = []
         for e in reversed(entries):
+            if lo and e.at < lo or hi and e.at >= hi:
+                continue
             if scope and e.scope != scope:
                 continue
             result = outcome(e.body)

@@ -11,8 +11,10 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -247,23 +249,25 @@ def test_soa_lists_the_93_annex_a_controls_with_statuses_and_evidence(
     assert c.get("/ui/soa", params={"pack": "soc2"}).status_code == 400
 
 
-def test_csv_exports_quote_cells_that_would_start_a_formula(tmp_path: Path) -> None:
-    from compliance.ledger.record import record_run
-    from compliance.ledger.store import Ledger
-
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    finding = {
-        "check_id": "X-1",
-        "severity": "high",
-        "status": "fail",
-        "message": '=HYPERLINK("http://evil")',
-        "file": "=cmd.yaml",
-        "line": 1,
-        "resource": {"id": "@res", "kind": "Pod", "name": "p", "namespace": None},
-        "controls": ["soc2:CC6.1"],
-        "fingerprint": "f" * 32,
-        "waiver": None,
-    }
+def _synthetic(
+    n: int, rid: str = "pod-{i}", file: str = "app-{i}.yaml", message: str = "m"
+) -> dict[str, Any]:
+    """A report of ``n`` resources, each with one failing finding of one soc2 control."""
+    findings = [
+        {
+            "check_id": "X-1",
+            "severity": "high",
+            "status": "fail",
+            "message": message,
+            "file": file.format(i=i),
+            "line": 1,
+            "resource": {"id": rid.format(i=i), "kind": "Pod", "name": "p", "namespace": None},
+            "controls": ["soc2:CC6.1"],
+            "fingerprint": f"{i:032x}",
+            "waiver": None,
+        }
+        for i in range(n)
+    ]
     control = {
         "pack": "soc2",
         "control_id": "CC6.1",
@@ -272,31 +276,78 @@ def test_csv_exports_quote_cells_that_would_start_a_formula(tmp_path: Path) -> N
         "evidence": "automated",
         "checks": ["X-1"],
     }
-    data = {
+    return {
         "evaluated_at": "2026-11-01T08:00:00Z",
         "packs": [{"name": "soc2", "version": "1", "framework": "SOC 2", "digest": "d"}],
-        "summary": {"findings": 1, "controls": {"fail": 1}},
+        "summary": {"findings": n, "controls": {"fail": 1}},
         "controls": [control],
-        "findings": [finding],
-        "resources": [{"id": "@res", "kind": "Pod", "file": "=cmd.yaml", "line": 1}],
+        "findings": findings,
+        "resources": [
+            {"id": rid.format(i=i), "kind": "Pod", "file": file.format(i=i), "line": 1}
+            for i in range(n)
+        ],
         "inputs": [],
     }
+
+
+@contextmanager
+def _serving(url: str, scope: str, data: dict[str, Any]) -> Iterator[httpx.Client]:
+    from compliance.ledger.record import record_run
+    from compliance.ledger.store import Ledger
+
     with Ledger(url) as led:
-        record_run(led, data, scope="+s")
-    decisions = LedgerDecisions(url, "+s")
+        record_run(led, data, scope=scope)
+    decisions = LedgerDecisions(url, scope)
     try:
         with running(config(decision_ledger=decisions)) as c:
             _login(c)
-            text = c.get("/ui/runs/run-1/findings.csv").text
-            assert "'=HYPERLINK" in text and "'=cmd.yaml" in text and "'@res" in text
-            q = {"scope": "+s", "from": "2026-11-01", "to": "2026-11-01"}
-            period = c.get("/ui/period/findings.csv", params=q).text
-            assert "'@res" in period and "'=cmd.yaml" in period
-            population = c.get("/ui/period/population.csv", params=q).text
-            assert "'@res" in population and "\n@res" not in population
-            assert "'=cmd.yaml" in c.get("/ui/runs/run-1/population.csv").text
+            yield c
     finally:
         decisions.close()
+
+
+def test_csv_exports_quote_cells_that_would_start_a_formula(tmp_path: Path) -> None:
+    data = _synthetic(1, rid="@res", file="=cmd.yaml", message='=HYPERLINK("http://evil")')
+    with _serving(f"sqlite:///{tmp_path / 'ledger.db'}", "+s", data) as c:
+        text = c.get("/ui/runs/run-1/findings.csv").text
+        assert "'=HYPERLINK" in text and "'=cmd.yaml" in text and "'@res" in text
+        q = {"scope": "+s", "from": "2026-11-01", "to": "2026-11-01"}
+        period = c.get("/ui/period/findings.csv", params=q).text
+        assert "'@res" in period and "'=cmd.yaml" in period
+        population = c.get("/ui/period/population.csv", params=q).text
+        assert "'@res" in population and "\n@res" not in population
+        assert "'=cmd.yaml" in c.get("/ui/runs/run-1/population.csv").text
+
+
+def test_a_large_run_shows_its_findings_and_population_a_page_at_a_time(tmp_path: Path) -> None:
+    with _serving(f"sqlite:///{tmp_path / 'ledger.db'}", "big", _synthetic(250)) as c:
+        first = c.get("/ui/runs/run-1").text
+        table = re.search(r'<table class="grid" id="findings">.*?</table>', first, re.S)
+        assert table is not None and table.group(0).count("<tr class=") == 100
+        assert "1-100 of 250 (page 1 of 3)" in first
+        assert 'href="?ppage=1&amp;fpage=2#findings-h"' in first
+        assert 'href="?fpage=1&amp;ppage=2#population-h"' in first
+        # a control's own list stops at 20 and points to the rest
+        assert "and 230 more" in first
+        last = c.get("/ui/runs/run-1", params={"fpage": "3", "ppage": "3"}).text
+        table = re.search(r'<table class="grid" id="findings">.*?</table>', last, re.S)
+        assert table is not None and table.group(0).count("<tr class=") == 50
+        assert "201-250 of 250 (page 3 of 3)" in last and "app-249.yaml:1" in last
+        population = re.search(r'<table class="grid" id="population">.*?</table>', last, re.S)
+        assert population is not None and population.group(0).count("<tr><td>") == 50
+        assert len(_csv_rows(c.get("/ui/runs/run-1/findings.csv"))) == 251
+        beyond = c.get("/ui/runs/run-1", params={"fpage": "99"}).text
+        assert "201-250 of 250" in beyond
+
+
+def test_without_a_ledger_the_period_and_soa_say_so(tmp_path: Path) -> None:
+    with running(config()) as c:
+        _login(c)
+        runs = c.get("/ui/").text
+        assert 'href="/ui/period"' not in runs
+        for page in ("/ui/period", "/ui/soa", "/ui/period/findings.csv"):
+            r = c.get(page)
+            assert r.status_code == 400 and "reads no ledger" in r.text, page
 
 
 def test_postgresql_ledger_portal_over_http(pg_url: str, tmp_path: Path) -> None:
