@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
 DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test test-all dist lint bench bench-ledger bench-portal bench-peers bench-yaml bench-admission packs-test test-network clean
+.PHONY: install demo test test-all dist lint bench bench-ledger bench-portal bench-terraform bench-peers bench-yaml bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
@@ -68,6 +68,7 @@ test-network: install
 bench: install
 	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/terraform.py
 	$(PY) benchmarks/ledger.py
 	$(PY) benchmarks/portal.py
 
@@ -75,6 +76,11 @@ bench: install
 bench-portal: install
 	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/portal.py
+
+# Cold load of a generated 100-file Terraform configuration (one run each; also in make bench).
+bench-terraform: install
+	$(PY) -m compileall -q compliance
+	$(PY) benchmarks/terraform.py
 
 # What the ledger costs: recording a 10k run, its size over 90 days, a 90-day period report.
 bench-ledger: install

@@ -26,7 +26,7 @@ from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.ledger import ledger_url, preload, record_evaluation, scope_name
-from compliance.loaders import LoadOptions
+from compliance.loaders import LoadOptions, hcl_grammar
 from compliance.loaders.reading import read_stdin
 from compliance.loaders.registry import NOTHING_TO_EVALUATE
 from compliance.loaders.securityconfig import check_set_path
@@ -282,6 +282,8 @@ def evaluate(
         # cache serves plain runs over files only.
         use_cache = not (no_cache or bundle or store_dir or "-" in paths)
         cache = Cache(cache_dir, options.load, verify=cache_verify) if use_cache else None
+        # python-hcl2's compiled grammar: derived from installed code, never from inputs
+        hcl_grammar.use_cache_dir(None if no_cache else cache_dir)
         workers = available_cpus()
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)

@@ -437,6 +437,10 @@ def _execute(
         # the files of a kind together, so that a kind's one-time cost in a process
         # (python-hcl2's import and grammar: ~0.25 s) is paid by as few workers as can be
         order = sorted(range(len(args)), key=lambda i: args[i][2])
+        if any(a[2] == "terraform" for a in args):
+            from compliance.loaders import hcl_grammar
+
+            hcl_grammar.parser()  # built once here: every forked worker inherits it
         parsed = map_in_processes(_load_packed, [args[i] for i in order], workers)
         unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
             i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)

@@ -42,7 +42,8 @@ from compliance.packs import CheckLibrary, effective_parameters, load_library, l
 from compliance.runner import RunOptions, evaluate_loaded
 
 ALWAYS = ("lib.rego", "main.rego")
-"""Library modules every restricted set keeps (by file name)."""
+"""Library modules every restricted set keeps (by file name), beside every other module
+outside the ``compliance.checks`` packages (shared helpers such as lib_terraform.rego)."""
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -53,7 +54,11 @@ def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
     its package), and every shared module (``lib``, ``main``)."""
     keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
     for name, source in library.modules.items():
-        if name.rsplit("/", 1)[-1] in ALWAYS or kind in _WORD.findall(source):
+        if (
+            name.rsplit("/", 1)[-1] in ALWAYS
+            or family_of_module(source) is None
+            or kind in _WORD.findall(source)
+        ):
             keep.add(name)
     families = {family_of_module(library.modules[name]) for name in keep}
     for name, source in library.modules.items():

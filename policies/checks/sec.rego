@@ -24,8 +24,12 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #   scope: resource
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
-#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, azurerm_windows_virtual_machine, azurerm_windows_virtual_machine_scale_set, google_sql_user, terraform_variable]
+#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_instance, aws_lambda_function, aws_launch_configuration, aws_launch_template, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, azurerm_windows_virtual_machine, azurerm_windows_virtual_machine_scale_set, google_sql_user, provider.aws, terraform_locals, terraform_module, terraform_variable]
 #   assesses:
+#     aws_instance: [facts.user_data_env]
+#     aws_lambda_function: [body.environment.variables]
+#     aws_launch_configuration: [facts.user_data_env]
+#     aws_launch_template: [facts.user_data_env]
 #     azurerm_linux_virtual_machine: [body.admin_password]
 #     azurerm_linux_virtual_machine_scale_set: [body.admin_password]
 #     azurerm_mariadb_server: [body.administrator_login_password]
@@ -38,6 +42,7 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #     azurerm_windows_virtual_machine: [body.admin_password]
 #     azurerm_windows_virtual_machine_scale_set: [body.admin_password]
 #     google_sql_user: [body.password]
+#     provider.aws: [body.access_key, body.secret_key, body.token]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)

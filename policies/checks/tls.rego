@@ -19,7 +19,7 @@ lb_listener_kinds := {"aws_lb_listener", "aws_alb_listener"}
 #   scope: resource
 #   severity: high
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
-#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elb, aws_lb_listener, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, google_sql_database_instance]
+#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_elb, aws_lb_listener, aws_opensearch_domain, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, google_sql_database_instance]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.security.tls_config.enabled
@@ -194,7 +194,10 @@ else := [x]
 #   scope: resource
 #   severity: high
 #   remediation: Limit cipher suites to ECDHE key exchange with AES-GCM or CHACHA20-POLY1305 (or the TLS 1.3 suites); remove CBC, static RSA, 3DES, RC4, NULL and EXPORT suites.
-#   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, aws_elasticsearch_domain, aws_opensearch_domain]
+#   assesses:
+#     aws_elasticsearch_domain: [body.domain_endpoint_options.tls_security_policy]
+#     aws_opensearch_domain: [body.domain_endpoint_options.tls_security_policy]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.tls_config.enabled

@@ -90,7 +90,16 @@ def test_families_keep_lib_and_main_and_every_family_listing_the_kind(
     assert "ctr.rego" not in names
     assert {"net_cloud.rego", "tls_cloud.rego", "lib_cloud.rego"} <= names  # whole families
     unknown = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Widget")}
-    assert unknown == {"lib.rego", "lib_cloud.rego", "main.rego"}  # the shared modules
+    shared = {"lib.rego", "lib_cloud.rego", "lib_terraform.rego", "main.rego"}
+    assert unknown == shared
+
+
+def test_a_kept_family_keeps_all_its_modules(evaluators: KindEvaluators) -> None:
+    """enc.rego's helpers call lib_terraform.rego; enc_aws.rego belongs to the same check
+    package: a restricted set with enc.rego has both, so it compiles on every engine."""
+    names = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Pod")}
+    assert {"enc.rego", "enc_aws.rego", "lib_terraform.rego", "log.rego", "log_aws.rego"} <= names
+    assert "bkp.rego" not in names
 
 
 def test_unrestricted_mode_uses_the_full_library() -> None:
