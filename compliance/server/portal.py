@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -563,6 +564,7 @@ def _population(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)

@@ -150,8 +150,11 @@ def test_runs_list_filters_and_pages_come_from_the_ledger(served: httpx.Client) 
 
 
 def test_a_ledger_run_links_findings_to_the_bundled_input_and_exports_csv(
-    served: httpx.Client,
+    served: httpx.Client, sqlite: Recorded
 ) -> None:
+    import json
+
+    report = json.loads((sqlite.tmp / f"{DAYS[0]}.json").read_text())
     c = served
     _login(c)
     run1 = c.get("/ui/runs/run-1").text
@@ -178,7 +181,8 @@ def test_a_ledger_run_links_findings_to_the_bundled_input_and_exports_csv(
         "format",
         "assessed_by",
     ]
-    assert len(population) - 1 == 34 and any("NET-02" in r[7] for r in population[1:])
+    assert len(population) - 1 == report["summary"]["resources"]
+    assert any("NET-02" in r[7] for r in population[1:])
     assert c.get("/ui/runs/run-99").status_code == 404
 
 
@@ -314,6 +318,8 @@ def test_csv_exports_quote_cells_that_would_start_a_formula(tmp_path: Path) -> N
         q = {"scope": "+s", "from": "2026-11-01", "to": "2026-11-01"}
         period = c.get("/ui/period/findings.csv", params=q).text
         assert "'@res" in period and "'=cmd.yaml" in period
+        disposition = c.get("/ui/period/findings.csv", params=q).headers["content-disposition"]
+        assert disposition == 'attachment; filename="period-_s-2026-11-01-2026-11-01-findings.csv"'
         population = c.get("/ui/period/population.csv", params=q).text
         assert "'@res" in population and "\n@res" not in population
         assert "'=cmd.yaml" in c.get("/ui/runs/run-1/population.csv").text
