@@ -12,6 +12,7 @@ where a run's bundle digest points.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -382,11 +383,18 @@ class Portal:
     async def ledger_run(self, request: Request, entry: Any) -> Response:
         pages = self._need_ledger()
         q = request.query_params
-        data = await run_in_threadpool(
-            pages.run, entry, _int(q.get("fpage"), 1), _int(q.get("ppage"), 1)
+        bundle_id = await run_in_threadpool(pages.bundle_of, entry)
+
+        async def verify() -> Verification | None:
+            return await run_in_threadpool(self._verify, bundle_id) if bundle_id else None
+
+        # the bundle's first signature check overlaps the ledger reads
+        data, verification = await asyncio.gather(
+            run_in_threadpool(
+                pages.run, entry, _int(q.get("fpage"), 1), _int(q.get("ppage"), 1), bundle_id
+            ),
+            verify(),
         )
-        bundle_id = data["bundle_id"]
-        verification = await run_in_threadpool(self._verify, bundle_id) if bundle_id else None
         return self._render("ledger_run.html", request, verification=verification, **data)
 
     async def period(self, request: Request) -> Response:

@@ -144,7 +144,14 @@ class LedgerPages:
             for r in self.ledger.blob(body["resources"])
         ]
 
-    def run(self, entry: Entry, findings_page: int, population_page: int) -> dict[str, Any]:
+    def bundle_of(self, entry: Entry) -> str | None:
+        """The id of the store bundle whose digest the run recorded, if the store has it."""
+        sha = (entry.body.get("bundle") or {}).get("sha256")
+        return self.bundle_ids().get(sha) if sha else None
+
+    def run(
+        self, entry: Entry, findings_page: int, population_page: int, bundle_id: str | None
+    ) -> dict[str, Any]:
         body = entry.body
         controls = self.ledger.blob(body["controls"])
         findings = self.ledger.blob(body["findings"])
@@ -163,7 +170,6 @@ class LedgerPages:
                 counts[c["status"]] = counts.get(c["status"], 0) + 1
             packs.append({"pack": p, "controls": mine, "counts": counts})
         sha = (body.get("bundle") or {}).get("sha256")
-        bundle_id = self.bundle_ids().get(sha) if sha else None
         inputs = {i.get("file") for i in self.ledger.blob(body["inputs"])} if bundle_id else set()
         population = self.population(body)
         return {
