@@ -73,7 +73,7 @@ def redact_inputs(loaded: LoadResult) -> tuple[dict[str, str], dict[str, int], s
     texts: dict[str, str] = {}
     changed: dict[str, int] = {}
     for rel, text in loaded.texts.items():
-        red = redact_text(text, every, by_file.get(rel, []))
+        red = redact_text(text, every, by_file.get(rel, []), rel)
         texts[rel] = red.text
         changed[rel] = red.count
     return texts, changed, every

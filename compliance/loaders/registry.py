@@ -29,6 +29,7 @@ from compliance.models import LoadError, Resource
 from compliance.models.construct import trusted
 from compliance.models.report import InputRef
 from compliance.models.resource import ResourceRow
+from compliance.secrets.collect import collect_secrets, mark_shapes
 
 FORMATS: dict[str, str] = {
     "k8s": "Kubernetes YAML/JSON (multi-document, List): apiVersion + kind",
@@ -208,8 +209,6 @@ def record_of(result: LoadedFiles, rel: str, sha256: str) -> dict[str, Any]:
 
 def with_secrets(result: LoadResult) -> LoadedFiles:
     """``result`` with the secret values of its resources, by file."""
-    from compliance.evidence.redact import collect_secrets
-
     return LoadedFiles(
         resources=result.resources,
         errors=result.errors,
@@ -631,6 +630,7 @@ def _dispatch_text(
         return
     if fmt == "unrecognised":
         return
+    mark_shapes(resources, text)
     result.resources.extend(resources)
     result.texts[ctx.rel] = text
     result.inputs.append(

@@ -228,9 +228,9 @@ def test_a_cached_json_run_gives_the_uncached_bytes_and_exit_code(tmp_path: Path
     (tree / "planted.yaml").write_text(
         f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: t}}\n"
         f"stringData: {{password: {secret}}}\n---\n"
-        + PRIVILEGED.replace("name: p", f"name: {secret}")
+        + PRIVILEGED.replace("- name: c", f"- name: {secret}")
     )
-    out = same()
+    out = same()  # a container named after the password: its messages would echo it
     assert secret not in out and json.loads(out)["findings"]
     (tree / "broken.yaml").write_text("a: [1, 2\n")
     assert json.loads(same(3))["errors"]
