@@ -121,7 +121,8 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     "ledger_option",
     metavar="URL",
     help="Also record every admission decision in this ledger (sqlite:///PATH or postgresql://...; "
-    "default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml). Replicas can share one PostgreSQL ledger.",
+    "default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml). Replicas can share one PostgreSQL ledger. "
+    "The portal (/ui/) then lists the ledger's runs and adds the period view and the SoA.",
 )
 @click.option(
     "--scope",

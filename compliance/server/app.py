@@ -513,7 +513,11 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/v1/bundles/{bundle_id}/verify", bundle_verify, methods=["GET"]),
         Route("/v1/decisions/head", decisions_head, methods=["GET"]),
         Route("/", lambda request: RedirectResponse("/ui/", 303), methods=["GET"]),
-        *Portal(config.tokens, config.bundles).routes(),
+        *Portal(
+            config.tokens,
+            config.bundles,
+            config.decision_ledger.ledger if config.decision_ledger is not None else None,
+        ).routes(),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error,
