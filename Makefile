@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
 DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test test-all dist lint fuzz bench bench-ledger bench-terraform bench-peers bench-yaml bench-admission packs-test test-network clean
+.PHONY: install demo test test-all dist lint fuzz bench bench-ledger bench-portal bench-terraform bench-peers bench-yaml bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
@@ -83,6 +83,12 @@ bench: install
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/terraform.py
 	$(PY) benchmarks/ledger.py
+	$(PY) benchmarks/portal.py
+
+# The portal's run page (and the other pages) for a ledger run of the 10k corpus: server time.
+bench-portal: install
+	$(PY) -m compileall -q compliance
+	$(PY) benchmarks/portal.py
 
 # Cold load of a generated 100-file Terraform configuration (one run each; also in make bench).
 bench-terraform: install

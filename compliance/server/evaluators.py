@@ -108,6 +108,19 @@ class AdmitResult:
     """How many library modules the evaluator that judged the object had loaded."""
     seconds: float = 0.0
     """Time spent in the worker (parse and evaluate); the rest of a round trip is IPC and queueing."""
+    masks: list[str] = field(default_factory=list)
+    """Secret values of the object that its name, generateName or namespace contain: the
+    decision log redacts them from its record (kept in memory only, never written)."""
+
+
+def names_holding(obj: dict[str, Any], secrets: set[str]) -> list[str]:
+    """The ``secrets`` that the object's name, generateName or namespace contain."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return []
+    names = [metadata.get(k) for k in ("name", "generateName", "namespace")]
+    texts = [n for n in names if isinstance(n, str)]
+    return sorted(s for s in secrets if any(s in t for t in texts))
 
 
 def lean(finding: Finding) -> Finding:
@@ -189,6 +202,7 @@ class KindEvaluators:
             errors=[e.message for e in report.errors],
             family_count=len(evaluator.library.modules),
             seconds=time.perf_counter() - start,
+            masks=names_holding(obj, secrets) if secrets else [],
         )
 
     def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:

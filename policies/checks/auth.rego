@@ -1,8 +1,9 @@
 # Identity and access: anonymous access, MFA, RBAC least privilege, sessions, passwords.
 #
-# Parameters (input.params, read through lib.param):
-#   session_timeout_max_minutes  15   longest allowed session idle timeout (AUTH-04)
-#   password_min_length          14   shortest allowed password (AUTH-05)
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   session_timeout_max_minutes  longest allowed session idle timeout (AUTH-04)
+#   password_min_length          shortest allowed password (AUTH-05)
 package compliance.checks.auth
 
 import data.compliance.lib

@@ -1,11 +1,11 @@
 # Audit logging: enabled, events, retention, tamper protection, shipping.
 #
-# Parameters (input.params, read through lib.param):
-#   log_required_events     default ["authn", "authz_denied", "admin", "config_change", "data_access"]
-#                           SecurityConfig audit events that must be recorded (LOG-02).
-#   log_retention_min_days  default 365: minimum audit log retention in days (LOG-03, high).
-#   log_retention_max_days  default null (no maximum): when set (GDPR), retention above it, or
-#                           logs that never expire, is a low LOG-03 finding.
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   log_required_events     SecurityConfig audit events that must be recorded (LOG-02).
+#   log_retention_min_days  minimum audit log retention in days (LOG-03, high).
+#   log_retention_max_days  null (no maximum) unless the pack takes it (GDPR): retention above
+#                           it, or logs that never expire, is a low LOG-03 finding.
 #
 # Cross-resource judgements: input that declares aws_* resources but no aws_cloudtrail is a
 # medium LOG-01 finding on each root configuration's default `provider "aws"` block

@@ -1,8 +1,9 @@
 # Secrets handling: no plaintext secrets, rotation.
 #
-# Parameters (input.params, read through lib.param):
-#   secret_rotation_max_days  90   longest allowed Secrets Manager rotation interval (SEC-02)
-#   kms_rotation_max_days     365  longest allowed KMS key rotation period (SEC-02; AWS default 365)
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   secret_rotation_max_days  longest allowed Secrets Manager rotation interval (SEC-02)
+#   kms_rotation_max_days     longest allowed KMS key rotation period (SEC-02)
 package compliance.checks.sec
 
 import data.compliance.lib

@@ -1,10 +1,11 @@
 # Transport encryption: TLS versions, ciphers, certificates, mTLS.
 #
-# Parameters (input.params, read through lib.param):
-#   tls_min_version          "1.2"  lowest TLS version a SecurityConfig may allow (TLS-01)
-#   rsa_min_bits             2048   smallest RSA certificate key (TLS-03)
-#   cert_expiry_warn_days    30     certificate expiring within this many days: medium (TLS-04)
-#   cert_expiry_high_days    7      certificate expiring within this many days: high (TLS-04)
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   tls_min_version          lowest TLS version a SecurityConfig may allow (TLS-01)
+#   rsa_min_bits             smallest RSA certificate key (TLS-03)
+#   cert_expiry_warn_days    certificate expiring within this many days: medium (TLS-04)
+#   cert_expiry_high_days    certificate expiring within this many days: high (TLS-04)
 package compliance.checks.tls
 
 import data.compliance.lib

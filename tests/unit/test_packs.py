@@ -187,7 +187,7 @@ violations contains v if {
 GOOD = """name: demo
 framework: Demo framework
 version: 1.0.0
-parameters: {tls_min_version: '1.2', admin_ports: [22]}
+description: A pack for these tests
 controls:
   - id: D.1
     title: One
@@ -252,8 +252,10 @@ def test_bad_manifest_is_a_pack_error_naming_file_and_line(
 
 def test_unknown_pack_names_the_available_ones(tmp_path: Path) -> None:
     root = make_root(tmp_path, GOOD)
-    with pytest.raises(PackError, match=r"unknown pack 'nope' \(available: demo\)"):
+    with pytest.raises(UsageError, match=r"unknown pack 'nope' \(available: demo\)"):
         load(root, "nope")
+    with pytest.raises(UsageError, match=r"unknown pack 'Demo'; did you mean 'demo'\?"):
+        load(root, "Demo")
 
 
 def test_digest_covers_manifest_checks_and_pack_rego(tmp_path: Path) -> None:
