@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
-from compliance.baseline import apply_baseline, load_baseline
+from compliance import pipeline
 from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
-from compliance.collector import gc_paused
-from compliance.errors import InputError, OutputError, UsageError
-from compliance.evidence import record_evidence
-from compliance.evidence.redact import clean_data, input_secrets
+from compliance.errors import OutputError, UsageError
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
-from compliance.ledger import ledger_url, preload, record_evaluation, scope_name
-from compliance.loaders import LoadOptions, hcl_grammar
-from compliance.loaders.reading import read_stdin
-from compliance.loaders.registry import NOTHING_TO_EVALUATE
+from compliance.ledger import ledger_url, scope_name
+from compliance.loaders import LoadOptions
 from compliance.loaders.securityconfig import check_set_path
-from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
-from compliance.packs import (
-    available_packs,
-    check_pack_names,
-    check_parameters,
-    merge_parameters,
-)
-from compliance.parallel import available_cpus
+from compliance.models.report import CONTROL_STATUSES, SEVERITIES
+from compliance.packs import available_packs, check_pack_names, merge_parameters
+from compliance.pipeline import PipelineOptions
 from compliance.project import find_project
-from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
-from compliance.waivers import WaiverSet, load_waivers
+from compliance.runner import RunOptions
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -82,20 +69,6 @@ def parse_control_statuses(
             f"unknown control status {', '.join(unknown)}; choose from {', '.join(CONTROL_STATUSES)}"
         )
     return statuses
-
-
-def report_waiver_problems(summary: dict[str, Any]) -> None:
-    """Expired and stale waivers on stderr: they need an owner's attention."""
-    for w in summary["expired"]:
-        click.echo(
-            f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} expired on {w['expires']}; {w['would_match']} finding(s) count again",
-            err=True,
-        )
-    for w in summary["stale"]:
-        click.echo(
-            f"warning: {w['source']}: waiver for {w['check']} on {w['resource']} matches no finding (stale)",
-            err=True,
-        )
 
 
 @contextlib.contextmanager
@@ -255,8 +228,6 @@ def evaluate(
     project = find_project(config_file)
     ledger = ledger_url(ledger_option, project)
     scope = scope_name(scope_option, project)
-    if ledger:
-        preload()
     cli_params = parse_assignments(params, "--param")
     pack_names = available_packs()
     if (
@@ -274,146 +245,41 @@ def evaluate(
         load=LoadOptions(sets=sets),
         **engine_selection,
     )
-    waiver_set = WaiverSet(
-        load_waivers(waivers_file) if waivers_file else project.loaded_waivers(),
-        (options.now or datetime.now(UTC)).date(),
-    )
-    baseline = load_baseline(baseline_file) if baseline_file else None
-    with progress("Loading packs"):
-        evaluator = build_evaluator(options)
-    if project.file:
-        check_parameters(
-            evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
-        )
-    check_parameters(evaluator.packs, cli_params, pack_names, "--param")
-    options.exclusions = project.exclusions(evaluator.packs, pack_names)
-    stdin_text = _read_stdin(options.load.max_file_bytes) if "-" in paths else None
-    with progress("Loading inputs"), gc_paused(freeze=True):
-        # A bundle holds every input's text and resources, stdin has no file to key: the
-        # cache serves plain runs over files only.
-        use_cache = not (no_cache or bundle or store_dir or "-" in paths)
-        cache = Cache(cache_dir, options.load, verify=cache_verify) if use_cache else None
-        # python-hcl2's compiled grammar: derived from installed code, never from inputs
-        hcl_grammar.use_cache_dir(None if no_cache else cache_dir)
-        workers = available_cpus()
-        # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
-        keep_texts = bool(bundle or store_dir)
-        loaded = load_inputs(
-            paths, options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
-        )
-        evaluator.workers = workers
-    for notice in loaded.notices:
-        click.echo(f"note: {notice['message']}", err=True)
-    for error in loaded.errors:
-        if error.message.startswith(NOTHING_TO_EVALUATE):
-            click.echo(f"error: {error.message}", err=True)
-    waive = waiver_set.waive if waiver_set.waivers else None
     fmt = fmt or ("table" if sys.stdout.isatty() and output is None else "json")
-    # A cached JSON run without waivers or a baseline renders the report's data straight
-    # from the cached rows (no model per finding; the same bytes, tested).
-    as_data = fmt == "json" and waive is None and baseline is None and sign_key is None
-    with progress("Evaluating"), gc_paused(freeze=True):
-        report: Report | None = None
-        data: dict[str, Any] | None = None
-        if cache is not None:
-            try:
-                if as_data:
-                    data = evaluate_cached_data(evaluator, loaded, cache, options)
-                else:
-                    report = evaluate_cached(evaluator, loaded, cache, options, waive)
-            except CacheMiss:
-                # a damaged body: load again without the cache
-                loaded = load_inputs(
-                    paths, options.load, stdin_text, workers=workers, keep_texts=keep_texts
-                )
-        if data is not None and not clean_data(data, input_secrets(loaded)):
-            report, data = Report.model_validate(data), None  # a secret to mask: models
-        if report is None and data is None:
-            report = evaluate_loaded(evaluator, loaded, options, waive=waive)
-    if data is not None:
-        if ledger:
-            click.echo(
-                record_evaluation(
-                    ledger, scope, data, paths=paths, loaded_resources=loaded.resources
-                ),
-                err=True,
-            )
-        _emit(render_data(data), fmt, output)
-        _errors_to_stderr(data["errors"], fmt, output)
-        skip_teardown()
-        sys.exit(
-            exit_code_of(
-                bool(data["errors"]),
-                [c["status"] for c in data["controls"]],
-                (f["severity"] for f in data["findings"]),  # all open: no waivers
-                fail_on,
-                fail_statuses,
-            )
+    result = pipeline.run(
+        PipelineOptions(
+            paths=paths,
+            run=options,
+            project=project,
+            cli_parameters=cli_params,
+            fail_on=fail_on,
+            fail_statuses=fail_statuses,
+            waivers_file=waivers_file,
+            baseline_file=baseline_file,
+            cache=not no_cache,
+            cache_verify=cache_verify,
+            cache_dir=cache_dir,
+            bundle=bundle,
+            sign_key=sign_key,
+            store_dir=store_dir,
+            ledger=ledger,
+            scope=scope,
+            data_ok=fmt == "json",
+            progress=progress,
+            notify=lambda line: click.echo(line, err=True),
         )
-    assert report is not None
-    if waiver_set.waivers:
-        report = waiver_set.annotate(report)
-        report_waiver_problems(report.extra["waivers"])
-    if baseline:
-        report = apply_baseline(report, baseline)
-    recorded = record_evidence(
-        report,
-        loaded,
-        bundle=bundle,
-        sign_key=sign_key,
-        store=store_dir,
-        parameters=options.parameters,
     )
-    report = recorded.report
-    for note in recorded.notes:
-        click.echo(note, err=True)
-    if ledger:
-        click.echo(
-            record_evaluation(
-                ledger,
-                scope,
-                report.model_dump(mode="json"),
-                paths=paths,
-                loaded_resources=loaded.resources,
-                bundle=bundle,
-                bundle_sha256=recorded.bundle_sha256,
-                sign_key=sign_key,
-            ),
-            err=True,
-        )
-
-    _emit(renderer(fmt)(report), fmt, output)
-    _errors_to_stderr([e.model_dump(mode="json") for e in report.errors], fmt, output)
+    if result.data is not None:
+        _emit(render_data(result.data), fmt, output)
+    else:
+        assert result.report is not None
+        _emit(renderer(fmt)(result.report), fmt, output)
+    # a table on a terminal lists the errors itself
+    if not (fmt == "table" and output is None):
+        for line in result.error_lines():
+            click.echo(line, err=True)
     skip_teardown()
-    sys.exit(report.exit_code(fail_on, fail_statuses))
-
-
-def _errors_to_stderr(errors: list[dict[str, Any]], fmt: str, output: Path | None) -> None:
-    """Input, pack and engine errors as ``file:line: message`` on stderr, unless the report
-    went to a terminal as a table (which lists them)."""
-    if not errors or (fmt == "table" and output is None):
-        return
-    for e in errors:
-        if str(e["message"]).startswith(NOTHING_TO_EVALUATE):
-            continue  # said already, before evaluating
-        where = str(e.get("file") or "")
-        if where and e.get("line"):
-            where = f"{where}:{e['line']}"
-        click.echo(
-            f"error: {where}: {e['message']}" if where else f"error: {e['message']}", err=True
-        )
-    click.echo(f"{len(errors)} error(s); see the report's errors", err=True)
-
-
-def _read_stdin(limit: int) -> str | InputError:
-    """Standard input under the file size limit, or why it was not read."""
-    stream = getattr(sys.stdin, "buffer", None)
-    try:
-        if stream is None:  # a text stream without bytes underneath (embedding callers)
-            return read_stdin(io.BytesIO(sys.stdin.read(limit + 1).encode("utf-8")), limit)
-        return read_stdin(stream, limit)
-    except InputError as e:
-        return e
+    sys.exit(result.exit_code)
 
 
 def _emit(text: str | bytes, fmt: str, output: Path | None) -> None:
