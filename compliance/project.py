@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from compliance.errors import UsageError
 from compliance.loaders.yamlutil import YamlError, load_documents
 from compliance.models import Pack
-from compliance.waivers import LoadedWaiver, parse_waivers
+from compliance.waivers import LoadedWaiver, parse_waivers, project_relative
 
 PROJECT_FILE = "compliance.yaml"
 MAX_BYTES = 1_000_000
@@ -155,7 +155,7 @@ def find_project(config: Path | None = None, directory: Path | None = None) -> P
     if config is not None:
         if not config.is_file():
             raise UsageError("project file not found", file=str(config))
-        return load_project(config, str(config))
+        return load_project(config, project_relative(config))
     path = (directory or Path.cwd()) / PROJECT_FILE
     if not path.is_file():
         return Project()

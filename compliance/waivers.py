@@ -128,12 +128,24 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def project_relative(path: Path) -> str:
+    """``path`` as reports name it: relative to the project (the current directory) when
+    it lies under it, so no report carries the machine's absolute paths."""
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError):
+            return str(path)
+    return path.as_posix()
+
+
 def load_waivers(path: Path) -> list[LoadedWaiver]:
+    name = project_relative(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read waiver file: {e}", file=str(path)) from e
-    return parse_waivers(text, str(path))
+        raise UsageError(f"cannot read waiver file: {e}", file=name) from e
+    return parse_waivers(text, name)
 
 
 @dataclass

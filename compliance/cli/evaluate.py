@@ -369,7 +369,15 @@ def evaluate(
             err=True,
         )
 
-    _emit(renderer(fmt)(report), fmt, output)
+    if fmt == "html" and recorded.keyid:
+        # a copy beside the bundle: names it and its signer; the links live in the bundle's copy
+        from compliance.formats import html
+        from compliance.formats.view import BundleInfo
+
+        where = bundle.name if bundle else None
+        _emit(html.render(report, bundle=BundleInfo(recorded.keyid, name=where)), fmt, output)
+    else:
+        _emit(renderer(fmt)(report), fmt, output)
     skip_teardown()
     sys.exit(report.exit_code(fail_on, fail_statuses))
 

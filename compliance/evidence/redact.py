@@ -584,6 +584,7 @@ _TOOL_FIELDS = {
             "waived_count",
             "unassessed_checks",
             "reason",
+            "evidence_hint",
         }
     ),
 }
