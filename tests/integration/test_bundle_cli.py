@@ -314,3 +314,42 @@ def test_tar_listing_is_sorted_with_fixed_metadata(bpi_bundle: Path) -> None:
         infos = tar.getmembers()
     assert [m.name for m in infos] == sorted(m.name for m in infos)
     assert {(m.uid, m.gid, m.uname, m.gname, m.mode) for m in infos} == {(0, 0, "", "", 0o644)}
+
+
+def test_html_written_beside_a_bundle_names_it_and_its_signer(
+    keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compliance.evidence import dsse
+
+    monkeypatch.chdir(ROOT)
+    common = (
+        "evaluate",
+        "examples/bpi",
+        *NOW,
+        "--no-cache",
+        "--fail-on",
+        "none",
+        "--format",
+        "html",
+    )
+    beside = tmp_path / "beside.html"
+    signed = run(
+        *common,
+        "--bundle",
+        str(tmp_path / "bpi.tar.gz"),
+        "--sign-key",
+        str(keys / "signing.key"),
+        "-o",
+        str(beside),
+    )
+    assert signed.exit_code == 0, signed.output
+    keyid = dsse.keyid(dsse.load_private_key(keys / "signing.key").public_key())
+    text = beside.read_text()
+    assert keyid in text and "bpi.tar.gz" in text and "not signed" not in text
+    assert 'href="inputs/' not in text  # the links live in the bundle's own copy
+    alone = tmp_path / "alone.html"
+    plain = run(*common, "-o", str(alone))
+    assert plain.exit_code == 0, plain.output
+    text = alone.read_text()
+    assert "Standalone report (not signed)" in text and keyid not in text
+    assert "one file of a signed evidence bundle" not in text

@@ -87,3 +87,18 @@ def test_input_members_are_always_safe_relative_paths() -> None:
     assert input_member("../up/./x.tf") == "inputs/__parent__/up/x.tf"
     assert input_member("-") == "inputs/stdin.yaml"
     assert SECRETS_DIR in input_member(f"{SECRETS_DIR}/k8s/secret.yaml")
+
+
+def test_bundled_html_links_each_file_line_to_a_member_and_names_the_signer(
+    loaded: LoadResult, key: Ed25519PrivateKey
+) -> None:
+    import re
+
+    bundle = build_bundle(make_report(loaded), loaded, key)
+    with tarfile.open(fileobj=io.BytesIO(bundle.data), mode="r:gz") as tar:
+        names = set(tar.getnames())
+        page = tar.extractfile("report.html").read().decode()  # type: ignore[union-attr]
+    links = re.findall(r'<a class="loc" href="(inputs/[^"#]+)#L(\d+)"', page)
+    assert len(links) >= len([f for f in bundle.report.findings if f.line])
+    assert {member for member, _ in links} <= names
+    assert bundle.keyid in page and "Standalone" not in page
