@@ -47,6 +47,9 @@ SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 ASSESSED_SHOWN = 25
 """Resource ids listed per check under a passing control (the rest are counted)."""
 
+CONTROL_FINDINGS_SHOWN = 100
+"""Open (and waived) findings listed under one control; the findings table lists them all."""
+
 
 @dataclass(frozen=True)
 class BundleInfo:
@@ -278,6 +281,7 @@ def context(report: Report, bundle: BundleInfo | None = None) -> dict[str, Any]:
         "filters": filter_values(report),
         "severity_rank": {s: i for i, s in enumerate(SEVERITY_ORDER)},
         "assessed_shown": ASSESSED_SHOWN,
+        "control_findings_shown": CONTROL_FINDINGS_SHOWN,
         "scored_statuses": SCORED,
         "location": locator(bundle),
         "packs_of": packs_of,

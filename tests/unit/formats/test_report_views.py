@@ -269,3 +269,23 @@ def test_terminal_lists_at_most_twenty_skipped_files(report: Report) -> None:
     term = table.render(many, width=160)
     assert "c19.json" in term and "c20.json" not in term
     assert "and 5 more" in term
+
+
+def test_a_control_lists_at_most_a_hundred_findings_the_table_all(report: Report) -> None:
+    first = next(f for f in report.findings if f.status == "fail")
+    key = first.controls[0]
+    copies = [
+        first.model_copy(update={"fingerprint": f"copy{i:03}", "line": i + 1}) for i in range(120)
+    ]
+    big = report.model_copy(update={"findings": [*report.findings, *copies]})
+    text = html.render(big)
+    row = control_row(text, key)
+    open_here = [f for f in big.findings if key in f.controls and f.status == "fail"]
+    waived_here = [f for f in big.findings if key in f.controls and f.status == "waived"]
+    listed = row.count('<a href="#finding-')
+    assert listed == 100
+    more = len(open_here) - 100 + max(len(waived_here) - 100, 0)
+    assert f"and {more} more: search the findings table" in row
+    page = Rows()
+    page.feed(text)
+    assert len(page.findings) == len(big.findings)
