@@ -167,6 +167,8 @@ def test_findings_filters_sort_and_search(bundle_dir: Path, driver: Any, tmp_pat
     ]
     default = [(r.get_attribute("data-file"), int(r.get_attribute("data-line"))) for r in rows]
     assert keys == sorted(default) and keys != default
+    header = sort.find_element("xpath", "..")
+    assert header.get_attribute("aria-sort") == "ascending"
     sort.click()
     again = [
         (r.get_attribute("data-file"), int(r.get_attribute("data-line")))

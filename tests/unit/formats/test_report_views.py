@@ -144,6 +144,14 @@ def test_passing_controls_list_the_resources_they_covered(report: Report) -> Non
                 assert f"<code>{rid}</code>" in row
 
 
+def test_markdown_says_what_passing_controls_covered(report: Report) -> None:
+    md = markdown.render(report)
+    for c in (c for c in report.controls if c.status == "pass"):
+        line = next(x for x in md.splitlines() if x.startswith(f"| {markdown.md(c.control_id)} |"))
+        for check, ids in c.assessed.items():
+            assert f"{check} assessed {len(ids)}" in line
+
+
 def test_not_assessed_controls_say_no_check_observed_anything(
     evaluate: Evaluate, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
