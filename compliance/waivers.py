@@ -139,13 +139,19 @@ def project_relative(path: Path) -> str:
     return path.as_posix()
 
 
+def located_in(waivers: list[LoadedWaiver], name: str) -> list[LoadedWaiver]:
+    """``waivers`` with each ``source`` naming the file ``name`` (same line)."""
+    return [LoadedWaiver(lw.waiver, f"{name}:{lw.source.rpartition(':')[2]}") for lw in waivers]
+
+
 def load_waivers(path: Path) -> list[LoadedWaiver]:
-    name = project_relative(path)
+    """The waivers of ``path``; errors name the path as given, each waiver's ``source``
+    names it relative to the project."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read waiver file: {e}", file=name) from e
-    return parse_waivers(text, name)
+        raise UsageError(f"cannot read waiver file: {e}", file=str(path)) from e
+    return located_in(parse_waivers(text, str(path)), project_relative(path))
 
 
 @dataclass

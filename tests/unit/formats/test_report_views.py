@@ -16,6 +16,7 @@ from compliance.formats import html, markdown, table
 from compliance.formats.view import BundleInfo, control_anchor, frameworks
 from compliance.models import Report
 from compliance.models.report import Notice, SkippedFile
+from compliance.project import find_project
 from compliance.waivers import WaiverSet, load_waivers, parse_waivers
 from tests.unit.formats.conftest import NOW, ROOT, Evaluate
 
@@ -196,6 +197,15 @@ def test_waiver_file_paths_are_relative_to_the_project(
         "policy/waivers.yaml:2",
         "policy/waivers.yaml:7",
         "policy/waivers.yaml:12",
+    ]
+    (tmp_path / "ci").mkdir()
+    project = tmp_path / "ci" / "compliance.yaml"
+    project.write_text(WAIVERS)
+    from_project = find_project(project.resolve()).loaded_waivers()
+    assert [w.source for w in from_project] == [
+        "ci/compliance.yaml:2",
+        "ci/compliance.yaml:7",
+        "ci/compliance.yaml:12",
     ]
 
 
