@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OPA_ORACLE := opa-golib-python-bindings==0.4.4
 DEMO_NOW ?= 2026-11-27T00:00:00Z
 
-.PHONY: install demo test test-all dist lint bench bench-ledger bench-peers bench-yaml bench-admission packs-test test-network clean
+.PHONY: install demo test test-all dist lint fuzz bench bench-ledger bench-portal bench-terraform bench-peers bench-yaml bench-admission packs-test test-network clean
 
 install: $(STAMP)
 
@@ -56,6 +56,19 @@ lint: install
 	$(VENV)/bin/mypy compliance
 	$(VENV)/bin/lint-imports --no-cache
 
+# The tests/fuzz hypothesis harnesses with many more examples (make test runs them with a
+# few: the "ci" profile), then atheris, coverage-guided, over the loaders and redaction,
+# seeded with the fixture inputs. atheris 3.0.0 installs as a binary wheel for Python 3.11
+# here; crashing inputs land in $(FUZZ_OUT) and, once fixed, in tests/fuzz/regressions/.
+FUZZ_EXAMPLES ?= 2000
+FUZZ_RUNS ?= 200000
+FUZZ_OUT ?= out/fuzz
+fuzz: install
+	COMPLIANCE_FUZZ=long COMPLIANCE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -p no:cacheprovider tests/fuzz
+	$(PIP) install -q atheris==3.0.0
+	mkdir -p $(FUZZ_OUT)/corpus
+	$(PY) tests/fuzz/atheris_harness.py -atheris_runs=$(FUZZ_RUNS) -artifact_prefix=$(FUZZ_OUT)/ $(FUZZ_OUT)/corpus
+
 packs-test: install
 	$(VENV)/bin/compliance packs test
 
@@ -68,7 +81,19 @@ test-network: install
 bench: install
 	$(PY) -m compileall -q compliance
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/terraform.py
 	$(PY) benchmarks/ledger.py
+	$(PY) benchmarks/portal.py
+
+# The portal's run page (and the other pages) for a ledger run of the 10k corpus: server time.
+bench-portal: install
+	$(PY) -m compileall -q compliance
+	$(PY) benchmarks/portal.py
+
+# Cold load of a generated 100-file Terraform configuration (one run each; also in make bench).
+bench-terraform: install
+	$(PY) -m compileall -q compliance
+	$(PY) benchmarks/terraform.py
 
 # What the ledger costs: recording a 10k run, its size over 90 days, a 90-day period report.
 bench-ledger: install

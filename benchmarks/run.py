@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
+from compliance import __version__ as compliance_version  # noqa: E402
 from compliance.cache import LARGE_GROUP  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -184,7 +185,7 @@ def machine() -> str:
         f"{load[0]:.1f} (the machine is shared: other jobs ran during the benchmark)\n"
         f"- Python {platform.python_version()}, PyYAML {version('PyYAML')} (C loader), "
         f"regorus {version('gordon-to-regorus')}, orjson {version('orjson')}, "
-        f"compliance {version('compliance')}\n"
+        f"compliance {compliance_version}\n"
     )
 
 
@@ -310,6 +311,8 @@ Written by `make bench` (benchmarks/run.py); medians of {runs} run(s) per row (w
         "## Profile",
         "## YAML parsers",
         "## Admission webhook",
+        "## Terraform cold load",
+        "## Ledger",
     ):
         if heading in old:
             start = old.index(heading)

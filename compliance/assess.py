@@ -4,7 +4,8 @@ and the population a report lists (DESIGN.md sections 3 and 4). No I/O.
 A resource of kind K is *assessed* by check C when C lists K in ``kinds`` and either lists
 no ``assesses`` paths for K (the kind always carries what C judges: a missing setting is
 the defect) or one of those paths holds a value in the resource (``body.…``/``facts.…``,
-``*`` for any key or item). A check that reported a finding on a resource assessed it.
+``*`` for any key or item; an empty list: never). A check that reported a finding on a
+resource assessed it.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ class Assessor:
             meta = checks[check]
             for kind in meta.kinds:
                 paths = meta.assesses.get(kind)
-                by_kind[kind].append((check, [p.split(".") for p in paths] if paths else None))
+                listed = None if paths is None else [p.split(".") for p in paths]
+                by_kind[kind].append((check, listed))
         self.by_kind = dict(by_kind)
         spec = {c: [checks[c].kinds, checks[c].assesses] for c in sorted(used)}
         self.key = hashlib.sha256(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]

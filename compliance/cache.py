@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
-FORMAT = "13"
+FORMAT = "15"
 INDEX_SHARDS = 64
 """The index is split by folder (files) and unit name: a re-run after an edit rewrites
 the few shards that changed, not one large file."""
@@ -308,7 +308,7 @@ class Cache:
         }
         if result.inputs and rel.lower().endswith(".json"):
             # what input_secrets reads from a JSON input's text, which a stat hit never reads
-            from compliance.evidence.redact import collect_from_text
+            from compliance.secrets.collect import collect_from_text
 
             text = data.decode("utf-8-sig", errors="replace")
             secrets.setdefault(rel, set()).update(collect_from_text(rel, text))

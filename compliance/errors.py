@@ -37,6 +37,10 @@ class EngineError(ComplianceError):
     """The policy engine failed to compile or evaluate."""
 
 
+class OutputError(ComplianceError):
+    """A report, bundle or store entry could not be written (an I/O failure: exit 3)."""
+
+
 class EvidenceError(ComplianceError):
     """An evidence bundle failed verification."""
 

@@ -66,13 +66,20 @@ def engine_input(
     only_kinds: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The document checks read: resources grouped by kind, parameters and the run's time.
-    With ``only_kinds``, resources of other kinds are left out (no check reads them)."""
+    With ``only_kinds``, resources of other kinds are left out (no check reads them).
+    ``shaped`` lists every resource holding a known credential shape, whatever its kind
+    (id, kind, name, file and ``facts.secret_shapes`` only): SEC-03 reads it, so no kind
+    is sent whole for it."""
     kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    shaped: list[dict[str, Any]] = []
     for r in resources:
         if only_kinds is None or r.kind in only_kinds:
             kinds[r.kind].append(r.engine_input())
+        if r.facts.get("secret_shapes"):
+            shaped.append(r.shapes_input())
     return {
         "kinds": dict(kinds),
+        "shaped": shaped,
         "params": params,
         "now": rfc3339(now),
         "now_ns": int(now.timestamp()) * 1_000_000_000,

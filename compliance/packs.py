@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,32 @@ from pydantic import ValidationError
 from compliance.errors import PackError, UsageError
 from compliance.loaders.yamlutil import YamlError, load_documents
 from compliance.models import CheckMeta, Pack
+from compliance.parameters import (
+    PARAMETERS_FILE,
+    check_parameters,
+    coerce_parameter,
+    effective_parameters,
+    load_declarations,
+    merge_parameters,
+    split_parameters,
+)
 from compliance.paths import dotted, nearest_line
+
+__all__ = [
+    "CheckLibrary",
+    "available_packs",
+    "check_pack_names",
+    "check_parameters",
+    "coerce_parameter",
+    "effective_parameters",
+    "load_library",
+    "load_pack",
+    "load_packs",
+    "merge_parameters",
+    "policy_root",
+    "split_parameters",
+    "unknown_pack",
+]
 
 _METADATA = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.MULTILINE)
 
@@ -106,8 +132,9 @@ def parse_metadata(source: str, module: str) -> list[CheckMeta]:
 
 
 def _assesses(custom: dict[str, Any], module: str, line: int) -> dict[str, list[str]]:
-    """``custom.assesses`` checked: a mapping of kinds the check lists in ``kinds`` to
-    non-empty lists of dotted paths that start at ``body`` or ``facts``."""
+    """``custom.assesses`` checked: a mapping of kinds the check lists in ``kinds`` to lists
+    of dotted paths that start at ``body`` or ``facts`` (an empty list: the kind is read as
+    context for other resources and never assessed itself)."""
     raw = custom.get("assesses")
     if raw is None:
         return {}
@@ -125,9 +152,9 @@ def _assesses(custom: dict[str, Any], module: str, line: int) -> dict[str, list[
                 file=module,
                 line=line,
             )
-        if not isinstance(paths, list) or not paths:
+        if not isinstance(paths, list):
             raise PackError(
-                f"{check}: assesses.{kind} must be a non-empty list of paths",
+                f"{check}: assesses.{kind} must be a list of paths",
                 file=module,
                 line=line,
             )
@@ -158,8 +185,7 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     root = root or policy_root()
     manifest = root / name / "pack.yaml"
     if not manifest.is_file():
-        known = ", ".join(available_packs(root)) or "none"
-        raise PackError(f"unknown pack {name!r} (available: {known})")
+        raise unknown_pack(name, root)
     rel = manifest.relative_to(root).as_posix()
     raw = manifest.read_bytes()
     try:
@@ -174,18 +200,35 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
         )
     doc = docs[0]
     data: dict[str, Any] = doc.value
-    for key in ("path", "modules", "digest"):
+    for key in ("path", "modules", "digest", "parameter_specs"):
         if key in data:
             raise PackError(
                 f"{key!r} is computed, not written in a manifest", file=rel, line=doc.lines.get(key)
             )
+    if "parameters" in data:
+        raise PackError(
+            f"parameters are declared once, in {PARAMETERS_FILE} beside the packs (type, "
+            "default, allowed values), not in a pack manifest",
+            file=rel,
+            line=doc.lines.get("parameters"),
+        )
+    declarations = load_declarations(root)
+    specs = declarations.for_pack(name)
     modules = {
         p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
         for p in sorted((root / name).rglob("*.rego"))
         if not p.name.endswith("_test.rego")
     }
     try:
-        pack = Pack.model_validate({**data, "path": str(manifest.parent), "modules": modules})
+        pack = Pack.model_validate(
+            {
+                **data,
+                "path": str(manifest.parent),
+                "modules": modules,
+                "parameters": {n: spec.default for n, spec in specs.items()},
+                "parameter_specs": specs,
+            }
+        )
     except ValidationError as e:
         first = e.errors()[0]
         where = dotted(first["loc"])
@@ -229,6 +272,7 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     digest = hashlib.sha256()
     for part_name, part in [
         (rel, raw),
+        *([(PARAMETERS_FILE, declarations.raw)] if specs else []),
         *library.digest_material(),
         *((n, s.encode()) for n, s in modules.items()),
     ]:
@@ -236,142 +280,33 @@ def load_pack(name: str, library: CheckLibrary, root: Path | None = None) -> Pac
     return pack.model_copy(update={"digest": f"sha256:{digest.hexdigest()}"})
 
 
+def unknown_pack(
+    name: str, root: Path | None = None, *, file: str | None = None, line: int | None = None
+) -> UsageError:
+    """The usage error for a pack name that names no pack, with the nearest one."""
+    known = available_packs(root)
+    by_case = [k for k in known if k.lower() == name.lower()]
+    near = by_case or difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    listed = ", ".join(known) or "none"
+    return UsageError(f"unknown pack {name!r}{hint} (available: {listed})", file=file, line=line)
+
+
+def check_pack_names(
+    names: Sequence[str],
+    root: Path | None = None,
+    *,
+    file: str | None = None,
+    lines: dict[str, int] | None = None,
+) -> None:
+    """UsageError naming the first of ``names`` that is no pack (and where it was written)."""
+    known = set(available_packs(root))
+    for i, name in enumerate(names):
+        if name not in known:
+            raise unknown_pack(name, root, file=file, line=(lines or {}).get(f"packs[{i}]"))
+
+
 def load_packs(
     names: list[str] | None, library: CheckLibrary, root: Path | None = None
 ) -> list[Pack]:
     return [load_pack(n, library, root) for n in (names or available_packs(root))]
-
-
-# Parameters -----------------------------------------------------------------------------
-#
-# Overrides come as one mapping with two kinds of keys:
-#   global:   ``{"tls_min_version": "1.3"}``         every pack that declares the parameter
-#   per pack: ``{"gdpr": {"log_retention_max_days": 365}}`` or ``{"gdpr.log_retention_max_days": 365}``
-# Within one mapping a per-pack value beats a global one. ``merge_parameters`` layers several
-# mappings (pack defaults < compliance.yaml < --param), so a later global value also beats an
-# earlier per-pack one. Values are coerced to the type of the pack's default (``--param
-# tls_min_version=1.3`` parses as a float; the checks compare strings).
-
-
-def split_parameters(
-    overrides: dict[str, Any], pack_names: Collection[str]
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """``(global, per_pack)`` from one overrides mapping, given the names of known packs."""
-    glob: dict[str, Any] = {}
-    per: dict[str, dict[str, Any]] = {}
-    for key, value in overrides.items():
-        head, dot, rest = key.partition(".")
-        if key in pack_names and isinstance(value, dict):
-            per.setdefault(key, {}).update(value)
-        elif dot and head in pack_names and rest:
-            per.setdefault(head, {})[rest] = value
-        else:
-            glob[key] = value
-    return glob, per
-
-
-def merge_parameters(
-    layers: Sequence[dict[str, Any]], pack_names: Collection[str]
-) -> dict[str, Any]:
-    """Layers lowest precedence first into one overrides mapping (globals, then ``{pack: {...}}``)."""
-    glob: dict[str, Any] = {}
-    per: dict[str, dict[str, Any]] = {}
-    for layer in layers:
-        layer_glob, layer_per = split_parameters(layer, pack_names)
-        for key, value in layer_glob.items():
-            glob[key] = value
-            for values in per.values():
-                values.pop(key, None)
-        for pack, values in layer_per.items():
-            per.setdefault(pack, {}).update(values)
-    return {**glob, **{pack: values for pack, values in per.items() if values}}
-
-
-def effective_parameters(pack: Pack, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Pack defaults, then the global overrides it declares, then its per-pack overrides.
-
-    Raises UsageError for a value that does not fit the default's type."""
-    params = dict(pack.parameters)
-    glob, per = split_parameters(overrides, {pack.name})
-    for key, value in [*glob.items(), *per.get(pack.name, {}).items()]:
-        if key in params:
-            params[key] = coerce_parameter(key, value, pack.parameters[key])
-    return params
-
-
-def check_parameters(
-    packs: Sequence[Pack],
-    overrides: dict[str, Any],
-    pack_names: Collection[str],
-    source: str,
-    lines: dict[str, int] | None = None,
-) -> None:
-    """UsageError for a parameter no loaded pack declares, or a value of the wrong type.
-
-    Per-pack values for a known pack that is not loaded in this run are ignored. ``source``
-    names where the overrides came from (``--param``, ``compliance.yaml``); ``lines`` maps
-    ``parameters.<name>`` / ``parameters.<pack>.<name>`` to lines of that file."""
-    lines = lines or {}
-    glob, per = split_parameters(overrides, pack_names)
-    loaded = {p.name: p for p in packs}
-    known = sorted({k for p in packs for k in p.parameters})
-    entries: list[tuple[str, Any, list[Pack]]] = [
-        (key, value, [p for p in packs if key in p.parameters]) for key, value in glob.items()
-    ]
-    for name, values in per.items():
-        if name in loaded:
-            entries += [
-                (f"{name}.{k}", v, [loaded[name]] if k in loaded[name].parameters else [])
-                for k, v in values.items()
-            ]
-    for key, value, owners in entries:
-        line = lines.get(f"parameters.{key}")
-        if not owners:
-            raise UsageError(
-                f"unknown parameter {key}; known: {', '.join(known)}", file=source, line=line
-            )
-        bare = key.rpartition(".")[2] if key not in glob else key
-        for pack in owners:
-            try:
-                coerce_parameter(key, value, pack.parameters[bare])
-            except UsageError as e:
-                raise UsageError(e.message, file=source, line=line) from e
-
-
-def coerce_parameter(name: str, value: Any, default: Any) -> Any:
-    """``value`` as the type of ``default`` (str, int, float, bool or a list of them)."""
-    if default is None or value is None:
-        return value
-    if isinstance(default, list):
-        items = value
-        if isinstance(value, str):
-            items = [part.strip() for part in value.split(",") if part.strip()]
-        if not isinstance(items, list):
-            raise UsageError(f"parameter {name}: expected a list, got {value!r}")
-        sample = default[0] if default else ""
-        return [coerce_parameter(f"{name}[{i}]", item, sample) for i, item in enumerate(items)]
-    if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        raise UsageError(f"parameter {name}: expected true or false, got {value!r}")
-    if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        raise UsageError(f"parameter {name}: expected an integer, got {value!r}")
-    if isinstance(default, float):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        raise UsageError(f"parameter {name}: expected a number, got {value!r}")
-    if isinstance(default, str):
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        raise UsageError(f"parameter {name}: expected a string, got {value!r}")
-    if isinstance(default, dict) and not isinstance(value, dict):
-        raise UsageError(f"parameter {name}: expected a mapping, got {value!r}")
-    return value

@@ -20,18 +20,23 @@ from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.collector import gc_paused
-from compliance.errors import InputError, UsageError
+from compliance.errors import InputError, OutputError, UsageError
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
 from compliance.ledger import ledger_url, preload, record_evaluation, scope_name
-from compliance.loaders import LoadOptions
+from compliance.loaders import LoadOptions, hcl_grammar
 from compliance.loaders.reading import read_stdin
 from compliance.loaders.registry import NOTHING_TO_EVALUATE
 from compliance.loaders.securityconfig import check_set_path
 from compliance.models.report import CONTROL_STATUSES, SEVERITIES, Report, exit_code_of
-from compliance.packs import available_packs, check_parameters, merge_parameters
+from compliance.packs import (
+    available_packs,
+    check_pack_names,
+    check_parameters,
+    merge_parameters,
+)
 from compliance.parallel import available_cpus
 from compliance.project import find_project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -59,9 +64,11 @@ def parse_assignments(values: tuple[str, ...], option: str) -> dict[str, Any]:
         if not sep or not name.strip():
             raise UsageError(f"{option} {item!r}: expected NAME=VALUE")
         try:
-            out[name.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+            value = yaml.safe_load(raw) if raw.strip() else raw
         except yaml.YAMLError:
-            out[name.strip()] = raw
+            value = raw
+        # a float keeps its text: `1.10` is not the version `1.1`
+        out[name.strip()] = raw.strip() if isinstance(value, float) else value
     return out
 
 
@@ -257,6 +264,9 @@ def evaluate(
         is click.core.ParameterSource.DEFAULT
     ):
         fail_on = project.config.fail_on or fail_on
+    if project.config.packs and project.file:
+        check_pack_names(project.config.packs, file=project.file, lines=project.lines)
+    check_pack_names(packs)
     options = RunOptions(
         packs=list(packs) or project.config.packs,
         parameters=merge_parameters([project.config.parameters, cli_params], pack_names),
@@ -283,6 +293,8 @@ def evaluate(
         # cache serves plain runs over files only.
         use_cache = not (no_cache or bundle or store_dir or "-" in paths)
         cache = Cache(cache_dir, options.load, verify=cache_verify) if use_cache else None
+        # python-hcl2's compiled grammar: derived from installed code, never from inputs
+        hcl_grammar.use_cache_dir(None if no_cache else cache_dir)
         workers = available_cpus()
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)
@@ -327,6 +339,7 @@ def evaluate(
                 err=True,
             )
         _emit(render_data(data), fmt, output)
+        _errors_to_stderr(data["errors"], fmt, output)
         skip_teardown()
         sys.exit(
             exit_code_of(
@@ -378,8 +391,26 @@ def evaluate(
         _emit(html.render(report, bundle=BundleInfo(recorded.keyid, name=where)), fmt, output)
     else:
         _emit(renderer(fmt)(report), fmt, output)
+    _errors_to_stderr([e.model_dump(mode="json") for e in report.errors], fmt, output)
     skip_teardown()
     sys.exit(report.exit_code(fail_on, fail_statuses))
+
+
+def _errors_to_stderr(errors: list[dict[str, Any]], fmt: str, output: Path | None) -> None:
+    """Input, pack and engine errors as ``file:line: message`` on stderr, unless the report
+    went to a terminal as a table (which lists them)."""
+    if not errors or (fmt == "table" and output is None):
+        return
+    for e in errors:
+        if str(e["message"]).startswith(NOTHING_TO_EVALUATE):
+            continue  # said already, before evaluating
+        where = str(e.get("file") or "")
+        if where and e.get("line"):
+            where = f"{where}:{e['line']}"
+        click.echo(
+            f"error: {where}: {e['message']}" if where else f"error: {e['message']}", err=True
+        )
+    click.echo(f"{len(errors)} error(s); see the report's errors", err=True)
 
 
 def _read_stdin(limit: int) -> str | InputError:
@@ -396,11 +427,16 @@ def _read_stdin(limit: int) -> str | InputError:
 def _emit(text: str | bytes, fmt: str, output: Path | None) -> None:
     """Write a report (text, or UTF-8 bytes) to ``output`` or standard output."""
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            output.write_bytes(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                output.write_bytes(text)
+            else:
+                output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise OutputError(
+                f"cannot write the report: {e.strerror or e}", file=str(output)
+            ) from e
         click.echo(f"wrote {fmt} report to {output}", err=True)
     else:
         click.echo(text, nl=False)

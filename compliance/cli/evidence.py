@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import orjson
 
-from compliance.errors import EvidenceError
+from compliance.errors import EvidenceError, OutputError, UsageError
 from compliance.evidence import dsse
 from compliance.evidence.bundle import MANIFEST
 from compliance.evidence.store import DEFAULT_STORE, Store
@@ -111,11 +111,11 @@ def export(bundle_id: str, output: Path, store_dir: Path) -> None:
     store = Store(store_dir)
     entry = store.get(bundle_id)
     source = store.path_of(entry)
-    output.parent.mkdir(parents=True, exist_ok=True)
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, output)
     except OSError as e:
-        raise EvidenceError(f"cannot export bundle: {e.strerror}", file=str(source)) from e
+        raise OutputError(f"cannot export bundle: {e.strerror}", file=str(output)) from e
     click.echo(f"exported {entry['id']} to {output}", err=True)
 
 
@@ -129,10 +129,44 @@ COMMANDS = [evidence]
     metavar="SHA256",
     help="The head hash recorded elsewhere: detects records cut from the end.",
 )
-def verify_log(file: Path, expect_head: str | None) -> None:
-    """Verify a decision log's hash chain (exit 4 naming the first bad record's line)."""
-    from compliance.server.decisionlog import verify
+@click.option(
+    "--checkpoints",
+    "checkpoints",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Also verify signed checkpoints: those the server wrote beside the log "
+    "(LOG.checkpoints), or those in FILE (e.g. heads kept from GET /v1/decisions/head, one a "
+    "line). Needs --key.",
+)
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The server's Ed25519 public key (PEM), for --checkpoints.",
+)
+def verify_log(
+    file: Path, expect_head: str | None, checkpoints: str | None, key_path: Path | None
+) -> None:
+    """Verify a decision log's hash chain, and with --checkpoints that every signed checkpoint
+    still matches it (exit 4 naming the first bad record or checkpoint)."""
+    from compliance.server.decisionlog import checkpoints_path, verify
 
-    result = verify(file, expect_head)
+    if checkpoints is not None and key_path is None:
+        raise UsageError("--checkpoints needs --key PUB (the server's public key)")
+    if key_path is not None and checkpoints is None:
+        raise UsageError("--key is used with --checkpoints")
+    key = dsse.load_public_key(key_path) if key_path else None
+    signed = None
+    if checkpoints is not None:
+        signed = Path(checkpoints) if checkpoints else checkpoints_path(file)
+    result = verify(file, expect_head, signed, key)
     click.echo(f"{file}: {result.records} records, chain intact, head {result.head}", err=True)
+    if signed is not None:
+        click.echo(
+            f"{signed}: {result.checkpoints} signed checkpoints verified, covering records "
+            f"1-{result.checkpointed}; {result.records - result.checkpointed} after the last",
+            err=True,
+        )
     sys.exit(0)

@@ -140,6 +140,10 @@ def show_pack(name: str, fmt: str) -> None:
                 **_pack_summary(pack),
                 "description": pack.description,
                 "parameters": pack.parameters,
+                "parameter_declarations": {
+                    k: spec.model_dump(mode="json", exclude_none=True)
+                    for k, spec in pack.parameter_specs.items()
+                },
                 "controls": [_control_row(library, pack, c) for c in pack.controls],
                 "not_assessed": NOT_ASSESSED,
             }
@@ -156,8 +160,10 @@ def show_pack(name: str, fmt: str) -> None:
     )
     params.add_column("parameter")
     params.add_column("default", overflow="fold")
+    params.add_column("allowed", overflow="fold")
     for key, value in pack.parameters.items():
-        params.add_row(key, orjson.dumps(value).decode())
+        spec = pack.parameter_specs.get(key)
+        params.add_row(key, orjson.dumps(value).decode(), spec.describe() if spec else "")
     _print_tables(
         head,
         params,

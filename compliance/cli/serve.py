@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from compliance.cli.evaluate import parse_assignments
-from compliance.errors import UsageError
+from compliance.errors import ComplianceError, UsageError
 from compliance.evidence import dsse
 from compliance.ledger import ledger_url, scope_name
 from compliance.models.report import SEVERITIES
+from compliance.packs import available_packs, check_parameters
 from compliance.parallel import available_cpus
 from compliance.project import find_project
 from compliance.runner import RunOptions
@@ -26,8 +27,9 @@ from compliance.server.auth import Tokens
 from compliance.server.bundles import StoreBundles
 from compliance.server.decide import CROSS_RESOURCE_CHECKS, SIBLING_FINDINGS, Policy
 from compliance.server.decisioncache import DEFAULT_SIZE
-from compliance.server.decisionlog import DecisionLog
+from compliance.server.decisionlog import DEFAULT_CHECKPOINT_EVERY, DecisionLog
 from compliance.server.evaluators import build, factory, settings
+from compliance.server.tls import uvicorn_config
 
 
 def is_loopback(host: str) -> bool:
@@ -103,11 +105,24 @@ def parse_labels(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     help="Append every admission decision here (hash-chained JSON lines).",
 )
 @click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Ed25519 private key (PEM) that signs the decision log's checkpoints and head.",
+)
+@click.option(
+    "--checkpoint-every",
+    default=DEFAULT_CHECKPOINT_EVERY,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Decisions between signed checkpoints (one is also written on shutdown).",
+)
+@click.option(
     "--ledger",
     "ledger_option",
     metavar="URL",
     help="Also record every admission decision in this ledger (sqlite:///PATH or postgresql://...; "
-    "default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml). Replicas can share one PostgreSQL ledger.",
+    "default: $COMPLIANCE_LEDGER, then ledger: in compliance.yaml). Replicas can share one PostgreSQL ledger. "
+    "The portal (/ui/) then lists the ledger's runs and adds the period view and the SoA.",
 )
 @click.option(
     "--scope",
@@ -183,6 +198,8 @@ def serve(
     store: Path | None,
     verify_key: Path | None,
     decision_log: Path | None,
+    sign_key: Path | None,
+    checkpoint_every: int,
     ledger_option: str | None,
     scope_option: str | None,
     exclude_namespaces: tuple[str, ...],
@@ -203,14 +220,17 @@ def serve(
         raise UsageError(
             f"refusing plain HTTP on {host}: give --tls-cert/--tls-key (or --insecure)"
         )
+    if sign_key and not decision_log:
+        raise UsageError("--sign-key signs the decision log's checkpoints: give --decision-log")
+    if decision_log and not sign_key:
+        click.echo(
+            "warning: no --sign-key: the decision log gets no signed checkpoints (its chain "
+            "alone does not stop someone who can write the file from re-chaining it)",
+            err=True,
+        )
     options = RunOptions(packs=list(packs) or None, parameters=parse_assignments(params, "--param"))
     built = build(options, restrict=False)  # fail fast on pack errors, before binding
-    known = {k for p in built.packs for k in p.parameters}
-    unknown = sorted(set(options.parameters) - known)
-    if unknown:
-        raise UsageError(
-            f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        )
+    check_parameters(built.packs, options.parameters, available_packs(), "--param")
     cache_settings = settings(built, options.parameters)
     del built
     project = find_project()
@@ -237,7 +257,13 @@ def serve(
         bundles=StoreBundles(store, dsse.load_public_key(verify_key) if verify_key else None)
         if store
         else None,
-        decision_log=DecisionLog(decision_log) if decision_log else None,
+        decision_log=DecisionLog(
+            decision_log,
+            dsse.load_private_key(sign_key) if sign_key else None,
+            checkpoint_every,
+        )
+        if decision_log
+        else None,
         decision_ledger=decision_ledger,
         max_body_bytes=max_body,
         eval_timeout=eval_timeout,
@@ -250,18 +276,22 @@ def serve(
         f"compliance serve: {mode} mode, fail on {fail_on}; not judged at admission: {skipped}",
         err=True,
     )
-    uvicorn.run(
+    server_config = uvicorn_config(
         create_app(config),
         host=host,
         port=port,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
+        cert=tls_cert,
+        key=tls_key,
         access_log=False,
         log_level="warning",
         timeout_keep_alive=30,
         timeout_graceful_shutdown=10,
         limit_concurrency=512,
     )
+    server = uvicorn.Server(server_config)
+    server.run()
+    if not server.started:
+        raise ComplianceError(f"could not serve on {host}:{port} (see the message above)")
 
 
 COMMANDS = [serve]

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from compliance.errors import ComplianceError
 from compliance.evidence import dsse
 from compliance.evidence.redact import (
     input_secrets,
@@ -49,16 +50,23 @@ class Bundle:
         return hashlib.sha256(self.data).hexdigest()
 
 
+STDIN_MEMBER = "inputs/%stdin.yaml"
+
+
 def input_member(rel: str) -> str:
-    """A safe archive name for an input path (no absolute or parent components)."""
+    """A safe archive name for an input path, one to one: no absolute or parent components,
+    and no two inputs share a name. ``%`` escapes what cannot be kept as written: a literal
+    ``%`` is ``%25``, ``..`` is ``%2E%2E``, ``\\`` is ``%5C``, a leading ``/`` is a first
+    component ``%2F``, and stdin (``-``) is ``inputs/%stdin.yaml``."""
     if rel == "-":
-        return "inputs/stdin.yaml"
-    parts = []
-    for part in rel.replace("\\", "/").split("/"):
+        return STDIN_MEMBER
+    escaped = rel.replace("%", "%25").replace("\\", "%5C")
+    parts = ["%2F"] if escaped.startswith("/") else []
+    for part in escaped.split("/"):
         if part in ("", "."):
             continue
-        parts.append("__parent__" if part == ".." else part)
-    return posixpath.join("inputs", *parts) if parts else "inputs/unnamed"
+        parts.append("%2E%2E" if part == ".." else part)
+    return posixpath.join("inputs", *parts) if parts else "inputs/%unnamed"
 
 
 def _json(data: Any) -> bytes:
@@ -74,7 +82,7 @@ def redact_inputs(loaded: LoadResult) -> tuple[dict[str, str], dict[str, int], s
     texts: dict[str, str] = {}
     changed: dict[str, int] = {}
     for rel, text in loaded.texts.items():
-        red = redact_text(text, every, by_file.get(rel, []))
+        red = redact_text(text, every, by_file.get(rel, []), rel)
         texts[rel] = red.text
         changed[rel] = red.count
     return texts, changed, every
@@ -105,8 +113,14 @@ def build_bundle(
     }
     digests = {i.file: i.sha256 for i in report.inputs}
     inputs = []
+    owners: dict[str, str] = {}
     for rel in sorted(texts):
         member = input_member(rel)
+        if member in owners:  # only paths equal up to '.' and '//' components
+            raise ComplianceError(
+                f"inputs {owners[member]!r} and {rel!r} would share the bundle member {member!r}"
+            )
+        owners[member] = rel
         data = texts[rel].encode("utf-8")
         files[member] = data
         inputs.append(

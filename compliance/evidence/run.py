@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance.errors import EvidenceError, UsageError
+from compliance.errors import OutputError, UsageError
 from compliance.evidence.redact import input_secrets, redact_report
 from compliance.loaders import LoadResult
 from compliance.models import Report
@@ -56,7 +56,7 @@ def record_evidence(
             bundle.parent.mkdir(parents=True, exist_ok=True)
             bundle.write_bytes(built.data)
         except OSError as e:
-            raise EvidenceError(f"cannot write bundle: {e.strerror}", file=str(bundle)) from e
+            raise OutputError(f"cannot write bundle: {e.strerror}", file=str(bundle)) from e
         notes.append(
             f"wrote signed evidence bundle {bundle} (sha256 {built.sha256}, keyid {built.keyid[:16]})"
         )

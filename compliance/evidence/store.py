@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from compliance.errors import EvidenceError, UsageError
+from compliance.errors import ComplianceError, EvidenceError, OutputError, UsageError
 from compliance.evidence.bundle import Bundle
 
 DEFAULT_STORE = Path("evidence")
@@ -40,8 +40,14 @@ class Store:
         if not self.index_path.exists():
             return []
         try:
-            data = orjson.loads(self.index_path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as e:
+            raw = self.index_path.read_bytes()
+        except OSError as e:
+            raise ComplianceError(
+                f"cannot read store index: {e.strerror}", file=str(self.index_path)
+            ) from e
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
             raise EvidenceError(f"unreadable store index: {e}", file=str(self.index_path)) from e
         if not isinstance(data, dict) or not isinstance(data.get("bundles"), list):
             raise EvidenceError("store index has no 'bundles' list", file=str(self.index_path))
@@ -67,18 +73,23 @@ class Store:
             "summary": bundle.report.summary.model_dump(mode="json"),
             "keyid": bundle.keyid,
         }
-        with self._locked():
-            _atomic_write(self.root / str(entry["file"]), bundle.data)
-            current = [e for e in self.entries() if e.get("id") != entry["id"]]
-            current.append(entry)
-            current.sort(key=lambda e: (e.get("evaluated_at", ""), e.get("id", "")))
-            _atomic_write(
-                self.index_path,
-                orjson.dumps(
-                    {"version": INDEX_VERSION, "bundles": current}, option=orjson.OPT_INDENT_2
+        try:
+            with self._locked():
+                _atomic_write(self.root / str(entry["file"]), bundle.data)
+                current = [e for e in self.entries() if e.get("id") != entry["id"]]
+                current.append(entry)
+                current.sort(key=lambda e: (e.get("evaluated_at", ""), e.get("id", "")))
+                _atomic_write(
+                    self.index_path,
+                    orjson.dumps(
+                        {"version": INDEX_VERSION, "bundles": current}, option=orjson.OPT_INDENT_2
+                    )
+                    + b"\n",
                 )
-                + b"\n",
-            )
+        except OSError as e:
+            raise OutputError(
+                f"cannot add the bundle to the store: {e.strerror or e}", file=str(self.root)
+            ) from e
         return entry
 
     def get(self, ident: str) -> dict[str, Any]:
@@ -108,7 +119,7 @@ class Store:
         try:
             return entry, path.read_bytes()
         except OSError as e:
-            raise EvidenceError(
+            raise ComplianceError(
                 f"bundle listed in the index is unreadable: {e.strerror}", file=str(path)
             ) from e
 

@@ -13,11 +13,12 @@ import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from compliance.errors import EvidenceError
+from compliance.errors import ComplianceError, EvidenceError, UsageError
 from compliance.evidence import dsse
-from compliance.evidence.bundle import ATTESTATION
+from compliance.evidence.bundle import ATTESTATION, MANIFEST
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_MEMBERS = 100_000
@@ -125,12 +126,51 @@ def verify_bundle(data: bytes, key: Ed25519PublicKey, name: str = "bundle") -> l
     if problems:
         raise EvidenceError("; ".join(problems), file=name)
     checked.append(f"file set: {len(subjects)} attested files present, none missing, none extra")
+    checked.append(_check_inputs(members, name))
     return checked
+
+
+def _check_inputs(members: dict[str, bytes], name: str) -> str:
+    """Every input the (attested) manifest lists has its own member under ``inputs/`` with
+    the digest it records, and every such member is one input's."""
+    if MANIFEST not in members:
+        raise EvidenceError(f"the bundle has no {MANIFEST}", file=name)
+    try:
+        manifest = orjson.loads(members[MANIFEST])
+    except orjson.JSONDecodeError as e:
+        raise EvidenceError(f"{MANIFEST} is not valid JSON", file=name) from e
+    if not isinstance(manifest, dict):
+        raise EvidenceError(f"{MANIFEST} is not a JSON object", file=name)
+    inputs = manifest.get("inputs", [])  # a bundle of other evidence (a period) holds none
+    if not isinstance(inputs, list):
+        raise EvidenceError(f"{MANIFEST}: inputs is not a list", file=name)
+    problems: list[str] = []
+    owners: dict[str, str] = {}
+    for entry in inputs:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            problems.append(f"manifest input {entry!r} names no member")
+            continue
+        file, path = str(entry.get("file")), entry["path"]
+        if path in owners:
+            problems.append(f"inputs {owners[path]!r} and {file!r} share the member {path!r}")
+            continue
+        owners[path] = file
+        if not path.startswith("inputs/") or path not in members:
+            problems.append(f"input {file!r} has no member {path!r}")
+        elif hashlib.sha256(members[path]).hexdigest() != entry.get("redacted_sha256"):
+            problems.append(f"input {file!r}: member {path!r} does not match the manifest")
+    for extra in sorted(m for m in members if m.startswith("inputs/") and m not in owners):
+        problems.append(f"member {extra!r} is no input of the manifest")
+    if problems:
+        raise EvidenceError("; ".join(problems), file=name)
+    return f"inputs: {len(owners)} inputs in the manifest, each with its own member"
 
 
 def verify_file(path: Path, key: Ed25519PublicKey) -> list[str]:
     try:
         data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+        raise UsageError(f"no bundle file: {e.strerror}", file=str(path)) from e
     except OSError as e:
-        raise EvidenceError(f"cannot read bundle: {e.strerror}", file=str(path)) from e
+        raise ComplianceError(f"cannot read bundle: {e.strerror}", file=str(path)) from e
     return verify_bundle(data, key, str(path))

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
@@ -66,7 +67,8 @@ class BundleInfo:
         """Relative link from ``report.html`` to the bundled copy of ``file`` at ``line``."""
         if self.members is None or file not in self.members:
             return None
-        return f"{self.members[file]}#L{line}" if line else self.members[file]
+        href = quote(self.members[file])  # a member name may hold "%", "#" or "?"
+        return f"{href}#L{line}" if line else href
 
 
 def anchor(*parts: str) -> str:

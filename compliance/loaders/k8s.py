@@ -10,6 +10,7 @@ from compliance.loaders.base import FileContext, LoadOptions
 from compliance.loaders.secret_values import secret_values
 from compliance.loaders.yamlutil import Document
 from compliance.models import Resource
+from compliance.secrets.collect import mark_shapes
 
 POD_SPEC_PATHS: dict[str, str] = {
     "Pod": "spec",
@@ -76,7 +77,9 @@ def _lines_by_item(lines: dict[str, int]) -> dict[str, dict[str, int]]:
 def resource_from_object(obj: dict[str, Any], file: str, line: int = 1) -> Resource:
     """One Kubernetes object already parsed (e.g. from an AdmissionReview) as a Resource."""
     ctx = FileContext(Path(file), file, LoadOptions())
-    return _resource(obj, line, None, {}, ctx)
+    resource = _resource(obj, line, None, {}, ctx)
+    mark_shapes([resource])
+    return resource
 
 
 def _resource(

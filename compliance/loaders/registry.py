@@ -29,6 +29,7 @@ from compliance.models import LoadError, Resource
 from compliance.models.construct import trusted
 from compliance.models.report import InputRef
 from compliance.models.resource import ResourceRow
+from compliance.secrets.collect import collect_secrets, mark_shapes
 
 FORMATS: dict[str, str] = {
     "k8s": "Kubernetes YAML/JSON (multi-document, List): apiVersion + kind",
@@ -208,8 +209,6 @@ def record_of(result: LoadedFiles, rel: str, sha256: str) -> dict[str, Any]:
 
 def with_secrets(result: LoadResult) -> LoadedFiles:
     """``result`` with the secret values of its resources, by file."""
-    from compliance.evidence.redact import collect_secrets
-
     return LoadedFiles(
         resources=result.resources,
         errors=result.errors,
@@ -437,6 +436,10 @@ def _execute(
         # the files of a kind together, so that a kind's one-time cost in a process
         # (python-hcl2's import and grammar: ~0.25 s) is paid by as few workers as can be
         order = sorted(range(len(args)), key=lambda i: args[i][2])
+        if any(a[2] == "terraform" for a in args):
+            from compliance.loaders import hcl_grammar
+
+            hcl_grammar.parser()  # built once here: every forked worker inherits it
         parsed = map_in_processes(_load_packed, [args[i] for i in order], workers)
         unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
             i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)
@@ -627,6 +630,7 @@ def _dispatch_text(
         return
     if fmt == "unrecognised":
         return
+    mark_shapes(resources, text)
     result.resources.extend(resources)
     result.texts[ctx.rel] = text
     result.inputs.append(

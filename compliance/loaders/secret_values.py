@@ -14,6 +14,8 @@ import binascii
 import re
 from typing import Any
 
+from compliance.secrets.detect import PEM_BEGIN, URL_CREDENTIALS, secret_literal
+
 CONFIG_SUFFIXES = frozenset(
     {
         "ini", "conf", "cfg", "cnf", "yaml", "yml", "json", "toml", "properties", "xml",
@@ -78,10 +80,6 @@ def _is_config(key: str, text: str) -> bool:
 
 def secret_settings(text: str) -> list[str]:
     """Names of the settings of a configuration document that hold a secret value."""
-    from compliance.evidence.redact import _PEM_BEGIN as PEM_BEGIN
-    from compliance.evidence.redact import _URL_CREDENTIALS as URL_CREDENTIALS
-    from compliance.evidence.redact import _secret_literal as secret_literal
-
     found: set[str] = set()
     for pattern in _SETTINGS:
         for m in pattern.finditer(text):

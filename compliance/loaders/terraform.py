@@ -13,11 +13,10 @@ import re
 import textwrap
 from typing import Any
 
-import hcl2
-from hcl2 import SerializationOptions
-
 from compliance.errors import InputError
+from compliance.loaders import hcl_grammar
 from compliance.loaders.base import FileContext
+from compliance.loaders.terraform_facts import OPTIONS, extra_facts
 from compliance.models import Resource
 
 REPEATED_BLOCKS = frozenset(
@@ -72,7 +71,6 @@ SG_KINDS = frozenset(
 )
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 
-_OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
 _HEREDOC = re.compile(r"^<<(-?)([A-Za-z_][A-Za-z0-9_]*)\n(.*?)\n?[ \t]*\2$", re.S)
 _ATTR = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*=(?!=)')
 _BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\s*\{')
@@ -80,7 +78,7 @@ _BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\
 
 def load(text: str, ctx: FileContext) -> list[Resource]:
     try:
-        parsed = hcl2.loads(text, serialization_options=_OPTIONS)
+        parsed = hcl_grammar.parse(text).serialize(options=OPTIONS)
     except Exception as e:  # lark raises UnexpectedInput subclasses, others raise ValueError
         line = getattr(e, "line", None)
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -91,17 +89,29 @@ def load(text: str, ctx: FileContext) -> list[Resource]:
         ) from e
     source_lines = text.splitlines()
     out: list[Resource] = []
+    seen: dict[tuple[str, ...], int] = {}
+
+    def add(keyword: str, btype: str | None, name: str, body: Any) -> None:
+        labels = (keyword, *([btype] if btype else []), name)
+        nth = seen.get(labels, 0)
+        seen[labels] = nth + 1
+        out.append(_block_resource(ctx, source_lines, keyword, btype, name, body, nth))
+
     for block in parsed.get("resource", []) or []:
         for rtype, named in block.items():
             for name, body in named.items():
-                out.append(_block_resource(ctx, source_lines, "resource", rtype, name, body))
+                add("resource", rtype, name, body)
     for block in parsed.get("data", []) or []:
         for dtype, named in block.items():
             for name, body in named.items():
-                out.append(_block_resource(ctx, source_lines, "data", dtype, name, body))
-    for block in parsed.get("variable", []) or []:
-        for name, body in block.items():
-            out.append(_block_resource(ctx, source_lines, "variable", None, name, body))
+                add("data", dtype, name, body)
+    for keyword in ("variable", "module", "provider"):
+        for block in parsed.get(keyword, []) or []:
+            for name, body in block.items():
+                add(keyword, None, name, body)
+    for block in parsed.get("locals", []) or []:
+        if isinstance(block, dict):
+            add("locals", None, "", block)
     return out
 
 
@@ -112,17 +122,29 @@ def _block_resource(
     btype: str | None,
     name: str,
     raw: Any,
+    nth: int = 0,
 ) -> Resource:
     body = normalize(raw) if isinstance(raw, dict) else {}
-    labels = [btype, name] if btype else [name]
-    start = _find_block(source_lines, keyword, labels)
+    labels = [label for label in (btype, name) if label]
+    start = _find_block(source_lines, keyword, labels, nth)
     lines, end = _scan_lines(source_lines, start, body) if start else ({}, None)
+    facts: dict[str, Any] = {}
     if keyword == "resource":
         rid, kind = f"tf:{btype}.{name}", str(btype)
+        facts = facts_for(kind, body, lines)
     elif keyword == "data":
         rid, kind = f"tf:data.{btype}.{name}", f"data.{btype}"
-    else:
+        facts = extra_facts(kind, body)
+    elif keyword == "variable":
         rid, kind = f"tf:var.{name}", "terraform_variable"
+    elif keyword == "module":
+        rid, kind = f"tf:module.{name}", "terraform_module"
+    elif keyword == "provider":
+        alias = body.get("alias")
+        suffix = f".{alias}" if isinstance(alias, str) and alias else ""
+        rid, kind = f"tf:provider.{name}{suffix}", f"provider.{name}"
+    else:
+        rid, kind, name = f"tf:locals:{ctx.rel}:{start or 1}", "terraform_locals", "locals"
     return ctx.resource(
         id=rid,
         kind=kind,
@@ -131,7 +153,7 @@ def _block_resource(
         line=start or 1,
         end_line=end,
         body=body,
-        facts=facts_for(str(btype), body, lines) if keyword == "resource" else {},
+        facts=facts,
         lines=lines,
     )
 
@@ -156,7 +178,10 @@ def normalize(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def _find_block(source_lines: list[str], keyword: str, labels: list[str]) -> int | None:
+def _find_block(
+    source_lines: list[str], keyword: str, labels: list[str], nth: int = 0
+) -> int | None:
+    """The 1-based line of the ``nth`` block ``keyword "label"... {`` (0: the first)."""
     pattern = re.compile(
         r"^\s*"
         + keyword
@@ -165,7 +190,9 @@ def _find_block(source_lines: list[str], keyword: str, labels: list[str]) -> int
     )
     for i, text in enumerate(source_lines):
         if pattern.match(text):
-            return i + 1
+            if nth == 0:
+                return i + 1
+            nth -= 1
     return None
 
 
@@ -285,9 +312,10 @@ def _rule(rule: dict[str, Any], line: int | None, protocol_key: str = "protocol"
 
 
 def facts_for(kind: str, body: dict[str, Any], lines: dict[str, int]) -> dict[str, Any]:
-    """Security-group rules normalized across the three AWS resource styles."""
+    """Security-group rules normalized across the three AWS resource styles; policy
+    statements and user_data variables (terraform_facts) for the kinds that carry them."""
     if kind not in SG_KINDS:
-        return {}
+        return extra_facts(kind, body)
     facts: dict[str, list[dict[str, Any]]] = {"ingress": [], "egress": []}
     if kind == "aws_security_group":
         for direction in ("ingress", "egress"):
@@ -324,6 +352,32 @@ def load_plan(value: dict[str, Any], ctx: FileContext) -> list[Resource]:
         raise InputError("Terraform plan without a root_module", file=ctx.rel, line=1)
     out: list[Resource] = []
     _plan_module(module, ctx, out)
+    config = value.get("configuration")
+    providers = config.get("provider_config") if isinstance(config, dict) else None
+    for key, provider in (providers or {}).items() if isinstance(providers, dict) else ():
+        if not isinstance(provider, dict) or provider.get("module_address"):
+            continue  # a provider passed into a child module belongs to its root
+        name = str(provider.get("name") or key.partition(".")[0])
+        expressions = provider.get("expressions")
+        body = {
+            k: e.get("constant_value")
+            for k, e in (expressions.items() if isinstance(expressions, dict) else ())
+            if isinstance(e, dict) and "constant_value" in e
+        }
+        alias = provider.get("alias")
+        suffix = f".{alias}" if isinstance(alias, str) and alias else ""
+        if suffix:
+            body["alias"] = alias
+        out.append(
+            ctx.resource(
+                id=f"tf:provider.{name}{suffix}",
+                kind=f"provider.{name}",
+                name=name,
+                format="terraform",
+                line=1,
+                body=body,
+            )
+        )
     return out
 
 

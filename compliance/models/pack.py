@@ -63,6 +63,55 @@ class Control(BaseModel):
         return value.strip()
 
 
+ParameterType = Literal["string", "integer", "number", "boolean", "list"]
+
+
+class ParameterSpec(BaseModel):
+    """One pack parameter as ``policies/parameters.yaml`` declares it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: ParameterType
+    items: Literal["string", "integer", "number"] | None = None
+    """The type of each item of a ``list``."""
+    default: Any = None
+    allowed: list[Any] | None = None
+    """The values allowed (each item's, for a list)."""
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    """Inclusive range of a number (each item's, for a list)."""
+    nullable: bool = False
+    """``null`` is a value (it turns the check's limit off)."""
+    packs: list[str] | None = None
+    """The packs that take it; every pack when absent."""
+    checks: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    def takes(self, pack: str) -> bool:
+        return self.packs is None or pack in self.packs
+
+    def describe(self) -> str:
+        """What is allowed, in words: ``one of 1.0, 1.1``, ``an integer 1..65535``."""
+        kind = {"string": "a string", "integer": "an integer", "number": "a number"}
+        if self.type == "list":
+            plural = {"string": "strings", "integer": "integers", "number": "numbers"}
+            return f"a list of {self._scalar(plural[self.items or 'string'])}"
+        if self.type == "boolean":
+            return "true or false"
+        return self._scalar(kind[self.type]) + (" or null" if self.nullable else "")
+
+    def _scalar(self, kind: str) -> str:
+        if self.allowed is not None:
+            return "one of " + ", ".join(str(a) for a in self.allowed)
+        if self.minimum is not None and self.maximum is not None:
+            return f"{kind} {self.minimum}..{self.maximum}"
+        if self.minimum is not None:
+            return f"{kind} >= {self.minimum}"
+        if self.maximum is not None:
+            return f"{kind} <= {self.maximum}"
+        return kind
+
+
 class Pack(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +121,9 @@ class Pack(BaseModel):
     version: str
     description: str = ""
     parameters: dict[str, Any] = Field(default_factory=dict)
+    """Defaults of the parameters it takes (from ``policies/parameters.yaml``)."""
+    parameter_specs: dict[str, ParameterSpec] = Field(default_factory=dict, exclude=True)
+    """Their declarations: type and allowed values or range."""
     controls: list[Control]
     digest: str = ""
     """``sha256:<hex>`` over the manifest and every Rego module it uses."""

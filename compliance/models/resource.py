@@ -109,6 +109,18 @@ class Resource(BaseModel):
             "facts": self.facts,
         }
 
+    def shapes_input(self) -> dict[str, Any]:
+        """What SEC-03 sees of this resource: who it is and where it holds a credential
+        shape (``facts.secret_shapes``), not its body."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+            "file": self.source.file,
+            "facts": {"secret_shapes": self.facts["secret_shapes"]},
+        }
+
 
 class LoadError(BaseModel):
     """An input that could not be (fully) loaded. Reported, never fatal to the run."""

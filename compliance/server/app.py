@@ -134,7 +134,15 @@ class Metrics:
 
 def route_label(path: str) -> str:
     """Bounded label values: route templates, never raw ids."""
-    if path in ("/healthz", "/readyz", "/metrics", "/v1/admission", "/v1/evaluate", "/v1/bundles"):
+    if path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/admission",
+        "/v1/evaluate",
+        "/v1/bundles",
+        "/v1/decisions/head",
+    ):
         return path
     if path.startswith("/v1/bundles/"):
         return "/v1/bundles/{id}/verify" if path.endswith("/verify") else "/v1/bundles/{id}"
@@ -349,6 +357,7 @@ def create_app(config: ServerConfig) -> Starlette:
         req = review.request
         decision: Decision
         cached: bool | None = None
+        masks: list[str] | None = None
         excluded = exclusion(policy, req)
         if req.operation == "DELETE":
             decision = Decision(allowed=True, result="delete", message="nothing to check on DELETE")
@@ -388,13 +397,13 @@ def create_app(config: ServerConfig) -> Starlette:
                     if not result.errors:
                         cache.put(key, pack(result))
             if result is not None:
-                findings, errors = result.findings, result.errors
+                findings, errors, masks = result.findings, result.errors, result.masks
             if config.decision_cache:
                 metrics.cache.labels("hit" if cached else "miss").inc()
             decision = decide(policy, findings, errors)
         metrics.decisions.labels(decision.result).inc()
         if config.decision_log is not None or config.decision_ledger is not None:
-            entry = record(req, decision, policy, cached=cached)
+            entry = record(req, decision, policy, cached=cached, masks=masks)
             if config.decision_log is not None:
                 config.decision_log.append(entry)
             if config.decision_ledger is not None:
@@ -471,6 +480,16 @@ def create_app(config: ServerConfig) -> Starlette:
 
         return await with_store(request, verify)
 
+    async def decisions_head(request: Request) -> Response:
+        """The decision log's head, signed with the server's key when it has one: auditors
+        keep these and check the log against them (``verify-log --checkpoints``)."""
+        denied = require(request, "read")
+        if denied:
+            return denied
+        if config.decision_log is None:
+            return _error(503, "no decision log configured (--decision-log)")
+        return JSONResponse(config.decision_log.signed_head())
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         response = _error(exc.status_code, str(exc.detail))
@@ -492,8 +511,13 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/v1/bundles", bundles_list, methods=["GET"]),
         Route("/v1/bundles/{bundle_id}", bundle_download, methods=["GET"]),
         Route("/v1/bundles/{bundle_id}/verify", bundle_verify, methods=["GET"]),
+        Route("/v1/decisions/head", decisions_head, methods=["GET"]),
         Route("/", lambda request: RedirectResponse("/ui/", 303), methods=["GET"]),
-        *Portal(config.tokens, config.bundles).routes(),
+        *Portal(
+            config.tokens,
+            config.bundles,
+            config.decision_ledger.ledger if config.decision_ledger is not None else None,
+        ).routes(),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error,

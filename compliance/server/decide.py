@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from compliance.errors import ComplianceError
+from compliance.loaders.k8s import resource_from_object
 from compliance.models import Finding
 from compliance.models.report import severity_rank
+from compliance.secrets import MASK, collect_secrets
+from compliance.secrets.mask import value_patterns
 from compliance.server.admission import (
     AdmissionRequest,
     AdmissionResponse,
@@ -136,13 +140,12 @@ def decide(policy: Policy, findings: Sequence[Finding], errors: Sequence[str]) -
 def _decide(policy: Policy, active: list[Finding], errors: Sequence[str]) -> Decision:
     if errors:
         text = "; ".join(errors)
-        if policy.fail_open:
+        if policy.fail_open or policy.mode == "audit":
+            why = "audit mode" if policy.mode == "audit" else "fail-open"
             return Decision(
                 allowed=True,
                 result="error_allow",
-                warnings=[
-                    f"compliance could not evaluate this object (allowed: fail-open): {text}"
-                ],
+                warnings=[f"compliance could not evaluate this object (allowed: {why}): {text}"],
                 findings=active,
                 errors=list(errors),
             )
@@ -189,9 +192,12 @@ def record(
     policy: Policy,
     now: datetime | None = None,
     cached: bool | None = None,
+    masks: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The decision log entry: who asked what, what was decided and why. No object bodies.
-    ``cached`` (evaluated requests only): whether the findings came from the decision cache."""
+    ``cached`` (evaluated requests only): whether the findings came from the decision cache.
+    ``masks``: the object's secret values its names hold, when the evaluation found them;
+    else the object's secrets are collected here."""
     obj = request.object or request.old_object or {}
     raw_meta = obj.get("metadata")
     metadata: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
@@ -236,4 +242,39 @@ def record(
             "resourceVersion": old_meta.get("resourceVersion"),
             "generation": old_meta.get("generation"),
         }
+    if masks is None:
+        secrets = object_secrets(request.object) | object_secrets(request.old_object)
+    else:
+        secrets = set(masks)
+    if secrets:
+        # The log is kept for years: it holds none of the object's secret values, not even
+        # in the object's name (reports keep identifiers as written; the log masks them too).
+        redacted: dict[str, Any] = _mask_values(entry, value_patterns(secrets))
+        return redacted
     return entry
+
+
+def _mask_values(value: Any, patterns: Sequence[tuple[str, re.Pattern[str]]]) -> Any:
+    """Every string of a JSON-like value with each secret value (as a whole token) masked."""
+    if isinstance(value, str):
+        for secret, pattern in patterns:
+            if secret in value:
+                value = pattern.sub(MASK, value)
+        return value
+    if isinstance(value, dict):
+        return {k: _mask_values(v, patterns) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_values(v, patterns) for v in value]
+    return value
+
+
+def object_secrets(obj: Any) -> set[str]:
+    """The secret values an object carries (Secret data, secret-looking env values...), as
+    every report redacts them; none for an object that is not a Kubernetes object."""
+    if not isinstance(obj, dict):
+        return set()
+    try:
+        resource = resource_from_object(obj, "admission")
+    except ComplianceError:
+        return set()
+    return set().union(*collect_secrets([resource]).values())

@@ -42,7 +42,8 @@ from compliance.packs import CheckLibrary, effective_parameters, load_library, l
 from compliance.runner import RunOptions, evaluate_loaded
 
 ALWAYS = ("lib.rego", "main.rego")
-"""Library modules every restricted set keeps (by file name)."""
+"""Library modules every restricted set keeps (by file name), beside every other module
+outside the ``compliance.checks`` packages (shared helpers such as lib_terraform.rego)."""
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -53,7 +54,11 @@ def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
     its package), and every shared module (``lib``, ``main``)."""
     keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
     for name, source in library.modules.items():
-        if name.rsplit("/", 1)[-1] in ALWAYS or kind in _WORD.findall(source):
+        if (
+            name.rsplit("/", 1)[-1] in ALWAYS
+            or family_of_module(source) is None
+            or kind in _WORD.findall(source)
+        ):
             keep.add(name)
     families = {family_of_module(library.modules[name]) for name in keep}
     for name, source in library.modules.items():
@@ -103,6 +108,19 @@ class AdmitResult:
     """How many library modules the evaluator that judged the object had loaded."""
     seconds: float = 0.0
     """Time spent in the worker (parse and evaluate); the rest of a round trip is IPC and queueing."""
+    masks: list[str] = field(default_factory=list)
+    """Secret values of the object that its name, generateName or namespace contain: the
+    decision log redacts them from its record (kept in memory only, never written)."""
+
+
+def names_holding(obj: dict[str, Any], secrets: set[str]) -> list[str]:
+    """The ``secrets`` that the object's name, generateName or namespace contain."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return []
+    names = [metadata.get(k) for k in ("name", "generateName", "namespace")]
+    texts = [n for n in names if isinstance(n, str)]
+    return sorted(s for s in secrets if any(s in t for t in texts))
 
 
 def lean(finding: Finding) -> Finding:
@@ -184,6 +202,7 @@ class KindEvaluators:
             errors=[e.message for e in report.errors],
             family_count=len(evaluator.library.modules),
             seconds=time.perf_counter() - start,
+            masks=names_holding(obj, secrets) if secrets else [],
         )
 
     def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:

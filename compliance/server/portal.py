@@ -4,14 +4,19 @@ A token from the tokens file is exchanged once, on the login form, for a session
 (HttpOnly, SameSite=Strict, Secure under TLS, with an expiry); the token never travels in a
 URL and is never logged. Every page reads; nothing here writes to the store. Pages work
 without JavaScript; a small script (served from ``/ui/static``) only filters tables.
-Each bundle in the store is one run: its report, its redacted inputs and its signature.
+Without a ledger each bundle in the store is one run: its report, its redacted inputs and its
+signature. With a ledger (``--ledger``) the runs are the ledger's, and the period view and the
+Statement of Applicability join them (``portal_ledger``, ``portal_period``); the bundles stay
+where a run's bundle digest points.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -21,14 +26,16 @@ from typing import Any
 
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from compliance.errors import EvidenceError
+from compliance.errors import ComplianceError, EvidenceError, UsageError
 from compliance.evidence.verify import read_members
 from compliance.server.auth import Token, Tokens
 from compliance.server.bundles import BundleInfo, BundleStore, Verification
+from compliance.server.portal_ledger import FINDING_COLUMNS, POPULATION_COLUMNS, LedgerPages
 
 COOKIE = "compliance_session"
 SESSION_SECONDS = 8 * 3600
@@ -97,12 +104,20 @@ def _status_rank(status: Any) -> int:
 
 
 class Portal:
-    def __init__(self, tokens: Tokens | None, bundles: BundleStore | None) -> None:
+    def __init__(
+        self, tokens: Tokens | None, bundles: BundleStore | None, ledger: Any | None = None
+    ) -> None:
+        """``ledger`` is a ``compliance.ledger.store.Ledger`` the pages read runs from."""
         self.tokens = tokens
         self.bundles = bundles
         self.sessions = Sessions()
         self.env = _environment()
         self._verified: dict[str, Verification] = {}
+        self.ledger = LedgerPages(ledger, bundles) if ledger is not None else None
+        if ledger is not None:
+            from compliance.server.portal_period import SoaSource
+
+            self.soa_source = SoaSource()
 
     def routes(self) -> list[BaseRoute]:
         page = self._page
@@ -117,6 +132,10 @@ class Portal:
             Route("/ui/runs/{run_id}/findings.csv", page(self.findings_csv), methods=["GET"]),
             Route("/ui/runs/{run_id}/population.csv", page(self.population_csv), methods=["GET"]),
             Route("/ui/runs/{run_id}/inputs/{path:path}", page(self.input_file), methods=["GET"]),
+            Route("/ui/period", page(self.period), methods=["GET"]),
+            Route("/ui/period/{kind}.csv", page(self.period_csv), methods=["GET"]),
+            Route("/ui/soa", page(self.soa), methods=["GET"]),
+            Route("/ui/soa.csv", page(self.soa_csv), methods=["GET"]),
             Route("/ui/bundles", page(self.bundle_list), methods=["GET"]),
             Route("/ui/bundles/{run_id}/download", page(self.download), methods=["GET"]),
         ]
@@ -129,7 +148,13 @@ class Portal:
             if session is None:
                 return _headers(RedirectResponse("/ui/login", status_code=303))
             request.state.session = session
-            return _headers(await handler(request))
+            try:
+                response = await handler(request)
+            except UsageError as e:
+                response = self._not_found(request, e.message, status_code=400)
+            except ComplianceError as e:
+                response = self._not_found(request, e.message, status_code=422)
+            return _headers(response)
 
         return guarded
 
@@ -177,6 +202,8 @@ class Portal:
     # -- pages ----------------------------------------------------------------------------
 
     async def runs(self, request: Request) -> Response:
+        if self.ledger is not None:
+            return await self.ledger_runs(request)
         q = request.query_params
         since, until, status = q.get("from", ""), q.get("to", ""), q.get("status", "")
         rows = []
@@ -204,6 +231,9 @@ class Portal:
 
     async def run(self, request: Request) -> Response:
         run_id = request.path_params["run_id"]
+        entry = await self._entry(run_id)
+        if entry is not None:
+            return await self.ledger_run(request, entry)
         loaded = self._bundle(run_id)
         if isinstance(loaded, Response):
             return loaded
@@ -258,6 +288,10 @@ class Portal:
         )
 
     async def findings_csv(self, request: Request) -> Response:
+        entry = await self._entry(request.path_params["run_id"])
+        if entry is not None and self.ledger is not None:
+            rows = await run_in_threadpool(self.ledger.findings_rows, entry)
+            return _csv(f"{entry.id}-findings.csv", FINDING_COLUMNS, rows)
         loaded = self._bundle(request.path_params["run_id"])
         if isinstance(loaded, Response):
             return loaded
@@ -288,6 +322,10 @@ class Portal:
         return _csv(f"{request.path_params['run_id']}-findings.csv", header, rows)
 
     async def population_csv(self, request: Request) -> Response:
+        entry = await self._entry(request.path_params["run_id"])
+        if entry is not None and self.ledger is not None:
+            rows = await run_in_threadpool(self.ledger.population_rows, entry)
+            return _csv(f"{entry.id}-population.csv", POPULATION_COLUMNS, rows)
         loaded = self._bundle(request.path_params["run_id"])
         if isinstance(loaded, Response):
             return loaded
@@ -313,6 +351,102 @@ class Portal:
             media_type="application/gzip",
             headers={"Content-Disposition": f'attachment; filename="{run_id}.tar.gz"'},
         )
+
+    # -- ledger pages ---------------------------------------------------------------------
+
+    async def _entry(self, run_id: str) -> Any:
+        if self.ledger is None:
+            return None
+        return await run_in_threadpool(self.ledger.entry, run_id)
+
+    def _need_ledger(self) -> LedgerPages:
+        if self.ledger is None:
+            raise UsageError("this server reads no ledger (compliance serve --ledger URL)")
+        return self.ledger
+
+    async def ledger_runs(self, request: Request) -> Response:
+        pages = self._need_ledger()
+        q = request.query_params
+        scope, status = q.get("scope", ""), q.get("status", "")
+        since, until = _days(q.get("from"), q.get("to"))
+        data = await run_in_threadpool(
+            pages.runs, scope, since, until, status, _int(q.get("page"), 1)
+        )
+        filters = {
+            "scope": scope,
+            "from": q.get("from", ""),
+            "to": q.get("to", ""),
+            "status": status,
+        }
+        return self._render("ledger_runs.html", request, filters=filters, **data)
+
+    async def ledger_run(self, request: Request, entry: Any) -> Response:
+        pages = self._need_ledger()
+        q = request.query_params
+        bundle_id = await run_in_threadpool(pages.bundle_of, entry)
+
+        async def verify() -> Verification | None:
+            return await run_in_threadpool(self._verify, bundle_id) if bundle_id else None
+
+        # the bundle's first signature check overlaps the ledger reads
+        data, verification = await asyncio.gather(
+            run_in_threadpool(
+                pages.run, entry, _int(q.get("fpage"), 1), _int(q.get("ppage"), 1), bundle_id
+            ),
+            verify(),
+        )
+        return self._render("ledger_run.html", request, verification=verification, **data)
+
+    async def period(self, request: Request) -> Response:
+        from compliance.server import portal_period as pp
+
+        ledger = self._need_ledger().ledger
+        params = dict(request.query_params)
+
+        def build() -> tuple[Any, dict[str, Any]]:
+            query = pp.period_query(ledger, params)
+            built = pp.period(ledger, query, _now())
+            view = pp.period_view(built, _int(params.get("page"), 1), params.get("sla") == "1")
+            return query, view
+
+        query, view = await run_in_threadpool(build)
+        scopes = await run_in_threadpool(self._need_ledger().scopes)
+        return self._render(
+            "period.html", request, query=query, scopes=scopes, sla=params.get("sla", ""), **view
+        )
+
+    async def period_csv(self, request: Request) -> Response:
+        from compliance.server import portal_period as pp
+
+        ledger = self._need_ledger().ledger
+        params, kind = dict(request.query_params), request.path_params["kind"]
+
+        def build() -> tuple[Any, Any]:
+            query = pp.period_query(ledger, params)
+            return query, pp.period_csv(pp.period(ledger, query, _now()), kind)
+
+        query, out = await run_in_threadpool(build)
+        if out is None:
+            return self._not_found(request, f"no period export {kind!r}")
+        header, rows = pp.reader_rows(out) if isinstance(out, str) else out
+        return _csv(f"period-{query.scope}-{query.start}-{query.end}-{kind}.csv", header, rows)
+
+    async def soa(self, request: Request) -> Response:
+        from compliance.server import portal_period as pp
+
+        ledger = self._need_ledger().ledger
+        params = dict(request.query_params)
+        data = await run_in_threadpool(pp.soa, ledger, self.soa_source, params)
+        scopes = await run_in_threadpool(self._need_ledger().scopes)
+        return self._render("soa.html", request, soa=data, scopes=scopes)
+
+    async def soa_csv(self, request: Request) -> Response:
+        from compliance.server import portal_period as pp
+
+        ledger = self._need_ledger().ledger
+        data = await run_in_threadpool(pp.soa, ledger, self.soa_source, dict(request.query_params))
+        header, rows = pp.reader_rows(pp.soa_text(data))
+        return _csv(f"soa-{data['query']['scope']}.csv", header, rows)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -355,13 +489,17 @@ class Portal:
 
     def _not_found(self, request: Request | None, message: str, status_code: int = 404) -> Response:
         template = self.env.get_template("error.html")
-        return HTMLResponse(template.render(message=message, session=None), status_code)
+        session = getattr(request.state, "session", None) if request is not None else None
+        html = template.render(message=message, session=session, has_ledger=self.ledger is not None)
+        return HTMLResponse(html, status_code)
 
     def _render(
         self, name: str, request: Request, status_code: int = 200, **values: Any
     ) -> Response:
         session = getattr(request.state, "session", None)
-        html = self.env.get_template(name).render(session=session, **values)
+        html = self.env.get_template(name).render(
+            session=session, has_ledger=self.ledger is not None, **values
+        )
         return HTMLResponse(html, status_code)
 
 
@@ -371,6 +509,21 @@ def _headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _days(since: str | None, until: str | None) -> tuple[Any, Any]:
+    from compliance.server.portal_ledger import parse_day
+
+    try:
+        return parse_day(since), parse_day(until)
+    except ValueError as e:
+        raise UsageError("from and to are dates (YYYY-MM-DD)") from e
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _int(value: str | None, default: int) -> int:
@@ -419,6 +572,7 @@ def _population(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)

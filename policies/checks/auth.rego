@@ -1,8 +1,9 @@
 # Identity and access: anonymous access, MFA, RBAC least privilege, sessions, passwords.
 #
-# Parameters (input.params, read through lib.param):
-#   session_timeout_max_minutes  15   longest allowed session idle timeout (AUTH-04)
-#   password_min_length          14   shortest allowed password (AUTH-05)
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   session_timeout_max_minutes  longest allowed session idle timeout (AUTH-04)
+#   password_min_length          shortest allowed password (AUTH-05)
 package compliance.checks.auth
 
 import data.compliance.lib
@@ -22,10 +23,12 @@ binding_kinds := {"ClusterRoleBinding", "RoleBinding"}
 #   id: AUTH-03
 #   scope: resource
 #   severity: high
-#   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets.
-#   kinds: [ClusterRole, ClusterRoleBinding, Role, RoleBinding, SecurityConfig, google_storage_bucket]
+#   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets. In AWS IAM, no "Action" and "Resource" wildcards together, no iam:PassRole on every role, and permissions through groups or roles, not users.
+#   kinds: [ClusterRole, ClusterRoleBinding, Role, RoleBinding, SecurityConfig, aws_iam_group_policy, aws_iam_policy, aws_iam_policy_attachment, aws_iam_role, aws_iam_role_policy, aws_iam_user_policy, aws_iam_user_policy_attachment, data.aws_iam_policy_document, google_storage_bucket]
 #   assesses:
 #     SecurityConfig: [body.security.auth_config.roles.*, body.security.auth_config.bindings.*]
+#     aws_iam_policy_attachment: [body.users]
+#     aws_iam_role: [body.inline_policy]
 violations contains v if {
 	some kind in binding_kinds
 	some r in lib.of_kind(kind)

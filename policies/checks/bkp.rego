@@ -1,7 +1,8 @@
 # Backups: enabled, retained, encrypted, copied off-region. Restore tests are manual.
 #
-# Parameters (input.params, read through lib.param):
-#   backup_retention_min_days  default 7: minimum days backups are kept (BKP-01, medium).
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   backup_retention_min_days  minimum days backups are kept (BKP-01, medium).
 #
 # Judgements: RDS without backup_retention_period keeps the AWS default of 1 day (medium);
 # 0 disables backups (high). A SecurityConfig backup that is not encrypted is medium, one not

@@ -1,9 +1,10 @@
 # Container hardening and image provenance.
 #
-# Parameters (input.params, read through lib.param):
-#   allowed_registries  default [] (any registry): image registries/prefixes images may come
-#                       from (CTR-02), e.g. ["ghcr.io/bpi", "registry.internal:5000"]. Images
-#                       without a registry host come from docker.io.
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   allowed_registries  image registries/prefixes images may come from (CTR-02; [] = any),
+#                       e.g. ["ghcr.io/bpi", "registry.internal:5000"]. Images without a
+#                       registry host come from docker.io.
 #
 # Judgements: a Dockerfile whose final stage sets no USER but builds on a ":nonroot" image
 # (distroless) is not reported. Compose services built locally (with `build:`) name the image

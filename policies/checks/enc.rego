@@ -19,10 +19,14 @@ ebs_default_encrypted if {
 	object.get(r.body, "enabled", true) == true
 }
 
-encrypted(body, field) if object.get(body, field, false) == true
+# `field` of `body` (a block of resource r) is true, as written or as the default of the
+# variable it names.
+encrypted(r, body, field) if lib.tf_value(r, object.get(body, field, false)) == true
 
-# Scope global: aws_ebs_encryption_by_default anywhere covers every volume and instance, and an
-# aws_s3_bucket_server_side_encryption_configuration in any file encrypts the bucket it names.
+# Scope global: aws_ebs_encryption_by_default anywhere covers every volume and instance, an
+# aws_s3_bucket_server_side_encryption_configuration in any file encrypts the bucket it names,
+# and a setting written as `var.x` takes the default of that variable in the resource's folder
+# (terraform_variable is read for that, never assessed: `assesses: {terraform_variable: []}`).
 
 # METADATA
 # title: Data is encrypted at rest with managed keys
@@ -31,9 +35,10 @@ encrypted(body, field) if object.get(body, field, false) == true
 #   scope: global
 #   severity: high
 #   remediation: Turn on storage encryption (storage_encrypted, encrypted, server-side encryption) with a KMS-managed key; enable storage.encryption_at_rest; give kube-apiserver an --encryption-provider-config for Secrets.
-#   kinds: [Pod, SecurityConfig, aws_db_instance, aws_dynamodb_table, aws_ebs_volume, aws_efs_file_system, aws_instance, aws_rds_cluster, aws_s3_bucket, azurerm_storage_account, azurerm_storage_account_customer_managed_key, google_storage_bucket, aws_s3_bucket_server_side_encryption_configuration, aws_ebs_encryption_by_default]
+#   kinds: [Pod, SecurityConfig, aws_db_instance, aws_dynamodb_table, aws_ebs_volume, aws_ecr_repository, aws_efs_file_system, aws_eks_cluster, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_instance, aws_neptune_cluster, aws_opensearch_domain, aws_rds_cluster, aws_redshift_cluster, aws_s3_bucket, aws_sns_topic, aws_sqs_queue, azurerm_storage_account, azurerm_storage_account_customer_managed_key, google_storage_bucket, terraform_variable, aws_s3_bucket_server_side_encryption_configuration, aws_ebs_encryption_by_default]
 #   assesses:
 #     Pod: [facts.control_plane.kube-apiserver]
+#     terraform_variable: [body.default]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not r.body.storage.encryption_at_rest
@@ -46,7 +51,7 @@ db_kinds := {"aws_db_instance": "database instance", "aws_rds_cluster": "databas
 violations contains v if {
 	some kind, what in db_kinds
 	some r in lib.of_kind(kind)
-	not encrypted(r.body, "storage_encrypted")
+	not encrypted(r, r.body, "storage_encrypted")
 	v := {"check": "ENC-01", "resource": r.id, "path": "storage_encrypted",
 		"message": sprintf("%s %s does not encrypt its storage (storage_encrypted is not true)", [what, r.name])}
 }
@@ -56,7 +61,7 @@ plain_encrypted_kinds := {"aws_ebs_volume": "EBS volume", "aws_efs_file_system":
 violations contains v if {
 	some kind, what in plain_encrypted_kinds
 	some r in lib.of_kind(kind)
-	not encrypted(r.body, "encrypted")
+	not encrypted(r, r.body, "encrypted")
 	not covered_by_default(kind)
 	v := {"check": "ENC-01", "resource": r.id, "path": "encrypted",
 		"message": sprintf("%s %s is not encrypted (encrypted is not true)", [what, r.name])}
@@ -68,7 +73,7 @@ violations contains v if {
 	some r in lib.of_kind("aws_instance")
 	not ebs_default_encrypted
 	some root in as_list(r.body.root_block_device)
-	not encrypted(root, "encrypted")
+	not encrypted(r, root, "encrypted")
 	v := {"check": "ENC-01", "resource": r.id, "path": "root_block_device",
 		"message": sprintf("instance %s has an unencrypted root volume (root_block_device.encrypted is not true)", [r.name])}
 }
@@ -85,7 +90,7 @@ violations contains v if {
 	some r in lib.of_kind("aws_instance")
 	not ebs_default_encrypted
 	some i, device in object.get(r.body, "ebs_block_device", [])
-	not encrypted(device, "encrypted")
+	not encrypted(r, device, "encrypted")
 	v := {"check": "ENC-01", "resource": r.id, "path": sprintf("ebs_block_device[%d]", [i]),
 		"message": sprintf("instance %s attaches an unencrypted EBS volume (ebs_block_device[%d])", [r.name, i])}
 }
@@ -131,13 +136,6 @@ violations contains v if {
 	count({a | some a in algorithms; startswith(a, "aws:kms")}) == 0
 	v := {"check": "ENC-01", "resource": r.id, "severity": "low",
 		"message": sprintf("S3 bucket %s is encrypted with S3-managed keys (AES256), not a KMS-managed key (aws:kms)", [r.name])}
-}
-
-violations contains v if {
-	some r in lib.of_kind("aws_dynamodb_table")
-	count([s | some s in as_list(object.get(r.body, "server_side_encryption", [])); s.enabled == true]) == 0
-	v := {"check": "ENC-01", "resource": r.id, "severity": "low",
-		"message": sprintf("DynamoDB table %s uses the AWS-owned key; enable server_side_encryption with a KMS key", [r.name])}
 }
 
 violations contains v if {

@@ -1,15 +1,16 @@
 # Audit logging: enabled, events, retention, tamper protection, shipping.
 #
-# Parameters (input.params, read through lib.param):
-#   log_required_events     default ["authn", "authz_denied", "admin", "config_change", "data_access"]
-#                           SecurityConfig audit events that must be recorded (LOG-02).
-#   log_retention_min_days  default 365: minimum audit log retention in days (LOG-03, high).
-#   log_retention_max_days  default null (no maximum): when set (GDPR), retention above it, or
-#                           logs that never expire, is a low LOG-03 finding.
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   log_required_events     SecurityConfig audit events that must be recorded (LOG-02).
+#   log_retention_min_days  minimum audit log retention in days (LOG-03, high).
+#   log_retention_max_days  null (no maximum) unless the pack takes it (GDPR): retention above
+#                           it, or logs that never expire, is a low LOG-03 finding.
 #
-# Cross-resource judgements: a Terraform configuration that declares aws_* resources but no
-# aws_cloudtrail is a medium LOG-01 finding, reported once on the aws resource with the smallest
-# id (the trail may live in an organisation account: hence medium, not critical). A VPC
+# Cross-resource judgements: input that declares aws_* resources but no aws_cloudtrail is a
+# medium LOG-01 finding on each root configuration's default `provider "aws"` block
+# (log_aws.rego; a reusable module declares no provider and gets none; the trail may live in an
+# organisation account: hence medium, not critical). A VPC
 # without an aws_flow_log that references it is medium. A CloudTrail bucket declared in the
 # same configuration without S3 Object Lock is LOG-04 low when log file validation is on
 # (tamper-evident already) and medium otherwise.
@@ -40,9 +41,10 @@ bucket_keys(b) := {k |
 #   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
-#   kinds: [Pod, SecurityConfig, aws_cloudtrail, aws_flow_log, aws_vpc, azurerm_key_vault, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config]
+#   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
 #   assesses:
 #     Pod: [facts.control_plane.kube-apiserver]
+#     terraform_variable: [body.default]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	not audit(r).enabled
@@ -61,13 +63,6 @@ aws_resource_ids contains r.id if {
 	some kind, resources in input.kinds
 	startswith(kind, "aws_")
 	some r in resources
-}
-
-violations contains v if {
-	count(lib.of_kind("aws_cloudtrail")) == 0
-	count(aws_resource_ids) > 0
-	v := {"check": "LOG-01", "resource": min(aws_resource_ids), "severity": "medium",
-		"message": "the Terraform configuration declares AWS resources but no aws_cloudtrail; make sure an (organisation) trail records API activity"}
 }
 
 flow_logged := {ref | some f in lib.of_kind("aws_flow_log"); ref := object.get(f.body, "vpc_id", "")}

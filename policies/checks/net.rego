@@ -1,8 +1,8 @@
 # Network exposure: default deny, world-open admin ports, workload isolation.
 #
-# Parameters (input.params, read through lib.param):
-#   admin_ports (lib.rego)  default [22, 3389, 3306, 5432, 6379, 27017, 9200]
-#                           ports that must never be reachable from the internet (NET-02).
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   admin_ports (lib.rego)  ports that must never be reachable from the internet (NET-02).
 #
 # NET-01 on Kubernetes is cross-resource: every namespace that runs workloads needs a
 # default-deny NetworkPolicy (podSelector {}, the policy type listed, no rules of that type).

@@ -1,8 +1,9 @@
 # Secrets handling: no plaintext secrets, rotation.
 #
-# Parameters (input.params, read through lib.param):
-#   secret_rotation_max_days  90   longest allowed Secrets Manager rotation interval (SEC-02)
-#   kms_rotation_max_days     365  longest allowed KMS key rotation period (SEC-02; AWS default 365)
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   secret_rotation_max_days  longest allowed Secrets Manager rotation interval (SEC-02)
+#   kms_rotation_max_days     longest allowed KMS key rotation period (SEC-02)
 package compliance.checks.sec
 
 import data.compliance.lib
@@ -24,7 +25,7 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #   scope: resource
 #   severity: critical
 #   remediation: Take secrets from a secret store or mount them as files; never write them into env, ENV/ARG, compose files, ConfigMaps or Terraform.
-#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, azurerm_windows_virtual_machine, azurerm_windows_virtual_machine_scale_set, google_sql_user, terraform_variable]
+#   kinds: [ComposeService, ConfigMap, CronJob, DaemonSet, Deployment, Dockerfile, Job, Pod, ReplicaSet, ReplicationController, Secret, StatefulSet, aws_db_instance, aws_instance, aws_lambda_function, aws_launch_configuration, aws_launch_template, aws_rds_cluster, aws_secretsmanager_secret_version, aws_ssm_parameter, azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_mariadb_server, azurerm_mssql_server, azurerm_mysql_flexible_server, azurerm_mysql_server, azurerm_postgresql_flexible_server, azurerm_postgresql_server, azurerm_sql_server, azurerm_windows_virtual_machine, azurerm_windows_virtual_machine_scale_set, google_sql_user, provider.aws, terraform_locals, terraform_module, terraform_variable]
 #   assesses:
 #     Pod: [facts.containers.*.env]
 #     Deployment: [facts.containers.*.env]
@@ -38,6 +39,10 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #     Dockerfile: [facts.env.*]
 #     ConfigMap: [body.data.*]
 #     terraform_variable: [body.default]
+#     aws_instance: [facts.user_data_env]
+#     aws_lambda_function: [body.environment.variables]
+#     aws_launch_configuration: [facts.user_data_env]
+#     aws_launch_template: [facts.user_data_env]
 #     azurerm_linux_virtual_machine: [body.admin_password]
 #     azurerm_linux_virtual_machine_scale_set: [body.admin_password]
 #     azurerm_mariadb_server: [body.administrator_login_password]
@@ -50,6 +55,7 @@ secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|ex
 #     azurerm_windows_virtual_machine: [body.admin_password]
 #     azurerm_windows_virtual_machine_scale_set: [body.admin_password]
 #     google_sql_user: [body.password]
+#     provider.aws: [body.access_key, body.secret_key, body.token]
 violations contains v if {
 	some r in lib.workloads
 	some c in lib.containers(r)
@@ -233,4 +239,48 @@ violations contains v if {
 	days > want
 	v := {"check": "SEC-02", "resource": r.id, "path": "rotation_rules.schedule_expression",
 		"message": sprintf("secret rotation %s runs every %d days (%s); at most %d are allowed", [r.name, days, expression, want])}
+}
+
+# Known credential formats (facts.secret_shapes, computed by the loaders with the same
+# detector that redaction uses): each entry names the value's path and its shape, never
+# the value. Any value of any resource can hold a credential: the rule reads ``input.shaped``,
+# every resource of any kind holding a shape (its shapes only), which the engine input
+# carries whatever kinds the other checks read.
+shape_labels := {
+	"aws-access-key-id": "an AWS access key id",
+	"github-token": "a GitHub token",
+	"slack-token": "a Slack token",
+	"stripe-key": "a Stripe secret key",
+	"gitlab-token": "a GitLab access token",
+	"jwt": "a JSON Web Token",
+	"private-key": "a PEM private key",
+	"url-credentials": "a password inside a URL",
+}
+
+shape_severity := {"url-credentials": "high", "jwt": "high"}
+
+# METADATA
+# title: No known credential formats in configuration values
+# custom:
+#   id: SEC-03
+#   scope: resource
+#   severity: critical
+#   remediation: Remove the credential from the file, revoke and rotate it (it is in the repository's history), and take it from a secret store at deploy time; in URLs, pass the password separately (a secret reference or a file).
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, ConfigMap, Secret, Service, Ingress, Dockerfile, ComposeService, SecurityConfig, terraform_variable, terraform_locals, terraform_module, provider.aws, aws_instance, aws_lambda_function, aws_db_instance, aws_ssm_parameter, aws_secretsmanager_secret_version, aws_launch_template]
+#   assesses:
+#     Pod: [facts.containers.*.env, facts.secret_shapes.*]
+#     Deployment: [facts.containers.*.env, facts.secret_shapes.*]
+#     StatefulSet: [facts.containers.*.env, facts.secret_shapes.*]
+#     DaemonSet: [facts.containers.*.env, facts.secret_shapes.*]
+#     ReplicaSet: [facts.containers.*.env, facts.secret_shapes.*]
+#     ReplicationController: [facts.containers.*.env, facts.secret_shapes.*]
+#     Job: [facts.containers.*.env, facts.secret_shapes.*]
+#     CronJob: [facts.containers.*.env, facts.secret_shapes.*]
+#     Service: [body.metadata.annotations, facts.secret_shapes.*]
+#     Ingress: [body.metadata.annotations, facts.secret_shapes.*]
+violations contains v if {
+	some r in object.get(input, "shaped", [])
+	some s in r.facts.secret_shapes
+	v := {"check": "SEC-03", "resource": r.id, "severity": object.get(shape_severity, s.shape, "critical"), "line": s.line, "path": s.path,
+		"message": sprintf("%s %s holds %s at %s", [r.kind, r.name, object.get(shape_labels, s.shape, s.shape), s.path])}
 }

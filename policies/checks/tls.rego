@@ -1,10 +1,11 @@
 # Transport encryption: TLS versions, ciphers, certificates, mTLS.
 #
-# Parameters (input.params, read through lib.param):
-#   tls_min_version          "1.2"  lowest TLS version a SecurityConfig may allow (TLS-01)
-#   rsa_min_bits             2048   smallest RSA certificate key (TLS-03)
-#   cert_expiry_warn_days    30     certificate expiring within this many days: medium (TLS-04)
-#   cert_expiry_high_days    7      certificate expiring within this many days: high (TLS-04)
+# Parameters (input.params, read through lib.param; defaults and allowed values are declared
+# in policies/parameters.yaml):
+#   tls_min_version          lowest TLS version a SecurityConfig may allow (TLS-01)
+#   rsa_min_bits             smallest RSA certificate key (TLS-03)
+#   cert_expiry_warn_days    certificate expiring within this many days: medium (TLS-04)
+#   cert_expiry_high_days    certificate expiring within this many days: high (TLS-04)
 package compliance.checks.tls
 
 import data.compliance.lib
@@ -19,7 +20,7 @@ lb_listener_kinds := {"aws_lb_listener", "aws_alb_listener"}
 #   scope: resource
 #   severity: high
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
-#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elb, aws_lb_listener, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, google_sql_database_instance]
+#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_elb, aws_lb_listener, aws_opensearch_domain, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, google_sql_database_instance]
 #   assesses:
 #     Service: [facts.exposure.LoadBalancer, facts.exposure.NodePort]
 #     ComposeService: [facts.ports.*]
@@ -197,7 +198,7 @@ else := [x]
 #   scope: resource
 #   severity: high
 #   remediation: Limit cipher suites to ECDHE key exchange with AES-GCM or CHACHA20-POLY1305 (or the TLS 1.3 suites); remove CBC, static RSA, 3DES, RC4, NULL and EXPORT suites.
-#   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   kinds: [SecurityConfig, aws_lb_listener, aws_alb_listener, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, aws_elasticsearch_domain, aws_opensearch_domain]
 #   assesses:
 #     SecurityConfig: [body.security.tls_config.cipher_suites.*]
 #     Pod: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
@@ -208,6 +209,8 @@ else := [x]
 #     ReplicationController: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
 #     Job: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
 #     CronJob: [facts.flags.tls-cipher-suites, facts.flags.cipher-suites]
+#     aws_elasticsearch_domain: [body.domain_endpoint_options.tls_security_policy]
+#     aws_opensearch_domain: [body.domain_endpoint_options.tls_security_policy]
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")
 	r.body.security.tls_config.enabled

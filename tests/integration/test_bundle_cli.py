@@ -316,6 +316,103 @@ def test_tar_listing_is_sorted_with_fixed_metadata(bpi_bundle: Path) -> None:
     assert {(m.uid, m.gid, m.uname, m.gname, m.mode) for m in infos} == {(0, 0, "", "", 0o644)}
 
 
+def test_keys_generate_force_replaces_a_symlink_without_following_it(tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "keys", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.txt"
+    victim.write_text("not yours\n")
+    victim.chmod(0o644)
+    (out / "signing.key").symlink_to(victim)
+    refused = run("keys", "generate", "--out", str(out))
+    assert refused.exit_code == 2 and "already exists" in refused.stderr
+    assert run("keys", "generate", "--out", str(out), "--force").exit_code == 0
+    assert victim.read_text() == "not yours\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    private = out / "signing.key"
+    assert not private.is_symlink()
+    assert stat.S_IMODE(private.lstat().st_mode) == 0o600
+    assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert sorted(p.name for p in out.iterdir()) == ["signing.key", "signing.pub"]
+
+
+def test_keys_generate_force_never_writes_the_key_into_a_readable_file(tmp_path: Path) -> None:
+    private = tmp_path / "signing.key"
+    private.write_text("old world-readable content\n")
+    private.chmod(0o644)
+    with private.open("rb") as held:  # a reader that opened the old file while it was 0644
+        assert run("keys", "generate", "--out", str(tmp_path), "--force").exit_code == 0
+        assert held.read() == b"old world-readable content\n"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+
+
+def test_verify_a_missing_file_is_a_usage_error(keys: Path, tmp_path: Path) -> None:
+    result = verify(tmp_path / "none.tar.gz", keys / "signing.pub")
+    assert result.exit_code == 2 and "none.tar.gz" in result.stderr
+    log = run("evidence", "verify-log", str(tmp_path / "none.jsonl"))
+    assert log.exit_code == 2 and "none.jsonl" in log.stderr
+
+
+def test_evidence_that_cannot_be_written_is_exit_3_not_4(keys: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder\n")
+    sign = ["--sign-key", str(keys / "signing.key"), *NOW, "--fail-on", "none"]
+    bundle = run("evaluate", "examples/bpi/k8s", "--bundle", str(blocker / "b.tar.gz"), *sign)
+    assert bundle.exit_code == 3 and "cannot write bundle" in bundle.stderr
+    store = run("evaluate", "examples/bpi/k8s", "--store", str(blocker / "store"), *sign)
+    assert store.exit_code == 3 and "cannot add the bundle to the store" in store.stderr
+    assert "internal error" not in bundle.stderr + store.stderr
+
+
+def test_keys_that_cannot_be_written_are_exit_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder\n")
+    result = run("keys", "generate", "--out", str(blocker / "keys"))
+    assert result.exit_code == 3 and "cannot create the key folder" in result.stderr
+
+
+def test_stdin_and_a_file_named_like_it_both_keep_their_evidence(
+    keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-` and `stdin.yaml`, `../x.yaml` and `__parent__/x.yaml` in one run: four members."""
+    work = tmp_path / "work"
+    (work / "__parent__").mkdir(parents=True)
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {{name: {n}, namespace: t}}\nspec:\n  containers: [{{name: c, image: busybox:1.36}}]\n"
+    (work / "stdin.yaml").write_text(pod.format(n="from-file"))
+    (tmp_path / "x.yaml").write_text(pod.format(n="from-parent"))
+    (work / "__parent__" / "x.yaml").write_text(pod.format(n="from-folder"))
+    monkeypatch.chdir(work)
+    bundle = tmp_path / "b.tar.gz"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "-",
+            "stdin.yaml",
+            "../x.yaml",
+            "__parent__/x.yaml",
+            *NOW,
+            "--fail-on",
+            "none",
+            "--bundle",
+            str(bundle),
+            "--sign-key",
+            str(keys / "signing.key"),
+        ],
+        input=pod.format(n="from-stdin"),
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    members = tamper.members(bundle.read_bytes())
+    manifest = json.loads(members["manifest.json"])
+    paths = {i["file"]: i["path"] for i in manifest["inputs"]}
+    assert len(paths) == 4 and len(set(paths.values())) == 4, paths
+    names = {members[p].decode().split("name: ")[1].split(",")[0] for p in paths.values()}
+    assert names == {"from-stdin", "from-file", "from-parent", "from-folder"}
+    assert verify(bundle, keys / "signing.pub").exit_code == 0
+
+
 def test_html_written_beside_a_bundle_names_it_and_its_signer(
     keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -115,10 +115,46 @@ def test_usage_errors_exit_2() -> None:
     assert run(BPI, "--format", "yaml").exit_code == 2
 
 
-def test_unknown_pack_exit_3() -> None:
+def test_unknown_pack_exit_2_with_the_nearest_name() -> None:
     result = run(BPI, "--pack", "pci")
+    assert result.exit_code == 2
+    assert "unknown pack 'pci'" in result.stderr and "soc2" in result.stderr
+    upper = run(BPI, "--pack", "SOC2")
+    assert upper.exit_code == 2
+    assert "unknown pack 'SOC2'; did you mean 'soc2'?" in upper.stderr
+    near = run(BPI, "--pack", "hippa")
+    assert near.exit_code == 2 and "did you mean 'hipaa'?" in near.stderr
+
+
+def test_unknown_pack_in_compliance_yaml_exit_2_naming_the_line(tmp_path: Path) -> None:
+    config = tmp_path / "compliance.yaml"
+    config.write_text("fail_on: high\npacks:\n  - soc2\n  - Gdpr\n")
+    result = run(BPI, "--config", str(config), *NOW)
+    assert result.exit_code == 2
+    assert f"{config}:4: unknown pack 'Gdpr'; did you mean 'gdpr'?" in result.stderr
+    overridden = run(BPI, "--config", str(config), "--pack", "soc2", *NOW)
+    assert overridden.exit_code == 2 and f"{config}:4: unknown pack 'Gdpr'" in overridden.stderr
+
+
+def test_errors_reach_stderr_with_o_file_and_json(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(PRIVILEGED)
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+    out = tmp_path / "out" / "report.html"
+    to_file = run(str(tmp_path), "--format", "html", "-o", str(out), "--no-cache", *NOW)
+    assert to_file.exit_code == 3
+    assert "bad.yaml:4: " in to_file.stderr
+    as_json = run(str(tmp_path), "--format", "json", "--no-cache", *NOW)
+    assert as_json.exit_code == 3
+    (error,) = json.loads(as_json.stdout)["errors"]
+    assert f"{error['file']}:4: {error['message']}" in as_json.stderr
+
+
+def test_a_report_that_cannot_be_written_is_exit_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder\n")
+    result = run("-", "--format", "json", "-o", str(blocker / "r.json"), *NOW, input=PRIVILEGED)
     assert result.exit_code == 3
-    assert "unknown pack 'pci'" in result.stderr
+    assert "cannot write the report" in result.stderr and "internal error" not in result.stderr
 
 
 def test_single_pack() -> None:
@@ -228,9 +264,9 @@ def test_a_cached_json_run_gives_the_uncached_bytes_and_exit_code(tmp_path: Path
     (tree / "planted.yaml").write_text(
         f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: t}}\n"
         f"stringData: {{password: {secret}}}\n---\n"
-        + PRIVILEGED.replace("name: p", f"name: {secret}")
+        + PRIVILEGED.replace("- name: c", f"- name: {secret}")
     )
-    out = same()
+    out = same()  # a container named after the password: its messages would echo it
     assert secret not in out and json.loads(out)["findings"]
     (tree / "broken.yaml").write_text("a: [1, 2\n")
     assert json.loads(same(3))["errors"]

@@ -75,15 +75,21 @@ def test_packs_show_gdpr() -> None:
     data = json.loads(run("packs", "show", "gdpr", "--format", "json").stdout)
     assert data["framework_version"] == "Regulation (EU) 2016/679"
     assert data["parameters"]["log_retention_max_days"] == 730
+    assert data["parameter_declarations"]["tls_min_version"]["allowed"] == [
+        "1.0",
+        "1.1",
+        "1.2",
+        "1.3",
+    ]
     ids = [c["control_id"] for c in data["controls"]]
     assert "Art.32(1)(a)" in ids and "Art.5(1)(e)" in ids
     table = run("packs", "show", "hipaa").stdout
     assert "164.312(e)(1)" in table and "tls_min_version" in table and "manual" in table
 
 
-def test_packs_show_unknown_pack_exits_3() -> None:
+def test_packs_show_unknown_pack_exits_2() -> None:
     result = run("packs", "show", "pci")
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "unknown pack 'pci'" in result.stderr and "soc2" in result.stderr
 
 
@@ -270,7 +276,15 @@ def test_config_option_and_bad_parameters_in_the_project_file(
     result = run("evaluate", str(ROOT / "examples" / "bpi"), "--config", str(config), *NOW)
     assert result.exit_code == 2
     assert (
-        f"{config}:3: parameter gdpr.log_retention_max_days: expected an integer" in result.stderr
+        f"{config}:3: parameter gdpr.log_retention_max_days: 'forever' is not allowed; "
+        "allowed: an integer >= 1 or null" in result.stderr
+    )
+    config.write_text("packs: [hipaa]\nparameters:\n  tls_min_version: banana\n")
+    result = run("evaluate", str(ROOT / "examples" / "bpi"), "--config", str(config), *NOW)
+    assert result.exit_code == 2
+    assert (
+        f"{config}:3: parameter tls_min_version: 'banana' is not allowed; "
+        "allowed: one of 1.0, 1.1, 1.2, 1.3" in result.stderr
     )
     result = run(
         "evaluate", str(ROOT / "examples" / "bpi"), "--config", str(tmp_path / "nope.yaml"), *NOW

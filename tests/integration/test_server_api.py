@@ -320,8 +320,8 @@ def test_real_evidence_store_lists_downloads_and_verifies_signed_bundles(tmp_pat
 
 def test_evaluate_scrubs_secret_values_like_the_cli(client: httpx.Client) -> None:
     """/v1/evaluate's report is scrubbed of the inputs' secret values, as every report of
-    `compliance evaluate` is: here a ConfigMap named after a planted env secret makes a
-    finding message carry that value."""
+    `compliance evaluate` is; identifiers are not rewritten: a ConfigMap named after a
+    planted env secret keeps its name (it is the object's name, shown as loaded)."""
     from tests.unit.evidence.planted import PLANTED, ROOT, SECRETS_DIR
 
     files = {
@@ -329,13 +329,16 @@ def test_evaluate_scrubs_secret_values_like_the_cli(client: httpx.Client) -> Non
         for p in sorted((ROOT / SECRETS_DIR).rglob("*"))
         if p.is_file() and p.name != "plan.json"
     }
+    name = "Planted-k8s-env-9412"
     files["cm.yaml"] = (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Planted-k8s-env-9412, namespace: t}\n"
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: t}}\n"
         "data: {API_KEY: not-a-reference-value}\n"
     )
     r = client.post("/v1/evaluate", json={"files": files}, headers=ADMIN)
     assert r.status_code == 200, r.text
     messages = [f["message"] for f in r.json()["findings"]]
-    assert any(m.startswith("ConfigMap [REDACTED]") for m in messages), messages
+    assert any(m.startswith(f"ConfigMap {name} ") for m in messages), messages
+    assert "not-a-reference-value" not in r.text
     for planted in PLANTED:
-        assert planted not in r.text, planted
+        if planted != name:
+            assert planted not in r.text, planted

@@ -7,10 +7,12 @@ import hashlib
 import ipaddress
 import json
 import os
+import socket
 import ssl
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import httpx
@@ -37,9 +39,18 @@ def test_cert_and_key_go_together(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--tls-cert and --tls-key go together" in result.output
 
 
+def test_sign_key_needs_a_decision_log(tmp_path: Path) -> None:
+    key = tmp_path / "k.pem"
+    key.write_text("x")
+    result = CliRunner().invoke(cli, ["serve", "--sign-key", str(key)])
+    assert result.exit_code == 2 and "give --decision-log" in result.output
+
+
 def test_unknown_pack_fails_before_binding() -> None:
     result = CliRunner().invoke(cli, ["serve", "--pack", "nope"])
-    assert result.exit_code == 3 and "unknown pack 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown pack 'nope'" in result.output
+    upper = CliRunner().invoke(cli, ["serve", "--pack", "HIPAA"])
+    assert upper.exit_code == 2 and "did you mean 'hipaa'?" in upper.output
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
@@ -75,6 +86,10 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
+    assert (
+        CliRunner().invoke(cli, ["keys", "generate", "--out", str(tmp_path / "k")]).exit_code == 0
+    )
+    signing_key, pub = tmp_path / "k" / "signing.key", tmp_path / "k" / "signing.pub"
     token = "t0ken-for-tls-test"
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text(
@@ -98,6 +113,8 @@ def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None
                 str(tokens),
                 "--decision-log",
                 str(tmp_path / "d.jsonl"),
+                "--sign-key",
+                str(signing_key),
             ],
             stderr=err,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -127,6 +144,7 @@ def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None
                     ).status_code
                     == 503
                 )
+            check_tls_policy(port, cert, tmp_path)
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as plain:
                 try:
                     plain.get("/healthz")
@@ -136,8 +154,82 @@ def test_serves_admission_over_tls_with_json_access_logs(tmp_path: Path) -> None
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    checked = CliRunner().invoke(
+        cli,
+        ["evidence", "verify-log", str(tmp_path / "d.jsonl"), "--checkpoints", "--key", str(pub)],
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "1 signed checkpoints verified" in checked.output  # written on shutdown
     lines = [json.loads(line) for line in stderr.read_text().splitlines() if line.startswith("{")]
     routes = {entry["route"] for entry in lines}
     assert {"/readyz", "/v1/admission", "/v1/bundles"} <= routes
     assert token not in stderr.read_text()
     assert "root-shell" not in stderr.read_text()
+
+
+def handshake(
+    port: int, ciphers: str | None = None, version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2
+) -> tuple[str, str] | None:
+    """A real TLS client limited to ``version`` (and ``ciphers`` for TLS 1.2 and below):
+    the negotiated (protocol, suite), or None when the server refuses the handshake."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = context.maximum_version = version
+    if ciphers:
+        context.set_ciphers(ciphers + ":@SECLEVEL=0")  # the client offers weak suites freely
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+            context.wrap_socket(raw) as tls,
+        ):
+            suite = tls.cipher()
+            assert suite is not None
+            return str(tls.version()), suite[0]
+    except (ssl.SSLError, ConnectionResetError):
+        return None
+
+
+def check_tls_policy(port: int, cert: Path, tmp_path: Path) -> None:
+    """The server takes TLS 1.3 and TLS 1.2 with ECDHE + AEAD suites, nothing else, and what
+    it accepts passes our own TLS-01 and TLS-02 as a SecurityConfig."""
+    cbc = "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA256:AES128-SHA"
+    assert handshake(port, cbc) is None, "a CBC-only client must be refused"
+    with warnings.catch_warnings():  # the client's TLS 1.0/1.1 are deprecated: on purpose
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+            assert handshake(port, "ALL", old) is None, f"{old.name} must be refused"
+    assert handshake(port, version=ssl.TLSVersion.TLSv1_3) is not None
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    probe.set_ciphers("ALL:@SECLEVEL=0")
+    offered = sorted({c["name"] for c in probe.get_ciphers() if c["protocol"] == "TLSv1.2"})
+    accepted = [name for name in offered if handshake(port, name) is not None]
+    assert accepted and all("GCM" in n or "CHACHA20" in n for n in accepted), accepted
+    assert all(n.startswith("ECDHE-") for n in accepted), accepted
+    own = tmp_path / "own" / "server.toml"
+    own.parent.mkdir()
+    own.write_text(
+        '[network]\nlisten_addr = "127.0.0.1:8443"\n'
+        '[security.tls_config]\nenabled = true\nmin_version = "1.2"\n'
+        f"cipher_suites = {json.dumps(accepted)}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["evaluate", str(own), "--format", "json", "--no-cache", "--fail-on", "none"]
+    )
+    report = json.loads(result.stdout)
+    assert not report["errors"], report["errors"]
+    assert report["summary"]["resources"] == 1
+    assert [f for f in report["findings"] if f["check_id"] in ("TLS-01", "TLS-02")] == []
+
+
+def test_a_key_that_does_not_match_the_certificate_is_a_usage_error(tmp_path: Path) -> None:
+    cert, _ = _self_signed(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    _, wrong_key = _self_signed(other)
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(wrong_key)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot load the TLS certificate and key" in result.output
+    assert "Traceback" not in result.output

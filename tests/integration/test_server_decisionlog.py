@@ -113,7 +113,7 @@ def test_garbage_line_is_named(tmp_path: Path, served_log: bytes) -> None:
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     code, output = run_verify(tmp_path / "nope.jsonl")
-    assert code == 4 and "cannot read decision log" in output
+    assert code == 2 and "no decision log file" in output
 
 
 def test_a_restarted_server_continues_the_chain(tmp_path: Path) -> None:
@@ -125,3 +125,35 @@ def test_a_restarted_server_continues_the_chain(tmp_path: Path) -> None:
     again.append({"uid": "b"})
     again.close()
     assert verify(path).records == 2
+
+
+def test_the_log_never_keeps_an_object_name_equal_to_its_own_secret(tmp_path: Path) -> None:
+    """A Secret and a Pod named after their own secret values: the response names the object
+    as Kubernetes does (reports keep identifiers), but the decision log, kept for years,
+    holds no secret value, not even as a name (create and delete)."""
+    secret = "swordfish-hunter2-0x7f3a"
+    as_secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": secret, "namespace": "shop"},
+        "stringData": {"password": secret},
+    }
+    pod = privileged_pod()
+    pod["metadata"]["name"] = secret
+    pod["spec"]["containers"][0]["env"] = [{"name": "DB_PASSWORD", "value": secret}]
+    path = tmp_path / "decisions.jsonl"
+    with running(config(decision_log=DecisionLog(path))) as c:
+        for i, body in enumerate(
+            [
+                review(as_secret, uid="u-1"),
+                review(pod, uid="u-2"),
+                review(None, uid="u-3", operation="DELETE", old=as_secret),
+            ]
+        ):
+            answer = c.post("/v1/admission", json=body)
+            assert answer.status_code == 200, i
+    data = path.read_bytes()
+    assert len(data.splitlines()) == 3
+    assert secret.encode() not in data
+    assert data.count(b"[REDACTED]") >= 3
+    assert run_verify(path)[0] == 0

@@ -80,6 +80,13 @@ def test_deployment_is_hardened() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert "--tls-cert=/etc/compliance/tls/tls.crt" in container["args"]
     assert objects()["PodDisruptionBudget/compliance-webhook"]["spec"]["minAvailable"] >= 1
+    # the decision log's checkpoints are signed with a key mounted read-only from a Secret
+    assert "--sign-key=/etc/compliance/signing/signing.key" in container["args"]
+    mounts = {m["name"]: m for m in container["volumeMounts"]}
+    assert mounts["signing"]["mountPath"] == "/etc/compliance/signing"
+    assert mounts["signing"]["readOnly"] is True
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["signing"]["secret"]["secretName"] == "compliance-webhook-signing"
 
 
 def test_network_policies_deny_by_default_and_admit_only_8443() -> None:

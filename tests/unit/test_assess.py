@@ -128,14 +128,18 @@ package x
 def test_metadata_assesses_is_parsed() -> None:
     (meta,) = parse_metadata(METADATA.format(entry="Service: [body.spec.ports]"), "x.rego")
     assert meta.assesses == {"Service": ["body.spec.ports"]}
+    # an empty list: read as context for other resources, never assessed itself
+    (context,) = parse_metadata(METADATA.format(entry="Service: []"), "x.rego")
+    assessor = Assessor({"X-01": context}, {"X-01"})
+    assert assessor.assessed_by("Service", {"spec": {"ports": [1]}}, {}) == ()
+    assert assessor.assessed_by("Pod", {}, {}) == ("X-01",)
 
 
 @pytest.mark.parametrize(
     ("entry", "needle"),
     [
         ("Ingress: [body.spec.tls]", "not in its kinds"),
-        ("Service: []", "non-empty list"),
-        ("Service: body.spec.ports", "non-empty list"),
+        ("Service: body.spec.ports", "list of paths"),
         ("Service: [spec.ports]", "under body or facts"),
         ("Service: [body..ports]", "under body or facts"),
     ],

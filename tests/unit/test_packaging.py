@@ -128,6 +128,7 @@ def test_wheel_ships_policies_templates_and_cases(built: tuple[Path, Path, str])
         top = tar.getnames()[0].split("/")[0]
         assert f"{top}/policies/soc2/pack.yaml" in tar.getnames()
     assert "compliance/_policies/crosswalk.csv" in names
+    assert "compliance/_policies/parameters.yaml" in names
 
 
 def test_installed_wheel_runs_pack_cases_and_evaluates(

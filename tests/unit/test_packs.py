@@ -126,7 +126,7 @@ def test_control_ids_as_design_writes_them(packs: dict[str, Pack]) -> None:
 def test_packs_reference_all_catalog_checks(packs: dict[str, Pack]) -> None:
     with CROSSWALK.open() as f:
         all_checks = {r["check_id"] for r in csv.DictReader(f)}
-    assert len(all_checks) == 26
+    assert len(all_checks) == 27
     assert set().union(*(p.check_ids() for p in packs.values())) == all_checks
 
 
@@ -187,7 +187,7 @@ violations contains v if {
 GOOD = """name: demo
 framework: Demo framework
 version: 1.0.0
-parameters: {tls_min_version: '1.2', admin_ports: [22]}
+description: A pack for these tests
 controls:
   - id: D.1
     title: One
@@ -272,8 +272,10 @@ def test_every_shipped_manual_control_says_what_evidence_to_provide(
 
 def test_unknown_pack_names_the_available_ones(tmp_path: Path) -> None:
     root = make_root(tmp_path, GOOD)
-    with pytest.raises(PackError, match=r"unknown pack 'nope' \(available: demo\)"):
+    with pytest.raises(UsageError, match=r"unknown pack 'nope' \(available: demo\)"):
         load(root, "nope")
+    with pytest.raises(UsageError, match=r"unknown pack 'Demo'; did you mean 'demo'\?"):
+        load(root, "Demo")
 
 
 def test_digest_covers_manifest_checks_and_pack_rego(tmp_path: Path) -> None:

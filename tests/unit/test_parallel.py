@@ -278,13 +278,19 @@ def test_a_kind_read_only_by_prefix_reaches_the_engine(
     evaluator: Evaluator, tmp_path: Path
 ) -> None:
     """LOG-01 iterates every ``aws_*`` kind: one that no module names must still be sent,
-    in the whole query and in a family query reused across parameter sets."""
-    (tmp_path / "main.tf").write_text('resource "aws_iam_user" "ops" {\n  name = "ops"\n}\n')
+    in the whole query and in a family query reused across parameter sets (its "no
+    aws_cloudtrail" finding, on the root's provider block, needs some aws_* resource)."""
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-1"\n}\n'
+        'resource "aws_route53_zone" "ops" {\n  name = "ops"\n}\n'
+    )
     resources = load_paths([str(tmp_path)], LoadOptions(env={})).resources
-    assert [r.kind for r in resources] == ["aws_iam_user"]
-    assert not any("aws_iam_user" in source for source in evaluator.modules.values())
-    kinds = kinds_read(evaluator.modules, evaluator.library, {"aws_iam_user"})
-    assert kinds == {"aws_iam_user"}
+    assert [r.kind for r in resources] == ["aws_route53_zone", "provider.aws"]
+    assert not any("aws_route53_zone" in source for source in evaluator.modules.values())
+    kinds = kinds_read(evaluator.modules, evaluator.library, {"aws_route53_zone", "provider.aws"})
+    assert kinds == {"aws_route53_zone", "provider.aws"}
     for params in _params(evaluator):
         got = evaluator_query(evaluator, VIOLATIONS_QUERY, resources, params, NOW, kinds)
-        assert [v["check"] for v in got] == ["LOG-01"]
+        assert [(v["check"], v["resource"]) for v in got] == [("LOG-01", "tf:provider.aws")]
+        without = [r for r in resources if r.kind == "provider.aws"]
+        assert evaluator_query(evaluator, VIOLATIONS_QUERY, without, params, NOW, kinds) == []

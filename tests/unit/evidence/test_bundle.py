@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import tarfile
 
@@ -83,10 +84,61 @@ def test_no_planted_secret_in_any_bundle_byte(loaded: LoadResult, key: Ed25519Pr
 
 def test_input_members_are_always_safe_relative_paths() -> None:
     assert input_member("examples/bpi/k8s/a.yaml") == "inputs/examples/bpi/k8s/a.yaml"
-    assert input_member("/abs/x.tf") == "inputs/abs/x.tf"
-    assert input_member("../up/./x.tf") == "inputs/__parent__/up/x.tf"
-    assert input_member("-") == "inputs/stdin.yaml"
+    assert input_member("/abs/x.tf") == "inputs/%2F/abs/x.tf"
+    assert input_member("../up/./x.tf") == "inputs/%2E%2E/up/x.tf"
+    assert input_member("-") == "inputs/%stdin.yaml"
     assert SECRETS_DIR in input_member(f"{SECRETS_DIR}/k8s/secret.yaml")
+
+
+COLLIDING = [
+    "-",
+    "stdin.yaml",
+    "%stdin.yaml",
+    "../x.yaml",
+    "__parent__/x.yaml",
+    "%2E%2E/x.yaml",
+    "/abs/x.tf",
+    "abs/x.tf",
+    "%2F/abs/x.tf",
+    "a\\b.yaml",
+    "a/b.yaml",
+    "a%5Cb.yaml",
+]
+
+
+def test_input_members_are_one_to_one() -> None:
+    members = [input_member(rel) for rel in COLLIDING]
+    assert len(set(members)) == len(COLLIDING), members
+    for member in members:
+        assert member.startswith("inputs/") and ".." not in member.split("/")
+
+
+def test_inputs_that_used_to_collide_each_keep_their_evidence(key: Ed25519PrivateKey) -> None:
+    texts = {rel: f"# input {i}\nkind: ConfigMap\n" for i, rel in enumerate(COLLIDING)}
+    loaded = LoadResult(texts=texts)
+    bundle = build_bundle(make_report(loaded), loaded, key)
+    with tarfile.open(fileobj=io.BytesIO(bundle.data), mode="r:gz") as tar:
+        files = {m.name: tar.extractfile(m).read() for m in tar}  # type: ignore[union-attr]
+    manifest = json.loads(files["manifest.json"])
+    assert sorted(i["file"] for i in manifest["inputs"]) == sorted(COLLIDING)
+    for entry in manifest["inputs"]:
+        assert files[entry["path"]].decode() == texts[entry["file"]]
+    assert len({i["path"] for i in manifest["inputs"]}) == len(COLLIDING)
+
+
+def test_input_members_are_one_to_one_over_every_small_path() -> None:
+    """Every path of up to three components from a hostile alphabet (relative or absolute),
+    and stdin: no two share a member, and none leaves ``inputs/``."""
+    parts = ["..", "a", "%", "%25", "%2E%2E", "__parent__", "-", "a\\b", "a%5Cb", "stdin.yaml"]
+    paths = {"-"}
+    for depth in (1, 2, 3):
+        for combo in itertools.product(parts, repeat=depth):
+            paths.add("/".join(combo))
+            paths.add("/" + "/".join(combo))
+    members = {input_member(p): p for p in paths}
+    assert len(members) == len(paths)
+    for member in members:
+        assert member.startswith("inputs/") and ".." not in member.split("/")
 
 
 def test_bundled_html_links_each_file_line_to_a_member_and_names_the_signer(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import tarfile
 from collections.abc import Callable
 
@@ -10,7 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compliance.errors import EvidenceError
-from compliance.evidence.bundle import build_bundle
+from compliance.evidence import dsse
+from compliance.evidence.bundle import ATTESTATION, MANIFEST, build_bundle, pack_tar_gz
 from compliance.evidence.verify import read_members, verify_bundle
 from compliance.loaders import LoadResult
 from tests.unit.evidence import tamper
@@ -143,3 +146,51 @@ def test_unsafe_entries_are_rejected_before_anything_is_read(
         read_members(data)
     with pytest.raises(EvidenceError, match=message):
         verify_bundle(data, key.public_key())
+
+
+def _resigned(files: dict[str, bytes], key: Ed25519PrivateKey) -> bytes:
+    """``files`` signed with ``key`` as a bundle is: a publisher's own, not a tamperer's."""
+    files = {n: b for n, b in files.items() if n != ATTESTATION}
+    subjects = [
+        dsse.Subject(name=n, digest={"sha256": hashlib.sha256(files[n]).hexdigest()})
+        for n in sorted(files)
+    ]
+    statement = dsse.Statement(subject=subjects, predicate={})
+    files[ATTESTATION] = dsse.sign(statement, key).to_json()
+    return pack_tar_gz(files, tamper.MTIME)
+
+
+def test_a_signed_bundle_whose_inputs_share_a_member_fails(
+    bundle: bytes, key: Ed25519PrivateKey
+) -> None:
+    """As bundles were built when ``-`` and ``stdin.yaml`` both became one member: the
+    signature holds, but one input's evidence is not there."""
+    files = tamper.members(bundle)
+    manifest = json.loads(files[MANIFEST])
+    first = manifest["inputs"][0]
+    manifest["inputs"].append({**first, "file": "-"})
+    files[MANIFEST] = json.dumps(manifest).encode()
+    with pytest.raises(EvidenceError, match="share the member"):
+        verify_bundle(_resigned(files, key), key.public_key())
+
+
+def test_a_manifest_input_without_its_member_fails(bundle: bytes, key: Ed25519PrivateKey) -> None:
+    files = tamper.members(bundle)
+    member = json.loads(files[MANIFEST])["inputs"][0]["path"]
+    del files[member]
+    with pytest.raises(EvidenceError, match="has no member"):
+        verify_bundle(_resigned(files, key), key.public_key())
+    assert verify_bundle(_resigned(tamper.members(bundle), key), key.public_key())
+
+
+def test_inputs_members_need_a_manifest_that_lists_them(
+    bundle: bytes, key: Ed25519PrivateKey
+) -> None:
+    files = tamper.members(bundle)
+    manifest = json.loads(files[MANIFEST])
+    del manifest["inputs"]  # as a bundle of other evidence (a period) has none
+    files[MANIFEST] = json.dumps(manifest).encode()
+    with pytest.raises(EvidenceError, match="is no input of the manifest"):
+        verify_bundle(_resigned(files, key), key.public_key())
+    without = {n: b for n, b in files.items() if not n.startswith("inputs/")}
+    assert verify_bundle(_resigned(without, key), key.public_key())

@@ -307,3 +307,11 @@ def test_a_control_lists_at_most_a_hundred_findings_the_table_all(report: Report
     page = Rows()
     page.feed(text)
     assert len(page.findings) == len(big.findings)
+
+
+def test_links_quote_member_names_that_hold_url_characters() -> None:
+    bundle = BundleInfo(KEYID, {"a%b #1.yaml": "inputs/a%25b #1.yaml", "x.yaml": "inputs/x.yaml"})
+    assert bundle.link("a%b #1.yaml", 3) == "inputs/a%2525b%20%231.yaml#L3"
+    assert bundle.link("x.yaml", 0) == "inputs/x.yaml"
+    assert bundle.link("elsewhere.yaml", 1) is None
+    assert BundleInfo(KEYID).link("x.yaml", 1) is None

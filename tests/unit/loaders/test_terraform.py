@@ -149,7 +149,7 @@ def test_rule_resource_facts(resources):
         ],
         "egress": [],
     }
-    assert resources["tf:aws_instance.node"].facts == {}
+    assert resources["tf:aws_instance.node"].facts == {"user_data_env": []}
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,15 @@ def test_warnings_are_bounded() -> None:
     out = bounded_warnings(["x" * 1000] + [f"w{i}" for i in range(40)])
     assert len(out) == 20 and len(out[0]) == 256
     assert out[-1] == "compliance: 22 more findings (see the decision log)"
+
+
+def test_audit_mode_never_denies_on_errors_and_records_them() -> None:
+    d = decide(Policy(mode="audit"), [finding("CTR-01", "critical")], ["worker crashed"])
+    assert d.allowed and d.result == "error_allow"
+    assert d.errors == ["worker crashed"]
+    assert "audit mode" in d.warnings[0] and "worker crashed" in d.warnings[0]
+    assert d.response("u").wire()["response"].get("status") is None
+    entry = record(request(object={"apiVersion": "v1", "kind": "Pod"}), d, Policy(mode="audit"))
+    assert entry["errors"] == ["worker crashed"] and entry["allowed"] is True
+    enforce = decide(Policy(mode="enforce"), [], ["worker crashed"])
+    assert not enforce.allowed and enforce.result == "error_deny"

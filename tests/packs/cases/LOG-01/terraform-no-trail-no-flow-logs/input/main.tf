@@ -5,3 +5,7 @@ resource "aws_vpc" "main" {
 resource "aws_s3_bucket" "data" {
   bucket = "data"
 }
+
+provider "aws" {
+  region = "eu-central-1"
+}

@@ -1,4 +1,4 @@
-"""Load-time secret collection (``redact._walk``) collects exactly what the straightforward
+"""Load-time secret collection (``collect.walk``) collects exactly what the straightforward
 walk kept here as a reference did: on the shared corpus, the examples, the fixtures and
 hand-made cases."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from compliance.evidence import redact
 from compliance.loaders import LoadOptions, load_paths
+from compliance.secrets import collect, detect
 from tests.shared import CORPUS, require
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -22,9 +22,9 @@ def _reference_secret_literal(name: str, value: Any) -> bool:
     return (
         isinstance(value, str)
         and bool(value.strip())
-        and redact.looks_secret_name(name)
-        and not redact.is_reference(value)
-        and not redact._NOT_A_SECRET_VALUE.match(value.strip())
+        and detect.looks_secret_name(name)
+        and not detect.is_reference(value)
+        and not detect.NOT_A_SECRET_VALUE.match(value.strip())
     )
 
 
@@ -37,7 +37,7 @@ def _reference_walk(node: Any, values: set[str]) -> None:
         for key, v in node.items():
             if _reference_secret_literal(str(key), v):
                 values.add(v)
-            elif isinstance(v, dict) and redact.looks_secret_name(str(key)):
+            elif isinstance(v, dict) and detect.looks_secret_name(str(key)):
                 for inner in ("value", "default"):
                     if _reference_secret_literal(str(key), v.get(inner)):
                         values.add(v[inner])
@@ -51,11 +51,11 @@ def _reference_walk(node: Any, values: set[str]) -> None:
         name, sep, value = node.partition("=")
         if sep and _reference_secret_literal(name.strip(), value):
             values.add(value)
-        for m in redact.SECRET_VALUE.finditer(node):
+        for m in detect.SECRET_VALUE.finditer(node):
             values.add(m.group(0))
-        for m in redact._URL_CREDENTIALS.finditer(node):
+        for m in detect.URL_CREDENTIALS.finditer(node):
             values.add(m.group("pw"))
-        if redact._PEM_BEGIN.search(node):
+        if detect.PEM_BEGIN.search(node):
             values.update(
                 line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
             )
@@ -63,7 +63,7 @@ def _reference_walk(node: Any, values: set[str]) -> None:
 
 def _collected(node: Any) -> set[str]:
     values: set[str] = set()
-    redact._walk(node, values)
+    collect.walk(node, values)
     return values
 
 
@@ -162,7 +162,7 @@ def test_the_token_mark_test_finds_every_mark_anywhere() -> None:
     middle and the end of long and short text, near misses of each (one character
     short, or the first characters of a grouped mark without the rest), and the corpus
     strings."""
-    marks = redact._TOKEN_MARKS
+    marks = detect.TOKEN_MARKS
 
     def reference(text: str) -> bool:
         return any(mark in text for mark in marks)
@@ -176,10 +176,10 @@ def test_the_token_mark_test_finds_every_mark_anywhere() -> None:
     texts += _corpus_strings()
     assert sum(map(reference, texts)) >= 4 * len(marks)  # both answers are exercised
     for text in texts:
-        assert redact.may_hold_token(text) is reference(text), text[:80]
+        assert detect.may_hold_token(text) is reference(text), text[:80]
     # every mark is covered by exactly one test (alone, or one shared pattern)
-    grouped = [m for m in marks if any(search(m) for search in redact._MARK_SEARCHES)]
-    assert sorted([*redact._MARKS_ALONE, *grouped]) == sorted(marks)
+    grouped = [m for m in marks if any(search(m) for search in detect.MARK_SEARCHES)]
+    assert sorted([*detect.MARKS_ALONE, *grouped]) == sorted(marks)
 
 
 def _corpus_strings() -> list[str]:

@@ -1,0 +1,268 @@
+"""Secret values and credential shapes in parsed resources.
+
+``collect_secrets`` gathers the values that redaction masks (everything under a
+secret-looking name that is a literal, every known credential shape, Secret data and its
+base64-decoded form, JSON kept in ``last-applied-configuration`` annotations);
+``secret_shapes`` lists where a resource holds a known credential shape (paths and shape
+names, never the value): the loaders keep it as ``facts.secret_shapes`` for SEC-03.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from compliance.models import Resource
+from compliance.secrets.detect import (
+    PEM_BEGIN,
+    SECRET_VALUE,
+    URL_CREDENTIALS,
+    find_shapes,
+    is_reference,
+    looks_secret_name,
+    may_hold_shape,
+    may_hold_token,
+    secret_literal,
+    shapes_of,
+)
+
+_ESCAPE = re.compile(r"\\[uUxN/]|\\\r?\n")
+EMBEDDED_JSON_KEYS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+"""Annotation keys whose value is a whole object as JSON text: walked as that object."""
+MAX_EMBEDDED_JSON = 4 * 1024 * 1024
+
+
+def collect_secrets(resources: Iterable[Resource]) -> dict[str, set[str]]:
+    """rel file -> secret values found in its parsed resources."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for r in resources:
+        values = found[r.source.file]
+        if r.kind == "Secret":
+            _add_secret_data(r.body, values)
+        if r.kind == "terraform_variable" and (
+            r.body.get("sensitive") is True or looks_secret_name(r.name)
+        ):
+            _add_any(values, r.body.get("default"))
+        for entry in list(r.facts.get("env") or []) + list(r.facts.get("environment") or []):
+            if isinstance(entry, dict):
+                name, value = str(entry.get("name", "")), entry.get("value")
+                if secret_literal(name, value) or (
+                    isinstance(value, str) and SECRET_VALUE.search(value)
+                ):
+                    values.add(str(value))
+        walk(r.body, values)
+    return found
+
+
+def collect_from_text(rel: str, text: str) -> set[str]:
+    """Secrets in a JSON document's raw structure (e.g. a plan's ``variables``), beyond its resources."""
+    values: set[str] = set()
+    if rel.lower().endswith(".json"):
+        with contextlib.suppress(ValueError, RecursionError):
+            walk(json.loads(text), values)
+    return values
+
+
+def _add_secret_data(body: dict[str, Any], values: set[str]) -> None:
+    """A Kubernetes Secret's ``data`` (and its decoded form) and ``stringData`` values."""
+    for field in ("data", "stringData"):
+        block = body.get(field)
+        if isinstance(block, dict):
+            for v in block.values():
+                add_with_decoded(values, v, decode=field == "data")
+
+
+def decode_data(value: str) -> str | None:
+    """A Secret ``data`` value decoded (None when it is not base64 of UTF-8 text; a value
+    with characters outside ASCII is not base64)."""
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def add_with_decoded(values: set[str], v: Any, *, decode: bool) -> None:
+    if not isinstance(v, str) or not v.strip():
+        return
+    values.add(v)
+    if decode:
+        plain = decode_data(v)
+        if plain is None:
+            return
+        values.update(line for line in plain.splitlines() if line.strip())
+        if plain.strip():
+            values.add(plain)
+
+
+def _add_any(values: set[str], v: Any) -> None:
+    """Every non-blank string of ``v`` that is not a reference."""
+
+    def add(s: str) -> None:
+        if s.strip() and not is_reference(s):
+            values.add(s)
+
+    strings_of(v, add)
+
+
+def strings_of(value: Any, add: Callable[[str], None]) -> None:
+    if isinstance(value, str):
+        add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            strings_of(v, add)
+    elif isinstance(value, list):
+        for v in value:
+            strings_of(v, add)
+
+
+def walk(node: Any, values: set[str]) -> None:
+    if isinstance(node, dict):
+        _walk_mapping(node, values)
+    elif isinstance(node, list):
+        _walk_sequence(node, values)
+    elif isinstance(node, str):
+        scan_string(node, values)
+
+
+def _walk_mapping(node: dict[Any, Any], values: set[str]) -> None:
+    """Children dispatched here by type rather than through ``walk``: one call fewer per
+    value (a body has tens of thousands), and the secret-name test first, since a key
+    that does not look like one rules out both literal checks."""
+    name = node.get("name")
+    if isinstance(name, str) and secret_literal(name, node.get("value")):
+        values.add(node["value"])
+    for key, v in node.items():
+        if key.__class__ is not str:
+            key = str(key)
+        if looks_secret_name(key):
+            if secret_literal(key, v):
+                values.add(v)
+                continue
+            if isinstance(v, dict):
+                for inner in ("value", "default"):
+                    if secret_literal(key, v.get(inner)):
+                        values.add(v[inner])
+        if isinstance(v, str):
+            scan_string(v, values)
+            if key in EMBEDDED_JSON_KEYS:
+                _walk_embedded(v, values)
+        elif isinstance(v, dict):
+            _walk_mapping(v, values)
+        elif isinstance(v, list):
+            _walk_sequence(v, values)
+
+
+def _walk_sequence(node: list[Any], values: set[str]) -> None:
+    for item in node:
+        if isinstance(item, str):
+            scan_string(item, values)
+        elif isinstance(item, dict):
+            _walk_mapping(item, values)
+        elif isinstance(item, list):
+            _walk_sequence(item, values)
+
+
+def _walk_embedded(text: str, values: set[str]) -> None:
+    """An object kept as JSON text (``kubectl apply``'s last-applied configuration): its
+    values as if it were loaded, a Secret's data included."""
+    if len(text) > MAX_EMBEDDED_JSON or not text.lstrip().startswith("{"):
+        return
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return
+    if isinstance(obj, dict):
+        if obj.get("kind") == "Secret":
+            _add_secret_data(obj, values)
+        walk(obj, values)
+
+
+def scan_string(node: str, values: set[str]) -> None:
+    name, sep, value = node.partition("=")
+    if sep and secret_literal(name.strip(), value):
+        values.add(value)
+    # The literal checks only skip patterns that cannot match (the corpus holds
+    # megabytes of dashboard JSON in ConfigMaps): same values, a fraction of the time.
+    if may_hold_token(node):
+        for m in SECRET_VALUE.finditer(node):
+            values.add(m.group(0))
+    if "://" in node and "@" in node:
+        for m in URL_CREDENTIALS.finditer(node):
+            values.add(m.group("pw"))
+    if "PRIVATE KEY" in node and PEM_BEGIN.search(node):
+        values.update(
+            line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
+        )
+
+
+# ---------------------------------------------------------------- shapes, for SEC-03
+
+
+def secret_shapes(resource: Resource) -> list[dict[str, Any]]:
+    """Where ``resource`` holds a known credential shape: ``{path, shape, line}`` per value
+    and shape, in document order. A Dockerfile is read through its instructions only (its
+    stages repeat them); a Secret's ``data`` values are judged decoded."""
+    body: Any = resource.body
+    prefix = ""
+    if resource.kind == "Dockerfile":
+        body, prefix = body.get("instructions", []), "instructions"
+    found: list[tuple[str, str]] = []
+    _shapes_at(body, prefix, found)
+    if resource.kind == "Secret" and isinstance(resource.body.get("data"), dict):
+        for key, value in resource.body["data"].items():
+            plain = decode_data(value) if isinstance(value, str) else None
+            if plain is not None:
+                found.extend((f"data.{key}", shape) for shape in shapes_of(plain))
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for path, shape in found:
+        if (path, shape) not in seen:
+            seen.add((path, shape))
+            out.append({"path": path, "shape": shape, "line": resource.line_for(path)})
+    return out
+
+
+def _shapes_at(node: Any, path: str, found: list[tuple[str, str]]) -> None:
+    if isinstance(node, str):
+        if may_hold_shape(node):
+            found.extend((path, shape) for shape in shapes_of(node))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _shapes_at(value, f"{path}.{key}" if path else str(key), found)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _shapes_at(value, f"{path}[{i}]", found)
+
+
+def text_may_hold_shape(text: str) -> bool:
+    """False when no value parsed from ``text`` can hold a credential shape (a Secret's
+    base64 ``data`` is judged separately). An escape that spells a character (``\\u0041``,
+    ``\\x41``, ``\\/``) or joins lines (a backslash before a line break) may hide one."""
+    return may_hold_shape(text) or ("\\" in text and bool(_ESCAPE.search(text)))
+
+
+def mark_shapes(resources: Iterable[Resource], text: str | None = None) -> None:
+    """Set ``facts.secret_shapes`` on every resource (an empty list where none is found);
+    ``text``, the file they were parsed from, rules out the walk when it holds no hint."""
+    hinted = text is None or text_may_hold_shape(text)
+    for r in resources:
+        if hinted or r.kind == "Secret":
+            r.facts["secret_shapes"] = secret_shapes(r)
+        else:
+            r.facts["secret_shapes"] = []
+
+
+__all__ = [
+    "collect_from_text",
+    "collect_secrets",
+    "find_shapes",
+    "mark_shapes",
+    "secret_shapes",
+    "walk",
+]
