@@ -32,6 +32,22 @@ violations contains v if {
 		"message": sprintf("%s %s allows every action on every resource (\"Action\": \"*\", \"Resource\": \"*\"): administrator access", [what, r.name])}
 }
 
+# Every action of one service ("ec2:*", "s3:*") on every resource; iam:* is the PassRole rule's.
+violations contains v if {
+	some kind, what in policy_kinds
+	some r in lib.of_kind(kind)
+	some s in object.get(r.facts, "policy_statements", [])
+	allows(s)
+	every_resource(s)
+	some a in s.actions
+	is_string(a)
+	endswith(a, ":*")
+	service := substring(a, 0, count(a) - 2)
+	not service in {"", "*", "iam"}
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": s.path,
+		"message": sprintf("%s %s allows every %s action on every resource (\"Action\": \"%s\", \"Resource\": \"*\")", [what, r.name, service, a])}
+}
+
 pass_role_actions := {"iam:passrole", "iam:pass*", "iam:*"}
 
 violations contains v if {

@@ -21,7 +21,7 @@ containers(r) := [object.union(c, {"spec": pod_spec(r)[c.field][c.index]}) | som
 
 param(name, default_value) := object.get(input.params, name, default_value)
 
-admin_ports := param("admin_ports", [22, 3389, 3306, 5432, 6379, 27017, 9200])
+admin_ports := param("admin_ports", [22, 3389, 1433, 3306, 5432, 6379, 27017, 9200])
 
 world_cidrs := {"0.0.0.0/0", "::/0"}
 

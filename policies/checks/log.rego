@@ -170,6 +170,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("aws_cloudwatch_log_group")
 	days := object.get(r.body, "retention_in_days", 0)
+	is_number(days)
 	is_number(max_days)
 	days > max_days
 	v := {"check": "LOG-03", "resource": r.id, "severity": "low", "path": "retention_in_days",

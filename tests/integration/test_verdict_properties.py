@@ -8,6 +8,7 @@ verdict fixtures), with the embedded engine and the bundled packs:
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from compliance.evaluate import Evaluator
 from compliance.loaders import LoadOptions, load_paths
@@ -29,9 +31,14 @@ CORPUS_DIRS = [
     *sorted((ROOT / "tests" / "packs" / "cases").glob("*/*/input")),
 ]
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
+# hypothesis's caches in a temporary folder, not .hypothesis/ in the checkout
+_HOME = tempfile.mkdtemp(prefix="compliance-hypothesis-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+set_hypothesis_home_dir(_HOME)
 SETTINGS = settings(
     max_examples=25,
     deadline=None,
+    database=None,
     derandomize=True,  # the same examples on every run: a failure reproduces in CI
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
