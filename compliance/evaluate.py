@@ -509,6 +509,7 @@ class Evaluator:
                 "assessed": mine,
                 "unassessed_checks": [c for c in control.checks if c not in mine],
                 "reason": reason,
+                "evidence_hint": control.evidence_hint,
             },
         )
 

@@ -103,6 +103,8 @@ class RunResult:
     written: list[Path] = field(default_factory=list)
     """Files and folders the run wrote besides the report: the bundle, the evidence store."""
     bundle_sha256: str | None = None
+    keyid: str | None = None
+    """The signer's key id when a bundle was written."""
     ledger_line: str | None = None
 
     def error_lines(self) -> list[str]:
@@ -267,5 +269,6 @@ def run(options: PipelineOptions) -> RunResult:
         messages,
         written=written,
         bundle_sha256=recorded.bundle_sha256,
+        keyid=recorded.keyid,
         ledger_line=ledger_line,
     )

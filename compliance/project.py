@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from compliance.errors import UsageError
 from compliance.loaders.yamlutil import YamlError, load_documents
 from compliance.models import Pack
-from compliance.waivers import LoadedWaiver, parse_waivers
+from compliance.waivers import LoadedWaiver, located_in, parse_waivers, project_relative
 
 PROJECT_FILE = "compliance.yaml"
 MAX_BYTES = 1_000_000
@@ -146,7 +146,8 @@ class Project:
         """The ``waivers:`` entries parsed by ``compliance.waivers`` (``[]`` without a file)."""
         if not self.file or not self.config.waivers:
             return []
-        return parse_waivers(self.text, self.file, key_required=False)
+        loaded = parse_waivers(self.text, self.file, key_required=False)
+        return located_in(loaded, project_relative(Path(self.file)))
 
 
 def find_project(config: Path | None = None, directory: Path | None = None) -> Project:

@@ -128,12 +128,30 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def project_relative(path: Path) -> str:
+    """``path`` as reports name it: relative to the project (the current directory) when
+    it lies under it, so no report carries the machine's absolute paths."""
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError):
+            return str(path)
+    return path.as_posix()
+
+
+def located_in(waivers: list[LoadedWaiver], name: str) -> list[LoadedWaiver]:
+    """``waivers`` with each ``source`` naming the file ``name`` (same line)."""
+    return [LoadedWaiver(lw.waiver, f"{name}:{lw.source.rpartition(':')[2]}") for lw in waivers]
+
+
 def load_waivers(path: Path) -> list[LoadedWaiver]:
+    """The waivers of ``path``; errors name the path as given, each waiver's ``source``
+    names it relative to the project."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read waiver file: {e}", file=str(path)) from e
-    return parse_waivers(text, str(path))
+    return located_in(parse_waivers(text, str(path)), project_relative(path))
 
 
 @dataclass

@@ -271,6 +271,14 @@ def evaluate(
     )
     if result.data is not None:
         _emit(render_data(result.data), fmt, output)
+    elif fmt == "html" and result.keyid:
+        # a copy beside the bundle: names it and its signer; the links live in the bundle's copy
+        from compliance.formats import html
+        from compliance.formats.view import BundleInfo
+
+        assert result.report is not None
+        where = bundle.name if bundle else None
+        _emit(html.render(result.report, bundle=BundleInfo(result.keyid, name=where)), fmt, output)
     else:
         assert result.report is not None
         _emit(renderer(fmt)(result.report), fmt, output)

@@ -86,6 +86,7 @@ def _control_row(library: CheckLibrary, pack: Pack, control: Any) -> dict[str, A
         "checks": list(control.checks),
         "evidence": control.evidence,
         "description": control.description,
+        "evidence_hint": control.evidence_hint,
         "assessed_on": platforms(kinds),
         "not_assessed_on": not_assessed_on(platforms(kinds)),
         "kinds": kinds,

@@ -26,7 +26,8 @@ from compliance.evidence.redact import (
     redact_report,
     redact_text,
 )
-from compliance.formats import oscal_plan, renderer
+from compliance.formats import html, oscal_plan, renderer
+from compliance.formats.view import BundleInfo
 from compliance.loaders import LoadResult
 from compliance.models import Report
 
@@ -96,9 +97,12 @@ def build_bundle(
     """Render, redact, sign and pack one evaluation. Pure apart from CPU: returns the bytes."""
     texts, changed, secrets = redact_inputs(loaded)
     safe = redact_report(report, secrets)
+    pub = key.public_key()
+    # the HTML report links each file:line to the input's copy beside it in the archive
+    members = {rel: input_member(rel) for rel in texts}
     files: dict[str, bytes] = {
         "report.json": renderer("json")(safe).encode(),
-        "report.html": renderer("html")(safe).encode(),
+        "report.html": html.render(safe, bundle=BundleInfo(dsse.keyid(pub), members)).encode(),
         "report.md": renderer("markdown")(safe).encode(),
         "oscal/assessment-results.json": renderer("oscal")(safe).encode(),
         # what the results import: assessment plan, SSP, profile, a catalog per pack
@@ -129,7 +133,6 @@ def build_bundle(
                 "redacted_lines": changed[rel],
             }
         )
-    pub = key.public_key()
     manifest: dict[str, Any] = {
         "bundle_format": BUNDLE_FORMAT,
         "tool": safe.tool,

@@ -20,6 +20,8 @@ class Recorded:
     """What was written where, for stderr."""
     bundle_sha256: str | None = None
     """The signed bundle's SHA-256, when one was written."""
+    keyid: str | None = None
+    """The signing key's id, when a bundle was written."""
 
 
 def record_evidence(
@@ -61,4 +63,4 @@ def record_evidence(
     if store is not None:
         entry = Store(store).add(built)
         notes.append(f"stored bundle {entry['id']} in {store}")
-    return Recorded(built.report, notes, built.sha256)
+    return Recorded(built.report, notes, built.sha256, built.keyid)

@@ -1,10 +1,14 @@
-"""Self-contained HTML report for auditors (inline CSS, no external assets)."""
+"""Self-contained HTML report for auditors (inline CSS and script, no external assets)."""
 
 from __future__ import annotations
 
-from compliance.formats.view import context, environment
+from compliance.formats.view import BundleInfo, context, environment
 from compliance.models import Report
 
 
-def render(report: Report) -> str:
-    return environment(autoescape=True).get_template("report.html.j2").render(**context(report))
+def render(report: Report, *, bundle: BundleInfo | None = None) -> str:
+    """The report as one HTML file. With ``bundle``, it names the signer's key id and, when
+    ``bundle.members`` is given (the copy inside the bundle), links each ``file:line`` to
+    the bundled input."""
+    template = environment(autoescape=True).get_template("report.html.j2")
+    return template.render(**context(report, bundle))

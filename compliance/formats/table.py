@@ -31,6 +31,8 @@ STATUS_STYLE = {
     "not_applicable": "dim",
 }
 COLUMN = {"not_assessed": "not assessed", "not_applicable": "n/a"}
+SKIPPED_SHOWN = 20
+"""Skipped files listed on the terminal; the JSON report lists them all."""
 
 
 def render(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
@@ -95,6 +97,20 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
         for e in report.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
             console.print(f"  {where}: {e.message}", markup=False)
+
+    for n in report.notices:
+        console.print(Text.assemble(("Notice", "bold yellow"), f" {n.folder}: {n.message}"))
+        console.print(f"  run: {n.command}", markup=False)
+    if report.skipped:
+        console.print(
+            f"Skipped ({len(report.skipped)}): nothing to evaluate in these files (not errors)",
+            markup=False,
+        )
+        for sk in report.skipped[:SKIPPED_SHOWN]:
+            console.print(f"  {sk.file}: {sk.reason}", markup=False)
+        if len(report.skipped) > SKIPPED_SHOWN:
+            more = len(report.skipped) - SKIPPED_SHOWN
+            console.print(f"  ... and {more} more (see skipped[] in the JSON report)", markup=False)
 
     summary = report.summary
     unassessed = sum(u["count"] for u in summary.unassessed.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Evidence = Literal["automated", "partial", "manual"]
 Scope = Literal["resource", "namespace", "global"]
@@ -47,6 +47,20 @@ class Control(BaseModel):
     checks: list[str] = Field(default_factory=list)
     evidence: Evidence = "automated"
     description: str | None = None
+    evidence_hint: str | None = Field(default=None, max_length=300)
+    """What an auditee provides for the part of the control the checks cannot show (one
+    line): required reading for ``manual`` controls, shown in the HTML and Markdown reports."""
+
+    @field_validator("evidence_hint")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("must not be blank (omit it instead)")
+        if "\n" in value.strip() or "\r" in value:
+            raise ValueError("must be one line")
+        return value.strip()
 
 
 ParameterType = Literal["string", "integer", "number", "boolean", "list"]

@@ -79,6 +79,8 @@ class ControlResult(BaseModel):
     """The control's checks that assessed no resource of the run."""
     reason: str | None = None
     """Why the control is ``not_applicable`` (the scoping decision in compliance.yaml)."""
+    evidence_hint: str | None = None
+    """From the pack: what human evidence a ``manual`` or ``partial`` control needs."""
 
 
 class ResourceEntry(BaseModel):

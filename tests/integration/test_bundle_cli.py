@@ -411,3 +411,42 @@ def test_stdin_and_a_file_named_like_it_both_keep_their_evidence(
     names = {members[p].decode().split("name: ")[1].split(",")[0] for p in paths.values()}
     assert names == {"from-stdin", "from-file", "from-parent", "from-folder"}
     assert verify(bundle, keys / "signing.pub").exit_code == 0
+
+
+def test_html_written_beside_a_bundle_names_it_and_its_signer(
+    keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compliance.evidence import dsse
+
+    monkeypatch.chdir(ROOT)
+    common = (
+        "evaluate",
+        "examples/bpi",
+        *NOW,
+        "--no-cache",
+        "--fail-on",
+        "none",
+        "--format",
+        "html",
+    )
+    beside = tmp_path / "beside.html"
+    signed = run(
+        *common,
+        "--bundle",
+        str(tmp_path / "bpi.tar.gz"),
+        "--sign-key",
+        str(keys / "signing.key"),
+        "-o",
+        str(beside),
+    )
+    assert signed.exit_code == 0, signed.output
+    keyid = dsse.keyid(dsse.load_private_key(keys / "signing.key").public_key())
+    text = beside.read_text()
+    assert keyid in text and "bpi.tar.gz" in text and "not signed" not in text
+    assert 'href="inputs/' not in text  # the links live in the bundle's own copy
+    alone = tmp_path / "alone.html"
+    plain = run(*common, "-o", str(alone))
+    assert plain.exit_code == 0, plain.output
+    text = alone.read_text()
+    assert "Standalone report (not signed)" in text and keyid not in text
+    assert "one file of a signed evidence bundle" not in text

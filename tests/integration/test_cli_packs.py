@@ -98,6 +98,8 @@ def test_controls_list_for_one_pack() -> None:
     assert {r["pack"] for r in rows} == {"soc2"}
     by_id = {r["control_id"]: r for r in rows}
     assert by_id["A1.3"]["evidence"] == "manual" and by_id["A1.3"]["checks"] == []
+    assert by_id["A1.3"]["evidence_hint"].startswith("Dated records of recovery tests")
+    assert by_id["CC6.6"]["evidence_hint"] is None
     assert by_id["CC6.6"]["evidence"] == "partial"
     assert "NET-02" in by_id["CC6.6"]["checks"]
     table = run("controls", "list", "--pack", "iso27001").stdout

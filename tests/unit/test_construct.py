@@ -51,6 +51,7 @@ CASES: list[tuple[type[pydantic.BaseModel], dict[str, Any]]] = [
             "assessed": {"CTR-01": [REF["id"]]},
             "unassessed_checks": ["CTR-02"],
             "reason": "images are built elsewhere",
+            "evidence_hint": "the image build pipeline's records",
         },
     ),
     (InputRef, {"file": "k8s/web.yaml", "format": "k8s", "sha256": "ab" * 32, "resources": 2}),

@@ -232,6 +232,12 @@ def test_a_valid_manifest_loads(tmp_path: Path) -> None:
         (GOOD.replace("name: demo", "name: other"), "does not match its folder", 1),
         (GOOD.replace("    checks: [DEMO-01]\n", ""), "is automated but names no checks", 6),
         (GOOD + "digest: sha256:00\n", "computed", 12),
+        (
+            GOOD + "    evidence_hint: |\n      Restore records.\n      And a plan.\n",
+            "controls[1].evidence_hint: Value error, must be one line",
+            12,
+        ),
+        (GOOD + "    evidence_hint: '  '\n", "must not be blank", 12),
         ("- a list\n", "one YAML mapping", 1),
         (
             GOOD.replace("framework: Demo framework\n", "framework: a\nframework: b\n"),
@@ -248,6 +254,20 @@ def test_bad_manifest_is_a_pack_error_naming_file_and_line(
     assert message in info.value.message
     assert info.value.file == "demo/pack.yaml"
     assert info.value.line == line
+
+
+def test_a_manual_control_carries_its_evidence_hint(tmp_path: Path) -> None:
+    pack = load(make_root(tmp_path, GOOD + "    evidence_hint: Records of restore tests.\n"))
+    assert pack.controls[1].evidence_hint == "Records of restore tests."
+    assert pack.controls[0].evidence_hint is None
+
+
+def test_every_shipped_manual_control_says_what_evidence_to_provide(
+    packs: dict[str, Pack],
+) -> None:
+    manual = [(p.name, c) for p in packs.values() for c in p.controls if c.evidence == "manual"]
+    assert manual
+    assert [(name, c.id) for name, c in manual if not c.evidence_hint] == []
 
 
 def test_unknown_pack_names_the_available_ones(tmp_path: Path) -> None:

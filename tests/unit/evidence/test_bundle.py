@@ -139,3 +139,18 @@ def test_input_members_are_one_to_one_over_every_small_path() -> None:
     assert len(members) == len(paths)
     for member in members:
         assert member.startswith("inputs/") and ".." not in member.split("/")
+
+
+def test_bundled_html_links_each_file_line_to_a_member_and_names_the_signer(
+    loaded: LoadResult, key: Ed25519PrivateKey
+) -> None:
+    import re
+
+    bundle = build_bundle(make_report(loaded), loaded, key)
+    with tarfile.open(fileobj=io.BytesIO(bundle.data), mode="r:gz") as tar:
+        names = set(tar.getnames())
+        page = tar.extractfile("report.html").read().decode()  # type: ignore[union-attr]
+    links = re.findall(r'<a class="loc" href="(inputs/[^"#]+)#L(\d+)"', page)
+    assert len(links) >= len([f for f in bundle.report.findings if f.line])
+    assert {member for member, _ in links} <= names
+    assert bundle.keyid in page and "Standalone" not in page

@@ -88,7 +88,7 @@ def test_findings_appear_under_their_controls_with_location(report: Report) -> N
         if f"{failing.pack}:{failing.control_id}" in f.controls and f.status == "fail"
     )
     assert finding.check_id in row
-    assert f"{finding.file}:{finding.line}" in row
+    assert f"{finding.file}:{finding.line}" in row.replace("<wbr>", "")  # break points only
 
 
 def test_waivers_show_the_justification_escaped(report: Report) -> None:
