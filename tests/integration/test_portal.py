@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from compliance.cli.main import cli
 from compliance.server.bundles import StoreBundles
 from compliance.server.portal import COOKIE, Sessions
+from tests.browser import chromium, console_errors
 from tests.integration.server_harness import AUDITOR_TOKEN, config, running
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -183,31 +182,6 @@ def test_csv_cells_never_start_a_formula() -> None:
     assert _cell("plain") == "plain"
 
 
-def _browser(tmp_path: Path):  # type: ignore[no-untyped-def]
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium and chromedriver must be installed in CI (.ci/run installs them)")
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-
-
 def test_an_auditor_walks_every_page_in_a_real_browser(
     store: tuple[Path, Ed25519PrivateKey], tmp_path: Path
 ) -> None:
@@ -217,7 +191,7 @@ def test_an_auditor_walks_every_page_in_a_real_browser(
 
     store_dir, key = store
     first, _ = _runs(store_dir)
-    driver = _browser(tmp_path)
+    driver = chromium(tmp_path / "profile")
     shots = tmp_path / "screenshots"
     shots.mkdir()
     try:
@@ -258,7 +232,7 @@ def test_an_auditor_walks_every_page_in_a_real_browser(
             assert "verified" in driver.find_element(By.ID, "bundles").text
             driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
             WebDriverWait(driver, 20).until(ec.url_to_be(base + "/ui/login"))
-            errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            errors = console_errors(driver)
             assert errors == [], errors
     finally:
         driver.quit()

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from compliance.cli.main import cli
 from compliance.ledger.decisions import LedgerDecisions
 from compliance.server.bundles import StoreBundles
+from tests.browser import chromium, console_errors
 from tests.integration.server_harness import AUDITOR_TOKEN, config, running
-from tests.integration.test_portal import _browser
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = ("2026-11-01", "2026-11-02", "2026-11-03")
@@ -384,7 +384,7 @@ def test_an_auditor_walks_every_ledger_page_in_a_real_browser(
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = _browser(tmp_path)
+    driver = chromium(tmp_path / "profile")
     shots = tmp_path / "screenshots"
     shots.mkdir()
     decisions = LedgerDecisions(sqlite.url, "prod")
@@ -400,7 +400,7 @@ def test_an_auditor_walks_every_ledger_page_in_a_real_browser(
                     lambda d: d.execute_script("return document.readyState") == "complete"
                 )
                 driver.save_screenshot(str(shots / f"{name}.png"))
-                errors.extend(e for e in driver.get_log("browser") if e["level"] == "SEVERE")
+                errors.extend(console_errors(driver))
 
             def section(selector: str, name: str) -> None:
                 element = driver.find_element(By.CSS_SELECTOR, selector)
@@ -464,7 +464,7 @@ def test_an_auditor_walks_every_ledger_page_in_a_real_browser(
 
             driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
             WebDriverWait(driver, 20).until(ec.url_to_be(base + "/ui/login"))
-            errors.extend(e for e in driver.get_log("browser") if e["level"] == "SEVERE")
+            errors.extend(console_errors(driver))
             assert errors == [], errors
     finally:
         driver.quit()
