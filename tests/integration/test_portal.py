@@ -3,7 +3,7 @@ sessions and headers over HTTP, then every page in headless Chromium (Selenium).
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 import shutil
 from collections.abc import Iterator
@@ -12,40 +12,24 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compliance.cli.main import cli
 from compliance.server.bundles import StoreBundles
 from compliance.server.portal import COOKIE, Sessions
+from tests.bpi_copy import bpi_with_key
 from tests.browser import chromium, console_errors
 from tests.integration.server_harness import AUDITOR_TOKEN, config, running
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ed25519PrivateKey]]:
     """Two signed runs of a copy of examples/bpi, a day apart, in one evidence store."""
     tmp = tmp_path_factory.mktemp("portal")
-    example = tmp / "bpi"
-    shutil.copytree(ROOT / "examples" / "bpi", example)
-    key = Ed25519PrivateKey.generate()
-    key_file = tmp / "signing.key"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    here = Path.cwd()
-    os.chdir(tmp)  # the report names inputs relative to the path given: bpi/...
-    try:
+    key, key_file = bpi_with_key(tmp)
+    with contextlib.chdir(tmp):  # the report names inputs relative to the path given: bpi/...
         for day in ("2026-11-27", "2026-11-28"):
             _evaluate(tmp, day, key_file)
-    finally:
-        os.chdir(here)
     yield tmp / "store", key
 
 

@@ -5,11 +5,10 @@ The pages are read over HTTP on loopback and walked in headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,16 +18,15 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compliance.cli.main import cli
 from compliance.ledger.decisions import LedgerDecisions
 from compliance.server.bundles import StoreBundles
+from tests.bpi_copy import bpi_with_key
 from tests.browser import chromium, console_errors
 from tests.integration.server_harness import AUDITOR_TOKEN, config, running
 
-ROOT = Path(__file__).resolve().parents[2]
 DAYS = ("2026-11-01", "2026-11-02", "2026-11-03")
 SSH = "firewall rule ssh allows admin/database port(s) 22 from 0.0.0.0/0"
 
@@ -52,19 +50,8 @@ def _fix_ssh(bpi: Path) -> None:
 
 def _record(tmp: Path, url: str, with_store: bool = True) -> Recorded:
     """Day 1, the SSH rule fixed, days 2 and 3: each run signed, bundled, stored, recorded."""
-    shutil.copytree(ROOT / "examples" / "bpi", tmp / "bpi")
-    key = Ed25519PrivateKey.generate()
-    key_file = tmp / "signing.key"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    here = Path.cwd()
-    os.chdir(tmp)  # the report names inputs relative to the path given: bpi/...
-    try:
+    key, key_file = bpi_with_key(tmp)
+    with contextlib.chdir(tmp):  # the report names inputs relative to the path given: bpi/...
         for i, day in enumerate(DAYS):
             if i == 1:
                 _fix_ssh(tmp / "bpi")
@@ -96,8 +83,6 @@ def _record(tmp: Path, url: str, with_store: bool = True) -> Recorded:
                 ]
             result = CliRunner().invoke(cli, args)
             assert result.exit_code == 0, result.output
-    finally:
-        os.chdir(here)
     return Recorded(tmp, url, tmp / "store", key)
 
 
