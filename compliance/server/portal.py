@@ -296,16 +296,8 @@ class Portal:
         if isinstance(loaded, Response):
             return loaded
         _, report = loaded
-        header = [
-            "check_id",
-            "severity",
-            "status",
-            "file",
-            "line",
-            "resource",
-            "message",
-            "controls",
-        ]
+        # a bundle's report holds no fingerprint or waiver columns of the ledger's rows
+        header = FINDING_COLUMNS[:8]
         rows = [
             [
                 f.get("check_id"),
@@ -330,7 +322,7 @@ class Portal:
         if isinstance(loaded, Response):
             return loaded
         _, report = loaded
-        header = ["id", "kind", "name", "namespace", "file", "line", "format", "assessed_by"]
+        header = POPULATION_COLUMNS
         rows = [
             [r.get(k) if k != "assessed_by" else " ".join(r.get(k, [])) for k in header]
             for r in _population(report)
