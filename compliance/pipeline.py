@@ -210,17 +210,24 @@ def run(options: PipelineOptions) -> RunResult:
             report, data = Report.model_validate(data), None  # a secret to mask: models
         if report is None and data is None:
             report = evaluate_loaded(evaluator, loaded, run_options, waive=waive)
+
+    def record(report_data: dict[str, Any], **evidence: Any) -> str | None:
+        """Records the run in the ledger, when one is given; the line it says."""
+        if not options.ledger:
+            return None
+        line = record_evaluation(
+            options.ledger,
+            options.scope,
+            report_data,
+            paths=tuple(paths),
+            loaded_resources=loaded.resources,
+            **evidence,
+        )
+        say(line)
+        return line
+
     if data is not None:
-        ledger_line = None
-        if options.ledger:
-            ledger_line = record_evaluation(
-                options.ledger,
-                options.scope,
-                data,
-                paths=tuple(paths),
-                loaded_resources=loaded.resources,
-            )
-            say(ledger_line)
+        ledger_line = record(data)
         code = exit_code_of(
             bool(data["errors"]),
             [c["status"] for c in data["controls"]],
@@ -247,19 +254,12 @@ def run(options: PipelineOptions) -> RunResult:
     report = recorded.report
     for note in recorded.notes:
         say(note)
-    ledger_line = None
-    if options.ledger:
-        ledger_line = record_evaluation(
-            options.ledger,
-            options.scope,
-            report.model_dump(mode="json"),
-            paths=tuple(paths),
-            loaded_resources=loaded.resources,
-            bundle=bundle,
-            bundle_sha256=recorded.bundle_sha256,
-            sign_key=sign_key,
-        )
-        say(ledger_line)
+    ledger_line = record(
+        report.model_dump(mode="json"),
+        bundle=bundle,
+        bundle_sha256=recorded.bundle_sha256,
+        sign_key=sign_key,
+    )
     written = [p for p in (bundle, store_dir) if p is not None]
     return RunResult(
         report,
