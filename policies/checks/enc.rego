@@ -102,10 +102,12 @@ bucket_keys(b) := {k |
 	k != ""
 }
 
-sse_algorithms_by_bucket := {k: algorithms |
+# Keyed by bucket reference; several configurations of one bucket add up.
+sse_algorithms_by_bucket[k] contains a if {
 	some c in lib.of_kind("aws_s3_bucket_server_side_encryption_configuration")
 	k := object.get(c.body, "bucket", "")
-	algorithms := {a | some rule in as_list(object.get(c.body, "rule", [])); a := sse_algorithm(rule)}
+	some rule in as_list(object.get(c.body, "rule", []))
+	a := sse_algorithm(rule)
 }
 
 as_list(x) := x if is_array(x)

@@ -247,9 +247,12 @@ workload_ids_by_ns[ns] contains r.id if {
 	ns := ns_of(r)
 }
 
-namespace_ids := {r.name: r.id | some r in lib.of_kind("Namespace")}
+# Two Namespace objects of one name (two installs of one app) both stay: the first id reports.
+namespace_ids[r.name] contains r.id if {
+	some r in lib.of_kind("Namespace")
+}
 
-report_on(ns) := namespace_ids[ns]
+report_on(ns) := min(namespace_ids[ns])
 
 report_on(ns) := min(workload_ids_by_ns[ns]) if not namespace_ids[ns]
 

@@ -322,3 +322,16 @@ def test_a_security_config_passes_nothing_it_does_not_configure(tmp_path: Path) 
     for key in (("iso27001", "A.5.28"), ("soc2", "CC6.3"), ("iso27001", "A.8.20")):
         assert by_key[key]["status"] == "not_assessed", key  # LOG-04 / AUTH-03 / NET-01+02
     assert by_key[("soc2", "CC4.1")]["status"] == "fail"  # LOG-01: audit logging is off
+
+
+def test_every_pack_case_input_in_one_run_evaluates_without_an_engine_error() -> None:
+    """Every input of every pack case, in one run: many objects share a Kubernetes identity
+    (a Namespace ``shop`` in a dozen cases, one bucket encrypted by two configurations), and
+    every one is kept. No check may build an object keyed by a name two of them share: such
+    a conflict is an engine error that turns every control to ``error``."""
+    cases = ROOT / "tests" / "packs" / "cases"
+    data = report(str(cases))
+    assert data["errors"] == []
+    assert data["summary"]["duplicates"] > 0
+    assert data["summary"]["controls"]["error"] == 0
+    assert data["summary"]["resources"] == len(data["resources"])
