@@ -584,7 +584,7 @@ KIND_SAMPLES = (
 
 def kind_costs(repeat: int) -> list[dict[str, Any]]:
     """In-process: ms per single-object evaluation, full library vs the kind's restricted one."""
-    from compliance.loaders.k8s import resource_from_object
+    from compliance.inputs.k8s import resource_from_object
     from compliance.runner import RunOptions
     from compliance.server.evaluators import build
 

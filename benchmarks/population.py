@@ -21,9 +21,9 @@ from typing import Any
 import orjson
 
 from compliance.assess import members, observed, with_unique_ids
+from compliance.evaluation.executor import available_cpus
 from compliance.formats.json import render_data
-from compliance.loaders import LoadOptions, load_paths
-from compliance.parallel import available_cpus
+from compliance.inputs import LoadOptions, load_paths
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded
 
 HERE = Path(__file__).resolve().parent
@@ -51,7 +51,7 @@ def main() -> None:
     loaded = load_paths([str(corpus)], LoadOptions(), workers=available_cpus(), keep_texts=False)
     options = RunOptions(now=NOW)
     evaluator = build_evaluator(options)
-    import compliance.evaluate as evaluate_module
+    import compliance.evaluation.evaluator as evaluate_module
 
     with_s: list[float] = []
     without_s: list[float] = []

@@ -74,7 +74,7 @@ locals {{
 LOAD = """
 import sys, time
 from pathlib import Path
-from compliance.loaders import hcl_grammar, load_paths
+from compliance.inputs import hcl_grammar, load_paths
 hcl_grammar.use_cache_dir(Path(sys.argv[2]) if sys.argv[2] != "-" else None)
 t, c = time.perf_counter(), time.process_time()
 loaded = load_paths([sys.argv[1]])

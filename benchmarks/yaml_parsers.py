@@ -106,7 +106,7 @@ def _ryml_parse_only(text: str) -> list[Any]:
 
 
 def _ours(text: str) -> list[Any]:
-    from compliance.loaders.yamlutil import load_documents
+    from compliance.inputs.yamlutil import load_documents
 
     return [doc.value for doc in load_documents(text)]
 

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from compliance.models import CheckMeta, LoadError, Resource
+from compliance.model import CheckMeta, LoadError, Resource
 
 NO_CHECK = "no check reads this kind"
 NO_PROPERTY = "the checks that read this kind found none of the properties they judge"
@@ -53,7 +53,7 @@ def format_of_kind(kind: str) -> str:
 
 def formats_of_file(file: str) -> frozenset[str]:
     """The formats a file of this name may hold (what its failed load may have hidden)."""
-    from compliance.loaders.registry import kind_by_name
+    from compliance.inputs.registry import kind_by_name
 
     kind = kind_by_name(file.rpartition("/")[2]) if file != "-" else "yaml"
     if kind == "yaml":

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 
 from compliance.errors import UsageError
-from compliance.models import Report
+from compliance.model import Report
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from compliance.models import CheckMeta, Pack
+from compliance.model import CheckMeta, Pack
 
 PLATFORMS = (
     "AWS",

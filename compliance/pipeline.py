@@ -19,19 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from compliance.baseline import apply_baseline, load_baseline
-from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
 from compliance.collector import gc_paused
 from compliance.errors import InputError
+from compliance.evaluation.executor import available_cpus
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
+from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from compliance.incremental.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
+from compliance.inputs import hcl_grammar
+from compliance.inputs.reading import read_stdin
+from compliance.inputs.registry import NOTHING_TO_EVALUATE
 from compliance.ledger import preload, record_evaluation
-from compliance.loaders import hcl_grammar
-from compliance.loaders.reading import read_stdin
-from compliance.loaders.registry import NOTHING_TO_EVALUATE
-from compliance.models.report import Report, exit_code_of
-from compliance.packs import available_packs, check_parameters
-from compliance.parallel import available_cpus
+from compliance.model.report import Report, exit_code_of
+from compliance.policy.packs import available_packs, check_parameters
 from compliance.project import Project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 from compliance.waivers import WaiverSet, load_waivers

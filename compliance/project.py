@@ -31,8 +31,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.errors import UsageError
-from compliance.loaders.yamlutil import YamlError, load_documents
-from compliance.models import Pack
+from compliance.inputs.yamlutil import YamlError, load_documents
+from compliance.model import Pack
 from compliance.waivers import LoadedWaiver, located_in, parse_waivers, project_relative
 
 PROJECT_FILE = "compliance.yaml"

@@ -10,11 +10,11 @@ from typing import Any
 
 from compliance.engine import make_engine
 from compliance.errors import InputError
-from compliance.evaluate import Evaluator, Waive
-from compliance.loaders import LoadOptions, LoadResult, load_paths, load_stream
-from compliance.loaders.registry import FileCache, nothing_to_evaluate
-from compliance.models import LoadError, Report
-from compliance.packs import load_library, load_packs
+from compliance.evaluation.evaluator import Evaluator, Waive
+from compliance.inputs import LoadOptions, LoadResult, load_paths, load_stream
+from compliance.inputs.registry import FileCache, nothing_to_evaluate
+from compliance.model import LoadError, Report
+from compliance.policy.packs import load_library, load_packs
 
 
 @dataclass

@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from compliance.errors import UsageError
-from compliance.loaders.yamlutil import YamlError, load_documents
-from compliance.models import Report
-from compliance.models.report import Finding
+from compliance.inputs.yamlutil import YamlError, load_documents
+from compliance.model import Report
+from compliance.model.report import Finding
 
 
 class Waiver(BaseModel):

@@ -14,18 +14,18 @@ import click
 import yaml
 
 from compliance import pipeline
-from compliance.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.errors import OutputError, UsageError
 from compliance.formats import FORMATS, renderer
 from compliance.formats.json import render_data
+from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from compliance.inputs import LoadOptions
+from compliance.inputs.securityconfig import check_set_path
 from compliance.ledger import ledger_url, scope_name
-from compliance.loaders import LoadOptions
-from compliance.loaders.securityconfig import check_set_path
-from compliance.models.report import CONTROL_STATUSES, SEVERITIES
-from compliance.packs import available_packs, check_pack_names, merge_parameters
+from compliance.model.report import CONTROL_STATUSES, SEVERITIES
 from compliance.pipeline import PipelineOptions
+from compliance.policy.packs import available_packs, check_pack_names, merge_parameters
 from compliance.project import find_project
 from compliance.runner import RunOptions
 

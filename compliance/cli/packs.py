@@ -22,10 +22,16 @@ from compliance.coverage import (
 )
 from compliance.engine import make_engine
 from compliance.errors import UsageError
-from compliance.evaluate import Evaluator
-from compliance.models import Pack
-from compliance.pack_cases import CaseResult, cases_root, discover, run_cases
-from compliance.packs import CheckLibrary, available_packs, load_library, load_pack, policy_root
+from compliance.evaluation.evaluator import Evaluator
+from compliance.model import Pack
+from compliance.policy.cases import CaseResult, cases_root, discover, run_cases
+from compliance.policy.packs import (
+    CheckLibrary,
+    available_packs,
+    load_library,
+    load_pack,
+    policy_root,
+)
 
 FORMAT = click.option(
     "--format",

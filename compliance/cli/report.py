@@ -209,7 +209,7 @@ def soa(
         render_markdown,
     )
     from compliance.ledger.store import Ledger
-    from compliance.packs import load_library, load_pack
+    from compliance.policy.packs import load_library, load_pack
 
     if pack_name != PACK:
         raise UsageError(

@@ -9,11 +9,11 @@ import click
 
 from compliance.cli.evaluate import parse_assignments
 from compliance.errors import ComplianceError, UsageError
+from compliance.evaluation.executor import available_cpus
 from compliance.evidence import dsse
 from compliance.ledger import ledger_url, scope_name
-from compliance.models.report import SEVERITIES
-from compliance.packs import available_packs, check_parameters
-from compliance.parallel import available_cpus
+from compliance.model.report import SEVERITIES
+from compliance.policy.packs import available_packs, check_parameters
 from compliance.project import find_project
 from compliance.runner import RunOptions
 from compliance.server.app import (

@@ -28,8 +28,8 @@ from compliance.evidence.redact import (
 )
 from compliance.formats import html, oscal_plan, renderer
 from compliance.formats.view import BundleInfo
-from compliance.loaders import LoadResult
-from compliance.models import Report
+from compliance.inputs import LoadResult
+from compliance.model import Report
 
 ATTESTATION = "attestation.dsse.json"
 MANIFEST = "manifest.json"

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from compliance.models import Report
+from compliance.model import Report
 from compliance.secrets.collect import collect_from_text, collect_secrets
 from compliance.secrets.detect import MASK
 from compliance.secrets.mask import (
@@ -32,7 +32,7 @@ from compliance.secrets.mask import (
 )
 
 if TYPE_CHECKING:
-    from compliance.loaders import LoadResult
+    from compliance.inputs import LoadResult
 
 __all__ = [
     "MASK",
@@ -52,7 +52,7 @@ def input_secrets(loaded: LoadResult) -> set[str]:
     """Every secret value in the inputs: collected from the parsed resources (already in
     memory) and from the raw structure of JSON inputs. What a report is scrubbed of; cheap
     next to ``redact_inputs``, which also rewrites every input's text for a bundle."""
-    from compliance.loaders.registry import LoadedFiles
+    from compliance.inputs.registry import LoadedFiles
 
     if isinstance(loaded, LoadedFiles):
         # collected where each file was parsed; resources added since (stdin) walked here

@@ -8,8 +8,8 @@ from typing import Any
 
 from compliance.errors import OutputError, UsageError
 from compliance.evidence.redact import input_secrets, redact_report
-from compliance.loaders import LoadResult
-from compliance.models import Report
+from compliance.inputs import LoadResult
+from compliance.model import Report
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
-from compliance.models import Report
+from compliance.model import Report
 
 Renderer = Callable[[Report], str]
 

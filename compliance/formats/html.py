@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.formats.view import BundleInfo, context, environment
-from compliance.models import Report
+from compliance.model import Report
 
 
 def render(report: Report, *, bundle: BundleInfo | None = None) -> str:

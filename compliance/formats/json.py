@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from compliance.models import Report
+from compliance.model import Report
 
 
 def render(report: Report) -> str:

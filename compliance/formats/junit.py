@@ -11,8 +11,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from compliance.models import Report
-from compliance.models.report import ControlResult, Finding
+from compliance.model import Report
+from compliance.model.report import ControlResult, Finding
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 SKIP_REASON = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from compliance.formats.view import context, environment
-from compliance.models import Report
+from compliance.model import Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 

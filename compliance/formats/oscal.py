@@ -32,8 +32,8 @@ from compliance.formats.oscal_plan import (
     control_token,
     objective_id,
 )
-from compliance.models import Report
-from compliance.models.report import ControlResult, Finding
+from compliance.model import Report
+from compliance.model.report import ControlResult, Finding
 
 __all__ = ["NS", "OSCAL_VERSION", "build", "control_token", "render"]
 

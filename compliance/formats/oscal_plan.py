@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from compliance.models import Report
-from compliance.models.report import ControlResult, PackRef
+from compliance.model import Report
+from compliance.model.report import ControlResult, PackRef
 
 OSCAL_VERSION = "1.2.1"
 NS = "https://compliance.dev/ns/oscal"

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import orjson
 
 from compliance.errors import ComplianceError
-from compliance.models import Report
-from compliance.models.report import Finding
+from compliance.model import Report
+from compliance.model.report import Finding
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -52,7 +52,7 @@ def _rule_name(title: str, check_id: str) -> str:
 
 def _check_metadata() -> dict[str, Any]:
     """Metadata of checks without findings in this report (best effort: no library, no metadata)."""
-    from compliance.packs import load_library
+    from compliance.policy.packs import load_library
 
     try:
         return dict(load_library().checks)

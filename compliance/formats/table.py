@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from compliance.formats.view import STATUS_LABEL, STATUS_MEANING
-from compliance.models import Report
-from compliance.models.report import CONTROL_STATUSES
+from compliance.model import Report
+from compliance.model.report import CONTROL_STATUSES
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",

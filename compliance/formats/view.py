@@ -12,8 +12,8 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from compliance.models import Report
-from compliance.models.report import CONTROL_STATUSES, ControlResult, Finding, PackRef
+from compliance.model import Report
+from compliance.model.report import CONTROL_STATUSES, ControlResult, Finding, PackRef
 
 STATUS_LABEL = {
     "pass": "Pass",

@@ -132,8 +132,8 @@ def run_report(ledger: Ledger, entry: Entry, memo: dict[str, Any] | None = None)
     """The run's report model rebuilt from the ledger (for the OSCAL result of the run).
     ``memo`` keeps the validated controls and findings by blob digest: unchanged runs share
     them."""
-    from compliance.models import Report
-    from compliance.models.report import ControlResult, Finding
+    from compliance.model import Report
+    from compliance.model.report import ControlResult, Finding
 
     memo = {} if memo is None else memo
     body = entry.body

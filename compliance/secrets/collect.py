@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from compliance.models import Resource
+from compliance.model import Resource
 from compliance.secrets.detect import (
     PEM_BEGIN,
     SECRET_VALUE,

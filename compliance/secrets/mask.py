@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from compliance.models import Resource
+from compliance.model import Resource
 from compliance.secrets.detect import (
     MASK,
     NOT_A_SECRET_VALUE,

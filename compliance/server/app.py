@@ -43,8 +43,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from compliance.errors import ComplianceError
-from compliance.loaders.k8s import resource_from_object
-from compliance.parallel import available_cpus
+from compliance.evaluation.executor import available_cpus
+from compliance.inputs.k8s import resource_from_object
 from compliance.server.admission import MalformedReview, parse_review
 from compliance.server.auth import Role, Tokens, allows
 from compliance.server.bundles import BundleStore

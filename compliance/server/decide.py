@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from compliance.errors import ComplianceError
-from compliance.loaders.k8s import resource_from_object
-from compliance.models import Finding
-from compliance.models.report import severity_rank
+from compliance.inputs.k8s import resource_from_object
+from compliance.model import Finding
+from compliance.model.report import severity_rank
 from compliance.secrets import MASK, collect_secrets
 from compliance.secrets.mask import value_patterns
 from compliance.server.admission import (

@@ -5,7 +5,7 @@ At admission the engine input holds one object, so every family that never reads
 iterates empty lists; compiling a library without those families cuts the per-request engine time
 (a Service is judged by net and tls, not by the other eight families). A family is kept for a kind
 when any of its checks lists the kind in METADATA ``kinds``, or (conservatively, like
-``compliance.evaluate.kinds_read``) when the kind's name appears as a word in one of its
+``compliance.evaluation.evaluator.kinds_read``) when the kind's name appears as a word in one of its
 modules; a kept family keeps every module of its package (``net.rego`` and ``net_cloud.rego``).
 The shared modules (``lib``, ``main``) are always kept: ``main.rego`` iterates
 ``data.compliance.checks[family]``, so it collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
@@ -30,15 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from compliance.engine import make_engine
-from compliance.evaluate import Evaluator
+from compliance.evaluation.evaluator import Evaluator
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import collect_secrets, redact_report
-from compliance.families import family_of_module
-from compliance.loaders import LoadOptions, load_paths
-from compliance.loaders.k8s import resource_from_object
-from compliance.loaders.registry import nothing_to_evaluate
-from compliance.models import Finding, Pack
-from compliance.packs import CheckLibrary, effective_parameters, load_library, load_packs
+from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs.k8s import resource_from_object
+from compliance.inputs.registry import nothing_to_evaluate
+from compliance.model import Finding, Pack
+from compliance.policy.analysis import family_of_module
+from compliance.policy.packs import CheckLibrary, effective_parameters, load_library, load_packs
 from compliance.runner import RunOptions, evaluate_loaded
 
 ALWAYS = ("lib.rego", "main.rego")

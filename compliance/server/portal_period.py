@@ -184,7 +184,7 @@ class SoaSource:
 
     def load(self) -> tuple[Any, dict[str, str]]:
         if self._loaded is None:
-            from compliance.packs import load_library, load_pack
+            from compliance.policy.packs import load_library, load_pack
             from compliance.project import find_project
 
             project = find_project()

@@ -15,13 +15,13 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["compliance"]):
-    import compliance.loaders.dockerfile
-    import compliance.loaders.securityconfig
-    import compliance.loaders.terraform
+    import compliance.inputs.dockerfile
+    import compliance.inputs.securityconfig
+    import compliance.inputs.terraform
     import compliance.secrets.spans  # noqa: F401  (instrumented before first use)
     from compliance.errors import InputError
-    from compliance.loaders.base import FileContext, LoadOptions
-    from compliance.loaders.registry import _decode, _load_text, kind_by_name
+    from compliance.inputs.base import FileContext, LoadOptions
+    from compliance.inputs.registry import _decode, _load_text, kind_by_name
     from compliance.secrets.mask import redact_text
 
 NAMES = ["x.yaml", "x.json", "node.toml", "main.tf", "Dockerfile", "compose.yaml", "plan.json"]

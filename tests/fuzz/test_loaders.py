@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.loaders import LoadOptions, load_paths, load_stream
-from compliance.loaders.base import LoadResult
+from compliance.inputs import LoadOptions, load_paths, load_stream
+from compliance.inputs.base import LoadResult
 from tests.fuzz.corpus import mutated
 
 OPTIONS = LoadOptions(env={}, max_file_bytes=256 * 1024)

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from compliance.evidence.bundle import redact_inputs
 from compliance.evidence.redact import redact_report
-from compliance.loaders import LoadOptions, load_paths
-from compliance.models import Report
-from compliance.models.report import Finding, ResourceRef, Summary
+from compliance.inputs import LoadOptions, load_paths
+from compliance.model import Report
+from compliance.model.report import Finding, ResourceRef, Summary
 from compliance.secrets.mask import redact_text
 from tests.fuzz.corpus import PLANTERS, SECRET_NAMES, STYLES, mutated, planted_value, shaped_value
 

@@ -13,7 +13,7 @@ import pytest
 from compliance.evidence.bundle import redact_inputs
 from compliance.evidence.redact import input_secrets, redact_report
 from compliance.formats import renderer
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded
 
 CASES = sorted((Path(__file__).parent / "regressions").iterdir())

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.evaluate import Evaluator
+from compliance.evaluation.evaluator import Evaluator
 from compliance.evidence.bundle import build_bundle
 from compliance.evidence.redact import input_secrets, redact_report
 from compliance.formats import FORMATS, renderer
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded
 from tests.fuzz.corpus import PLANTERS, SECRET_NAMES, STYLES, mutated, planted_value, shaped_value
 

@@ -168,7 +168,7 @@ def test_single_pack() -> None:
 def test_a_loader_bug_is_an_error_entry_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from compliance.loaders import dockerfile
+    from compliance.inputs import dockerfile
 
     def broken(text: str, ctx: object) -> list[object]:
         raise KeyError("boom")

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compliance.cli.main import cli
-from compliance.loaders import load_paths
-from compliance.packs import load_library
+from compliance.inputs import load_paths
+from compliance.policy.packs import load_library
 from tests.unit.test_packs import DEMO_CHECK, GOOD, PACK_NAMES, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ def test_malformed_manifest_exits_3_naming_file_and_line(demo_root: Path) -> Non
 
 def test_rego_compile_error_exits_3_naming_the_module(demo_root: Path, tmp_path: Path) -> None:
     (demo_root / "demo" / "extra.rego").write_text(
-        "package compliance.packs.demo\n\nimport rego.v1\n\nviolations contains v if {\n\tv := \n}\n"
+        "package compliance.policy.packs.demo\n\nimport rego.v1\n\nviolations contains v if {\n\tv := \n}\n"
     )
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "web.yaml").write_text(DEPLOYMENT)

@@ -20,10 +20,10 @@ from click.testing import CliRunner, Result
 from compliance.cli.main import cli
 from compliance.engine.embedded import EmbeddedEngine
 from compliance.engine.opa import OpaEngine
-from compliance.evaluate import Evaluator
-from compliance.models import Report
-from compliance.pack_cases import Case, discover, evaluate_case
-from compliance.packs import load_library, load_packs, policy_root
+from compliance.evaluation.evaluator import Evaluator
+from compliance.model import Report
+from compliance.policy.cases import Case, discover, evaluate_case
+from compliance.policy.packs import load_library, load_packs, policy_root
 from tests.opa_server import OpaService, OpaTestServer, free_port, make_tls, start_opa
 from tests.packs.conftest import CASES as CASES_DIR
 

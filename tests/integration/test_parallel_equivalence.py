@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluate import engine_input, kinds_read
+from compliance.evaluation.evaluator import engine_input, kinds_read
 from compliance.evidence.redact import input_secrets
-from compliance.loaders import LoadOptions, registry
+from compliance.inputs import LoadOptions, registry
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 from tests.shared import KUBE_PROMETHEUS, require
 

@@ -289,7 +289,7 @@ def test_real_evidence_store_lists_downloads_and_verifies_signed_bundles(tmp_pat
 
     from compliance.evidence.bundle import build_bundle
     from compliance.evidence.store import Store
-    from compliance.loaders import load_paths
+    from compliance.inputs import load_paths
     from compliance.runner import RunOptions, build_evaluator
     from compliance.server.bundles import StoreBundles
 

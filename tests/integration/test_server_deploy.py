@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from compliance.loaders import load_paths
+from compliance.inputs import load_paths
 from compliance.runner import RunOptions, build_evaluator
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from compliance.evaluate import Evaluator
-from compliance.loaders import LoadOptions, load_paths
-from compliance.models import Report, Resource
+from compliance.evaluation.evaluator import Evaluator
+from compliance.inputs import LoadOptions, load_paths
+from compliance.model import Report, Resource
 from compliance.runner import RunOptions, build_evaluator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,7 +149,7 @@ def test_no_two_loaded_objects_share_an_id(files: list[Path], copies: int) -> No
 @pytest.mark.parametrize("kind", ["Deployment", "Pod", "StatefulSet", "CronJob"])
 def test_a_bare_workload_is_assessed_by_no_transport_auth_or_logging_check(kind: str) -> None:
     body = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}}
-    from compliance.loaders.k8s import resource_from_object
+    from compliance.inputs.k8s import resource_from_object
 
     spec = {"containers": [{"name": "app", "image": "nginx:1.27"}]}
     if kind == "Pod":

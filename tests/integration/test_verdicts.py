@@ -285,7 +285,7 @@ def test_one_terraform_address_in_two_roots_is_kept_twice(tmp_path: Path) -> Non
 
 def test_every_human_readable_format_says_what_each_status_means(tmp_path: Path) -> None:
     from compliance.formats.view import STATUS_LABEL, STATUS_MEANING
-    from compliance.models.report import CONTROL_STATUSES
+    from compliance.model.report import CONTROL_STATUSES
 
     copy_fixture("bare", tmp_path)
     outputs = {  # a wide table: its header on one line

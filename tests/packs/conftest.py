@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from compliance.engine.embedded import EmbeddedEngine
-from compliance.evaluate import Evaluator
-from compliance.packs import load_library, load_packs
+from compliance.evaluation.evaluator import Evaluator
+from compliance.policy.packs import load_library, load_packs
 from tests.oracle import OpaOracleEngine
 
 CASES = Path(__file__).parent / "cases"

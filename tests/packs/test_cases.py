@@ -1,6 +1,6 @@
 """Every check case: the exact findings, and identical results under real OPA semantics.
 
-The case runner is ``compliance.pack_cases`` (also behind ``compliance packs test``), so the
+The case runner is ``compliance.policy.cases`` (also behind ``compliance packs test``), so the
 test suite and the shipped command judge a case the same way.
 """
 
@@ -10,10 +10,10 @@ from collections import defaultdict
 
 import pytest
 
-from compliance.evaluate import Evaluator
-from compliance.models import Report, Resource
-from compliance.pack_cases import Case, discover, evaluate_case, load_case, run_case
-from compliance.packs import load_library
+from compliance.evaluation.evaluator import Evaluator
+from compliance.model import Report, Resource
+from compliance.policy.cases import Case, discover, evaluate_case, load_case, run_case
+from compliance.policy.packs import load_library
 from tests.packs.conftest import CASES as CASES_DIR
 
 CASES = discover(CASES_DIR)

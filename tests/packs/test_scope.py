@@ -1,7 +1,7 @@
 """Every check's declared scope (``custom.scope``), proved against full evaluations.
 
 The result cache re-evaluates a changed resource's ``resource`` checks on that resource
-alone and its ``namespace`` checks on its group (``compliance.scope.group_of``) alone, so a
+alone and its ``namespace`` checks on its group (``compliance.evaluation.scope.group_of``) alone, so a
 scope that is too narrow silently gives wrong cached results. For every input set (each
 fixture case, examples/bpi, the Kubernetes corpus projects) and every distinct pack
 parameter set, this compares the engine's violations over the whole set with:
@@ -36,13 +36,13 @@ import pytest
 import yaml
 
 from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluate import Evaluator, engine_input
-from compliance.loaders import load_paths
-from compliance.models import Resource
-from compliance.pack_cases import DEFAULT_NOW, Case, discover, load_case, parse_time
-from compliance.packs import _METADATA, effective_parameters
+from compliance.evaluation.evaluator import Evaluator, engine_input
+from compliance.evaluation.scope import group_of
+from compliance.inputs import load_paths
+from compliance.model import Resource
+from compliance.policy.cases import DEFAULT_NOW, Case, discover, load_case, parse_time
+from compliance.policy.packs import _METADATA, effective_parameters
 from compliance.runner import RunOptions, build_evaluator
-from compliance.scope import group_of
 from tests.packs.conftest import CASES as CASES_DIR
 from tests.shared import CORPUS, require
 

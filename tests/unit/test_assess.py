@@ -18,9 +18,9 @@ from compliance.assess import (
     with_unique_ids,
 )
 from compliance.errors import PackError
-from compliance.evaluate import Evaluator
-from compliance.models import CheckMeta, Control, LoadError, Pack, Resource, Source
-from compliance.packs import CheckLibrary, load_library, parse_metadata
+from compliance.evaluation.evaluator import Evaluator
+from compliance.model import CheckMeta, Control, LoadError, Pack, Resource, Source
+from compliance.policy.packs import CheckLibrary, load_library, parse_metadata
 from tests.conftest import FakeEngine
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -298,7 +298,7 @@ def test_the_population_lists_every_resource_and_counts_the_unassessed() -> None
 
 
 def test_report_and_report_data_agree_on_the_population() -> None:
-    from compliance.evaluate import RunFacts
+    from compliance.evaluation.evaluator import RunFacts
 
     evaluator = Evaluator(FakeEngine([]), LIB, [PACK])
     resources = [deployment(file="a.yaml"), deployment(file="b.yaml")]

@@ -10,11 +10,11 @@ import pytest
 
 from compliance.baseline import Baseline, apply_baseline, load_baseline
 from compliance.errors import UsageError
-from compliance.evaluate import Evaluator
+from compliance.evaluation.evaluator import Evaluator
 from compliance.formats import renderer
-from compliance.models import CheckMeta, Control, Pack, Resource, Source
-from compliance.models.report import Report
-from compliance.packs import CheckLibrary
+from compliance.model import CheckMeta, Control, Pack, Resource, Source
+from compliance.model.report import Report
+from compliance.policy.packs import CheckLibrary
 from tests.conftest import FakeEngine
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

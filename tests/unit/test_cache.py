@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from compliance.cache import Cache, evaluate_cached, evaluate_cached_data
-from compliance.evaluate import Evaluator
+from compliance.evaluation.evaluator import Evaluator
 from compliance.formats.json import render, render_data
-from compliance.loaders import LoadOptions
-from compliance.models import Report
+from compliance.incremental.cache import Cache, evaluate_cached, evaluate_cached_data
+from compliance.inputs import LoadOptions
+from compliance.model import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 from tests.sampling import sample
 
@@ -152,8 +152,8 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
     check families) from ``analysis.json`` instead of reading every module again; what is
     stored is what the analysis gives, and new kinds in the inputs, or a damaged file, make
     it run again."""
-    import compliance.cache as cache_module
-    from compliance import families
+    import compliance.incremental.cache as cache_module
+    from compliance.policy import analysis as families
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
@@ -234,7 +234,7 @@ def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
     """With the run split by namespace (as large runs are), an edit in one namespace
     re-evaluates that namespace's unit only (and the global checks if they read its kind),
     and the warm report is still exactly the cold one."""
-    from compliance import parallel
+    from compliance.evaluation import executor as parallel
 
     monkeypatch.setattr(parallel, "PARTITION_MIN_RESOURCES", 0)
     root = tmp_path / "corpus"
@@ -289,7 +289,7 @@ def test_unchanged_files_are_not_read_again(
 ) -> None:
     """A file whose stat equals the index's is not read (no open); the report is the
     cold one. Files changed just before the indexed run are read again (racy)."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     _age(corpus)
     cache_dir = tmp_path / "cache"
@@ -339,7 +339,7 @@ def test_warm_equals_cold_after_each_kind_of_change(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, large: bool
 ) -> None:
     """... with every group's resource checks per file too (``LARGE_GROUP`` 0)."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     if large:
@@ -384,7 +384,7 @@ def test_verify_reads_every_file(corpus: Path, tmp_path: Path) -> None:
     options = RunOptions(now=NOW, load=LoadOptions(env={}))
     run(corpus, cache_dir)
     cache = Cache(cache_dir, options.load, verify=True)
-    cache_module_racy = __import__("compliance.cache", fromlist=["RACY_NS"])
+    cache_module_racy = __import__("compliance.incremental.cache", fromlist=["RACY_NS"])
     assert cache_module_racy.RACY_NS > 0
     loaded = load_inputs([str(corpus)], options.load, cache=cache)
     assert cache.stat_hits == 0 and cache.hits > 0
@@ -397,7 +397,7 @@ def test_a_foreign_or_edited_index_is_a_miss(corpus: Path, tmp_path: Path) -> No
     never half-trusted."""
     import orjson
 
-    from compliance.cache import seal
+    from compliance.incremental.cache import seal
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
@@ -428,7 +428,7 @@ def test_a_body_of_other_bytes_is_never_used(corpus: Path, tmp_path: Path) -> No
     then evaluates without the cache."""
     import orjson
 
-    from compliance.cache import CacheMiss
+    from compliance.incremental.cache import CacheMiss
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
@@ -449,7 +449,7 @@ def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> N
     naming its file, and each has its findings at its own file and line; warm runs (the
     report and the JSON data path) give the cold run's bytes after an edit of either file
     and after the second copy appears or goes."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     role = (
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
@@ -518,7 +518,7 @@ def test_warm_equals_cold_after_an_option_change(
 ) -> None:
     """Parameters, --now, BPI__ variables and --set change results: an index or result
     entry of the other options is never reused for them."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)  # stat hits wherever possible
 
@@ -552,7 +552,7 @@ def test_rows_are_kept_without_their_checks_usual_controls(corpus: Path, tmp_pat
     both kinds read back, is the cold one."""
     import orjson
 
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     options = RunOptions(
         now=NOW, parameters={"hipaa": {"tls_min_version": "1.3"}}, load=LoadOptions(env={})
@@ -589,7 +589,7 @@ def test_rows_are_kept_without_their_checks_usual_controls(corpus: Path, tmp_pat
 def test_a_changed_certificate_is_noticed(tmp_path: Path) -> None:
     """A SecurityConfig's certificate is read from another file: changing it (the config
     unchanged) is a miss, and the report is the cold one (TLS-03/TLS-04 read it)."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     root = tmp_path / "c"
     shutil.copytree(ROOT / "examples" / "bpi" / "config", root)
@@ -615,7 +615,7 @@ def test_a_new_time_re_evaluates_only_the_checks_that_read_it(
 ) -> None:
     """Without --now every run has a new time: only the units of checks that read it
     (TLS-04, certificate expiry) are evaluated again, over the kinds they read."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)  # files written just now: not re-read
     cache_dir = tmp_path / "cache"
@@ -649,7 +649,7 @@ def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> 
     rule analysis did not foresee (that would abandon the cache with CacheMiss)."""
     import contextlib
 
-    from compliance.pack_cases import discover
+    from compliance.policy.cases import discover
 
     every = discover(ROOT / "tests" / "packs" / "cases")
     assert len(every) > 150
@@ -684,7 +684,7 @@ def test_a_large_group_re_evaluates_the_edited_file_and_its_namespace_checks(
     the edited file only, and the namespace checks (NET-01, RES-01, HLT-01) over the whole
     group in a query of their own; each warm report is the cold one, through edits that
     change a resource check's verdict and each namespace check's."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     monkeypatch.setattr(cache_module, "LARGE_GROUP", 3)
@@ -747,7 +747,7 @@ def test_a_group_turning_large_reuses_none_of_its_former_rows(
 ) -> None:
     """The same resources under another ``LARGE_GROUP``: the group's unit no longer holds
     its resource checks, so its former rows (which did) are not reused for it."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     cache_dir = tmp_path / "cache"
     first, _, _ = run(corpus, cache_dir)
@@ -766,7 +766,7 @@ def test_a_changed_env_file_is_noticed(tmp_path: Path, named: str) -> None:
     """A compose service's env_file and the project's .env are read beside the compose
     file: writing a secret into one (the compose file unchanged) is a miss, and the warm
     report is the cold one; so is creating a .env that was missing."""
-    from compliance import cache as cache_module
+    from compliance.incremental import cache as cache_module
 
     root = tmp_path / "c"
     root.mkdir()

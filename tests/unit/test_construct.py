@@ -7,8 +7,8 @@ from typing import Any
 import pydantic
 import pytest
 
-from compliance.models.construct import trusted
-from compliance.models.report import (
+from compliance.model.construct import trusted
+from compliance.model.report import (
     ControlResult,
     Duplicate,
     Finding,

@@ -12,8 +12,14 @@ from click.testing import CliRunner
 
 from compliance.cli.main import cli
 from compliance.coverage import crosswalk_csv, not_assessed_on, platform_of_kind, platforms
-from compliance.models import Pack
-from compliance.packs import CheckLibrary, available_packs, load_library, load_pack, policy_root
+from compliance.model import Pack
+from compliance.policy.packs import (
+    CheckLibrary,
+    available_packs,
+    load_library,
+    load_pack,
+    policy_root,
+)
 
 CROSSWALK = policy_root() / "crosswalk.csv"
 
@@ -96,7 +102,7 @@ def test_every_azure_and_gcp_type_a_family_names_is_in_its_checks_kinds(
     family's checks lists it in METADATA kinds (else the control is not assessed there)."""
     import re
 
-    from compliance.families import family_of_module
+    from compliance.policy.analysis import family_of_module
 
     library, _ = loaded
     kinds_of_family: dict[str, set[str]] = {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from compliance.evaluate import Evaluator, fingerprint
-from compliance.models import CheckMeta, Control, Pack, Resource, Source
-from compliance.packs import CheckLibrary
+from compliance.evaluation.evaluator import Evaluator, fingerprint
+from compliance.model import CheckMeta, Control, Pack, Resource, Source
+from compliance.policy.packs import CheckLibrary
 from tests.conftest import FakeEngine
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

@@ -169,7 +169,11 @@ def test_installed_wheel_runs_pack_cases_and_evaluates(
         )
 
     where = subprocess.run(
-        [str(python), "-c", "import compliance.packs as p; print(p.__file__, p.policy_root())"],
+        [
+            str(python),
+            "-c",
+            "import compliance.policy.packs as p; print(p.__file__, p.policy_root())",
+        ],
         cwd=work,
         capture_output=True,
         text=True,

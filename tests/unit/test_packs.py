@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import PackError, UsageError
-from compliance.models import Pack
-from compliance.packs import (
+from compliance.model import Pack
+from compliance.policy.packs import (
     check_parameters,
     coerce_parameter,
     effective_parameters,
@@ -284,7 +284,7 @@ def test_digest_covers_manifest_checks_and_pack_rego(tmp_path: Path) -> None:
     assert load(root).digest == first
     (root / "checks" / "demo.rego").write_text(DEMO_CHECK.replace('"demo"}', '"demo!"}'))
     second = load(root).digest
-    (root / "demo" / "extra.rego").write_text("package compliance.packs.demo\n")
+    (root / "demo" / "extra.rego").write_text("package compliance.policy.packs.demo\n")
     third = load(root).digest
     (root / "demo" / "pack.yaml").write_text(GOOD.replace("title: One", "title: Uno"))
     fourth = load(root).digest

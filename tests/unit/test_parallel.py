@@ -20,19 +20,19 @@ from typing import Any
 import pytest
 
 from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluate import Evaluator, engine_input, kinds_read
-from compliance.families import family_plan, family_query
-from compliance.loaders import LoadOptions, load_paths
-from compliance.models import Resource
-from compliance.pack_cases import discover, load_case
-from compliance.packs import effective_parameters
-from compliance.parallel import (
+from compliance.evaluation.evaluator import Evaluator, engine_input, kinds_read
+from compliance.evaluation.executor import (
     evaluator_query,
     merge_violations,
     namespace_partitions,
     partition_key,
     partitioned_query,
 )
+from compliance.inputs import LoadOptions, load_paths
+from compliance.model import Resource
+from compliance.policy.analysis import family_plan, family_query
+from compliance.policy.cases import discover, load_case
+from compliance.policy.packs import effective_parameters
 from compliance.runner import RunOptions, build_evaluator
 from tests.sampling import EXHAUSTIVE, sample
 from tests.shared import KUBE_PROMETHEUS, require
@@ -203,7 +203,7 @@ def test_split_by_scope_equals_one_query_on_the_corpus_slice(
 def _assert_scoped_split_equals_whole(
     evaluator: Evaluator, inputs: dict[str, list[Resource]], least: int = 3
 ) -> None:
-    from compliance.parallel import _scoped
+    from compliance.evaluation.executor import _scoped
 
     checked = 0
     for params in _params(evaluator):

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from compliance.cli.main import cli
 from compliance.errors import PackError, UsageError
-from compliance.models import Pack
-from compliance.packs import check_parameters, effective_parameters, load_library, load_packs
-from compliance.parameters import load_declarations, validate_value
+from compliance.model import Pack
+from compliance.policy.packs import check_parameters, effective_parameters, load_library, load_packs
+from compliance.policy.parameters import load_declarations, validate_value
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"

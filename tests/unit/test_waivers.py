@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import UsageError
-from compliance.evaluate import Evaluator
-from compliance.models import CheckMeta, Control, Pack, Resource, Source
-from compliance.models.report import Report
-from compliance.packs import CheckLibrary
+from compliance.evaluation.evaluator import Evaluator
+from compliance.model import CheckMeta, Control, Pack, Resource, Source
+from compliance.model.report import Report
+from compliance.policy.packs import CheckLibrary
 from compliance.project import find_project
 from compliance.waivers import (
     LoadedWaiver,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from compliance.loaders import LoadResult, load_paths
+from compliance.inputs import LoadResult, load_paths
 from tests.unit.evidence.planted import ROOT, SECRETS_DIR
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compliance.loaders import LoadResult
-from compliance.models import Report
-from compliance.models.report import (
+from compliance.inputs import LoadResult
+from compliance.model import Report
+from compliance.model.report import (
     ControlResult,
     Finding,
     PackRef,

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compliance.evidence import dsse
 from compliance.evidence.bundle import ATTESTATION, build_bundle, input_member
-from compliance.loaders import LoadResult
+from compliance.inputs import LoadResult
 from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
 
 

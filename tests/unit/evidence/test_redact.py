@@ -8,7 +8,7 @@ import pytest
 
 from compliance.evidence.bundle import redact_inputs
 from compliance.evidence.redact import MASK, clean_data, redact_report, redact_text
-from compliance.loaders import LoadResult
+from compliance.inputs import LoadResult
 from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
 
 
@@ -111,7 +111,7 @@ def test_long_lines_are_handled_linearly(line: str) -> None:
 def test_a_secret_in_a_reports_text_is_masked(loaded: LoadResult, where: str) -> None:
     """The clean-report shortcut (strings read off the models) looks where the full walk
     looks: a secret in any text of a report (messages, errors, extras, waivers) is masked."""
-    from compliance.models import LoadError
+    from compliance.model import LoadError
 
     secret = "Planted-k8s-env-9412"
     report = redact_report(make_report(loaded), [secret])
@@ -140,7 +140,7 @@ def test_identifiers_are_never_rewritten(loaded: LoadResult, where: str) -> None
     """Files, paths, ids, names and namespaces are shown as loaded, even when a secret value
     is one of their words (a folder ``gitea-postgres`` beside the password ``gitea``); the
     value is not masked in messages either, where it is the same word."""
-    from compliance.models.report import InputRef
+    from compliance.model.report import InputRef
 
     secret = "gitea"
     f = make_report(loaded).findings[0]

@@ -12,7 +12,7 @@ from compliance.errors import EvidenceError, UsageError
 from compliance.evidence.bundle import build_bundle
 from compliance.evidence.store import Store
 from compliance.evidence.verify import verify_bundle
-from compliance.loaders import LoadResult
+from compliance.inputs import LoadResult
 from tests.unit.evidence.planted import make_report
 
 

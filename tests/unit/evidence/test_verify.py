@@ -15,7 +15,7 @@ from compliance.errors import EvidenceError
 from compliance.evidence import dsse
 from compliance.evidence.bundle import ATTESTATION, MANIFEST, build_bundle, pack_tar_gz
 from compliance.evidence.verify import read_members, verify_bundle
-from compliance.loaders import LoadResult
+from compliance.inputs import LoadResult
 from tests.unit.evidence import tamper
 from tests.unit.evidence.planted import make_report
 

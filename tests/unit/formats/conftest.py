@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.evaluate import Evaluator, Waive
-from compliance.models import Report
+from compliance.evaluation.evaluator import Evaluator, Waive
+from compliance.model import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -10,7 +10,7 @@ import pytest
 
 from compliance.formats import html
 from compliance.formats.view import control_anchor
-from compliance.models import Report
+from compliance.model import Report
 from tests.unit.formats.conftest import ROOT, Evaluate
 
 

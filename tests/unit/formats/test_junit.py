@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from compliance.evaluate import Evaluator
+from compliance.evaluation.evaluator import Evaluator
 from compliance.formats import renderer
-from compliance.models import CheckMeta, Control, Pack, Resource, Source
-from compliance.packs import CheckLibrary
+from compliance.model import CheckMeta, Control, Pack, Resource, Source
+from compliance.policy.packs import CheckLibrary
 from tests.conftest import FakeEngine
 from tests.unit.formats.conftest import ROOT, Evaluate
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from compliance.formats import markdown
-from compliance.models import Report
+from compliance.model import Report
 from tests.unit.formats.conftest import ROOT, Evaluate
 
 

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from compliance.formats import oscal
-from compliance.models import Report
+from compliance.model import Report
 from tests.shared import OSCAL_AR_SCHEMA, require
 from tests.unit.formats.conftest import ROOT, Evaluate
 

@@ -20,7 +20,7 @@ from trestle.oscal import assessment_plan, assessment_results, catalog, profile,
 
 from compliance.evidence.bundle import build_bundle
 from compliance.formats import oscal, oscal_plan
-from compliance.models import Report
+from compliance.model import Report
 from compliance.runner import RunOptions, load_inputs
 from tests.unit.formats.conftest import NOW, ROOT, Evaluate
 

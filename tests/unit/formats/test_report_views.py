@@ -14,8 +14,8 @@ from compliance.baseline import Baseline, apply_baseline
 from compliance.evidence.bundle import input_member
 from compliance.formats import html, markdown, table
 from compliance.formats.view import BundleInfo, control_anchor, frameworks
-from compliance.models import Report
-from compliance.models.report import Notice, SkippedFile
+from compliance.model import Report
+from compliance.model.report import Notice, SkippedFile
 from compliance.project import find_project
 from compliance.waivers import WaiverSet, load_waivers, parse_waivers
 from tests.unit.formats.conftest import NOW, ROOT, Evaluate

@@ -14,7 +14,7 @@ import pytest
 from compliance.baseline import Baseline, apply_baseline
 from compliance.formats import renderer
 from compliance.formats.sarif import FINGERPRINT_KEY, LEVEL, SECURITY_SEVERITY, artifact_uri
-from compliance.models import LoadError, Report
+from compliance.model import LoadError, Report
 from compliance.waivers import LoadedWaiver, Waiver, WaiverSet
 from tests.schemas import sarif_schema
 from tests.unit.formats.conftest import PRIVILEGED_POD, ROOT, Evaluate

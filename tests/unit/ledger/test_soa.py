@@ -16,7 +16,7 @@ from compliance.ledger.annex_a import ANNEX_A
 from compliance.ledger.record import record_run
 from compliance.ledger.soa import build_soa, exclusions, render_csv, render_html, render_markdown
 from compliance.ledger.store import Ledger
-from compliance.packs import load_library, load_pack
+from compliance.policy.packs import load_library, load_pack
 from tests.unit.ledger.reports import report
 
 EXPECTED_IDS = (

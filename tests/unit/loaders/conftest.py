@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.loaders.base import FileContext, LoadOptions
+from compliance.inputs.base import FileContext, LoadOptions
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "loaders"
 

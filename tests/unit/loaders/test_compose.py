@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from compliance.errors import InputError
-from compliance.loaders import compose
-from compliance.loaders.yamlutil import load_documents
+from compliance.inputs import compose
+from compliance.inputs.yamlutil import load_documents
 
 
 def _load(text, make_ctx, rel="compose.yaml"):

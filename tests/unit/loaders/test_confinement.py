@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 
 OUTSIDE = "cert_file lies outside the scanned folder, not read"
 
@@ -117,7 +117,7 @@ def test_a_fifo_named_as_cert_file_is_not_read(work):
 def test_the_result_cache_never_reads_a_fifo_or_an_outside_cert(work, tmp_path):
     """The cache records the certificate a config read as a dependency: a FIFO is not
     read there either, and a cert_file outside the root is no dependency at all."""
-    from compliance.cache import Cache
+    from compliance.incremental.cache import Cache
 
     (work / "certs").mkdir()
     os.mkfifo(work / "certs" / "node.pem")
@@ -145,7 +145,7 @@ def test_the_result_cache_never_reads_a_fifo_or_an_outside_cert(work, tmp_path):
 
 def test_a_cached_config_is_not_reused_under_another_root(work, tmp_path):
     """The same file scanned from a narrower root must not reuse the wider root's read."""
-    from compliance.cache import Cache
+    from compliance.incremental.cache import Cache
 
     write_cert(work / "certs" / "node.pem")
     (work / "config" / "app.toml").write_text(config("../certs/node.pem"))

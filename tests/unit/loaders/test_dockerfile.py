@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.errors import InputError
-from compliance.loaders import dockerfile
+from compliance.inputs import dockerfile
 
 
 @pytest.fixture

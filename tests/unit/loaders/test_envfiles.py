@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compliance.loaders import compose
-from compliance.loaders.envfiles import parse_dotenv, read_env_file, referenced_names
-from compliance.loaders.yamlutil import load_documents
+from compliance.inputs import compose
+from compliance.inputs.envfiles import parse_dotenv, read_env_file, referenced_names
+from compliance.inputs.yamlutil import load_documents
 
 
 def test_parse_dotenv_lines() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from compliance.loaders import k8s, yamlutil
-from compliance.loaders.base import FileContext, LoadOptions
-from compliance.loaders.yamlutil import Document, YamlError, load_documents
+from compliance.inputs import k8s, yamlutil
+from compliance.inputs.base import FileContext, LoadOptions
+from compliance.inputs.yamlutil import Document, YamlError, load_documents
 from tests.shared import CORPUS, require
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.loaders import LoadOptions, load_paths
-from compliance.loaders.foreign import is_jsonc, tool_file
+from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs.foreign import is_jsonc, tool_file
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

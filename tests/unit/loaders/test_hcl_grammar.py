@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.loaders import hcl_grammar
-from compliance.loaders.terraform import OPTIONS
+from compliance.inputs import hcl_grammar
+from compliance.inputs.terraform import OPTIONS
 
 SOURCE = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  tags = { a = "b" }\n}\n'
 PARSED = {

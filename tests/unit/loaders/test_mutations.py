@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SOURCES = sorted(p for p in (FIXTURES / "loaders").iterdir() if p.is_file()) + sorted(

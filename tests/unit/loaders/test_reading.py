@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import InputError
-from compliance.loaders import LoadOptions, load_paths
-from compliance.loaders.reading import read_bounded, read_regular, read_stdin
+from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs.reading import read_bounded, read_regular, read_stdin
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.loaders import FORMATS, LoadOptions, load_paths, load_stream
-from compliance.loaders.registry import kind_by_name
+from compliance.inputs import FORMATS, LoadOptions, load_paths, load_stream
+from compliance.inputs.registry import kind_by_name
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "bpi"
 OPTS = LoadOptions(env={})

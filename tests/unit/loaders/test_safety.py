@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.loaders import LoadOptions, load_paths
-from compliance.loaders.safety import find_unsafe
+from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs.safety import find_unsafe
 
 OK = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine, namespace: t}\ndata: {a: b}\n"
 

@@ -10,7 +10,7 @@ import orjson
 from click.testing import CliRunner
 
 from compliance.cli.main import cli
-from compliance.loaders.secret_values import secret_settings, secret_values
+from compliance.inputs.secret_values import secret_settings, secret_values
 
 CASES = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-01"
 

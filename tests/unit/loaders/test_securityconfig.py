@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from compliance.errors import InputError
-from compliance.loaders import securityconfig
-from compliance.loaders.yamlutil import load_documents
+from compliance.inputs import securityconfig
+from compliance.inputs.yamlutil import load_documents
 
 
 def _toml(path: Path, make_ctx, **kw):
@@ -383,7 +383,7 @@ def test_no_cert_file_no_certificate_fact(fixtures, make_ctx):
 
 
 def test_switches_are_facts_only_when_on(make_ctx) -> None:  # type: ignore[no-untyped-def]
-    from compliance.loaders.securityconfig import load_toml
+    from compliance.inputs.securityconfig import load_toml
 
     (off,) = load_toml("[security.tls_config]\nenabled = false\n", make_ctx("off.toml"))
     assert "enabled" not in off.facts and "auth_methods" not in off.facts

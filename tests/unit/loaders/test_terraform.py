@@ -5,7 +5,7 @@ import json
 import pytest
 
 from compliance.errors import InputError
-from compliance.loaders import terraform
+from compliance.inputs import terraform
 
 
 @pytest.fixture

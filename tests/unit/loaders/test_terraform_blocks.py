@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from compliance.loaders import terraform
-from compliance.loaders.terraform_facts import policy_document, script_text, script_variables
+from compliance.inputs import terraform
+from compliance.inputs.terraform_facts import policy_document, script_text, script_variables
 
 CONFIG = """\
 provider "aws" {

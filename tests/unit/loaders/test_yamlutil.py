@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from compliance.loaders import yamlutil
-from compliance.loaders.yamlutil import YamlError, load_documents
+from compliance.inputs import yamlutil
+from compliance.inputs.yamlutil import YamlError, load_documents
 
 
 def test_multi_document_lines(fixtures):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 from compliance.secrets import collect, detect
 from tests.shared import CORPUS, require
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 from compliance.secrets import SHAPES, find_shapes, looks_secret_name, shapes_of
 from compliance.secrets.collect import add_with_decoded, collect_secrets
 
@@ -206,7 +206,7 @@ def test_loaders_do_not_import_the_evidence_code() -> None:
     import sys
 
     code = (
-        "import sys, compliance.loaders.registry, compliance.loaders.k8s; "
+        "import sys, compliance.inputs.registry, compliance.inputs.k8s; "
         "print(sorted(m for m in sys.modules if m.startswith('compliance.evidence')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

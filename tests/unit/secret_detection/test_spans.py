@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from compliance.evidence.bundle import redact_inputs
-from compliance.loaders import LoadOptions, load_paths
+from compliance.inputs import LoadOptions, load_paths
 from compliance.secrets.detect import MASK
 
 CASES: dict[str, tuple[str, str, list[str], list[str]]] = {
@@ -143,7 +143,7 @@ def test_multi_line_secret_values_are_masked_on_their_span(
 
 
 def test_a_masked_yaml_copy_still_parses() -> None:
-    from compliance.loaders.yamlutil import load_documents
+    from compliance.inputs.yamlutil import load_documents
     from compliance.secrets.spans import mask_spans
 
     _, text, _, _ = CASES["yaml-block-scalar-outside-a-secret"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.models.report import Finding, ResourceRef
+from compliance.model.report import Finding, ResourceRef
 from compliance.server.admission import AdmissionRequest, bounded_warnings
 from compliance.server.decide import Policy, decide, exclusion, record, target_object
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from compliance.loaders import LoadOptions, load_paths
-from compliance.models import Resource
+from compliance.inputs import LoadOptions, load_paths
+from compliance.model import Resource
 from compliance.runner import RunOptions
 from compliance.server.evaluators import KindEvaluators, build, families_for
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from compliance.parallel import _cgroup_quota, available_cpus
+from compliance.evaluation.executor import _cgroup_quota, available_cpus
 from compliance.server.pool import EvaluatorPool, WorkerError
 
 

@@ -22,11 +22,11 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from pydantic import BaseModel, ValidationError
 
 from compliance.errors import InputError, UsageError
-from compliance.loaders.base import FileContext
-from compliance.loaders.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
-from compliance.loaders.yamlutil import Document
-from compliance.models import Resource
-from compliance.models.securityconfig import SecurityConfig
+from compliance.inputs.base import FileContext
+from compliance.inputs.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
+from compliance.inputs.yamlutil import Document
+from compliance.model import Resource
+from compliance.model.securityconfig import SecurityConfig
 from compliance.paths import dotted, nearest_line
 from compliance.timestamps import rfc3339
 

@@ -28,9 +28,9 @@ from compliance.assess import (
 )
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
-from compliance.models import LoadError, Pack, Resource
-from compliance.models.construct import trusted
-from compliance.models.report import (
+from compliance.model import LoadError, Pack, Resource
+from compliance.model.construct import trusted
+from compliance.model.report import (
     CONTROL_STATUSES,
     SEVERITIES,
     ControlResult,
@@ -46,7 +46,7 @@ from compliance.models.report import (
     Summary,
     severity_rank,
 )
-from compliance.packs import CheckLibrary, effective_parameters
+from compliance.policy.packs import CheckLibrary, effective_parameters
 from compliance.timestamps import rfc3339
 
 Waive = Callable[[Finding], dict[str, Any] | None]
@@ -212,7 +212,7 @@ class Evaluator:
         self.modules = modules
         self.assessor = Assessor(library.checks, {c for p in self.packs for c in p.check_ids()})
         self.workers = 1
-        """Processes a large run's engine query may be split over (compliance.parallel)."""
+        """Processes a large run's engine query may be split over (compliance.evaluation.executor)."""
 
     def violations(
         self, resources: Sequence[Resource], params: dict[str, Any], now: datetime
@@ -230,7 +230,7 @@ class Evaluator:
     ) -> Any:
         """The engine's violations over ``resources`` (``kinds`` only), split by namespace
         over ``self.workers`` processes when large; the same list either way."""
-        from compliance.parallel import evaluator_query
+        from compliance.evaluation.executor import evaluator_query
 
         return evaluator_query(self, VIOLATIONS_QUERY, resources, params, now, kinds)
 
@@ -539,7 +539,7 @@ def kinds_read(
     listed = {k for meta in library.checks.values() for k in meta.kinds}
     sources = tuple(modules.values())
     words = _module_words(sources)
-    from compliance.families import generic_prefixes  # LOG-01 reads every aws_ kind
+    from compliance.policy.analysis import generic_prefixes  # LOG-01 reads every aws_ kind
 
     prefixes = generic_prefixes(sources)
     if prefixes is None:

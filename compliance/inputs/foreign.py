@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders.reading import decode, read_regular
-from compliance.loaders.yamlutil import YamlError, load_documents
+from compliance.inputs.reading import decode, read_regular
+from compliance.inputs.yamlutil import YamlError, load_documents
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 CHART_FILE = "Chart.yaml"

@@ -29,8 +29,8 @@ import orjson
 
 if TYPE_CHECKING:
     from compliance.engine.base import Engine
-    from compliance.evaluate import Evaluator
-    from compliance.models import Resource
+    from compliance.evaluation.evaluator import Evaluator
+    from compliance.model import Resource
 
 T = TypeVar("T")
 
@@ -103,9 +103,9 @@ def _star(item: tuple[Callable[..., T], tuple[Any, ...]]) -> T:
 
 def partition_key(resource: Resource) -> str | None:
     """The namespace a resource belongs to for partitioning, None for "every partition":
-    its namespace group (``compliance.scope.group_of``), except that a ``Namespace``
+    its namespace group (``compliance.evaluation.scope.group_of``), except that a ``Namespace``
     object, like every resource outside namespaces, goes to every partition."""
-    from compliance.scope import group_of
+    from compliance.evaluation.scope import group_of
 
     group = group_of(resource)
     if resource.kind == "Namespace" or not group.startswith("ns:"):
@@ -187,7 +187,7 @@ def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
     """("ok", violations, ...) or ("error", message, file, line): exceptions with keyword
     arguments do not cross a process boundary intact."""
     from compliance.errors import EngineError
-    from compliance.evaluate import engine_input
+    from compliance.evaluation.evaluator import engine_input
 
     engine, tasks, params, now = (_SHARED[k] for k in ("engine", "tasks", "params", "now"))
     query, resources, kinds = tasks[index]
@@ -211,7 +211,7 @@ def run_queries(
     from concurrent.futures import ProcessPoolExecutor
 
     from compliance.errors import EngineError
-    from compliance.evaluate import engine_input
+    from compliance.evaluation.evaluator import engine_input
 
     if len(tasks) == 1 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [engine.evaluate(q, engine_input(rs, params, now, k)) for q, rs, k in tasks]
@@ -248,7 +248,7 @@ def partitioned_query(
     Only the in-process engine is split (a fork inherits its compiled modules). With
     ``scoped`` the split follows the checks' scopes (``_scoped_query``); without, every
     partition also holds every resource of no namespace."""
-    from compliance.evaluate import engine_input
+    from compliance.evaluation.evaluator import engine_input
 
     if _splits(engine, len(resources), workers, min_resources):
         count = partitions or workers * PARTITIONS_PER_WORKER
@@ -295,7 +295,7 @@ def _scoped_query(
     """Namespaces (each with its ``Namespace`` object) over ``count`` partitions, one
     partition of everything outside namespaces, and one query of the global checks over
     the kinds they read: no resource is evaluated twice for the same checks."""
-    from compliance.scope import group_of
+    from compliance.evaluation.scope import group_of
 
     keys = [g if (g := group_of(r)).startswith("ns:") else None for r in resources]
     home = _homes(keys, count)
@@ -340,8 +340,8 @@ def _homes(keys: Sequence[str | None], count: int) -> dict[str, int]:
 
 
 def _scoped(evaluator: Evaluator, present: set[str]) -> Scoped:
-    from compliance.evaluate import kinds_read
-    from compliance.families import kinds_of_checks
+    from compliance.evaluation.evaluator import kinds_read
+    from compliance.policy.analysis import kinds_of_checks
 
     checks = sorted(c for c, meta in evaluator.library.checks.items() if meta.scope == "global")
     read = kinds_read(evaluator.modules, evaluator.library, present)
@@ -374,8 +374,8 @@ def evaluator_query(
     previous query of this evaluator had the same resources (the very same objects), time
     and kinds, only the families whose Rego (or the shared modules) names a parameter that
     differs are evaluated again; the other families' violations are reused. A family that
-    reads a parameter by a computed name always runs (compliance.families.family_plan)."""
-    from compliance.families import family_plan, family_query
+    reads a parameter by a computed name always runs (compliance.policy.analysis.family_plan)."""
+    from compliance.policy.analysis import family_plan, family_query
 
     workers = evaluator.workers
     last = _LAST.get(evaluator)

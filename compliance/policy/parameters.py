@@ -21,9 +21,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import PackError, UsageError
-from compliance.loaders.yamlutil import YamlError, load_documents
-from compliance.models import Pack
-from compliance.models.pack import ParameterSpec
+from compliance.inputs.yamlutil import YamlError, load_documents
+from compliance.model import Pack
+from compliance.model.pack import ParameterSpec
 
 PARAMETERS_FILE = "parameters.yaml"
 

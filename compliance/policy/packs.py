@@ -15,9 +15,10 @@ import yaml
 from pydantic import ValidationError
 
 from compliance.errors import PackError, UsageError
-from compliance.loaders.yamlutil import YamlError, load_documents
-from compliance.models import CheckMeta, Pack
-from compliance.parameters import (
+from compliance.inputs.yamlutil import YamlError, load_documents
+from compliance.model import CheckMeta, Pack
+from compliance.paths import dotted, nearest_line
+from compliance.policy.parameters import (
     PARAMETERS_FILE,
     check_parameters,
     coerce_parameter,
@@ -26,7 +27,6 @@ from compliance.parameters import (
     merge_parameters,
     split_parameters,
 )
-from compliance.paths import dotted, nearest_line
 
 __all__ = [
     "CheckLibrary",
@@ -53,9 +53,9 @@ def policy_root() -> Path:
     env = os.environ.get("COMPLIANCE_POLICIES")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "policies"
-    return checkout if (checkout / "checks").is_dir() else here / "_policies"
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parent / "policies"
+    return checkout if (checkout / "checks").is_dir() else package / "_policies"
 
 
 @dataclass(frozen=True)

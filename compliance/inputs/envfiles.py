@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders.reading import decode, read_regular
+from compliance.inputs.reading import decode, read_regular
 
 MAX_ENV_BYTES = 1 << 20
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")

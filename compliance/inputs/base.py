@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance.models import LoadError, Resource, Source
-from compliance.models.report import InputRef
+from compliance.model import LoadError, Resource, Source
+from compliance.model.report import InputRef
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 

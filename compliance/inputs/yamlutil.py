@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from compliance.loaders.safety import int_problem
+from compliance.inputs.safety import int_problem
 
 try:
     _BaseLoader: type = yaml.CSafeLoader

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import PackError
-from compliance.evaluate import Evaluator
-from compliance.loaders import LoadResult, load_paths
-from compliance.loaders.yamlutil import YamlError, load_documents
-from compliance.models import Report
-from compliance.packs import policy_root
+from compliance.evaluation.evaluator import Evaluator
+from compliance.inputs import LoadResult, load_paths
+from compliance.inputs.yamlutil import YamlError, load_documents
+from compliance.model import Report
+from compliance.policy.packs import policy_root
 
 DEFAULT_NOW = "2026-11-27T00:00:00Z"
 
@@ -39,7 +39,7 @@ def cases_root() -> Path:
     """``tests/packs/cases`` beside the policies of a source checkout; else the copy a wheel
     ships as ``compliance/_cases``."""
     checkout = policy_root().parent / "tests" / "packs" / "cases"
-    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "_cases"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parents[1] / "_cases"
 
 
 Expected = tuple[Any, ...]

@@ -1,12 +1,12 @@
 """Check scopes (``custom.scope`` in a check's METADATA): what a verdict may depend on.
 
-See ``compliance.models.pack.Scope``. ``group_of`` is the unit of the ``namespace`` scope:
+See ``compliance.model.pack.Scope``. ``group_of`` is the unit of the ``namespace`` scope:
 the cache re-evaluates a group's ``namespace`` checks over that group's resources alone,
 and tests/packs/test_scope.py proves every declared scope against full evaluations."""
 
 from __future__ import annotations
 
-from compliance.models import Resource
+from compliance.model import Resource
 
 
 def group_of(resource: Resource) -> str:
@@ -19,7 +19,7 @@ def group_of(resource: Resource) -> str:
     if resource.source.format == "k8s":
         if resource.kind == "Namespace":
             return f"ns:{resource.name}"
-        from compliance.loaders.k8s import CLUSTER_SCOPED
+        from compliance.inputs.k8s import CLUSTER_SCOPED
 
         if resource.kind not in CLUSTER_SCOPED:
             return f"ns:{resource.namespace or 'default'}"

@@ -11,7 +11,7 @@ A warm run reads only what changed and evaluates only what a change can affect:
   A run writes only the shards whose entries or units changed.
 - bodies (``bodies-<options>-NNN.json``, 256 shards by a file's first namespace): the
   resources themselves, read only for the files a re-evaluation needs.
-- ``analysis.json`` (sealed): what the analysis of the checks' Rego (compliance.families)
+- ``analysis.json`` (sealed): what the analysis of the checks' Rego (compliance.policy.analysis)
   says they may read, for the last run's modules, packs and kinds present.
 
 A file whose (size, mtime_ns, ctime_ns, inode, device) equals the index's is not read at
@@ -59,17 +59,17 @@ import orjson
 from compliance import __version__
 from compliance.assess import Member
 from compliance.errors import InputError
-from compliance.loaders.base import LoadOptions, LoadResult
-from compliance.loaders.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
-from compliance.loaders.registry import LoadedFiles, Recorded, record_of, with_secrets
-from compliance.models import LoadError, Resource
-from compliance.models.report import Report
-from compliance.models.resource import Format
+from compliance.inputs.base import LoadOptions, LoadResult
+from compliance.inputs.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
+from compliance.inputs.registry import LoadedFiles, Recorded, record_of, with_secrets
+from compliance.model import LoadError, Resource
+from compliance.model.report import Report
+from compliance.model.resource import Format
 
 if TYPE_CHECKING:
     from compliance.errors import EngineError
-    from compliance.evaluate import Evaluator, ParamGroup, Row, RunFacts, Seed, Waive
-    from compliance.families import FamilyPlan
+    from compliance.evaluation.evaluator import Evaluator, ParamGroup, Row, RunFacts, Seed, Waive
+    from compliance.policy.analysis import FamilyPlan
     from compliance.runner import RunOptions
 
 DEFAULT_DIR = Path(".compliance-cache")
@@ -298,7 +298,7 @@ class Cache:
         result: LoadResult,
         st: os.stat_result | None = None,
     ) -> None:
-        from compliance.scope import group_of
+        from compliance.evaluation.scope import group_of
 
         secrets = {
             r: set(values)
@@ -411,7 +411,7 @@ class Cache:
         except OSError:
             data = None
         if isinstance(data, dict) and data.get("key") == key:
-            from compliance.families import adopt_plan
+            from compliance.policy.analysis import adopt_plan
 
             try:
                 found = Analysis.from_data(data)
@@ -511,7 +511,7 @@ def _without_controls(rows: list[Any], controls: dict[str, list[str]]) -> list[A
 def default_controls(evaluator: Evaluator) -> dict[str, list[str]]:
     """Per check, what ``Evaluator.rows`` gives a finding that every parameter set reported:
     every ``pack:control`` of the run's packs that maps the check, sorted."""
-    from compliance.evaluate import controls_by_check
+    from compliance.evaluation.evaluator import controls_by_check
 
     return {check: sorted(set(ids)) for check, ids in controls_by_check(evaluator.packs).items()}
 
@@ -819,7 +819,7 @@ def _cached_rows(
     one engine query per parameter set, and one more for the namespace checks of a large
     group with an edited file) and the rest of what it found; the cache saved."""
     from compliance.errors import EngineError
-    from compliance.evaluate import (
+    from compliance.evaluation.evaluator import (
         GroupOutcome,
         RunFacts,
         engine_error,
@@ -936,7 +936,7 @@ def _assess(evaluator: Evaluator, cache: Cache) -> None:
 
 def _namespace_query(evaluator: Evaluator) -> tuple[str, frozenset[str]]:
     """The query of the families that hold ``namespace`` checks, and those families."""
-    from compliance.families import family_plan, family_query
+    from compliance.policy.analysis import family_plan, family_query
 
     plan = family_plan(evaluator)
     assert plan is not None  # a large group's units exist only where results are kept
@@ -966,8 +966,8 @@ def _query_part(
     again for another parameter set only if one of the families reads a parameter that
     differs: ``last`` holds the previous answer)."""
     from compliance.errors import EngineError
-    from compliance.evaluate import engine_input, seeds_of
-    from compliance.families import family_plan
+    from compliance.evaluation.evaluator import engine_input, seeds_of
+    from compliance.policy.analysis import family_plan
 
     present = {r.kind for r in resources}
     try:
@@ -1032,7 +1032,7 @@ class Analysis:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Analysis:
         """What ``to_data`` gave (read from a sealed file: as this version wrote it)."""
-        from compliance.families import FamilyPlan
+        from compliance.policy.analysis import FamilyPlan
 
         plan = None if data["plan"] is None else FamilyPlan.from_data(data["plan"])
         sets = {name: frozenset(data[name]) for name in _KIND_SETS}
@@ -1043,10 +1043,10 @@ _KIND_SETS = ("read", "global_kinds", "time_checks", "time_kinds")
 
 
 def analyse(evaluator: Evaluator, present: set[str]) -> Analysis:
-    """The analysis of the evaluator's Rego (``compliance.families``) for a run over the
+    """The analysis of the evaluator's Rego (``compliance.policy.analysis``) for a run over the
     kinds ``present``: every module's text is read (~40 ms for the bundled checks)."""
-    from compliance.evaluate import kinds_read
-    from compliance.families import family_plan, kinds_of_checks
+    from compliance.evaluation.evaluator import kinds_read
+    from compliance.policy.analysis import family_plan, kinds_of_checks
 
     plan = family_plan(evaluator)
     scope = _scopes(evaluator, plan is not None)
@@ -1095,7 +1095,7 @@ _RULES_DIGESTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary(
 def _time_checks(evaluator: Evaluator) -> set[str]:
     """Checks whose rules (or the rules they name) read ``input.now``/``input.now_ns``
     (TLS-04, certificate expiry): their results are reused only at the same time."""
-    from compliance.families import words_of_checks
+    from compliance.policy.analysis import words_of_checks
 
     out = set()
     for check in evaluator.library.checks:

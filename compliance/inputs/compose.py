@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders.base import FileContext
-from compliance.loaders.envfiles import (
+from compliance.inputs.base import FileContext
+from compliance.inputs.envfiles import (
     env_file_names,
     read_env_file,
     referenced_names,
 )
-from compliance.loaders.yamlutil import Document
-from compliance.models import Resource
+from compliance.inputs.yamlutil import Document
+from compliance.model import Resource
 
 
 def load_document(doc: Document, ctx: FileContext) -> list[Resource]:

@@ -10,8 +10,8 @@ from typing import Any
 from dockerfile_parse import DockerfileParser
 
 from compliance.errors import InputError
-from compliance.loaders.base import FileContext
-from compliance.models import Resource
+from compliance.inputs.base import FileContext
+from compliance.model import Resource
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[-+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 

@@ -53,7 +53,7 @@ def _function_argument(value: str, name: str) -> str | None:
 
 def _hcl_expression(text: str) -> Any:
     """An HCL expression (a ``jsonencode`` argument) as JSON values; None when it does not parse."""
-    from compliance.loaders import hcl_grammar
+    from compliance.inputs import hcl_grammar
 
     try:
         parsed = hcl_grammar.parse(f"__value = {text}").serialize(options=OPTIONS)

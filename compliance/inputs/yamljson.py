@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders import foreign, k8s, safety
-from compliance.loaders.base import FileContext, LoadResult
-from compliance.loaders.yamlutil import Document, YamlError, document_from_json, load_documents
-from compliance.models import LoadError, Resource
+from compliance.inputs import foreign, k8s, safety
+from compliance.inputs.base import FileContext, LoadResult
+from compliance.inputs.yamlutil import Document, YamlError, document_from_json, load_documents
+from compliance.model import LoadError, Resource
 
 JSONC_REASON = (
     "JSON with comments (a tool configuration such as tsconfig.json), not a deployment input"
@@ -98,7 +98,7 @@ def load_yaml_json(
                 file=ctx.rel,
                 line=safety.too_many_digits_line(text),
             ) from e
-        from compliance.loaders import terraform
+        from compliance.inputs import terraform
 
         if terraform.is_plan(value):
             _check_json_value(value, text, ctx)
@@ -131,7 +131,7 @@ def load_yaml_json(
                 formats.add("k8s")
                 resources.extend(k8s.load_document(doc, ctx))
             elif isinstance(value, dict) and isinstance(value.get("security"), dict):
-                from compliance.loaders import securityconfig
+                from compliance.inputs import securityconfig
 
                 formats.add("securityconfig")
                 resources.extend(securityconfig.load_document(doc, ctx))

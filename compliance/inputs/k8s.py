@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders.base import FileContext, LoadOptions
-from compliance.loaders.secret_values import secret_values
-from compliance.loaders.yamlutil import Document
-from compliance.models import Resource
+from compliance.inputs.base import FileContext, LoadOptions
+from compliance.inputs.secret_values import secret_values
+from compliance.inputs.yamlutil import Document
+from compliance.model import Resource
 from compliance.secrets.collect import mark_shapes
 
 POD_SPEC_PATHS: dict[str, str] = {

@@ -21,14 +21,14 @@ from typing import Any, NamedTuple, Protocol
 
 from compliance.collector import gc_paused
 from compliance.errors import InputError
-from compliance.loaders import compose, foreign, safety, yamljson
-from compliance.loaders.base import FileContext, LoadOptions, LoadResult
-from compliance.loaders.reading import decode, read_regular
-from compliance.loaders.yamlutil import MAX_DEPTH
-from compliance.models import LoadError, Resource
-from compliance.models.construct import trusted
-from compliance.models.report import InputRef
-from compliance.models.resource import ResourceRow
+from compliance.inputs import compose, foreign, safety, yamljson
+from compliance.inputs.base import FileContext, LoadOptions, LoadResult
+from compliance.inputs.reading import decode, read_regular
+from compliance.inputs.yamlutil import MAX_DEPTH
+from compliance.model import LoadError, Resource
+from compliance.model.construct import trusted
+from compliance.model.report import InputRef
+from compliance.model.resource import ResourceRow
 from compliance.secrets.collect import collect_secrets, mark_shapes
 
 FORMATS: dict[str, str] = {
@@ -111,7 +111,7 @@ def _rel(path: Path, base: Path) -> str:
 
 
 class FileCache(Protocol):
-    """Per-file load results keyed by what was read (see compliance.cache).
+    """Per-file load results keyed by what was read (see compliance.incremental.cache).
 
     ``get_unchanged`` may answer from the file's ``os.stat`` alone (no read). What a
     cache keeps is written by its owner once results are known (``Cache.save``)."""
@@ -431,13 +431,13 @@ def _execute(
         for index, ctx, kind, explicit in pending
     ]
     if workers > 1 and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
-        from compliance.parallel import map_in_processes
+        from compliance.evaluation.executor import map_in_processes
 
         # the files of a kind together, so that a kind's one-time cost in a process
         # (python-hcl2's import and grammar: ~0.25 s) is paid by as few workers as can be
         order = sorted(range(len(args)), key=lambda i: args[i][2])
         if any(a[2] == "terraform" for a in args):
-            from compliance.loaders import hcl_grammar
+            from compliance.inputs import hcl_grammar
 
             hcl_grammar.parser()  # built once here: every forked worker inherits it
         parsed = map_in_processes(_load_packed, [args[i] for i in order], workers)
@@ -577,15 +577,15 @@ def _dispatch_text(
     fmt = kind
     try:
         if kind == "dockerfile":
-            from compliance.loaders import dockerfile  # dockerfile-parse only when one is read
+            from compliance.inputs import dockerfile  # dockerfile-parse only when one is read
 
             resources = dockerfile.load(text, ctx)
         elif kind == "terraform":
-            from compliance.loaders import terraform  # python-hcl2 only when a .tf is read
+            from compliance.inputs import terraform  # python-hcl2 only when a .tf is read
 
             resources = terraform.load(text, ctx)
         elif kind == "securityconfig":
-            from compliance.loaders import securityconfig
+            from compliance.inputs import securityconfig
 
             if not explicit and not securityconfig.may_be_config(text):
                 result.skipped.append(

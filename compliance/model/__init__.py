@@ -1,7 +1,7 @@
 """pydantic models shared by loaders, engines, the evaluator and every output."""
 
-from compliance.models.pack import CheckMeta, Control, Pack
-from compliance.models.report import (
+from compliance.model.pack import CheckMeta, Control, Pack
+from compliance.model.report import (
     SEVERITIES,
     ControlResult,
     Finding,
@@ -11,8 +11,8 @@ from compliance.models.report import (
     Severity,
     Summary,
 )
-from compliance.models.resource import LoadError, Resource, Source
-from compliance.models.securityconfig import SecurityConfig
+from compliance.model.resource import LoadError, Resource, Source
+from compliance.model.securityconfig import SecurityConfig
 
 __all__ = [
     "SEVERITIES",

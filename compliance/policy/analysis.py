@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from compliance.evaluate import Evaluator
+    from compliance.evaluation.evaluator import Evaluator
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CHECKS_PREFIX = "compliance.checks."
@@ -133,7 +133,7 @@ def family_plan(evaluator: Evaluator) -> FamilyPlan | None:
 
 
 def adopt_plan(evaluator: Evaluator, plan: FamilyPlan | None) -> None:
-    """Make ``plan`` the evaluator's families: one kept (compliance.cache) from the
+    """Make ``plan`` the evaluator's families: one kept (compliance.incremental.cache) from the
     analysis of the very same modules, instead of reading them all again."""
     _PLANS[evaluator] = plan
 

@@ -14,10 +14,10 @@ import textwrap
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.loaders import hcl_grammar
-from compliance.loaders.base import FileContext
-from compliance.loaders.terraform_facts import OPTIONS, extra_facts
-from compliance.models import Resource
+from compliance.inputs import hcl_grammar
+from compliance.inputs.base import FileContext
+from compliance.inputs.terraform_facts import OPTIONS, extra_facts
+from compliance.model import Resource
 
 REPEATED_BLOCKS = frozenset(
     {

@@ -1,0 +1,1 @@
+"""Evaluation: the evaluator over an engine, the process-pool executor, check scopes."""

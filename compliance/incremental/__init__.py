@@ -1,0 +1,1 @@
+"""Incremental runs: the result cache and the units it stores."""
