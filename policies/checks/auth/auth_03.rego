@@ -13,7 +13,7 @@
 #   scope: resource
 #   severity: high
 #   remediation: Bind people and workloads to narrowly scoped Roles; no wildcards, no cluster-admin outside system components, and limit who can read Secrets. In AWS IAM, no "Action" and "Resource" wildcards together, no iam:PassRole on every role, and permissions through groups or roles, not users.
-#   kinds: [ClusterRole, ClusterRoleBinding, Role, RoleBinding, SecurityConfig, aws_iam_group_policy, aws_iam_policy, aws_iam_policy_attachment, aws_iam_role, aws_iam_role_policy, aws_iam_user_policy, aws_iam_user_policy_attachment, data.aws_iam_policy_document, google_storage_bucket]
+#   kinds: [ClusterRole, ClusterRoleBinding, Role, RoleBinding, SecurityConfig, aws_iam_group_policy, aws_iam_policy, aws_iam_policy_attachment, aws_iam_role, aws_iam_role_policy, aws_iam_user_policy, aws_iam_user_policy_attachment, azurerm_kubernetes_cluster, data.aws_iam_policy_document, google_container_cluster, google_storage_bucket]
 #   assesses:
 #     SecurityConfig: [body.security.auth_config.roles.*, body.security.auth_config.bindings.*]
 #     aws_iam_policy_attachment: [body.users]
@@ -238,4 +238,30 @@ violations contains v if {
 	object.get(r.body, "uniform_bucket_level_access", false) != true
 	v := {"check": "AUTH-03", "resource": r.id, "severity": "medium", "path": "uniform_bucket_level_access",
 		"message": sprintf("Cloud Storage bucket %s allows per-object ACLs (uniform_bucket_level_access is not true); grant access through IAM only", [r.name])}
+}
+
+# AKS with Kubernetes RBAC off: every authenticated identity may do anything in the cluster.
+# azurerm 3.x says role_based_access_control_enabled (default true), 2.x a
+# role_based_access_control block with enabled.
+violations contains v if {
+	some r in lib.of_kind("azurerm_kubernetes_cluster")
+	object.get(r.body, "role_based_access_control_enabled", true) == false
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "critical", "path": "role_based_access_control_enabled",
+		"message": sprintf("AKS cluster %s has Kubernetes RBAC disabled (role_based_access_control_enabled is false)", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("azurerm_kubernetes_cluster")
+	some b in lib.blocks(r.body, "role_based_access_control")
+	object.get(b.block, "enabled", true) == false
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "critical", "path": sprintf("%s.enabled", [b.path]),
+		"message": sprintf("AKS cluster %s has Kubernetes RBAC disabled (role_based_access_control.enabled is false)", [r.name])}
+}
+
+# GKE legacy ABAC grants broad static permissions beside RBAC (off by default).
+violations contains v if {
+	some r in lib.of_kind("google_container_cluster")
+	object.get(r.body, "enable_legacy_abac", false) == true
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": "enable_legacy_abac",
+		"message": sprintf("GKE cluster %s enables legacy ABAC (enable_legacy_abac is true): permissions outside RBAC", [r.name])}
 }

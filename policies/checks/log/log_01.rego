@@ -22,7 +22,7 @@
 #   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
-#   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
+#   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_kubernetes_cluster, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_network_security_group, azurerm_network_watcher_flow_log, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
 #   assesses:
 #     Pod: [facts.control_plane.kube-apiserver]
 #     terraform_variable: [body.default]
@@ -240,4 +240,46 @@ violations contains v if {
 	count(lib.strings_of(c.block, ["exempted_members"])) > 0
 	v := {"check": "LOG-01", "resource": r.id, "severity": "medium", "path": sprintf("%s.exempted_members", [c.path]),
 		"message": sprintf("audit config %s exempts %d member(s) from %s audit logs", [r.name, count(lib.strings_of(c.block, ["exempted_members"])), object.get(c.block, "log_type", "")])}
+}
+
+# AKS: no Container Insights agent (oms_agent on azurerm 3.x, addon_profile.oms_agent before)
+# and no diagnostic setting for the cluster: neither workload nor control-plane logs are kept.
+aks_oms_agent(r) if count(lib.blocks(r.body, "oms_agent")) > 0
+
+aks_oms_agent(r) if {
+	some a in lib.blocks(r.body, "addon_profile")
+	some o in lib.blocks(a.block, "oms_agent")
+	object.get(o.block, "enabled", false) == true
+}
+
+violations contains v if {
+	some r in lib.of_kind("azurerm_kubernetes_cluster")
+	not aks_oms_agent(r)
+	not diagnosed("azurerm_kubernetes_cluster")[r.name]
+	v := {"check": "LOG-01", "resource": r.id, "severity": "medium",
+		"message": sprintf("AKS cluster %s keeps no logs: no oms_agent and no azurerm_monitor_diagnostic_setting refers to it", [r.name])}
+}
+
+# Azure NSG flow logs: an azurerm_network_watcher_flow_log names its network security group in
+# network_security_group_id (or target_resource_id); a group no enabled flow log names records
+# no traffic, as a VPC without flow logs.
+flow_logged_nsgs := {name |
+	some f in lib.of_kind("azurerm_network_watcher_flow_log")
+	object.get(f.body, "enabled", true) != false
+	some field in ["network_security_group_id", "target_resource_id"]
+	some name in lib.referenced("azurerm_network_security_group", object.get(f.body, field, ""))
+}
+
+violations contains v if {
+	some r in lib.of_kind("azurerm_network_security_group")
+	not flow_logged_nsgs[r.name]
+	v := {"check": "LOG-01", "resource": r.id, "severity": "medium",
+		"message": sprintf("network security group %s has no enabled azurerm_network_watcher_flow_log recording its traffic", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("azurerm_network_watcher_flow_log")
+	object.get(r.body, "enabled", true) == false
+	v := {"check": "LOG-01", "resource": r.id, "severity": "medium", "path": "enabled",
+		"message": sprintf("network watcher flow log %s is disabled (enabled is false)", [r.name])}
 }

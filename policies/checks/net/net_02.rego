@@ -17,7 +17,7 @@
 #   scope: resource
 #   severity: critical
 #   remediation: Restrict admin and database ports to known CIDRs or a bastion/VPN; never open all ports to 0.0.0.0/0 or ::/0; publish compose ports on 127.0.0.1.
-#   kinds: [ComposeService, SecurityConfig, Service, aws_network_acl, aws_network_acl_rule, aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, azurerm_mariadb_firewall_rule, azurerm_mssql_firewall_rule, azurerm_mysql_firewall_rule, azurerm_mysql_flexible_server_firewall_rule, azurerm_network_security_group, azurerm_network_security_rule, azurerm_postgresql_firewall_rule, azurerm_postgresql_flexible_server_firewall_rule, azurerm_sql_firewall_rule, google_compute_firewall, google_sql_database_instance]
+#   kinds: [ComposeService, SecurityConfig, Service, aws_db_instance, aws_network_acl, aws_network_acl_rule, aws_rds_cluster_instance, aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule, azurerm_kubernetes_cluster, azurerm_mariadb_firewall_rule, azurerm_mssql_firewall_rule, azurerm_mysql_firewall_rule, azurerm_mysql_flexible_server_firewall_rule, azurerm_network_security_group, azurerm_network_security_rule, azurerm_postgresql_firewall_rule, azurerm_postgresql_flexible_server_firewall_rule, azurerm_sql_firewall_rule, google_compute_firewall, google_container_cluster, google_sql_database_instance]
 #   assesses:
 #     SecurityConfig: [body.security.firewall_rules.*]
 #     Service: [facts.exposure.LoadBalancer]
@@ -220,4 +220,64 @@ violations contains v if {
 	object.get(r.body, "end_ip_address", "") == "0.0.0.0"
 	v := {"check": "NET-02", "resource": r.id, "severity": "medium", "path": "end_ip_address",
 		"message": sprintf("database firewall rule %s admits every Azure service, other tenants' included (0.0.0.0 to 0.0.0.0)", [r.name])}
+}
+
+# Databases given a public address: reachable from the internet wherever their security
+# groups allow it (publicly_accessible defaults to false).
+violations contains v if {
+	some kind in ["aws_db_instance", "aws_rds_cluster_instance"]
+	some r in lib.of_kind(kind)
+	object.get(r.body, "publicly_accessible", false) == true
+	v := {"check": "NET-02", "resource": r.id, "severity": "high", "path": "publicly_accessible",
+		"message": sprintf("%s %s is publicly accessible (publicly_accessible is true): the database gets an internet-facing address", [kind, r.name])}
+}
+
+# A managed Kubernetes API server (an admin endpoint) that takes connections from anywhere:
+# a public AKS cluster without authorized IP ranges, a GKE cluster without master authorized
+# networks and no private endpoint; or ranges that include the whole internet.
+aks_authorized_ranges(r) := [c |
+	some c in lib.strings_of(r.body, ["api_server_authorized_ip_ranges"])
+] if count(lib.blocks(r.body, "api_server_access_profile")) == 0
+
+aks_authorized_ranges(r) := [c |
+	some p in lib.blocks(r.body, "api_server_access_profile")
+	some c in lib.strings_of(p.block, ["authorized_ip_ranges"])
+] if count(lib.blocks(r.body, "api_server_access_profile")) > 0
+
+violations contains v if {
+	some r in lib.of_kind("azurerm_kubernetes_cluster")
+	not object.get(r.body, "private_cluster_enabled", false) == true
+	count(aks_authorized_ranges(r)) == 0
+	v := {"check": "NET-02", "resource": r.id, "severity": "medium", "path": "api_server_access_profile",
+		"message": sprintf("AKS cluster %s exposes its API server to the internet (not private, no authorized IP ranges)", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("azurerm_kubernetes_cluster")
+	some c in aks_authorized_ranges(r)
+	lib.world_cidr(c)
+	v := {"check": "NET-02", "resource": r.id, "severity": "medium", "path": "api_server_access_profile",
+		"message": sprintf("AKS cluster %s authorizes %s to reach its API server", [r.name, c])}
+}
+
+gke_private_endpoint(r) if {
+	some p in lib.blocks(r.body, "private_cluster_config")
+	p.block.enable_private_endpoint == true
+}
+
+violations contains v if {
+	some r in lib.of_kind("google_container_cluster")
+	not gke_private_endpoint(r)
+	count(lib.blocks(r.body, "master_authorized_networks_config")) == 0
+	v := {"check": "NET-02", "resource": r.id, "severity": "medium", "path": "master_authorized_networks_config",
+		"message": sprintf("GKE cluster %s exposes its control plane to the internet (no master_authorized_networks_config, no private endpoint)", [r.name])}
+}
+
+violations contains v if {
+	some r in lib.of_kind("google_container_cluster")
+	some m in lib.blocks(r.body, "master_authorized_networks_config")
+	some c in lib.blocks(m.block, "cidr_blocks")
+	lib.world_cidr(object.get(c.block, "cidr_block", ""))
+	v := {"check": "NET-02", "resource": r.id, "severity": "medium", "path": sprintf("%s.%s.cidr_block", [m.path, c.path]),
+		"message": sprintf("GKE cluster %s authorizes %s to reach its control plane", [r.name, c.block.cidr_block])}
 }

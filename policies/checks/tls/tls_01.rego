@@ -19,7 +19,7 @@
 #   scope: resource
 #   severity: high
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
-#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_elb, aws_lb_listener, aws_opensearch_domain, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, google_sql_database_instance]
+#   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_elb, aws_lb_listener, aws_opensearch_domain, azurerm_app_service, azurerm_linux_web_app, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, azurerm_windows_web_app, google_sql_database_instance]
 #   assesses:
 #     Service: [facts.exposure.LoadBalancer, facts.exposure.NodePort]
 #     ComposeService: [facts.ports.*]
@@ -295,4 +295,41 @@ violations contains v if {
 	not gcp_sql_requires_ssl(r)
 	v := {"check": "TLS-01", "resource": r.id, "severity": "high", "path": "settings",
 		"message": sprintf("Cloud SQL instance %s accepts unencrypted connections (no require_ssl = true or ssl_mode ENCRYPTED_ONLY)", [r.name])}
+}
+
+# Azure App Service: https_only is false unless the configuration sets it (the provider's
+# default), so unset is a finding; a reference (`var.x`) is not judged. The site's minimum TLS
+# version is judged only where site_config sets it (the default is 1.2).
+app_service_tls_fields := {
+	"azurerm_app_service": "min_tls_version",
+	"azurerm_linux_web_app": "minimum_tls_version",
+	"azurerm_windows_web_app": "minimum_tls_version",
+}
+
+violations contains v if {
+	some kind, _ in app_service_tls_fields
+	some r in lib.of_kind(kind)
+	object.get(r.body, "https_only", false) == false
+	v := {"check": "TLS-01", "resource": r.id, "severity": "high", "path": "https_only",
+		"message": sprintf("%s %s accepts plaintext HTTP (https_only is not true)", [kind, r.name])}
+}
+
+violations contains v if {
+	some kind, field in app_service_tls_fields
+	some r in lib.of_kind(kind)
+	some s in lib.blocks(r.body, "site_config")
+	have := lib.azure_tls_version(object.get(s.block, field, ""))
+	want := lib.param("tls_min_version", "1.2")
+	lib.tls_rank_of(have) < lib.tls_rank_of(want)
+	v := {"check": "TLS-01", "resource": r.id, "severity": tls_version_severity(have), "path": sprintf("%s.%s", [s.path, field]),
+		"message": sprintf("%s %s allows TLS %s (site_config.%s); at least %s is required", [kind, r.name, have, field, want])}
+}
+
+violations contains v if {
+	some kind, _ in app_service_tls_fields
+	some r in lib.of_kind(kind)
+	some s in lib.blocks(r.body, "site_config")
+	object.get(s.block, "ftps_state", "") == "AllAllowed"
+	v := {"check": "TLS-01", "resource": r.id, "severity": "high", "path": sprintf("%s.ftps_state", [s.path]),
+		"message": sprintf("%s %s accepts deployments over plaintext FTP (site_config.ftps_state is AllAllowed)", [kind, r.name])}
 }
