@@ -402,7 +402,7 @@ def test_a_foreign_or_edited_index_is_a_miss(corpus: Path, tmp_path: Path) -> No
     never half-trusted."""
     import orjson
 
-    from compliance.incremental.cache import seal
+    from compliance.incremental.store import seal
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
