@@ -10,8 +10,8 @@ one part (``Evaluator.evaluate``); the result cache asks the parts its missing u
   (compliance.evaluation.executor), when the part is large;
 - changed families: for a second parameter group, only the families whose Rego names a
   parameter that differs are asked again, the others' violations kept;
-- families: a part limited to some families (a large group's ``namespace`` checks) asks
-  their union only, over the kinds they read.
+- families: a part limited to some families (a large group's ``namespace`` checks,
+  ``namespace_part``) asks their union only, over the kinds they read.
 
 Engine errors, malformed violations and seeds (violations resolved against resources)
 are handled here once."""
@@ -104,9 +104,39 @@ class Part:
     """Which of the part's seeds the caller wants (None: all); may raise to refuse one."""
 
 
-def whole(policy: Policy, resources: Sequence[Resource]) -> Part:
-    """Every check over ``resources``, with the kinds a check may read."""
-    return Part(resources, frozenset(policy.analysis.kinds_read({r.kind for r in resources})))
+def whole(
+    policy: Policy,
+    resources: Sequence[Resource],
+    read: frozenset[str] | None = None,
+    keep: Callable[[Seed], bool] | None = None,
+) -> Part:
+    """Every check over ``resources``, with the kinds a check may read (of ``read``, the
+    kinds the analysis of the run found read, when given: the same set, each kind is
+    judged on its own, without reading the modules' text)."""
+    present = {r.kind for r in resources}
+    kinds = read & present if read is not None else policy.analysis.kinds_read(present)
+    return Part(resources, frozenset(kinds), keep=keep)
+
+
+def namespace_part(
+    policy: Policy,
+    resources: Sequence[Resource],
+    read: frozenset[str],
+    keep: Callable[[Seed], bool] | None = None,
+) -> Part:
+    """The families that hold ``namespace`` checks over ``resources`` (a large group whose
+    ``resource`` checks were asked of one file): their union query over the kinds of
+    ``read`` they may read. Needs the families (``RegoAnalysis.plan``)."""
+    plan = policy.analysis.plan
+    if plan is None:
+        raise ValueError("a families part needs check families")
+    families = frozenset(
+        plan.family_of_check[c]
+        for c, meta in policy.library.checks.items()
+        if meta.scope == "namespace"
+    )
+    kinds = frozenset(plan.kinds_of(families, {r.kind for r in resources}) & read)
+    return Part(resources, kinds, families, keep)
 
 
 @dataclass

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from compliance.evaluation.evaluator import controls_by_check
-from compliance.evaluation.planner import Part, Seed, evaluate_parts, failed_packs
+from compliance.evaluation.planner import (
+    Part,
+    Seed,
+    evaluate_parts,
+    failed_packs,
+    namespace_part,
+    whole,
+)
 from compliance.incremental.cache import Cache, CacheMiss
 from compliance.incremental.units import Units
 from compliance.inputs.base import LoadResult
@@ -129,15 +136,9 @@ def missing_parts(
     grouped = [r for rel in rels_apart for r in units.named(rel, bodies[rel])]
     parts = []
     if resources:
-        # what kinds_read gives for these resources: it judges each kind on its own
-        kinds = units.read & {r.kind for r in resources}
-        parts.append(Part(resources, kinds, keep=_keep(units, keys, wanted)))
-    if grouped:
-        families = namespace_families(evaluator)
-        plan = evaluator.analysis.plan
-        assert plan is not None  # a large group's units exist only where results are kept
-        kinds = frozenset(plan.kinds_of(families, {r.kind for r in grouped}) & units.read)
-        parts.append(Part(grouped, kinds, families, keep=_keep(units, keys, set(apart))))
+        parts.append(whole(evaluator, resources, units.read, _keep(units, keys, wanted)))
+    if grouped:  # large groups exist only where the families are known
+        parts.append(namespace_part(evaluator, grouped, units.read, _keep(units, keys, set(apart))))
     return parts
 
 
@@ -153,17 +154,6 @@ def _keep(units: Units, keys: dict[str, str], wanted: set[str]) -> Any:
         return unit in wanted
 
     return keep
-
-
-def namespace_families(evaluator: Evaluator) -> frozenset[str]:
-    """The families that hold ``namespace`` checks."""
-    plan = evaluator.analysis.plan
-    assert plan is not None
-    return frozenset(
-        plan.family_of_check[c]
-        for c, meta in evaluator.library.checks.items()
-        if meta.scope == "namespace"
-    )
 
 
 def default_controls(evaluator: Evaluator) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ from compliance.evaluation.planner import (
     Part,
     PartQuery,
     evaluate_parts,
+    namespace_part,
     param_groups,
     seeds_of,
     whole,
@@ -154,3 +155,31 @@ def test_the_cold_path_is_the_planner(evaluator: Evaluator, resources: list[Reso
     done = evaluate_parts(evaluator, groups, [whole(evaluator, resources)], NOW)
     found = {(s["check"], s["resource"]["id"]) for o in done.outcomes for s in o.seeds or []}
     assert found == {(f.check_id, f.resource.id) for f in report.findings}
+
+
+def test_a_namespace_part_asks_the_families_of_the_namespace_checks(
+    evaluator: Evaluator, resources: list[Resource]
+) -> None:
+    """A large group's namespace checks: the union of their families, over the kinds of
+    the run's analysis those families read; ``whole`` with that analysis sends what
+    reading the modules gives."""
+    present = {r.kind for r in resources}
+    read = frozenset(evaluator.analysis.kinds_read(present))
+    assert whole(evaluator, resources, read) == whole(evaluator, resources)
+    part = namespace_part(evaluator, resources, read)
+    plan = evaluator.analysis.plan
+    assert plan is not None and part.families is not None and part.kinds is not None
+    namespaced = {c for c, m in evaluator.library.checks.items() if m.scope == "namespace"}
+    assert namespaced and part.families == {plan.family_of_check[c] for c in namespaced}
+    assert part.kinds <= read
+    groups = param_groups(evaluator.packs, {})
+    done = evaluate_parts(evaluator, groups, [part], NOW)
+    by_id = {r.id: r for r in resources}
+    for outcome in done.outcomes:
+        expected, _ = seeds_of(
+            fresh(evaluator, resources, outcome.group.params), evaluator.library, by_id
+        )
+        assert outcome.seeds == [
+            s for s in expected if plan.family_of_check[s["check"]] in part.families
+        ]
+        assert {s["check"] for s in outcome.seeds or []} & namespaced
