@@ -801,7 +801,7 @@ def evaluate_cached(
 ) -> Report:
     """The report ``evaluate_loaded`` would give for the files ``cache`` loaded, evaluating
     only the result units whose key changed (see the module docstring)."""
-    return evaluator.report(*_cached_rows(evaluator, loaded, cache, options), waive)
+    return evaluator.reports.report(*_cached_rows(evaluator, loaded, cache, options), waive)
 
 
 def evaluate_cached_data(
@@ -809,7 +809,7 @@ def evaluate_cached_data(
 ) -> dict[str, Any]:
     """``evaluate_cached`` (no waivers) as the report's JSON data, without a model per
     finding: what a warm ``--format json`` run renders (``Evaluator.report_data``)."""
-    return evaluator.report_data(*_cached_rows(evaluator, loaded, cache, options))
+    return evaluator.reports.report_data(*_cached_rows(evaluator, loaded, cache, options))
 
 
 def _cached_rows(
@@ -888,7 +888,7 @@ def _cached_rows(
             outcomes.append(GroupOutcome(group, own))
         for unit in missing:
             rows_of[unit] = []
-        for row in evaluator.rows(outcomes):
+        for row in evaluator.reports.rows(outcomes):
             rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
     cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)

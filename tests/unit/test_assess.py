@@ -298,7 +298,7 @@ def test_the_population_lists_every_resource_and_counts_the_unassessed() -> None
 
 
 def test_report_and_report_data_agree_on_the_population() -> None:
-    from compliance.evaluation.evaluator import RunFacts
+    from compliance.evaluation.report import RunFacts
 
     evaluator = Evaluator(FakeEngine([]), LIB, [PACK])
     resources = [deployment(file="a.yaml"), deployment(file="b.yaml")]
@@ -317,4 +317,4 @@ def test_report_and_report_data_agree_on_the_population() -> None:
         failed_packs=set(),
         exclusions={},
     )
-    assert evaluator.report_data([], facts) == report.model_dump(mode="json")
+    assert evaluator.reports.report_data([], facts) == report.model_dump(mode="json")
