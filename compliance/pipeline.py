@@ -23,14 +23,13 @@ from compliance.collector import gc_paused
 from compliance.errors import InputError
 from compliance.evaluation.executor import available_cpus
 from compliance.evidence import record_evidence
-from compliance.evidence.redact import clean_data, input_secrets
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.incremental.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
+from compliance.incremental.cache import Cache, CacheMiss, evaluate_cached
 from compliance.inputs import hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
 from compliance.ledger import preload, record_evaluation
-from compliance.model.report import Report, exit_code_of
+from compliance.model.report import Report
 from compliance.policy.packs import available_packs, check_parameters
 from compliance.project import Project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -79,9 +78,6 @@ class PipelineOptions:
     store_dir: Path | None = None
     ledger: str | None = None
     scope: str = "default"
-    data_ok: bool = False
-    """The caller renders JSON: a run without waivers, baseline or signing may return the
-    report's data (from cached rows) instead of a Report."""
     stdin: Callable[[int], str | InputError] = read_standard_input
     """Reads ``-`` (called only when ``paths`` holds it) under the given byte limit."""
     progress: Callable[[str], AbstractContextManager[None]] = _no_progress
@@ -91,10 +87,10 @@ class PipelineOptions:
 
 @dataclass
 class RunResult:
-    """A finished run: ``report`` or (JSON fast path) ``data``, exactly one of them."""
+    """A finished run: its report (redacted, waivers and baseline applied), exit code and
+    what it said and wrote."""
 
-    report: Report | None
-    data: dict[str, Any] | None
+    report: Report
     exit_code: int
     errors: list[dict[str, Any]]
     """The report's errors (input, pack, engine), as JSON data."""
@@ -189,54 +185,19 @@ def run(options: PipelineOptions) -> RunResult:
         if error.message.startswith(NOTHING_TO_EVALUATE):
             say(f"error: {error.message}")
     waive = waiver_set.waive if waiver_set.waivers else None
-    # A cached JSON run without waivers or a baseline gives the report's data straight from
-    # the cached rows (no model per finding; the same bytes, tested).
-    as_data = options.data_ok and waive is None and baseline is None and sign_key is None
     with options.progress("Evaluating"), gc_paused(freeze=True):
         report: Report | None = None
-        data: dict[str, Any] | None = None
         if cache is not None:
             try:
-                if as_data:
-                    data = evaluate_cached_data(evaluator, loaded, cache, run_options)
-                else:
-                    report = evaluate_cached(evaluator, loaded, cache, run_options, waive)
+                report = evaluate_cached(evaluator, loaded, cache, run_options, waive)
             except CacheMiss:
                 # a damaged body: load again without the cache
                 loaded = load_inputs(
                     paths, run_options.load, stdin_text, workers=workers, keep_texts=keep_texts
                 )
-        if data is not None and not clean_data(data, input_secrets(loaded)):
-            report, data = Report.model_validate(data), None  # a secret to mask: models
-        if report is None and data is None:
+        if report is None:
             report = evaluate_loaded(evaluator, loaded, run_options, waive=waive)
 
-    def record(report_data: dict[str, Any], **evidence: Any) -> str | None:
-        """Records the run in the ledger, when one is given; the line it says."""
-        if not options.ledger:
-            return None
-        line = record_evaluation(
-            options.ledger,
-            options.scope,
-            report_data,
-            paths=tuple(paths),
-            loaded_resources=loaded.resources,
-            **evidence,
-        )
-        say(line)
-        return line
-
-    if data is not None:
-        ledger_line = record(data)
-        code = exit_code_of(
-            bool(data["errors"]),
-            [c["status"] for c in data["controls"]],
-            (f["severity"] for f in data["findings"]),  # all open: no waivers
-            options.fail_on,
-            options.fail_statuses,
-        )
-        return RunResult(None, data, code, data["errors"], messages, ledger_line=ledger_line)
-    assert report is not None
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
         for line in waiver_problem_lines(report.extra["waivers"]):
@@ -254,16 +215,22 @@ def run(options: PipelineOptions) -> RunResult:
     report = recorded.report
     for note in recorded.notes:
         say(note)
-    ledger_line = record(
-        report.model_dump(mode="json"),
-        bundle=bundle,
-        bundle_sha256=recorded.bundle_sha256,
-        sign_key=sign_key,
-    )
+    ledger_line = None
+    if options.ledger:
+        ledger_line = record_evaluation(
+            options.ledger,
+            options.scope,
+            report.model_dump(mode="json"),
+            paths=tuple(paths),
+            loaded_resources=loaded.resources,
+            bundle=bundle,
+            bundle_sha256=recorded.bundle_sha256,
+            sign_key=sign_key,
+        )
+        say(ledger_line)
     written = [p for p in (bundle, store_dir) if p is not None]
     return RunResult(
         report,
-        None,
         report.exit_code(options.fail_on, options.fail_statuses),
         [e.model_dump(mode="json") for e in report.errors],
         messages,

@@ -212,22 +212,6 @@ class ReportBuilder:
             update={"summary": summary, "findings": findings, "inputs": list(facts.inputs)}
         )
 
-    def report_data(self, rows: Sequence[Row], facts: RunFacts) -> dict[str, Any]:
-        """``report`` (no waivers) as JSON data without a model per finding."""
-        findings = [self._finding(row).model_dump(mode="json") for row in sorted(rows, key=_order)]
-        found = _control_counts(f["controls"] for f in findings)
-        head = self._head(found, found, facts, rows)
-        severities = Counter(f["severity"] for f in findings)
-        data = head.model_dump(mode="json")
-        data["summary"].update(
-            findings=len(findings),
-            waived=0,
-            by_severity={s: severities[s] for s in reversed(SEVERITIES)},
-        )
-        data["findings"] = findings
-        data["inputs"] = [dict(i.__dict__) for i in facts.inputs]
-        return data
-
     def _finding(self, row: Row) -> Finding:
         """A finding from its row. Every field was checked (``evaluator.seeds_of``, or the
         cache wrote it from a checked row): built without validating thousands of findings

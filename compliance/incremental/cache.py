@@ -804,14 +804,6 @@ def evaluate_cached(
     return evaluator.reports.report(*_cached_rows(evaluator, loaded, cache, options), waive)
 
 
-def evaluate_cached_data(
-    evaluator: Evaluator, loaded: LoadResult, cache: Cache, options: RunOptions
-) -> dict[str, Any]:
-    """``evaluate_cached`` (no waivers) as the report's JSON data, without a model per
-    finding: what a warm ``--format json`` run renders (``Evaluator.report_data``)."""
-    return evaluator.reports.report_data(*_cached_rows(evaluator, loaded, cache, options))
-
-
 def _cached_rows(
     evaluator: Evaluator, loaded: LoadResult, cache: Cache, options: RunOptions
 ) -> tuple[list[Row], RunFacts]:
