@@ -21,6 +21,7 @@ from typing import Any
 from compliance.baseline import apply_baseline, load_baseline
 from compliance.collector import gc_paused
 from compliance.errors import InputError
+from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.executor import available_cpus
 from compliance.evidence import record_evidence
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
@@ -78,6 +79,14 @@ class PipelineOptions:
     store_dir: Path | None = None
     ledger: str | None = None
     scope: str = "default"
+    evaluator: Evaluator | None = None
+    """A compiled evaluator of ``run``'s packs to use (a server's, kept between runs);
+    without it, one is built from ``run``."""
+    workers: int | None = None
+    """Processes loading and a large engine query may use; None: the available CPUs."""
+    gc_freeze: bool = True
+    """Freeze what the run built out of the collector's sight: for a process that ends
+    after the run (the CLI), not for one that goes on (a server worker)."""
     stdin: Callable[[int], str | InputError] = read_standard_input
     """Reads ``-`` (called only when ``paths`` holds it) under the given byte limit."""
     progress: Callable[[str], AbstractContextManager[None]] = _no_progress
@@ -152,7 +161,7 @@ def run(options: PipelineOptions) -> RunResult:
     )
     baseline = load_baseline(options.baseline_file) if options.baseline_file else None
     with options.progress("Loading packs"):
-        evaluator = build_evaluator(run_options)
+        evaluator = options.evaluator or build_evaluator(run_options)
     if project.file:
         check_parameters(
             evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
@@ -161,7 +170,7 @@ def run(options: PipelineOptions) -> RunResult:
     run_options.exclusions = project.exclusions(evaluator.packs, pack_names)
     stdin_text = options.stdin(run_options.load.max_file_bytes) if "-" in paths else None
     bundle, store_dir, sign_key = options.bundle, options.store_dir, options.sign_key
-    with options.progress("Loading inputs"), gc_paused(freeze=True):
+    with options.progress("Loading inputs"), gc_paused(freeze=options.gc_freeze):
         # A bundle holds every input's text and resources, stdin has no file to key: the
         # cache serves plain runs over files only.
         use_cache = options.cache and not (bundle or store_dir or "-" in paths)
@@ -172,7 +181,7 @@ def run(options: PipelineOptions) -> RunResult:
         )
         # python-hcl2's compiled grammar: derived from installed code, never from inputs
         hcl_grammar.use_cache_dir(options.cache_dir if options.cache else None)
-        workers = available_cpus()
+        workers = options.workers or available_cpus()
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)
         loaded = load_inputs(
@@ -185,7 +194,7 @@ def run(options: PipelineOptions) -> RunResult:
         if error.message.startswith(NOTHING_TO_EVALUATE):
             say(f"error: {error.message}")
     waive = waiver_set.waive if waiver_set.waivers else None
-    with options.progress("Evaluating"), gc_paused(freeze=True):
+    with options.progress("Evaluating"), gc_paused(freeze=options.gc_freeze):
         report: Report | None = None
         if cache is not None:
             try:
