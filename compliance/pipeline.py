@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from compliance.inputs import hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
 from compliance.ledger import preload, record_evaluation
+from compliance.model.pack import CheckMeta
 from compliance.model.report import Report
 from compliance.policy.packs import available_packs, check_parameters
 from compliance.project import Project
@@ -111,6 +112,8 @@ class RunResult:
     keyid: str | None = None
     """The signer's key id when a bundle was written."""
     ledger_line: str | None = None
+    checks: Mapping[str, CheckMeta] = field(default_factory=dict)
+    """The check library's metadata (what SARIF's rules say of checks without findings)."""
 
     def error_lines(self) -> list[str]:
         """The errors as ``error: file:line: message`` lines and a count (the inputs holding
@@ -247,4 +250,5 @@ def run(options: PipelineOptions) -> RunResult:
         bundle_sha256=recorded.bundle_sha256,
         keyid=recorded.keyid,
         ledger_line=ledger_line,
+        checks=evaluator.library.checks,
     )

@@ -274,6 +274,10 @@ def evaluate(
 
         where = bundle.name if bundle else None
         _emit(html.render(result.report, bundle=BundleInfo(result.keyid, name=where)), fmt, output)
+    elif fmt == "sarif":
+        from compliance.formats import sarif
+
+        _emit(sarif.render(result.report, result.checks), fmt, output)
     else:
         _emit(renderer(fmt)(result.report), fmt, output)
     # a table on a terminal lists the errors itself
