@@ -194,10 +194,12 @@ class ReportBuilder:
                 finding = apply_waiver(finding, waiver)
             findings.append(finding)
         found = _control_counts(f.controls for f in findings)
-        open_: Counter[str] = Counter()
-        for f in findings:
-            if f.status == "fail":
-                open_.update(c for c in f.controls if c not in f.waived_controls)
+        open_ = found  # without waivers every finding is open for every control it names
+        if waive is not None:
+            open_ = Counter()
+            for f in findings:
+                if f.status == "fail":
+                    open_.update(c for c in f.controls if c not in f.waived_controls)
         head = self._head(found, open_, facts, rows)
         active = [f for f in findings if f.status == "fail"]
         severities = Counter(f.severity for f in active)
