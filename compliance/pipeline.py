@@ -30,6 +30,7 @@ from compliance.inputs import hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
 from compliance.ledger import preload, record_evaluation
+from compliance.model import LoadError
 from compliance.model.pack import CheckMeta
 from compliance.model.report import Report
 from compliance.policy.packs import available_packs, check_parameters
@@ -102,8 +103,6 @@ class RunResult:
 
     report: Report
     exit_code: int
-    errors: list[dict[str, Any]]
-    """The report's errors (input, pack, engine), as JSON data."""
     messages: list[str]
     """Lines for standard error (notices, warnings, what was written), in order."""
     written: list[Path] = field(default_factory=list)
@@ -115,6 +114,11 @@ class RunResult:
     checks: Mapping[str, CheckMeta] = field(default_factory=dict)
     """The check library's metadata (what SARIF's rules say of checks without findings)."""
 
+    @property
+    def errors(self) -> list[LoadError]:
+        """The report's errors (input, pack, engine)."""
+        return self.report.errors
+
     def error_lines(self) -> list[str]:
         """The errors as ``error: file:line: message`` lines and a count (the inputs holding
         nothing to evaluate were said before evaluating); empty without errors."""
@@ -122,12 +126,12 @@ class RunResult:
             return []
         lines = []
         for e in self.errors:
-            if str(e["message"]).startswith(NOTHING_TO_EVALUATE):
+            if e.message.startswith(NOTHING_TO_EVALUATE):
                 continue
-            where = str(e.get("file") or "")
-            if where and e.get("line"):
-                where = f"{where}:{e['line']}"
-            lines.append(f"error: {where}: {e['message']}" if where else f"error: {e['message']}")
+            where = e.file
+            if where and e.line:
+                where = f"{where}:{e.line}"
+            lines.append(f"error: {where}: {e.message}" if where else f"error: {e.message}")
         lines.append(f"{len(self.errors)} error(s); see the report's errors")
         return lines
 
@@ -244,7 +248,6 @@ def run(options: PipelineOptions) -> RunResult:
     return RunResult(
         report,
         report.exit_code(options.fail_on, options.fail_statuses),
-        [e.model_dump(mode="json") for e in report.errors],
         messages,
         written=written,
         bundle_sha256=recorded.bundle_sha256,

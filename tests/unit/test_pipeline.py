@@ -132,7 +132,7 @@ def test_nothing_to_evaluate_is_said_before_and_not_repeated(tmp_path: Path) -> 
     assert result.exit_code == 3
     assert len(result.errors) == 1
     assert [m for m in result.messages if m.startswith("error:")] == [
-        f"error: {result.errors[0]['message']}"
+        f"error: {result.errors[0].message}"
     ]
     assert result.error_lines() == ["1 error(s); see the report's errors"]
 
@@ -164,7 +164,7 @@ def test_stdin_is_read_through_the_callable_and_skips_the_cache(tmp_path: Path) 
         options(["-"], tmp_path, stdin=lambda limit: InputError("too large", file="-"))
     )
     assert failed.exit_code == 3
-    assert failed.errors[0]["file"] == "-"
+    assert failed.errors[0].file == "-"
 
 
 def test_bundle_is_written_and_reported(inputs: Path, tmp_path: Path) -> None:
