@@ -25,7 +25,8 @@ from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.executor import available_cpus
 from compliance.evidence import record_evidence
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.incremental.cache import Cache, CacheMiss, evaluate_cached
+from compliance.incremental.cache import Cache, CacheMiss
+from compliance.incremental.run import evaluate_cached
 from compliance.inputs import hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
@@ -194,7 +195,6 @@ def run(options: PipelineOptions) -> RunResult:
         loaded = load_inputs(
             paths, run_options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
         )
-        evaluator.workers = workers
     for notice in loaded.notices:
         say(f"note: {notice['message']}")
     for error in loaded.errors:
@@ -205,14 +205,16 @@ def run(options: PipelineOptions) -> RunResult:
         report: Report | None = None
         if cache is not None:
             try:
-                report = evaluate_cached(evaluator, loaded, cache, run_options, waive)
+                report = evaluate_cached(
+                    evaluator, loaded, cache, run_options, waive, workers=workers
+                )
             except CacheMiss:
                 # a damaged body: load again without the cache
                 loaded = load_inputs(
                     paths, run_options.load, stdin_text, workers=workers, keep_texts=keep_texts
                 )
         if report is None:
-            report = evaluate_loaded(evaluator, loaded, run_options, waive=waive)
+            report = evaluate_loaded(evaluator, loaded, run_options, waive=waive, workers=workers)
 
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
