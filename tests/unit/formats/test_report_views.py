@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from compliance.baseline import Baseline, apply_baseline
-from compliance.evidence.bundle import input_member
 from compliance.formats import html, markdown, table
 from compliance.formats.view import BundleInfo, control_anchor, frameworks
 from compliance.model import Report
+from compliance.model.members import input_member
 from compliance.model.report import Notice, SkippedFile
 from compliance.project import find_project
 from compliance.waivers import WaiverSet, load_waivers, parse_waivers
