@@ -7,10 +7,8 @@ chain stays linear. Blobs are written in the same transaction, before the row th
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +17,16 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from compliance.errors import EvidenceError, UsageError
-from compliance.ledger.schema import (
+from compliance.ledger.chain import (
     GENESIS,
+    Blobs,
+    Entry,
+    blob_digest,
+    canonical,
+    row_hash,
+    utc_text,
+)
+from compliance.ledger.schema import (
     blobs,
     engine_for,
     entries,
@@ -29,40 +35,6 @@ from compliance.ledger.schema import (
     redact_url,
     writer,
 )
-
-
-def canonical(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-
-
-def row_hash(prev: str, seq: int, entry_id: str, kind: str, scope: str, at: str, body: str) -> str:
-    """SHA-256 over the previous hash and the row's canonical content."""
-    material = canonical(
-        {"seq": seq, "id": entry_id, "kind": kind, "scope": scope, "at": at, "body": body}
-    )
-    return hashlib.sha256(prev.encode() + b"\n" + material).hexdigest()
-
-
-def blob_digest(value: Any) -> str:
-    return hashlib.sha256(canonical(value)).hexdigest()
-
-
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    id: str
-    kind: str
-    scope: str
-    at: str
-    body: dict[str, Any]
-    prev: str
-    hash: str
-    raw_body: str
-
-
-def utc_text(moment: datetime) -> str:
-    """``2026-11-27T00:00:00Z``: sortable as text, the form every ``at`` column holds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Ledger:
@@ -93,7 +65,7 @@ class Ledger:
         scope: str,
         at: str,
         body: dict[str, Any],
-        blob_values: dict[str, tuple[str, Any]] | None = None,
+        blob_values: Blobs | None = None,
     ) -> Entry:
         """Add one row (and the blobs it names: digest -> (kind, value)) at the chain's end."""
         raw = canonical(body).decode()
@@ -124,7 +96,7 @@ class Ledger:
             raise EvidenceError(f"cannot write to ledger {self.source}: {_short(e)}") from e
         return Entry(seq, entry_id, kind, scope, at, body, prev, digest, raw)
 
-    def _put_blobs(self, conn: Connection, values: dict[str, tuple[str, Any]]) -> None:
+    def _put_blobs(self, conn: Connection, values: Blobs) -> None:
         wanted = sorted(values)
         present: set[str] = set()
         for i in range(0, len(wanted), 500):
@@ -136,7 +108,7 @@ class Ledger:
             {
                 "digest": d,
                 "kind": values[d][0],
-                "data": zlib.compress(canonical(values[d][1]), 6),
+                "data": zlib.compress(values[d][1], 1),
             }
             for d in wanted
             if d not in present
