@@ -13,9 +13,7 @@ same sample.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import random
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from typing import Any
 import orjson
 
 from compliance.errors import UsageError
+from compliance.ledger.csvtable import Table, csv_text
 
 DEFAULT_SIZES = "1-5:all,6-50:5,51-250:10%,>250:25"
 CSV_COLUMNS = ("run_id", "run_at", "resource_id", "check_id", "controls")
@@ -80,13 +79,14 @@ class Population:
     """(run id, run time, resource id, check id, controls counting it), sorted."""
     per_run: list[dict[str, Any]]
 
+    def table(self) -> Table:
+        return CSV_COLUMNS, [
+            [run_id, at, resource, check, " ".join(controls)]
+            for run_id, at, resource, check, controls in self.rows
+        ]
+
     def csv_bytes(self) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for run_id, at, resource, check, controls in self.rows:
-            writer.writerow((run_id, at, resource, check, " ".join(controls)))
-        return out.getvalue().encode()
+        return csv_text(*self.table()).encode()
 
     def json_bytes(self) -> bytes:
         return orjson.dumps(

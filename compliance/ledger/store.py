@@ -26,6 +26,7 @@ from compliance.ledger.chain import (
     row_hash,
     utc_text,
 )
+from compliance.ledger.lru import Lru
 from compliance.ledger.schema import (
     blobs,
     engine_for,
@@ -35,6 +36,10 @@ from compliance.ledger.schema import (
     redact_url,
     writer,
 )
+
+BLOB_CACHE_BYTES = 64 << 20
+"""The blobs a ``Ledger`` keeps decoded, weighed by their JSON text: about two runs of 10k
+resources (a server process reads many runs; the least recently read go first)."""
 
 
 class Ledger:
@@ -48,7 +53,7 @@ class Ledger:
             migrate(self.engine, utc_text(datetime.now(UTC)))
         except SQLAlchemyError as e:
             raise UsageError(f"cannot open ledger {self.source}: {_short(e)}") from e
-        self._blob_cache: dict[str, Any] = {}
+        self._blob_cache: Lru[str, Any] = Lru(BLOB_CACHE_BYTES)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -117,15 +122,17 @@ class Ledger:
             conn.execute(blobs.insert(), rows)
 
     def blob(self, digest: str) -> Any:
-        """A blob's value (cached: unchanged runs share their blobs)."""
-        if digest in self._blob_cache:
-            return self._blob_cache[digest]
+        """A blob's value (cached, bounded: unchanged runs share their blobs)."""
+        cached = self._blob_cache.get(digest)
+        if cached is not None:
+            return cached
         with self._read() as conn:
             data = conn.execute(select(blobs.c.data).where(blobs.c.digest == digest)).scalar()
         if data is None:
             raise EvidenceError(f"ledger {self.source}: blob {digest[:16]} is missing")
-        value = orjson.loads(zlib.decompress(data))
-        self._blob_cache[digest] = value
+        text = zlib.decompress(data)
+        value = orjson.loads(text)
+        self._blob_cache.put(digest, value, len(text))
         return value
 
     def blob_rows(self) -> Iterator[tuple[str, str, bytes]]:
@@ -162,6 +169,13 @@ class Ledger:
         with self._read() as conn:
             row = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
         return int(row.seq), str(row.hash)
+
+    def last_hash(self, kind: str) -> str:
+        """The hash of the latest row of ``kind``; GENESIS when there is none."""
+        query = select(entries.c.hash).where(entries.c.kind == kind).order_by(entries.c.seq.desc())
+        with self._read() as conn:
+            value = conn.execute(query.limit(1)).scalar()
+        return str(value) if value is not None else GENESIS
 
     def get(self, entry_id: str) -> Entry:
         wanted = f"run-{entry_id}" if entry_id.isdigit() else entry_id
