@@ -30,5 +30,5 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, guard: boo
     if guard:
         writer.writerows(["" if v is None else guarded(v) for v in row] for row in rows)
     else:
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        writer.writerows(rows)  # the csv module writes None as an empty cell
     return out.getvalue()
