@@ -60,8 +60,8 @@ from compliance import __version__
 from compliance.assess import Member
 from compliance.errors import InputError
 from compliance.inputs.base import LoadOptions, LoadResult
-from compliance.inputs.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
-from compliance.inputs.registry import LoadedFiles, Recorded, record_of, with_secrets
+from compliance.inputs.reading import MAX_CERT_BYTES, read_regular
+from compliance.inputs.registry import LoadedFiles, Recorded, dependencies, record_of, with_secrets
 from compliance.model import LoadError, Resource
 from compliance.model.report import Report
 from compliance.model.resource import Format
@@ -564,32 +564,11 @@ def unseal(data: bytes) -> Any:
 
 
 def _dependencies(rel: str, resources: Sequence[Resource]) -> list[list[Any]]:
-    """The other files the load of ``rel`` read, as [path, stat, sha256] (stat None: it
-    was missing): the certificate a SecurityConfig names (``facts.certificate``), and a
-    compose file's ``env_file`` entries and its ``.env`` (read or not: creating it counts)."""
-    named: list[str] = []
-    for r in resources:
-        cert = r.facts.get("certificate")
-        if (
-            isinstance(cert, dict)
-            and isinstance(cert.get("file"), str)
-            and cert.get("error") != CERT_OUTSIDE  # never read: depends on no file
-        ):
-            named.append(cert["file"])
-        if r.kind == "ComposeService":
-            named.append(".env")
-            named.extend(
-                e["file"]
-                for e in r.facts.get("env_files") or []
-                if isinstance(e, dict)
-                and isinstance(e.get("file"), str)
-                and not str(e.get("error", "")).endswith("not read")
-            )
+    """The other files the load of ``rel`` read, as its loaders say
+    (``compliance.inputs.registry.dependencies``), as [path, stat, sha256] (stat None: it
+    was missing)."""
     out: list[list[Any]] = []
-    for written in dict.fromkeys(named):
-        path = Path(written)
-        if not path.is_absolute():
-            path = Path(rel).parent / path
+    for path in dependencies(rel, resources):
         try:
             st = path.stat()
             data = read_regular(path, str(path), MAX_CERT_BYTES)

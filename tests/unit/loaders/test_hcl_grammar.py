@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.inputs import hcl_grammar
-from compliance.inputs.terraform import OPTIONS
+from compliance.inputs.terraform_facts import options
 
 SOURCE = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  tags = { a = "b" }\n}\n'
 PARSED = {
@@ -27,7 +27,7 @@ def fresh(monkeypatch, tmp_path):
 
 
 def test_same_result_as_python_hcl2(fresh):
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS) == PARSED
+    assert hcl_grammar.parse(SOURCE).serialize(options=options()) == PARSED
 
 
 def test_written_then_read_without_building(fresh, monkeypatch):
@@ -41,7 +41,7 @@ def test_written_then_read_without_building(fresh, monkeypatch):
         raise AssertionError("grammar rebuilt although the cache holds it")
 
     monkeypatch.setattr(hcl_grammar, "build", no_build)
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS) == PARSED
+    assert hcl_grammar.parse(SOURCE).serialize(options=options()) == PARSED
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_damaged_or_stale_cache_is_rebuilt(fresh, damage):
     good = path.read_text()
     path.write_text(damage(good))
     hcl_grammar.parser.cache_clear()
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS)["resource"]
+    assert hcl_grammar.parse(SOURCE).serialize(options=options())["resource"]
     assert hcl_grammar.loads(path.read_text()) is not None  # rewritten
 
 
@@ -67,7 +67,7 @@ def test_unwritable_folder_still_parses(fresh, monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setattr(hcl_grammar, "_cache_dir", blocker / "sub")  # cannot mkdir under a file
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS)["resource"]
+    assert hcl_grammar.parse(SOURCE).serialize(options=options())["resource"]
 
 
 def test_no_cache_dir_writes_nothing(fresh, monkeypatch, tmp_path):
