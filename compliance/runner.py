@@ -73,7 +73,12 @@ def load_inputs(
 
 
 def evaluate_loaded(
-    evaluator: Evaluator, loaded: LoadResult, options: RunOptions, waive: Waive | None = None
+    evaluator: Evaluator,
+    loaded: LoadResult,
+    options: RunOptions,
+    waive: Waive | None = None,
+    *,
+    workers: int = 1,
 ) -> Report:
     return evaluator.evaluate(
         loaded.resources,
@@ -85,4 +90,5 @@ def evaluate_loaded(
         waive=waive,
         exclusions=options.exclusions,
         notices=loaded.notices,
+        workers=workers,
     )

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluation.evaluator import engine_input, kinds_read
 from compliance.evaluation.executor import map_in_processes
 from compliance.evidence.redact import input_secrets
 from compliance.inputs import LoadOptions, loading
+from compliance.policy.analysis import kinds_read
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 from tests.shared import KUBE_PROMETHEUS, require
 
@@ -101,12 +100,11 @@ def test_parallel_pruned_report_equals_single_process_full_input(
     full = build_evaluator(options)
     sent: list[set[str]] = []
 
-    def everything(resources: Any, params: dict[str, Any], now: datetime) -> Any:
-        doc = engine_input(resources, params, now)
-        sent.append(set(doc["kinds"]))
-        return full.engine.evaluate(VIOLATIONS_QUERY, doc)
+    def everything(present: set[str]) -> set[str]:
+        sent.append(set(present))
+        return set(present)  # every kind present is sent to the engine
 
-    monkeypatch.setattr(full, "violations", everything)
+    monkeypatch.setattr(full.analysis, "kinds_read", everything)
     reference = evaluate_loaded(full, load_inputs([str(corpus)], options.load, workers=1), options)
 
     assert fast_report.model_dump(mode="json") == reference.model_dump(mode="json")
