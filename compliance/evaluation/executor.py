@@ -86,11 +86,16 @@ def map_in_processes(
     workers = max(1, min(workers, len(args)))
     if workers == 1:
         return [fn(*a) for a in args]
-    chunksize = max(1, len(args) // (workers * 8))
+    chunksize = chunk_size(len(args), workers)
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         return list(pool.map(_star, [(fn, a) for a in args], chunksize=chunksize))
+
+
+def chunk_size(count: int, workers: int) -> int:
+    """How many of ``count`` arguments ``map_in_processes`` hands a worker at a time."""
+    return max(1, count // (workers * 8))
 
 
 def _star(item: tuple[Callable[..., T], tuple[Any, ...]]) -> T:

@@ -29,7 +29,7 @@ from compliance.model import LoadError, Resource
 from compliance.model.construct import trusted
 from compliance.model.report import InputRef
 from compliance.model.resource import ResourceRow
-from compliance.secrets.collect import collect_secrets, mark_shapes
+from compliance.secrets.collect import collect_secrets, mark_shapes, text_may_hold_shape
 
 FORMATS: dict[str, str] = {
     "k8s": "Kubernetes YAML/JSON (multi-document, List): apiVersion + kind",
@@ -207,8 +207,9 @@ def record_of(result: LoadedFiles, rel: str, sha256: str) -> dict[str, Any]:
     return record
 
 
-def with_secrets(result: LoadResult) -> LoadedFiles:
-    """``result`` with the secret values of its resources, by file."""
+def with_secrets(result: LoadResult, *, shapes_possible: bool = True) -> LoadedFiles:
+    """``result`` with the secret values of its resources, by file (``shapes_possible``:
+    see ``collect_secrets``)."""
     return LoadedFiles(
         resources=result.resources,
         errors=result.errors,
@@ -217,7 +218,7 @@ def with_secrets(result: LoadResult) -> LoadedFiles:
         texts=result.texts,
         notices=result.notices,
         seen=result.seen,
-        secrets=dict(collect_secrets(result.resources)),
+        secrets=dict(collect_secrets(result.resources, shapes_possible=shapes_possible)),
     )
 
 
@@ -431,15 +432,18 @@ def _execute(
         for index, ctx, kind, explicit in pending
     ]
     if workers > 1 and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
-        from compliance.evaluation.executor import map_in_processes
+        from compliance.evaluation.executor import chunk_size, map_in_processes
 
-        # the files of a kind together, so that a kind's one-time cost in a process
-        # (python-hcl2's import and grammar: ~0.25 s) is paid by as few workers as can be
-        order = sorted(range(len(args)), key=lambda i: args[i][2])
-        if any(a[2] == "terraform" for a in args):
+        # the files of a kind together (a kind's one-time cost in a process is paid by as
+        # few workers as can be), Terraform's first: python-hcl2's grammar is read from the
+        # cache folder here (every fork inherits it), or compiled by the one worker whose
+        # first chunk holds every .tf file, or else here before the fork
+        order = sorted(range(len(args)), key=lambda i: (args[i][2] != "terraform", args[i][2]))
+        if terraform := sum(1 for a in args if a[2] == "terraform"):
             from compliance.inputs import hcl_grammar
 
-            hcl_grammar.parser()  # built once here: every forked worker inherits it
+            if hcl_grammar.has_cache_dir() or terraform > chunk_size(len(args), workers):
+                hcl_grammar.parser()
         parsed = map_in_processes(_load_packed, [args[i] for i in order], workers)
         unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
             i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)
@@ -525,9 +529,12 @@ def _load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> Loaded
     """One file's resources, errors, input record and secret values (its text is added by
     the caller)."""
     result = LoadResult()
-    _dispatch_text(text, ctx, kind, result, explicit=explicit)
+    hinted = text_may_hold_shape(text)
+    _dispatch_text(text, ctx, kind, result, explicit=explicit, hinted=hinted)
     result.texts.clear()
-    return with_secrets(result)
+    # a YAML or JSON file's bodies hold only strings of its text (other loaders add
+    # what they read elsewhere: env files, certificates)
+    return with_secrets(result, shapes_possible=hinted or kind != "yaml")
 
 
 def _merge(parts: Sequence[LoadResult | Recorded]) -> LoadedFiles:
@@ -558,7 +565,7 @@ def load_stream(text: str, name: str = "-", options: LoadOptions | None = None) 
     options = options or LoadOptions()
     root = options.root.resolve() if options.root is not None else Path.cwd().resolve()
     ctx = FileContext(Path.cwd() / name, name, options, root)
-    _dispatch_text(text, ctx, "yaml", result, explicit=True)
+    _dispatch_text(text, ctx, "yaml", result, explicit=True, hinted=text_may_hold_shape(text))
     return result
 
 
@@ -571,7 +578,7 @@ def _read(path: Path, rel: str, options: LoadOptions) -> str:
 
 
 def _dispatch_text(
-    text: str, ctx: FileContext, kind: str, result: LoadResult, *, explicit: bool
+    text: str, ctx: FileContext, kind: str, result: LoadResult, *, explicit: bool, hinted: bool
 ) -> None:
     resources: list[Resource] = []
     fmt = kind
@@ -630,7 +637,7 @@ def _dispatch_text(
         return
     if fmt == "unrecognised":
         return
-    mark_shapes(resources, text)
+    mark_shapes(resources, text, hinted=hinted)
     result.resources.extend(resources)
     result.texts[ctx.rel] = text
     result.inputs.append(

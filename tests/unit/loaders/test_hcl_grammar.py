@@ -91,3 +91,41 @@ def test_evaluate_cli_keeps_grammar_in_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(hcl_grammar, "_cache_dir", None)
     assert result.exit_code in (0, 1), result.output
     assert hcl_grammar.cache_path(cache).is_file()
+
+
+def _mixed_tree(root, terraform_files):
+    """Over the parallel-loading threshold: 64 ConfigMaps of ~40 KB and some .tf files."""
+    filler = "x" * 40_000
+    for i in range(64):
+        (root / f"cm{i:02}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{i}}}\ndata:\n  k: {filler}\n"
+        )
+    for i in range(terraform_files):
+        (root / f"main{i}.tf").write_text(SOURCE.replace('"b"', f'"b{i}"'))
+
+
+def _loaded(root, workers):
+    from compliance.inputs import LoadOptions, load_paths
+
+    loaded = load_paths([str(root)], LoadOptions(), workers=workers)
+    return [(r.id, r.source.file, r.source.line, r.body, r.facts) for r in loaded.resources]
+
+
+@pytest.mark.parametrize(("terraform_files", "built_here"), [(2, False), (40, True)])
+def test_without_a_folder_one_worker_compiles_the_grammar(
+    monkeypatch, tmp_path, terraform_files, built_here
+):
+    """Without a cache folder, Terraform files that fit in the first chunk of the parallel
+    load are parsed by the worker that takes it (the main process does not compile the
+    grammar before the fork); more than a chunk's worth, it is compiled once before. The
+    result is the serial load's either way."""
+    hcl_grammar.parser.cache_clear()
+    monkeypatch.setattr(hcl_grammar, "_cache_dir", None)
+    _mixed_tree(tmp_path, terraform_files)
+    try:
+        parallel = _loaded(tmp_path, workers=2)
+        assert (hcl_grammar.parser.cache_info().currsize == 1) is built_here
+        assert parallel == _loaded(tmp_path, workers=1)
+        assert sum(1 for rid, *_ in parallel if "aws_s3_bucket" in rid) == terraform_files
+    finally:
+        hcl_grammar.parser.cache_clear()
