@@ -10,6 +10,7 @@ CPU time (``time.process_time``), not wall time: the machine is shared. Run afte
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 import tracemalloc
@@ -21,7 +22,7 @@ from typing import Any
 import orjson
 
 from compliance.assess import members, observed, with_unique_ids
-from compliance.evaluation.executor import available_cpus
+from compliance.evaluation.executor import available_cpus, map_in_processes
 from compliance.formats.json import render_data
 from compliance.inputs import LoadOptions, load_paths
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded
@@ -48,7 +49,12 @@ def main() -> None:
     corpus = HERE / "corpora" / f"c{args.copies}"
     if not corpus.is_dir():
         raise SystemExit(f"{corpus} is missing: run make bench (or benchmarks/corpus.py) first")
-    loaded = load_paths([str(corpus)], LoadOptions(), workers=available_cpus(), keep_texts=False)
+    loaded = load_paths(
+        [str(corpus)],
+        LoadOptions(),
+        map_files=functools.partial(map_in_processes, workers=available_cpus()),
+        keep_texts=False,
+    )
     options = RunOptions(now=NOW)
     evaluator = build_evaluator(options)
     import compliance.evaluation.evaluator as evaluate_module

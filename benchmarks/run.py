@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402
 
 from compliance import __version__ as compliance_version  # noqa: E402
-from compliance.incremental.cache import LARGE_GROUP  # noqa: E402
+from compliance.incremental.units import LARGE_GROUP  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -25,7 +25,8 @@ from compliance.evaluation.executor import available_cpus
 from compliance.evidence import record_evidence
 from compliance.evidence.redact import clean_data, input_secrets
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
-from compliance.incremental.cache import Cache, CacheMiss, evaluate_cached, evaluate_cached_data
+from compliance.incremental.cache import Cache, CacheMiss
+from compliance.incremental.run import evaluate_cached, evaluate_cached_data
 from compliance.inputs import hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
@@ -182,7 +183,6 @@ def run(options: PipelineOptions) -> RunResult:
         loaded = load_inputs(
             paths, run_options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
         )
-        evaluator.workers = workers
     for notice in loaded.notices:
         say(f"note: {notice['message']}")
     for error in loaded.errors:
@@ -198,9 +198,13 @@ def run(options: PipelineOptions) -> RunResult:
         if cache is not None:
             try:
                 if as_data:
-                    data = evaluate_cached_data(evaluator, loaded, cache, run_options)
+                    data = evaluate_cached_data(
+                        evaluator, loaded, cache, run_options, workers=workers
+                    )
                 else:
-                    report = evaluate_cached(evaluator, loaded, cache, run_options, waive)
+                    report = evaluate_cached(
+                        evaluator, loaded, cache, run_options, waive, workers=workers
+                    )
             except CacheMiss:
                 # a damaged body: load again without the cache
                 loaded = load_inputs(
@@ -209,7 +213,7 @@ def run(options: PipelineOptions) -> RunResult:
         if data is not None and not clean_data(data, input_secrets(loaded)):
             report, data = Report.model_validate(data), None  # a secret to mask: models
         if report is None and data is None:
-            report = evaluate_loaded(evaluator, loaded, run_options, waive=waive)
+            report = evaluate_loaded(evaluator, loaded, run_options, waive=waive, workers=workers)
 
     def record(report_data: dict[str, Any], **evidence: Any) -> str | None:
         """Records the run in the ledger, when one is given; the line it says."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +12,9 @@ from typing import Any
 from compliance.engine import make_engine
 from compliance.errors import InputError
 from compliance.evaluation.evaluator import Evaluator, Waive
+from compliance.evaluation.executor import map_in_processes
 from compliance.inputs import LoadOptions, LoadResult, load_paths, load_stream
+from compliance.inputs.loading import Mapper
 from compliance.inputs.registry import FileCache, nothing_to_evaluate
 from compliance.model import LoadError, Report
 from compliance.policy.packs import load_library, load_packs
@@ -48,9 +51,12 @@ def load_inputs(
     keep_texts: bool = True,
 ) -> LoadResult:
     """Every input of ``paths`` (``-``: ``stdin_text``, or the error reading it); see
-    ``load_paths``."""
+    ``load_paths``. ``workers > 1``: files are parsed in that many processes."""
     files = [p for p in paths if p != "-"]
-    result = load_paths(files, options, workers=workers, cache=cache, keep_texts=keep_texts)
+    map_files: Mapper | None = (
+        functools.partial(map_in_processes, workers=workers) if workers > 1 else None
+    )
+    result = load_paths(files, options, map_files=map_files, cache=cache, keep_texts=keep_texts)
     if "-" in paths and isinstance(stdin_text, InputError):
         result.errors.append(LoadError(file="-", line=stdin_text.line, message=stdin_text.message))
     elif "-" in paths:
@@ -67,7 +73,12 @@ def load_inputs(
 
 
 def evaluate_loaded(
-    evaluator: Evaluator, loaded: LoadResult, options: RunOptions, waive: Waive | None = None
+    evaluator: Evaluator,
+    loaded: LoadResult,
+    options: RunOptions,
+    waive: Waive | None = None,
+    *,
+    workers: int = 1,
 ) -> Report:
     return evaluator.evaluate(
         loaded.resources,
@@ -79,4 +90,5 @@ def evaluate_loaded(
         waive=waive,
         exclusions=options.exclusions,
         notices=loaded.notices,
+        workers=workers,
     )

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-import weakref
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,10 +26,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from compliance.timestamps import rfc3339
+
 if TYPE_CHECKING:
     from compliance.engine.base import Engine
-    from compliance.evaluation.evaluator import Evaluator
     from compliance.model import Resource
+    from compliance.policy.analysis import RegoAnalysis
 
 T = TypeVar("T")
 
@@ -39,6 +40,33 @@ PARTITION_MIN_RESOURCES = 1000
 PARTITIONS_PER_WORKER = 2
 """More, smaller partitions: checks that compare the workloads of a namespace with each
 other cost the square of a partition's size."""
+
+
+def engine_input(
+    resources: Sequence[Resource],
+    params: dict[str, Any],
+    now: datetime,
+    only_kinds: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """The document checks read: resources grouped by kind, parameters and the run's time.
+    With ``only_kinds``, resources of other kinds are left out (no check reads them).
+    ``shaped`` lists every resource holding a known credential shape, whatever its kind
+    (id, kind, name, file and ``facts.secret_shapes`` only): SEC-03 reads it, so no kind
+    is sent whole for it."""
+    kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    shaped: list[dict[str, Any]] = []
+    for r in resources:
+        if only_kinds is None or r.kind in only_kinds:
+            kinds[r.kind].append(r.engine_input())
+        if r.facts.get("secret_shapes"):
+            shaped.append(r.shapes_input())
+    return {
+        "kinds": dict(kinds),
+        "shaped": shaped,
+        "params": params,
+        "now": rfc3339(now),
+        "now_ns": int(now.timestamp()) * 1_000_000_000,
+    }
 
 
 def available_cpus() -> int:
@@ -86,16 +114,11 @@ def map_in_processes(
     workers = max(1, min(workers, len(args)))
     if workers == 1:
         return [fn(*a) for a in args]
-    chunksize = chunk_size(len(args), workers)
+    chunksize = max(1, len(args) // (workers * 8))
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         return list(pool.map(_star, [(fn, a) for a in args], chunksize=chunksize))
-
-
-def chunk_size(count: int, workers: int) -> int:
-    """How many of ``count`` arguments ``map_in_processes`` hands a worker at a time."""
-    return max(1, count // (workers * 8))
 
 
 def _star(item: tuple[Callable[..., T], tuple[Any, ...]]) -> T:
@@ -192,7 +215,6 @@ def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
     """("ok", violations, ...) or ("error", message, file, line): exceptions with keyword
     arguments do not cross a process boundary intact."""
     from compliance.errors import EngineError
-    from compliance.evaluation.evaluator import engine_input
 
     engine, tasks, params, now = (_SHARED[k] for k in ("engine", "tasks", "params", "now"))
     query, resources, kinds = tasks[index]
@@ -216,7 +238,6 @@ def run_queries(
     from concurrent.futures import ProcessPoolExecutor
 
     from compliance.errors import EngineError
-    from compliance.evaluation.evaluator import engine_input
 
     if len(tasks) == 1 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [engine.evaluate(q, engine_input(rs, params, now, k)) for q, rs, k in tasks]
@@ -253,9 +274,7 @@ def partitioned_query(
     Only the in-process engine is split (a fork inherits its compiled modules). With
     ``scoped`` the split follows the checks' scopes (``_scoped_query``); without, every
     partition also holds every resource of no namespace."""
-    from compliance.evaluation.evaluator import engine_input
-
-    if _splits(engine, len(resources), workers, min_resources):
+    if splits(engine, len(resources), workers, min_resources):
         count = partitions or workers * PARTITIONS_PER_WORKER
         if scoped is not None:
             return _scoped_query(
@@ -268,7 +287,7 @@ def partitioned_query(
     return engine.evaluate(query, engine_input(resources, params, now, kinds))
 
 
-def _splits(engine: Engine, resources: int, workers: int, least: int | None = None) -> bool:
+def splits(engine: Engine, resources: int, workers: int, least: int | None = None) -> bool:
     """Whether a query over ``resources`` resources is split over ``workers`` processes:
     only the in-process engine, and only a run of ``least`` resources or more."""
     least = PARTITION_MIN_RESOURCES if least is None else least
@@ -341,97 +360,10 @@ def _homes(keys: Sequence[str | None], count: int) -> dict[str, int]:
     return home
 
 
-# ---------------------------------------------------------------- parameter sets
-
-
-def _scoped(evaluator: Evaluator, present: set[str]) -> Scoped:
-    from compliance.evaluation.evaluator import kinds_read
-    from compliance.policy.analysis import kinds_of_checks
-
-    checks = sorted(c for c, meta in evaluator.library.checks.items() if meta.scope == "global")
-    read = kinds_read(evaluator.modules, evaluator.library, present)
-    return Scoped(frozenset(checks), frozenset(kinds_of_checks(evaluator, checks, read)))
-
-
-@dataclass
-class _LastRun:
-    resources: tuple[Resource, ...]
-    now: datetime
-    kinds: frozenset[str] | None
-    params: dict[str, Any]
-    violations: Any
-
-
-_LAST: weakref.WeakKeyDictionary[Any, _LastRun] = weakref.WeakKeyDictionary()
-
-
-def evaluator_query(
-    evaluator: Evaluator,
-    query: str,
-    resources: Sequence[Resource],
-    params: dict[str, Any],
-    now: datetime,
-    kinds: Collection[str] | None,
-) -> Any:
-    """``query`` (the violations query) for one parameter set of a run.
-
-    Packs usually differ in a parameter or two (gdpr: ``log_retention_max_days``). When the
-    previous query of this evaluator had the same resources (the very same objects), time
-    and kinds, only the families whose Rego (or the shared modules) names a parameter that
-    differs are evaluated again; the other families' violations are reused. A family that
-    reads a parameter by a computed name always runs (compliance.policy.analysis.family_plan)."""
-    from compliance.policy.analysis import family_plan, family_query
-
-    workers = evaluator.workers
-    last = _LAST.get(evaluator)
-    splits = _splits(evaluator.engine, len(resources), workers)
-    # the families are analysed (every module's text read) only where they serve: to reuse
-    # the last query's violations, or to split by scope
-    plan = family_plan(evaluator) if last is not None or splits else None
-    scoped = (
-        _scoped(evaluator, {r.kind for r in resources}) if plan is not None and splits else None
-    )
-    key_kinds = frozenset(kinds) if kinds is not None else None
-    reuse = (
-        evaluator.engine.name == "embedded"  # other engines answer only the main query
-        and plan is not None
-        and last is not None
-        and last.now == now
-        and last.kinds == key_kinds
-        and len(last.resources) == len(resources)
-        and all(a is b for a, b in zip(last.resources, resources, strict=True))
-        and all(
-            isinstance(v, dict) and v.get("check") in plan.family_of_check
-            for v in last.violations or []
-        )
-    )
-    if reuse:
-        assert plan is not None and last is not None
-        affected = plan.affected(last.params, params)
-        kept = [
-            v for v in last.violations or [] if plan.family_of_check[v["check"]] not in affected
-        ]
-        read = plan.kinds_of(affected, {r.kind for r in resources})
-        fresh = (
-            partitioned_query(
-                evaluator.engine,
-                family_query(sorted(affected)),
-                resources,
-                params,
-                now,
-                read if kinds is None else read & set(kinds),
-                workers,
-                scoped=scoped,
-            )
-            if affected
-            else []
-        )
-        result = merge_violations([kept, fresh])
-        if result is None and last.violations is not None:
-            result = []
-    else:
-        result = partitioned_query(
-            evaluator.engine, query, resources, params, now, kinds, workers, scoped=scoped
-        )
-    _LAST[evaluator] = _LastRun(tuple(resources), now, key_kinds, dict(params), result)
-    return result
+def scoped_for(analysis: RegoAnalysis, present: set[str]) -> Scoped:
+    """The split by scope of a run over the kinds ``present``: its global checks and the
+    kinds they may read."""
+    library = analysis.library
+    checks = sorted(c for c, meta in library.checks.items() if meta.scope == "global")
+    read = analysis.kinds_read(present)
+    return Scoped(frozenset(checks), frozenset(analysis.kinds_of_checks(checks, read)))

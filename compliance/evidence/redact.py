@@ -1,7 +1,8 @@
 """Redaction of secret values before anything enters a bundle or a report.
 
 What is masked is decided by ``compliance.secrets``, the one detector the loaders share:
-secret values are collected from the parsed resources (``collect_secrets``) and from the raw
+secret values are collected from the parsed resources (``collect_secrets``: each resource's
+loader says what its format makes secret) and from the raw
 structure of JSON inputs; an input's copy in a bundle is masked on the values' source spans
 and by line rules (``redact_text``), and a report's strings by the collected values and known
 credential shapes.
@@ -20,8 +21,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from compliance.inputs.base import LoadedFiles
+from compliance.inputs.registry import collect_secrets
 from compliance.model import Report
-from compliance.secrets.collect import collect_from_text, collect_secrets
+from compliance.secrets.collect import collect_from_text
 from compliance.secrets.detect import MASK
 from compliance.secrets.mask import (
     Redacted,
@@ -52,8 +55,6 @@ def input_secrets(loaded: LoadResult) -> set[str]:
     """Every secret value in the inputs: collected from the parsed resources (already in
     memory) and from the raw structure of JSON inputs. What a report is scrubbed of; cheap
     next to ``redact_inputs``, which also rewrites every input's text for a bundle."""
-    from compliance.inputs.registry import LoadedFiles
-
     if isinstance(loaded, LoadedFiles):
         # collected where each file was parsed; resources added since (stdin) walked here
         secrets_by_file = {rel: set(v) for rel, v in loaded.secrets.items() if v}

@@ -1,15 +1,24 @@
-"""What every loader gets and gives."""
+"""What every loader gets and gives, and the protocols a loader implements.
+
+A ``FileLoader`` claims files by name and loads them (the registry asks its list in
+order); a ``DocumentLoader`` claims a YAML/JSON document by its content. Both answer, for
+the resources of their formats, which other files a load read (``dependencies``: the result
+cache checks them) and which values redaction must mask (``secret_values``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from compliance.model import LoadError, Resource, Source
 from compliance.model.report import InputRef
+
+if TYPE_CHECKING:
+    from compliance.inputs.yamlutil import Document
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -87,3 +96,82 @@ class LoadResult:
     """Per path given, how many files were seen under it."""
     texts: dict[str, str] = field(default_factory=dict)
     """rel path -> text as read, for evidence bundles (redacted there)."""
+
+
+@dataclass
+class LoadedFiles(LoadResult):
+    """A LoadResult that also carries, per input file, the secret values found in its
+    resources: collected where they were parsed (worker processes, or the file cache), so
+    that scrubbing a report never walks every resource again in the main process."""
+
+    secrets: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass
+class FileLoad:
+    """What a loader made of one file."""
+
+    format: str | None = None
+    """The input record's format (``k8s``, ``k8s+securityconfig``, ...); None when the
+    file holds nothing recognised (no input record)."""
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    """Errors of parts of the file (a document); an error of the whole file is raised as
+    an InputError instead."""
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+class Loader(Protocol):
+    """What every loader answers for the resources of its formats."""
+
+    @property
+    def formats(self) -> Mapping[str, str]:
+        """Format of the resources it makes -> what it reads (``registry.FORMATS``)."""
+        ...
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        """Files the load of ``resource`` read besides its input, as written (relative to
+        the input's folder): a change to one changes the load."""
+        ...
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        """Add the values of ``resource`` that its format makes secret (a Secret's data, a
+        sensitive variable's default); values under secret-looking names anywhere in a
+        body are found by ``compliance.secrets.collect.walk`` for every format."""
+        ...
+
+
+class FileLoader(Loader, Protocol):
+    """A loader of whole files, claimed by name (a folder is listed without reading it)."""
+
+    @property
+    def kind(self) -> str:
+        """What a claimed file is loaded as (and the result cache keys it under)."""
+        ...
+
+    def claims(self, name: str) -> bool:
+        """Whether a file of this name (no folder) is this loader's."""
+        ...
+
+    def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
+        """The file's resources. ``explicit``: named by the user (not found in a folder), so
+        that holding nothing recognised is an error rather than a skip. Raises InputError
+        for an error of the whole file."""
+        ...
+
+
+class DocumentLoader(Loader, Protocol):
+    """A loader of YAML/JSON documents, claimed by their content."""
+
+    @property
+    def format(self) -> str:
+        """The input format a file holding a document it claims is recorded under."""
+        ...
+
+    def claims_document(self, value: Any) -> bool:
+        """Whether a parsed document is this loader's."""
+        ...
+
+    def load_document(self, doc: Document, ctx: FileContext) -> list[Resource]:
+        """The document's resources. Raises InputError."""
+        ...

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.inputs.base import FileContext
+from compliance.inputs import yamljson
+from compliance.inputs.base import FileContext, FileLoad
 from compliance.inputs.envfiles import (
     env_file_names,
     read_env_file,
@@ -14,6 +18,10 @@ from compliance.inputs.envfiles import (
 )
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
+from compliance.secrets.collect import add_env_entries
+
+NAMES = ("compose*.yml", "compose*.yaml", "docker-compose*.yml", "docker-compose*.yaml")
+_NAME = re.compile("|".join(fnmatch.translate(p) for p in NAMES))
 
 
 def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
@@ -156,3 +164,37 @@ def _has_healthcheck(hc: Any) -> bool:
     if isinstance(test, list):
         return bool(test) and str(test[0]).upper() != "NONE"
     return str(test).strip().upper() != "NONE" and bool(str(test).strip())
+
+
+class ComposeLoader:
+    """docker-compose files, by name: one resource per service."""
+
+    kind = "compose"
+    formats: Mapping[str, str] = {"compose": "compose*.y*ml, docker-compose*.y*ml"}
+
+    def claims(self, name: str) -> bool:
+        return _NAME.match(name) is not None
+
+    def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
+        resources: list[Resource] = []
+        for doc in yamljson.documents(text, ctx):
+            resources.extend(load_document(doc, ctx))
+        return FileLoad(format="compose", resources=resources)
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        """The project's ``.env`` (read or not: creating it changes the load) and each
+        ``env_file`` that was read."""
+        yield ".env"
+        for entry in resource.facts.get("env_files") or []:
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("file"), str)
+                and not str(entry.get("error", "")).endswith("not read")
+            ):
+                yield entry["file"]
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        add_env_entries(resource.facts.get("environment") or [], values)
+
+
+LOADER = ComposeLoader()

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import re
 import shlex
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dockerfile_parse import DockerfileParser
-
 from compliance.errors import InputError
-from compliance.inputs.base import FileContext
+from compliance.inputs.base import FileContext, FileLoad
 from compliance.model import Resource
+from compliance.secrets.collect import add_env_entries
+
+NAMES = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile")
+_NAME = re.compile("|".join(fnmatch.translate(p) for p in NAMES))
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[-+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def load(text: str, ctx: FileContext) -> list[Resource]:
+    from dockerfile_parse import DockerfileParser  # imported when a Dockerfile is read
+
     try:
         parser = DockerfileParser(fileobj=io.BytesIO(), env_replace=False)
         parser.content = text
@@ -181,3 +187,26 @@ def _inherited(
             return found
         current = base_images[current]["stage_ref"]
     return None
+
+
+class DockerfileLoader:
+    """Dockerfiles, by name: one resource per file."""
+
+    kind = "dockerfile"
+    formats: Mapping[str, str] = {"dockerfile": "Dockerfile, *.Dockerfile, Dockerfile.*"}
+
+    def claims(self, name: str) -> bool:
+        return _NAME.match(name) is not None
+
+    def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
+        return FileLoad(format="dockerfile", resources=load(text, ctx))
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        return ()
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        """``ENV`` and ``ARG`` values that are secret literals or credentials."""
+        add_env_entries(resource.facts.get("env") or [], values)
+
+
+LOADER = DockerfileLoader()

@@ -103,6 +103,14 @@ def tool_document(value: dict[str, Any]) -> str | None:
     return f"{what} ({api_version} {value.get('kind')}), not a cluster object" if what else None
 
 
+def tool_object(value: Any) -> str | None:
+    """``tool_document`` for a document that looks like a Kubernetes object (a mapping with
+    ``apiVersion`` and ``kind``); None for any other."""
+    if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
+        return tool_document(value)
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def _tool_group(api_version: str) -> str | None:
     group = api_version.split("/", 1)[0]

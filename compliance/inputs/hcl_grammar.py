@@ -65,12 +65,6 @@ def _options() -> dict[str, Any]:
     return {"propagate_positions": True, "postlex": PostLexer()}
 
 
-def has_cache_dir() -> bool:
-    """Whether ``parser()`` reads and keeps the compiled grammar in a folder (else it
-    compiles it in memory, ~1.5 s of CPU)."""
-    return _cache_dir is not None
-
-
 def build() -> Lark:
     """The parser as python-hcl2 builds it, without its site-packages cache file."""
     import hcl2.parser

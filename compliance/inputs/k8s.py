@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from compliance.inputs.base import FileContext, LoadOptions
 from compliance.inputs.secret_values import secret_values
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
-from compliance.secrets.collect import mark_shapes
+from compliance.secrets.collect import add_secret_data, mark_shapes
 
 POD_SPEC_PATHS: dict[str, str] = {
     "Pod": "spec",
@@ -192,3 +193,29 @@ def _command_facts(
             base = word.rpartition("/")[2]
             if base in CONTROL_PLANE:
                 runs[base] = True
+
+
+class KubernetesLoader:
+    """Kubernetes objects: a YAML/JSON document with ``apiVersion`` and ``kind``."""
+
+    format = "k8s"
+    formats: Mapping[str, str] = {
+        "k8s": "Kubernetes YAML/JSON (multi-document, List): apiVersion + kind"
+    }
+
+    def claims_document(self, value: Any) -> bool:
+        return isinstance(value, dict) and "apiVersion" in value and "kind" in value
+
+    def load_document(self, doc: Document, ctx: FileContext) -> list[Resource]:
+        return load_document(doc, ctx)
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        return ()
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        """A Secret's ``data`` (and each value decoded) and ``stringData``."""
+        if resource.kind == "Secret":
+            add_secret_data(resource.body, values)
+
+
+LOADER = KubernetesLoader()

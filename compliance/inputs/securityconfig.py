@@ -13,16 +13,15 @@ import difflib
 import re
 import tomllib
 import typing
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from pydantic import BaseModel, ValidationError
 
 from compliance.errors import InputError, UsageError
-from compliance.inputs.base import FileContext
+from compliance.inputs.base import FileContext, FileLoad
 from compliance.inputs.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
@@ -333,6 +332,9 @@ def _switches(config: SecurityConfig) -> dict[str, Any]:
 
 def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
     """Facts about the first certificate in ``cert_file`` (relative to the config file)."""
+    from cryptography import x509  # imported when a configuration names a certificate
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     facts: dict[str, Any] = {"file": cert_file}
     path = ctx.confined(cert_file)
     if path is None:  # the same words whether or not such a file exists
@@ -379,3 +381,45 @@ def certificate_facts(cert_file: str, ctx: FileContext) -> dict[str, Any]:
         "serial": format(cert.serial_number, "x"),
         "error": None,
     }
+
+
+class SecurityConfigLoader:
+    """SecurityConfigs: ``*.toml`` files by name (one without a ``[security]`` table is
+    skipped when found in a folder), and YAML/JSON documents with a ``security`` table."""
+
+    kind = "securityconfig"
+    format = "securityconfig"
+    formats: Mapping[str, str] = {"securityconfig": "TOML/YAML/JSON with a [security] table"}
+
+    def claims(self, name: str) -> bool:
+        return name.lower().endswith(".toml")
+
+    def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
+        if not explicit and not may_be_config(text):
+            return FileLoad(
+                skipped=[{"file": ctx.rel, "reason": "TOML without a [security] table"}]
+            )
+        return FileLoad(format="securityconfig", resources=load_toml(text, ctx))
+
+    def claims_document(self, value: Any) -> bool:
+        return isinstance(value, dict) and isinstance(value.get("security"), dict)
+
+    def load_document(self, doc: Document, ctx: FileContext) -> list[Resource]:
+        return load_document(doc, ctx)
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        """The certificate ``cert_file`` names, when it lies inside the scanned root (one
+        outside it is never read)."""
+        cert = resource.facts.get("certificate")
+        if (
+            isinstance(cert, dict)
+            and isinstance(cert.get("file"), str)
+            and cert.get("error") != CERT_OUTSIDE
+        ):
+            yield cert["file"]
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        """None beyond the walk of its body (secret-looking names)."""
+
+
+LOADER = SecurityConfigLoader()

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compliance.errors import InputError
 from compliance.inputs import hcl_grammar
-from compliance.inputs.base import FileContext
-from compliance.inputs.terraform_facts import OPTIONS, extra_facts
+from compliance.inputs.base import FileContext, FileLoad
+from compliance.inputs.terraform_facts import extra_facts, options
 from compliance.model import Resource
+from compliance.secrets.collect import strings_of
+from compliance.secrets.detect import is_reference, looks_secret_name
 
 REPEATED_BLOCKS = frozenset(
     {
@@ -78,7 +81,7 @@ _BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\
 
 def load(text: str, ctx: FileContext) -> list[Resource]:
     try:
-        parsed = hcl_grammar.parse(text).serialize(options=OPTIONS)
+        parsed = hcl_grammar.parse(text).serialize(options=options())
     except Exception as e:  # lark raises UnexpectedInput subclasses, others raise ValueError
         line = getattr(e, "line", None)
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -403,3 +406,36 @@ def _plan_module(module: dict[str, Any], ctx: FileContext, out: list[Resource]) 
     for child in module.get("child_modules") or []:
         if isinstance(child, dict):
             _plan_module(child, ctx, out)
+
+
+class TerraformLoader:
+    """Terraform: ``*.tf`` files by name; a JSON plan is claimed by content (``is_plan``)
+    when its YAML/JSON file is read."""
+
+    kind = "terraform"
+    formats: Mapping[str, str] = {"terraform": "*.tf, terraform show -json plan output"}
+
+    def claims(self, name: str) -> bool:
+        return name.lower().endswith(".tf")
+
+    def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
+        return FileLoad(format="terraform", resources=load(text, ctx))
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        return ()
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        """A variable's default (every string in it that is not a reference) when the
+        variable is ``sensitive`` or has a secret-looking name."""
+        if resource.kind == "terraform_variable" and (
+            resource.body.get("sensitive") is True or looks_secret_name(resource.name)
+        ):
+
+            def add(s: str) -> None:
+                if s.strip() and not is_reference(s):
+                    values.add(s)
+
+            strings_of(resource.body.get("default"), add)
+
+
+LOADER = TerraformLoader()

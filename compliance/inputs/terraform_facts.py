@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hcl2 import SerializationOptions
+if TYPE_CHECKING:
+    from hcl2 import SerializationOptions
 
-OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
-"""How every HCL document and expression is serialized (terraform.py uses it too)."""
+
+@functools.cache
+def options() -> SerializationOptions:
+    """How every HCL document and expression is serialized (terraform.py uses it too);
+    python-hcl2 is imported when the first HCL text is read."""
+    from hcl2 import SerializationOptions
+
+    return SerializationOptions(strip_string_quotes=True, with_comments=False)
+
 
 POLICY_KINDS = {
     "aws_iam_policy": ("policy",),
@@ -56,7 +65,7 @@ def _hcl_expression(text: str) -> Any:
     from compliance.inputs import hcl_grammar
 
     try:
-        parsed = hcl_grammar.parse(f"__value = {text}").serialize(options=OPTIONS)
+        parsed = hcl_grammar.parse(f"__value = {text}").serialize(options=options())
     except Exception:  # an expression our grammar does not take: no facts, never an error
         return None
     return parsed.get("__value") if isinstance(parsed, dict) else None

@@ -1,15 +1,17 @@
-"""YAML and JSON files: Kubernetes objects, SecurityConfigs and Terraform plans by content;
+"""YAML and JSON files: each document goes to the first document loader that claims it by
+content (Kubernetes objects, SecurityConfigs), a JSON Terraform plan to the Terraform loader;
 tool configurations, templates and JSON with comments skipped; values the policy engine
 cannot take reported at their line."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from compliance.errors import InputError
-from compliance.inputs import foreign, k8s, safety
-from compliance.inputs.base import FileContext, LoadResult
+from compliance.inputs import foreign, safety
+from compliance.inputs.base import DocumentLoader, FileContext, FileLoad
 from compliance.inputs.yamlutil import Document, YamlError, document_from_json, load_documents
 from compliance.model import LoadError, Resource
 
@@ -77,16 +79,52 @@ def check_resources(resources: list[Resource], ctx: FileContext) -> None:
             )
 
 
-def load_yaml_json(
-    text: str, ctx: FileContext, result: LoadResult, *, explicit: bool
-) -> tuple[str, list[Resource]]:
-    if ctx.rel.lower().endswith(".json"):
+class YamlJsonLoader:
+    """``*.yaml``, ``*.yml`` and ``*.json`` files, by name; what they hold by content."""
+
+    kind = "yaml"
+    formats: Mapping[str, str] = {}
+    _SUFFIXES = (".yaml", ".yml", ".json")
+
+    def __init__(self, documents: Sequence[DocumentLoader]) -> None:
+        self.documents = documents
+        """The document loaders, asked in order."""
+
+    def claims(self, name: str) -> bool:
+        return name.lower().endswith(self._SUFFIXES)
+
+    def dependencies(self, resource: Resource) -> Iterable[str]:
+        return ()
+
+    def secret_values(self, resource: Resource, values: set[str]) -> None:
+        """None: its documents' resources are of their document loaders' formats."""
+
+    def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
+        out = FileLoad()
+        if ctx.rel.lower().endswith(".json"):
+            docs = self._json_documents(text, ctx, out)
+            if docs is None:
+                return out
+        else:
+            try:
+                docs = load_documents(text)
+            except YamlError as e:
+                if "{{" in text:  # a template, not YAML until rendered
+                    out.skipped.append({"file": ctx.rel, "reason": foreign.TEMPLATE_REASON})
+                    return out
+                raise InputError(e.message, file=ctx.rel, line=e.line) from e
+        self._load_documents(docs, ctx, out, explicit=explicit)
+        return out
+
+    def _json_documents(self, text: str, ctx: FileContext, out: FileLoad) -> list[Document] | None:
+        """A JSON file's documents; None when it was loaded whole (a Terraform plan) or
+        skipped (JSON with comments)."""
         try:
             value = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as e:
             if foreign.is_jsonc(text):
-                result.skipped.append({"file": ctx.rel, "reason": JSONC_REASON})
-                return "unrecognised", []
+                out.skipped.append({"file": ctx.rel, "reason": JSONC_REASON})
+                return None
             raise InputError(f"invalid JSON: {e.msg}", file=ctx.rel, line=e.lineno) from e
         except _DuplicateKey as e:
             raise InputError(f"invalid JSON: duplicate key {e.key!r}", file=ctx.rel) from e
@@ -102,63 +140,55 @@ def load_yaml_json(
 
         if terraform.is_plan(value):
             _check_json_value(value, text, ctx)
-            return "terraform", terraform.load_plan(value, ctx)
+            out.format, out.resources = "terraform", terraform.load_plan(value, ctx)
+            return None
         # JSON is YAML: re-read with marks so findings get lines.
         try:
-            docs = load_documents(text)
+            return load_documents(text)
         except YamlError:
             _check_json_value(value, text, ctx)
-            docs = [document_from_json(value)] if value is not None else []
-    else:
-        try:
-            docs = load_documents(text)
-        except YamlError as e:
-            if "{{" in text:  # a template, not YAML until rendered
-                result.skipped.append({"file": ctx.rel, "reason": foreign.TEMPLATE_REASON})
-                return "unrecognised", []
-            raise InputError(e.message, file=ctx.rel, line=e.line) from e
-    resources: list[Resource] = []
-    formats: set[str] = set()
-    tools: list[tuple[int, str]] = []
-    for doc in docs:
-        value = doc.value
-        try:
-            if isinstance(value, dict) and "apiVersion" in value and "kind" in value:
-                tool = foreign.tool_document(value)
-                if tool is not None:
-                    tools.append((doc.line, tool))
-                    continue
-                formats.add("k8s")
-                resources.extend(k8s.load_document(doc, ctx))
-            elif isinstance(value, dict) and isinstance(value.get("security"), dict):
-                from compliance.inputs import securityconfig
+            return [document_from_json(value)] if value is not None else []
 
-                formats.add("securityconfig")
-                resources.extend(securityconfig.load_document(doc, ctx))
-            elif explicit:
-                raise InputError(
-                    "not a recognised input: expected a Kubernetes object (apiVersion, kind) "
-                    "or a SecurityConfig (security table)",
-                    file=ctx.rel,
-                    line=doc.line,
-                )
-        except InputError as e:
-            result.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
-    if tools and (formats or len(tools) < len(docs)):  # beside objects of ours
-        result.skipped.extend(
-            {"file": ctx.rel, "reason": f"document at line {line}: {tool}"} for line, tool in tools
-        )
-    if not formats:
-        if tools and len(tools) == len(docs):
-            result.skipped.append({"file": ctx.rel, "reason": tools[0][1]})
-        elif explicit and not docs:
-            result.errors.append(
-                LoadError(file=ctx.rel, message="empty file: no YAML/JSON documents")
+    def _load_documents(
+        self, docs: list[Document], ctx: FileContext, out: FileLoad, *, explicit: bool
+    ) -> None:
+        formats: set[str] = set()
+        tools: list[tuple[int, str]] = []
+        for doc in docs:
+            value = doc.value
+            tool = foreign.tool_object(value)
+            if tool is not None:
+                tools.append((doc.line, tool))
+                continue
+            loader = next((d for d in self.documents if d.claims_document(value)), None)
+            try:
+                if loader is not None:
+                    formats.add(loader.format)
+                    out.resources.extend(loader.load_document(doc, ctx))
+                elif explicit:
+                    raise InputError(
+                        "not a recognised input: expected a Kubernetes object (apiVersion, "
+                        "kind) or a SecurityConfig (security table)",
+                        file=ctx.rel,
+                        line=doc.line,
+                    )
+            except InputError as e:
+                out.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
+        if tools and (formats or len(tools) < len(docs)):  # beside objects of ours
+            out.skipped.extend(
+                {"file": ctx.rel, "reason": f"document at line {line}: {tool}"}
+                for line, tool in tools
             )
+        if formats:
+            out.format = "+".join(sorted(formats))
+            return
+        out.resources = []
+        if tools and len(tools) == len(docs):
+            out.skipped.append({"file": ctx.rel, "reason": tools[0][1]})
+        elif explicit and not docs:
+            out.errors.append(LoadError(file=ctx.rel, message="empty file: no YAML/JSON documents"))
         elif not explicit:
             reason = (
                 "YAML/JSON without Kubernetes objects or a SecurityConfig" if docs else "empty file"
             )
-            result.skipped.append({"file": ctx.rel, "reason": reason})
-        return "unrecognised", []
-    return "+".join(sorted(formats)), resources
+            out.skipped.append({"file": ctx.rel, "reason": reason})

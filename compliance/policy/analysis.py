@@ -1,20 +1,21 @@
-"""Check families (``compliance.checks.<family>`` packages) and what each may read.
+"""The one analyser of the checks' Rego: check families (``compliance.checks.<family>``
+packages) and what each check may read, computed conservatively from the words of its
+modules and of the shared modules.
 
-The unit the engine is queried in when only part of a run needs evaluating (the result
-cache, the parameter sets of one run): which kinds and parameters a family may read,
-computed conservatively from the words of its module and the shared modules."""
+``RegoAnalysis`` takes the modules (name -> source) and the check library, never an
+Evaluator: the result cache, the parameter sets of one run, the split by scope and the
+admission server's restricted evaluators all ask it. A family is a package under
+``compliance.checks``: one module per family or one package per check, both work."""
 
 from __future__ import annotations
 
 import functools
 import re
-import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from compliance.evaluation.evaluator import Evaluator
+from compliance.policy.packs import CheckLibrary
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CHECKS_PREFIX = "compliance.checks."
@@ -115,32 +116,81 @@ class FamilyPlan:
         return out
 
 
-_PLANS: weakref.WeakKeyDictionary[Any, FamilyPlan | None] = weakref.WeakKeyDictionary()
 _LITERAL_PARAM = re.compile(r"""\bparam\(\s*"[^"]*"\s*,""")
 _ANY_PARAM = re.compile(r"\bparam\(|input\.params")
 _PARAM_DEFINITION = re.compile(r"^param\(.*$", re.MULTILINE)
 _COMMENT_LINE = re.compile(r"^\s*#.*$", re.MULTILINE)
 
 
-def family_plan(evaluator: Evaluator) -> FamilyPlan | None:
-    """The evaluator's families (memoised: its modules never change); None when a pack has
-    its own Rego or a check lives outside ``compliance.checks.*`` (no safe split)."""
-    if evaluator in _PLANS:
-        return _PLANS[evaluator]
-    plan = _family_plan(evaluator)
-    _PLANS[evaluator] = plan
-    return plan
+class RegoAnalysis:
+    """What the Rego of a compiled policy may read: built from its modules (library and
+    pack modules, name -> source) and the check library; each answer computed once, when
+    first asked (an Evaluator owns one: its modules never change)."""
+
+    def __init__(
+        self, modules: Mapping[str, str], library: CheckLibrary, *, own_rego: bool = False
+    ) -> None:
+        self.modules = dict(modules)
+        self.library = library
+        self.own_rego = own_rego
+        """A pack brings its own Rego: families cannot be told apart (no safe split)."""
+        self._plan: FamilyPlan | None | object = _MISSING
+        self._time_checks: frozenset[str] | None = None
+
+    @property
+    def plan(self) -> FamilyPlan | None:
+        """The check families; None when a pack has its own Rego or a check lives outside
+        ``compliance.checks.*`` (no safe split)."""
+        if self._plan is _MISSING:
+            self._plan = None if self.own_rego else family_plan(self.modules, self.library)
+        return self._plan  # type: ignore[return-value]
+
+    def adopt(self, plan: FamilyPlan | None) -> None:
+        """Take ``plan`` as the families: one kept (compliance.incremental) from the
+        analysis of the very same modules, instead of reading them all again."""
+        self._plan = plan
+
+    def kinds_read(self, present: Collection[str]) -> set[str]:
+        return kinds_read(self.modules, self.library, present)
+
+    def words_of_checks(self, checks: Iterable[str]) -> set[str] | None:
+        return words_of_checks(self.modules, self.library, checks)
+
+    def kinds_of_checks(self, checks: Sequence[str], read: set[str]) -> set[str]:
+        """The kinds of ``read`` that ``checks`` may read: the words of their own rules (and
+        the rules those name), their METADATA kinds, and the kinds their families iterate
+        generically (LOG-01: every ``aws_`` kind)."""
+        plan = self.plan
+        if plan is None:
+            return set(read)
+        if not checks:
+            return set()
+        families = {plan.family_of_check[c] for c in checks}
+        words = self.words_of_checks(checks)
+        if words is None:
+            return plan.kinds_of(families, read)
+        words |= {k for c in checks for k in self.library.checks[c].kinds}
+        generic = plan.generic_of(families, read)
+        if generic is None:
+            return set(read)
+        return generic | {k for k in read if k in words}
+
+    def time_checks(self) -> frozenset[str]:
+        """Checks whose rules (or the rules they name) read ``input.now``/``input.now_ns``
+        (TLS-04, certificate expiry): their results are reused only at the same time."""
+        if self._time_checks is None:
+            out = set()
+            for check in self.library.checks:
+                words = self.words_of_checks([check])
+                if words is None or words & {"now", "now_ns"}:
+                    out.add(check)
+            self._time_checks = frozenset(out)
+        return self._time_checks
 
 
-def adopt_plan(evaluator: Evaluator, plan: FamilyPlan | None) -> None:
-    """Make ``plan`` the evaluator's families: one kept (compliance.incremental.cache) from the
-    analysis of the very same modules, instead of reading them all again."""
-    _PLANS[evaluator] = plan
-
-
-def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
-    if any(p.modules for p in evaluator.packs):
-        return None
+def family_plan(modules: Mapping[str, str], library: CheckLibrary) -> FamilyPlan | None:
+    """The families of ``modules`` (library modules, no pack Rego); None when a check lives
+    outside ``compliance.checks.*`` (no safe split)."""
     family_of_check: dict[str, str] = {}
     family_kinds: dict[str, set[str]] = {}
     shared_words: set[str] = set()
@@ -148,7 +198,7 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
     dynamic: set[str] = set()
     shared_dynamic = False
     generic: dict[str, set[str] | None] = {}
-    for source in evaluator.modules.values():
+    for source in modules.values():
         family = family_of_module(source)
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
         words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", source))
@@ -162,13 +212,13 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
             code = _COMMENT_LINE.sub("", source)
             if len(_ANY_PARAM.findall(code)) != len(_LITERAL_PARAM.findall(code)):
                 dynamic.add(family)
-    for meta in evaluator.library.checks.values():
-        family = family_of_module(evaluator.library.modules.get(meta.module, ""))
+    for meta in library.checks.values():
+        family = family_of_module(library.modules.get(meta.module, ""))
         if family is None:
             return None  # a check outside compliance.checks.*: no safe split
         family_of_check[meta.id] = family
         family_kinds.setdefault(family, set()).update(meta.kinds)
-    shared_sources = [src for src in evaluator.modules.values() if family_of_module(src) is None]
+    shared_sources = [src for src in modules.values() if family_of_module(src) is None]
     rules = _shared_rules(tuple(shared_sources))
     for family, words in family_words.items():
         # conservative: any kind named anywhere the family, or a shared rule it refers to
@@ -177,7 +227,7 @@ def _family_plan(evaluator: Evaluator) -> FamilyPlan | None:
         family_kinds.setdefault(family, set()).update(words | used)
         family_words[family] = words | used
     for family in family_words:
-        sources = [src for src in evaluator.modules.values() if family_of_module(src) == family]
+        sources = [src for src in modules.values() if family_of_module(src) == family]
         for source in sources + shared_sources:
             prefixes = kind_prefixes(source)
             known = generic.get(family, set())
@@ -225,17 +275,18 @@ def _statement_words(source: str) -> tuple[tuple[str, frozenset[str], frozenset[
     )
 
 
-def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | None:
+def words_of_checks(
+    modules: Mapping[str, str], library: CheckLibrary, checks: Iterable[str]
+) -> set[str] | None:
     """Every word the rules producing ``checks``' violations may read: each
     ``violations`` rule of their modules that names one of them (or names no check
     literally), and every rule of that module or the shared modules those name,
     transitively. None when shared rules cannot be told apart (see ``shared_rules``)."""
     wanted = set(checks)
-    modules = evaluator.modules
     shared = _shared_rules(tuple(src for src in modules.values() if family_of_module(src) is None))
     if shared is None:
         return None
-    metas = evaluator.library.checks
+    metas = library.checks
     sources = {metas[c].module for c in wanted if c in metas}
     words: set[str] = set()
     for module in sources:
@@ -257,26 +308,6 @@ def words_of_checks(evaluator: Evaluator, checks: Iterable[str]) -> set[str] | N
 @functools.lru_cache(maxsize=16)
 def _shared_rules(sources: tuple[str, ...]) -> dict[str, set[str]] | None:
     return shared_rules(sources)
-
-
-def kinds_of_checks(evaluator: Evaluator, checks: Sequence[str], read: set[str]) -> set[str]:
-    """The kinds of ``read`` that ``checks`` may read: the words of their own rules (and
-    the rules those name), their METADATA kinds, and the kinds their families iterate
-    generically (LOG-01: every ``aws_`` kind)."""
-    plan = family_plan(evaluator)
-    if plan is None:
-        return set(read)
-    if not checks:
-        return set()
-    families = {plan.family_of_check[c] for c in checks}
-    words = words_of_checks(evaluator, checks)
-    if words is None:
-        return plan.kinds_of(families, read)
-    words |= {k for c in checks for k in evaluator.library.checks[c].kinds}
-    generic = plan.generic_of(families, read)
-    if generic is None:
-        return set(read)
-    return generic | {k for k in read if k in words}
 
 
 def shared_rules(sources: Iterable[str]) -> dict[str, set[str]] | None:
@@ -339,3 +370,63 @@ def family_query(families: Sequence[str]) -> str:
     """One query for the union of some families' violations (what main.violations unites)."""
     members = ", ".join(f"data.{_CHECKS_PREFIX}{f}.violations" for f in sorted(families))
     return f"union({{{members}}})"
+
+
+def kinds_read(
+    modules: Mapping[str, str], library: CheckLibrary, present: Collection[str]
+) -> set[str]:
+    """The kinds in ``present`` that a check may read: every kind a check lists in its
+    METADATA, and (conservatively) every kind whose name appears as a word in any module."""
+    listed = {k for meta in library.checks.values() for k in meta.kinds}
+    sources = tuple(modules.values())
+    words = _module_words(sources)
+    prefixes = generic_prefixes(sources)  # LOG-01 reads every aws_ kind
+    if prefixes is None:
+        return set(present)
+    return {k for k in present if k in listed or k in words or k.startswith(tuple(prefixes))}
+
+
+@functools.lru_cache(maxsize=16)
+def _module_words(sources: tuple[str, ...]) -> frozenset[str]:
+    words: set[str] = set()
+    for source in sources:
+        found = set(_WORD_DOTTED.findall(source))
+        words |= found
+        for word in found:
+            if "." in word:
+                words.update(word.split("."))
+    return frozenset(words)
+
+
+_WORD_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def families_for(library: CheckLibrary, kind: str, always: Collection[str] = ()) -> frozenset[str]:
+    """The library modules an object of ``kind`` needs (module names as in
+    ``library.modules``): every module of a family that may judge it (a check lists the kind
+    in METADATA, or the kind's name is a word of one of the family's modules; a family's
+    checks can span several modules of its package), every module outside
+    ``compliance.checks`` and the modules named ``always`` (by file name)."""
+    keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
+    for name, source in library.modules.items():
+        if (
+            name.rsplit("/", 1)[-1] in always
+            or family_of_module(source) is None
+            or kind in _WORDS.findall(source)
+        ):
+            keep.add(name)
+    families = {family_of_module(library.modules[name]) for name in keep}
+    for name, source in library.modules.items():
+        family = family_of_module(source)
+        if family is None or family in families:
+            keep.add(name)
+    return frozenset(keep)
+
+
+def parameters_read(sources: Iterable[str], names: Iterable[str]) -> set[str]:
+    """Of the parameter ``names``, those that appear as a word in ``sources``: the only
+    parameters whose values can change what those modules conclude."""
+    words: set[str] = set()
+    for source in sources:
+        words.update(_WORDS.findall(source))
+    return {name for name in names if name in words}

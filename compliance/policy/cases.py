@@ -20,17 +20,30 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from compliance.errors import PackError
-from compliance.evaluation.evaluator import Evaluator
 from compliance.inputs import LoadResult, load_paths
 from compliance.inputs.yamlutil import YamlError, load_documents
-from compliance.model import Report
+from compliance.model import Report, Resource
 from compliance.policy.packs import policy_root
+
+
+class Evaluator(Protocol):
+    """What running a case needs of an evaluator (``compliance.evaluation.evaluator``)."""
+
+    def evaluate(
+        self,
+        resources: Sequence[Resource],
+        *,
+        now: datetime | None = ...,
+        parameters: dict[str, Any] | None = ...,
+    ) -> Report: ...
+
 
 DEFAULT_NOW = "2026-11-27T00:00:00Z"
 

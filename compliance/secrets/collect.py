@@ -1,8 +1,11 @@
 """Secret values and credential shapes in parsed resources.
 
-``collect_secrets`` gathers the values that redaction masks (everything under a
-secret-looking name that is a literal, every known credential shape, Secret data and its
-base64-decoded form, JSON kept in ``last-applied-configuration`` annotations);
+``walk`` gathers the values that redaction masks from any parsed body (everything under a
+secret-looking name that is a literal, every known credential shape, JSON kept in
+``last-applied-configuration`` annotations); ``add_secret_data`` and ``add_env_entries``
+are what the loaders use for the parts their formats make secret (a Secret's data and its
+base64-decoded form, environment entries): ``compliance.inputs.registry.collect_secrets``
+asks each resource's loader;
 ``secret_shapes`` lists where a resource holds a known credential shape (paths and shape
 names, never the value): the loaders keep it as ``facts.secret_shapes`` for SEC-03.
 """
@@ -14,7 +17,6 @@ import binascii
 import contextlib
 import json
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,7 +26,6 @@ from compliance.secrets.detect import (
     SECRET_VALUE,
     URL_CREDENTIALS,
     find_shapes,
-    is_reference,
     looks_secret_name,
     may_hold_shape,
     may_hold_token,
@@ -38,32 +39,16 @@ EMBEDDED_JSON_KEYS = frozenset({"kubectl.kubernetes.io/last-applied-configuratio
 MAX_EMBEDDED_JSON = 4 * 1024 * 1024
 
 
-def collect_secrets(
-    resources: Iterable[Resource], *, shapes_possible: bool = True
-) -> dict[str, set[str]]:
-    """rel file -> secret values found in its parsed resources. ``shapes_possible=False``
-    (the file they were parsed from fails ``text_may_hold_shape``, so none of their body's
-    strings holds a token mark or a URL with a password) skips those two patterns on the
-    body's strings; every other rule runs as usual."""
-    found: dict[str, set[str]] = defaultdict(set)
-    scan = scan_string if shapes_possible else scan_literals
-    for r in resources:
-        values = found[r.source.file]
-        if r.kind == "Secret":
-            _add_secret_data(r.body, values)
-        if r.kind == "terraform_variable" and (
-            r.body.get("sensitive") is True or looks_secret_name(r.name)
-        ):
-            _add_any(values, r.body.get("default"))
-        for entry in list(r.facts.get("env") or []) + list(r.facts.get("environment") or []):
-            if isinstance(entry, dict):
-                name, value = str(entry.get("name", "")), entry.get("value")
-                if secret_literal(name, value) or (
-                    isinstance(value, str) and SECRET_VALUE.search(value)
-                ):
-                    values.add(str(value))
-        walk(r.body, values, scan)
-    return found
+def add_env_entries(entries: Iterable[Any], values: set[str]) -> None:
+    """The values of ``{name, value}`` entries (a Dockerfile's ENV/ARG, a compose service's
+    environment) that are literals under a secret-looking name or look like a credential."""
+    for entry in entries:
+        if isinstance(entry, dict):
+            name, value = str(entry.get("name", "")), entry.get("value")
+            if secret_literal(name, value) or (
+                isinstance(value, str) and SECRET_VALUE.search(value)
+            ):
+                values.add(str(value))
 
 
 def collect_from_text(rel: str, text: str) -> set[str]:
@@ -75,7 +60,7 @@ def collect_from_text(rel: str, text: str) -> set[str]:
     return values
 
 
-def _add_secret_data(body: dict[str, Any], values: set[str]) -> None:
+def add_secret_data(body: dict[str, Any], values: set[str]) -> None:
     """A Kubernetes Secret's ``data`` (and its decoded form) and ``stringData`` values."""
     for field in ("data", "stringData"):
         block = body.get(field)
@@ -106,16 +91,6 @@ def add_with_decoded(values: set[str], v: Any, *, decode: bool) -> None:
             values.add(plain)
 
 
-def _add_any(values: set[str], v: Any) -> None:
-    """Every non-blank string of ``v`` that is not a reference."""
-
-    def add(s: str) -> None:
-        if s.strip() and not is_reference(s):
-            values.add(s)
-
-    strings_of(v, add)
-
-
 def strings_of(value: Any, add: Callable[[str], None]) -> None:
     if isinstance(value, str):
         add(value)
@@ -131,7 +106,9 @@ Scan = Callable[[str, set[str]], None]
 
 
 def walk(node: Any, values: set[str], scan: Scan | None = None) -> None:
-    """The secret values of every string under ``node`` (``scan``: ``scan_string``)."""
+    """The secret values of every string under ``node`` (``scan``: ``scan_string``, or
+    ``scan_literals`` for the strings of a file that holds no hint of a token or URL
+    password: see ``compliance.inputs.registry.collect_secrets``)."""
     scan = scan or scan_string
     if isinstance(node, dict):
         _walk_mapping(node, values, scan)
@@ -190,7 +167,7 @@ def _walk_embedded(text: str, values: set[str], scan: Scan) -> None:
         return
     if isinstance(obj, dict):
         if obj.get("kind") == "Secret":
-            _add_secret_data(obj, values)
+            add_secret_data(obj, values)
         walk(obj, values, scan)
 
 
@@ -208,7 +185,8 @@ def scan_string(node: str, values: set[str]) -> None:
 
 def scan_literals(node: str, values: set[str]) -> None:
     """The rules of ``scan_string`` that do not look for a token or a URL password: a
-    ``NAME=value`` literal and the lines of a PEM private key."""
+    ``NAME=value`` literal and the lines of a PEM private key (YAML folding can make
+    ``PRIVATE KEY`` of two lines; tokens and URL passwords hold no space)."""
     name, sep, value = node.partition("=")
     if sep and secret_literal(name.strip(), value):
         values.add(value)
@@ -280,8 +258,9 @@ def mark_shapes(
 
 
 __all__ = [
+    "add_env_entries",
+    "add_secret_data",
     "collect_from_text",
-    "collect_secrets",
     "find_shapes",
     "mark_shapes",
     "secret_shapes",

@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from compliance.errors import ComplianceError
 from compliance.inputs.k8s import resource_from_object
+from compliance.inputs.registry import collect_secrets
 from compliance.model import Finding
 from compliance.model.report import severity_rank
-from compliance.secrets import MASK, collect_secrets
+from compliance.secrets import MASK
 from compliance.secrets.mask import value_patterns
 from compliance.server.admission import (
     AdmissionRequest,

@@ -5,7 +5,7 @@ At admission the engine input holds one object, so every family that never reads
 iterates empty lists; compiling a library without those families cuts the per-request engine time
 (a Service is judged by net and tls, not by the other eight families). A family is kept for a kind
 when any of its checks lists the kind in METADATA ``kinds``, or (conservatively, like
-``compliance.evaluation.evaluator.kinds_read``) when the kind's name appears as a word in one of its
+``compliance.policy.analysis.kinds_read``) when the kind's name appears as a word in one of its
 modules; a kept family keeps every module of its package (``net.rego`` and ``net_cloud.rego``).
 The shared modules (``lib``, ``main``) are always kept: ``main.rego`` iterates
 ``data.compliance.checks[family]``, so it collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from compliance.inputs import LoadOptions, load_paths
 from compliance.inputs.k8s import resource_from_object
 from compliance.inputs.registry import nothing_to_evaluate
 from compliance.model import Finding, Pack
-from compliance.policy.analysis import family_of_module
+from compliance.policy import analysis
 from compliance.policy.packs import CheckLibrary, effective_parameters, load_library, load_packs
 from compliance.runner import RunOptions, evaluate_loaded
 
@@ -45,36 +44,20 @@ ALWAYS = ("lib.rego", "main.rego")
 """Library modules every restricted set keeps (by file name), beside every other module
 outside the ``compliance.checks`` packages (shared helpers such as lib_terraform.rego)."""
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
 
 def families_for(library: CheckLibrary, kind: str) -> frozenset[str]:
     """The library modules an object of ``kind`` needs (module names as in ``library.modules``):
     every module of a family that may judge it (a family's checks can span several files of
-    its package), and every shared module (``lib``, ``main``)."""
-    keep = {meta.module for meta in library.checks.values() if kind in meta.kinds}
-    for name, source in library.modules.items():
-        if (
-            name.rsplit("/", 1)[-1] in ALWAYS
-            or family_of_module(source) is None
-            or kind in _WORD.findall(source)
-        ):
-            keep.add(name)
-    families = {family_of_module(library.modules[name]) for name in keep}
-    for name, source in library.modules.items():
-        family = family_of_module(source)
-        if family is None or family in families:
-            keep.add(name)
-    return frozenset(keep)
+    its package), and every shared module (``lib``, ``main``): see
+    ``compliance.policy.analysis.families_for``."""
+    return analysis.families_for(library, kind, ALWAYS)
 
 
 def parameters_read(modules: dict[str, str], packs: list[Pack]) -> set[str]:
     """Parameter names that appear as a word in the given modules or any pack's own modules:
     the only parameters whose values can change what those modules conclude."""
-    words: set[str] = set()
-    for source in [*modules.values(), *(s for p in packs for s in p.modules.values())]:
-        words.update(_WORD.findall(source))
-    return {name for p in packs for name in p.parameters if name in words}
+    sources = [*modules.values(), *(s for p in packs for s in p.modules.values())]
+    return analysis.parameters_read(sources, [name for p in packs for name in p.parameters])
 
 
 def restricted_packs(packs: list[Pack], modules: dict[str, str]) -> list[Pack]:
@@ -180,7 +163,7 @@ class KindEvaluators:
         kept = {n: s for n, s in self.library.modules.items() if n in modules}
         fewer_queries = _queries(restricted_packs(self.packs, kept)) < _queries(self.packs)
         dropped = {
-            family_of_module(source)
+            analysis.family_of_module(source)
             for name, source in self.library.modules.items()
             if name not in modules
         }

@@ -21,7 +21,8 @@ with atheris.instrument_imports(include=["compliance"]):
     import compliance.secrets.spans  # noqa: F401  (instrumented before first use)
     from compliance.errors import InputError
     from compliance.inputs.base import FileContext, LoadOptions
-    from compliance.inputs.registry import _decode, _load_text, kind_by_name
+    from compliance.inputs.reading import decode
+    from compliance.inputs.registry import kind_of_named, load_text
     from compliance.secrets.mask import redact_text
 
 NAMES = ["x.yaml", "x.json", "node.toml", "main.tf", "Dockerfile", "compose.yaml", "plan.json"]
@@ -33,13 +34,11 @@ def one_input(data: bytes) -> None:
     name = NAMES[fdp.ConsumeIntInRange(0, len(NAMES) - 1)]
     raw = fdp.ConsumeBytes(fdp.remaining_bytes())
     try:
-        text = _decode(raw, name)
+        text = decode(raw, name)
     except InputError as e:
         assert e.file == name
         return
-    result = _load_text(
-        text, FileContext(Path(name), name, OPTIONS), kind_by_name(name) or "yaml", True
-    )
+    result = load_text(text, FileContext(Path(name), name, OPTIONS), kind_of_named(name), True)
     for error in result.errors:
         assert error.file == name, error
     secrets = set().union(*result.secrets.values()) if result.secrets else set()
@@ -57,8 +56,8 @@ def seed(corpus: Path) -> None:
     if any(corpus.iterdir()):
         return
     for i, (name, data) in enumerate(SEEDS):
-        kind = kind_by_name(name) or "yaml"
-        pick = next((n for n, c in enumerate(NAMES) if (kind_by_name(c) or "yaml") == kind), 0)
+        kind = kind_of_named(name)
+        pick = next((n for n, c in enumerate(NAMES) if kind_of_named(c) == kind), 0)
         (corpus / f"seed-{i:04d}").write_bytes(data + bytes([pick]))
 
 

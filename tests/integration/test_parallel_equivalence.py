@@ -3,6 +3,7 @@ the same resources, errors, skipped files and report as one process sending ever
 
 from __future__ import annotations
 
+import functools
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluation.evaluator import engine_input, kinds_read
+from compliance.evaluation.executor import map_in_processes
 from compliance.evidence.redact import input_secrets
-from compliance.inputs import LoadOptions, registry
+from compliance.inputs import LoadOptions, loading
+from compliance.policy.analysis import kinds_read
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
 from tests.shared import KUBE_PROMETHEUS, require
+
+_two_processes = functools.partial(map_in_processes, workers=2)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -60,10 +63,10 @@ def test_loading_in_processes_equals_one_process(
 ) -> None:
     """Workers read their files themselves: the same resources, errors (unparsable, not
     UTF-8, over the size limit) and texts as one process, with or without every text."""
-    monkeypatch.setattr(registry, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loading, "PARALLEL_MIN_BYTES", 0)
     options = LoadOptions(env={}, max_file_bytes=300_000)
-    single = registry.load_paths([str(corpus)], options, workers=1)
-    multi = registry.load_paths([str(corpus)], options, workers=2)
+    single = loading.load_paths([str(corpus)], options)
+    multi = loading.load_paths([str(corpus)], options, map_files=_two_processes)
     assert len(single.resources) > 200
     assert {e.file.rsplit("/", 1)[-1] for e in single.errors} >= {
         "bad.yaml",
@@ -74,8 +77,8 @@ def test_loading_in_processes_equals_one_process(
     assert len(single.texts) == len(single.inputs) > 50
 
     lean = [
-        registry.load_paths([str(corpus)], options, workers=workers, keep_texts=False)
-        for workers in (1, 2)
+        loading.load_paths([str(corpus)], options, map_files=map_files, keep_texts=False)
+        for map_files in (None, _two_processes)
     ]
     for loaded in lean:
         # only a JSON input's text: its raw structure is read for secret values
@@ -87,7 +90,7 @@ def test_loading_in_processes_equals_one_process(
 def test_parallel_pruned_report_equals_single_process_full_input(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(registry, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loading, "PARALLEL_MIN_BYTES", 0)
     options = RunOptions(now=NOW, load=LoadOptions(env={}))
 
     fast = build_evaluator(options)
@@ -97,12 +100,11 @@ def test_parallel_pruned_report_equals_single_process_full_input(
     full = build_evaluator(options)
     sent: list[set[str]] = []
 
-    def everything(resources: Any, params: dict[str, Any], now: datetime) -> Any:
-        doc = engine_input(resources, params, now)
-        sent.append(set(doc["kinds"]))
-        return full.engine.evaluate(VIOLATIONS_QUERY, doc)
+    def everything(present: set[str]) -> set[str]:
+        sent.append(set(present))
+        return set(present)  # every kind present is sent to the engine
 
-    monkeypatch.setattr(full, "violations", everything)
+    monkeypatch.setattr(full.analysis, "kinds_read", everything)
     reference = evaluate_loaded(full, load_inputs([str(corpus)], options.load, workers=1), options)
 
     assert fast_report.model_dump(mode="json") == reference.model_dump(mode="json")

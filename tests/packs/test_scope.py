@@ -36,7 +36,8 @@ import pytest
 import yaml
 
 from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluation.evaluator import Evaluator, engine_input
+from compliance.evaluation.evaluator import Evaluator
+from compliance.evaluation.executor import engine_input
 from compliance.evaluation.scope import group_of
 from compliance.inputs import load_paths
 from compliance.model import Resource

@@ -13,7 +13,8 @@ import pytest
 
 from compliance.evaluation.evaluator import Evaluator
 from compliance.formats.json import render, render_data
-from compliance.incremental.cache import Cache, evaluate_cached, evaluate_cached_data
+from compliance.incremental.cache import Cache
+from compliance.incremental.run import evaluate_cached, evaluate_cached_data
 from compliance.inputs import LoadOptions
 from compliance.model import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -46,13 +47,17 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def evaluate(
-    evaluator: Evaluator, paths: list[str], options: RunOptions, cache: Cache | None
+    evaluator: Evaluator,
+    paths: list[str],
+    options: RunOptions,
+    cache: Cache | None,
+    workers: int = 1,
 ) -> Report:
     """What ``compliance evaluate`` does: through the cache when there is one."""
     loaded = load_inputs(paths, options.load, cache=cache)
     if cache is None:
-        return evaluate_loaded(evaluator, loaded, options)
-    return evaluate_cached(evaluator, loaded, cache, options)
+        return evaluate_loaded(evaluator, loaded, options, workers=workers)
+    return evaluate_cached(evaluator, loaded, cache, options, workers=workers)
 
 
 def run(
@@ -152,7 +157,7 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
     check families) from ``analysis.json`` instead of reading every module again; what is
     stored is what the analysis gives, and new kinds in the inputs, or a damaged file, make
     it run again."""
-    import compliance.incremental.cache as cache_module
+    import compliance.incremental.units as cache_module
     from compliance.policy import analysis as families
 
     cache_dir = tmp_path / "cache"
@@ -162,7 +167,7 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
     computed = cache_module.analyse(build_evaluator(options), present)  # from the modules
     assert computed.cacheable and computed.time_checks and computed.global_kinds <= computed.read
 
-    def unread(evaluator: Evaluator) -> Any:
+    def unread(*args: Any) -> Any:
         raise AssertionError("the modules were analysed again")
 
     calls: list[set[str]] = []
@@ -174,11 +179,12 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
 
     monkeypatch.setattr(cache_module, "analyse", counted)
     with monkeypatch.context() as m:
-        m.setattr(families, "_family_plan", unread)
+        m.setattr(families, "family_plan", unread)
         evaluator = build_evaluator(options)
-        assert Cache(cache_dir).analysis(evaluator, present) == computed  # the cold run's
+        stored = cache_module.stored_analysis(Cache(cache_dir), evaluator, present)
+        assert stored == computed  # the cold run's
         # the families come with it: a query over two parameter sets needs them too
-        assert families.family_plan(evaluator) == computed.plan
+        assert evaluator.analysis.plan == computed.plan
         edited = corpus / "kp" / "grafana-deployment.yaml"
         edited.write_text(edited.read_text().replace("replicas: 1", "replicas: 2", 1))
         report, _, evaluated = run(corpus, cache_dir)  # four packs: two parameter sets
@@ -200,7 +206,7 @@ def test_the_rego_analysis_is_reused_while_rules_and_kinds_stay(
     import orjson
 
     evaluator = build_evaluator(options)
-    key = cache_module._digest(cache_module._rules_digest(evaluator), *sorted(calls[-1]))
+    key = cache_module.digest(cache_module.rules_digest(evaluator), *sorted(calls[-1]))
     layout = orjson.dumps({"key": key, "read": sorted(calls[-1])})
     (cache_dir / "analysis.json").write_bytes(cache_module.seal(layout))
     assert run(corpus, cache_dir)[0] == warm
@@ -250,9 +256,8 @@ def test_partitioned_cache_reevaluates_one_namespace_and_equals_cold(
     def go(cache_dir: Path | None) -> tuple[dict[str, Any], list[str]]:
         options = RunOptions(now=NOW, load=LoadOptions(env={}))
         evaluator = build_evaluator(options)
-        evaluator.workers = 2
         cache = Cache(cache_dir, options.load) if cache_dir else None
-        report = evaluate(evaluator, [str(root)], options, cache).model_dump(mode="json")
+        report = evaluate(evaluator, [str(root)], options, cache, 2).model_dump(mode="json")
         return report, cache.evaluated_units if cache else []
 
     cache_dir = tmp_path / "cache"
@@ -343,7 +348,7 @@ def test_warm_equals_cold_after_each_kind_of_change(
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
     if large:
-        monkeypatch.setattr(cache_module, "LARGE_GROUP", 0)
+        monkeypatch.setattr("compliance.incremental.units.LARGE_GROUP", 0)
     cache_dir = tmp_path / "cache"
     first, _, _ = run(corpus, cache_dir)
     target = corpus / "kp" / "grafana-deployment.yaml"
@@ -397,7 +402,7 @@ def test_a_foreign_or_edited_index_is_a_miss(corpus: Path, tmp_path: Path) -> No
     never half-trusted."""
     import orjson
 
-    from compliance.incremental.cache import seal
+    from compliance.incremental.store import seal
 
     cache_dir = tmp_path / "cache"
     cold, _, _ = run(corpus, cache_dir)
@@ -687,7 +692,7 @@ def test_a_large_group_re_evaluates_the_edited_file_and_its_namespace_checks(
     from compliance.incremental import cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_NS", 0)
-    monkeypatch.setattr(cache_module, "LARGE_GROUP", 3)
+    monkeypatch.setattr("compliance.incremental.units.LARGE_GROUP", 3)
     cache_dir = tmp_path / "cache"
     kp = corpus / "kp"
     first, _, units = run(corpus, cache_dir)
@@ -747,15 +752,14 @@ def test_a_group_turning_large_reuses_none_of_its_former_rows(
 ) -> None:
     """The same resources under another ``LARGE_GROUP``: the group's unit no longer holds
     its resource checks, so its former rows (which did) are not reused for it."""
-    from compliance.incremental import cache as cache_module
 
     cache_dir = tmp_path / "cache"
     first, _, _ = run(corpus, cache_dir)
-    monkeypatch.setattr(cache_module, "LARGE_GROUP", 3)
+    monkeypatch.setattr("compliance.incremental.units.LARGE_GROUP", 3)
     warm, _, units = run(corpus, cache_dir)
     assert warm == first == run(corpus, None)[0]
     assert "group:ns:monitoring" in units
-    monkeypatch.setattr(cache_module, "LARGE_GROUP", 500)
+    monkeypatch.setattr("compliance.incremental.units.LARGE_GROUP", 500)
     again, _, units = run(corpus, cache_dir)
     assert again == first
     assert "group:ns:monitoring" in units

@@ -20,17 +20,19 @@ from typing import Any
 import pytest
 
 from compliance.engine.base import VIOLATIONS_QUERY
-from compliance.evaluation.evaluator import Evaluator, engine_input, kinds_read
+from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.executor import (
-    evaluator_query,
+    engine_input,
     merge_violations,
     namespace_partitions,
     partition_key,
     partitioned_query,
+    scoped_for,
 )
+from compliance.evaluation.planner import Part, PartQuery
 from compliance.inputs import LoadOptions, load_paths
 from compliance.model import Resource
-from compliance.policy.analysis import family_plan, family_query
+from compliance.policy.analysis import family_query, kinds_read
 from compliance.policy.cases import discover, load_case
 from compliance.policy.packs import effective_parameters
 from compliance.runner import RunOptions, build_evaluator
@@ -203,13 +205,11 @@ def test_split_by_scope_equals_one_query_on_the_corpus_slice(
 def _assert_scoped_split_equals_whole(
     evaluator: Evaluator, inputs: dict[str, list[Resource]], least: int = 3
 ) -> None:
-    from compliance.evaluation.executor import _scoped
-
     checked = 0
     for params in _params(evaluator):
         for name, resources in inputs.items():
             whole = _whole(evaluator, resources, params)
-            scoped = _scoped(evaluator, {r.kind for r in resources})
+            scoped = scoped_for(evaluator.analysis, {r.kind for r in resources})
             assert scoped.global_checks  # the library has global checks: they are tested
             for partitions in (2, 5):
                 split = _split(evaluator, resources, params, partitions, scoped)
@@ -221,7 +221,7 @@ def _assert_scoped_split_equals_whole(
 def test_family_union_query_equals_the_main_query(
     evaluator: Evaluator, inputs: dict[str, list[Resource]]
 ) -> None:
-    plan = family_plan(evaluator)
+    plan = evaluator.analysis.plan
     assert plan is not None
     families = sorted(set(plan.family_of_check.values()))
     resources = inputs["all-cases"]
@@ -237,8 +237,9 @@ def _assert_reuse_equals_fresh(evaluator: Evaluator, inputs: dict[str, list[Reso
     sets = _params(evaluator)
     for name, resources in inputs.items():
         kinds = kinds_read(evaluator.modules, evaluator.library, {r.kind for r in resources})
+        query = PartQuery(evaluator, Part(resources, frozenset(kinds)), NOW)
         for params in sets:  # each after the previous one: the reuse path
-            got = evaluator_query(evaluator, VIOLATIONS_QUERY, resources, params, NOW, kinds)
+            got = query(params)
             assert got == _whole(evaluator, resources, params), f"{name}: {params}"
 
 
@@ -253,7 +254,7 @@ def test_reusing_families_across_parameter_sets_equals_fresh_queries(
 ) -> None:
     _assert_reuse_equals_fresh(evaluator, inputs)
     # A differing parameter that only log.rego names re-evaluates that family only.
-    plan = family_plan(evaluator)
+    plan = evaluator.analysis.plan
     assert plan is not None
     readers = {f for f, words in plan.family_words.items() if "log_retention_max_days" in words}
     assert readers == {"log"}
@@ -289,8 +290,10 @@ def test_a_kind_read_only_by_prefix_reaches_the_engine(
     assert not any("aws_route53_zone" in source for source in evaluator.modules.values())
     kinds = kinds_read(evaluator.modules, evaluator.library, {"aws_route53_zone", "provider.aws"})
     assert kinds == {"aws_route53_zone", "provider.aws"}
-    for params in _params(evaluator):
-        got = evaluator_query(evaluator, VIOLATIONS_QUERY, resources, params, NOW, kinds)
+    with_zone = PartQuery(evaluator, Part(resources, frozenset(kinds)), NOW)
+    without = [r for r in resources if r.kind == "provider.aws"]
+    alone = PartQuery(evaluator, Part(without, frozenset(kinds)), NOW)
+    for params in _params(evaluator):  # the second and later: families reused
+        got = with_zone(params)
         assert [(v["check"], v["resource"]) for v in got] == [("LOG-01", "tf:provider.aws")]
-        without = [r for r in resources if r.kind == "provider.aws"]
-        assert evaluator_query(evaluator, VIOLATIONS_QUERY, without, params, NOW, kinds) == []
+        assert alone(params) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.inputs import hcl_grammar
-from compliance.inputs.terraform import OPTIONS
+from compliance.inputs.terraform_facts import options
 
 SOURCE = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  tags = { a = "b" }\n}\n'
 PARSED = {
@@ -27,7 +27,7 @@ def fresh(monkeypatch, tmp_path):
 
 
 def test_same_result_as_python_hcl2(fresh):
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS) == PARSED
+    assert hcl_grammar.parse(SOURCE).serialize(options=options()) == PARSED
 
 
 def test_written_then_read_without_building(fresh, monkeypatch):
@@ -41,7 +41,7 @@ def test_written_then_read_without_building(fresh, monkeypatch):
         raise AssertionError("grammar rebuilt although the cache holds it")
 
     monkeypatch.setattr(hcl_grammar, "build", no_build)
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS) == PARSED
+    assert hcl_grammar.parse(SOURCE).serialize(options=options()) == PARSED
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_damaged_or_stale_cache_is_rebuilt(fresh, damage):
     good = path.read_text()
     path.write_text(damage(good))
     hcl_grammar.parser.cache_clear()
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS)["resource"]
+    assert hcl_grammar.parse(SOURCE).serialize(options=options())["resource"]
     assert hcl_grammar.loads(path.read_text()) is not None  # rewritten
 
 
@@ -67,7 +67,7 @@ def test_unwritable_folder_still_parses(fresh, monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setattr(hcl_grammar, "_cache_dir", blocker / "sub")  # cannot mkdir under a file
-    assert hcl_grammar.parse(SOURCE).serialize(options=OPTIONS)["resource"]
+    assert hcl_grammar.parse(SOURCE).serialize(options=options())["resource"]
 
 
 def test_no_cache_dir_writes_nothing(fresh, monkeypatch, tmp_path):
@@ -91,41 +91,3 @@ def test_evaluate_cli_keeps_grammar_in_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(hcl_grammar, "_cache_dir", None)
     assert result.exit_code in (0, 1), result.output
     assert hcl_grammar.cache_path(cache).is_file()
-
-
-def _mixed_tree(root, terraform_files):
-    """Over the parallel-loading threshold: 64 ConfigMaps of ~40 KB and some .tf files."""
-    filler = "x" * 40_000
-    for i in range(64):
-        (root / f"cm{i:02}.yaml").write_text(
-            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm{i}}}\ndata:\n  k: {filler}\n"
-        )
-    for i in range(terraform_files):
-        (root / f"main{i}.tf").write_text(SOURCE.replace('"b"', f'"b{i}"'))
-
-
-def _loaded(root, workers):
-    from compliance.inputs import LoadOptions, load_paths
-
-    loaded = load_paths([str(root)], LoadOptions(), workers=workers)
-    return [(r.id, r.source.file, r.source.line, r.body, r.facts) for r in loaded.resources]
-
-
-@pytest.mark.parametrize(("terraform_files", "built_here"), [(2, False), (40, True)])
-def test_without_a_folder_one_worker_compiles_the_grammar(
-    monkeypatch, tmp_path, terraform_files, built_here
-):
-    """Without a cache folder, Terraform files that fit in the first chunk of the parallel
-    load are parsed by the worker that takes it (the main process does not compile the
-    grammar before the fork); more than a chunk's worth, it is compiled once before. The
-    result is the serial load's either way."""
-    hcl_grammar.parser.cache_clear()
-    monkeypatch.setattr(hcl_grammar, "_cache_dir", None)
-    _mixed_tree(tmp_path, terraform_files)
-    try:
-        parallel = _loaded(tmp_path, workers=2)
-        assert (hcl_grammar.parser.cache_info().currsize == 1) is built_here
-        assert parallel == _loaded(tmp_path, workers=1)
-        assert sum(1 for rid, *_ in parallel if "aws_s3_bucket" in rid) == terraform_files
-    finally:
-        hcl_grammar.parser.cache_clear()

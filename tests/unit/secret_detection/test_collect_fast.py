@@ -5,12 +5,14 @@ hand-made cases."""
 from __future__ import annotations
 
 import enum
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compliance.inputs import LoadOptions, load_paths
+from compliance.evaluation.executor import map_in_processes
+from compliance.inputs import LoadOptions, load_paths, registry
 from compliance.secrets import collect, detect
 from tests.shared import CORPUS, require
 
@@ -237,9 +239,10 @@ def test_file_level_skip_collects_what_a_full_scan_collects(tmp_path: Path, work
     scanned for them string by string; escapes, line joins and folding still are."""
     for name, text in ESCAPED_FILES.items():
         (tmp_path / name).write_text(text)
-    loaded = load_paths([str(tmp_path)], LoadOptions(), workers=workers)
+    mapper = functools.partial(map_in_processes, workers=workers) if workers > 1 else None
+    loaded = load_paths([str(tmp_path)], LoadOptions(), map_files=mapper)
     assert not loaded.errors
-    full = {rel: v for rel, v in collect.collect_secrets(loaded.resources).items() if v}
+    full = {rel: v for rel, v in registry.collect_secrets(loaded.resources).items() if v}
     assert _by_file(loaded) == full
     found = set().union(*full.values())
     assert {AWS_KEY, TOKEN, "MIIEfolded", "pa55word"} <= found
@@ -248,6 +251,6 @@ def test_file_level_skip_collects_what_a_full_scan_collects(tmp_path: Path, work
 def test_file_level_skip_matches_full_scan_on_the_fixtures() -> None:
     roots = [*INPUT_ROOTS, ROOT / "tests" / "packs" / "cases"]
     loaded = load_paths([str(p) for p in roots], LoadOptions())
-    full = {rel: v for rel, v in collect.collect_secrets(loaded.resources).items() if v}
+    full = {rel: v for rel, v in registry.collect_secrets(loaded.resources).items() if v}
     assert full
     assert _by_file(loaded) == full

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs.registry import collect_secrets
 from compliance.secrets import SHAPES, find_shapes, looks_secret_name, shapes_of
-from compliance.secrets.collect import add_with_decoded, collect_secrets
+from compliance.secrets.collect import add_with_decoded
 
 EXAMPLES = {
     "aws-access-key-id": ["AKIAZ7Q3EXAMPLEKEY01", "ASIAZ7Q3EXAMPLEKEY01"],

@@ -1,0 +1,315 @@
+"""The one evaluation loop: engine queries over parameter groups, planned and run.
+
+A run is one or more ``Part``s (a set of resources, the kinds sent, and every check or
+only some families) evaluated for each parameter group of the packs. The cold path asks
+one part (``Evaluator.evaluate``); the result cache asks the parts its missing units need
+(compliance.incremental). For each part, ``PartQuery`` plans each query:
+
+- whole: one engine query of every check;
+- split: over the process pool by namespace, as the checks' scopes allow
+  (compliance.evaluation.executor), when the part is large;
+- changed families: for a second parameter group, only the families whose Rego names a
+  parameter that differs are asked again, the others' violations kept;
+- families: a part limited to some families (a large group's ``namespace`` checks,
+  ``namespace_part``) asks their union only, over the kinds they read.
+
+Engine errors, malformed violations and seeds (violations resolved against resources)
+are handled here once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import orjson
+
+from compliance.engine.base import VIOLATIONS_QUERY, Engine
+from compliance.errors import EngineError
+from compliance.evaluation.executor import (
+    Scoped,
+    engine_input,
+    merge_violations,
+    partitioned_query,
+    scoped_for,
+    splits,
+)
+from compliance.model import LoadError, Pack, Resource
+from compliance.model.report import SEVERITIES
+from compliance.policy.analysis import FamilyPlan, RegoAnalysis, family_query
+from compliance.policy.packs import CheckLibrary, effective_parameters
+
+Seed = dict[str, Any]
+"""A violation resolved against its resource: ``check``, ``severity`` (None: the check's),
+``message``, ``path``, ``file``, ``line`` and ``resource`` (id, kind, name, namespace).
+What a Finding is built from, and what the result cache stores."""
+
+
+@dataclass(frozen=True)
+class ParamGroup:
+    key: bytes
+    """The effective parameters as sorted JSON."""
+    params: dict[str, Any]
+    packs: list[Pack]
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    group: ParamGroup
+    seeds: list[Seed] | None
+    """None when the group's engine query failed (its packs' controls are ``error``)."""
+
+
+def param_groups(packs: Sequence[Pack], parameters: dict[str, Any] | None) -> list[ParamGroup]:
+    """One entry per distinct effective parameter set (usually one for all packs): the run
+    makes one engine query per entry and part."""
+    overrides = parameters or {}
+    groups: dict[bytes, list[Pack]] = defaultdict(list)
+    for pack in packs:
+        effective = effective_parameters(pack, overrides)
+        groups[orjson.dumps(effective, option=orjson.OPT_SORT_KEYS)].append(pack)
+    return [ParamGroup(key, orjson.loads(key), group) for key, group in groups.items()]
+
+
+def failed_packs(outcomes: Sequence[GroupOutcome]) -> set[str]:
+    return {p.name for o in outcomes if o.seeds is None for p in o.group.packs}
+
+
+class Policy(Protocol):
+    """A compiled policy: its engine (modules loaded), check library and Rego analysis
+    (``compliance.evaluation.evaluator.Evaluator``)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def library(self) -> CheckLibrary: ...
+
+    @property
+    def analysis(self) -> RegoAnalysis: ...
+
+
+@dataclass(frozen=True)
+class Part:
+    """One query of a run, asked for every parameter group."""
+
+    resources: Sequence[Resource]
+    kinds: frozenset[str] | None
+    """The kinds sent to the engine (None: every kind)."""
+    families: frozenset[str] | None = None
+    """Only these check families (their union query, never split); None: every check."""
+    keep: Callable[[Seed], bool] | None = None
+    """Which of the part's seeds the caller wants (None: all); may raise to refuse one."""
+
+
+def whole(
+    policy: Policy,
+    resources: Sequence[Resource],
+    read: frozenset[str] | None = None,
+    keep: Callable[[Seed], bool] | None = None,
+) -> Part:
+    """Every check over ``resources``, with the kinds a check may read (of ``read``, the
+    kinds the analysis of the run found read, when given: the same set, each kind is
+    judged on its own, without reading the modules' text)."""
+    present = {r.kind for r in resources}
+    kinds = read & present if read is not None else policy.analysis.kinds_read(present)
+    return Part(resources, frozenset(kinds), keep=keep)
+
+
+def namespace_part(
+    policy: Policy,
+    resources: Sequence[Resource],
+    read: frozenset[str],
+    keep: Callable[[Seed], bool] | None = None,
+) -> Part:
+    """The families that hold ``namespace`` checks over ``resources`` (a large group whose
+    ``resource`` checks were asked of one file): their union query over the kinds of
+    ``read`` they may read. Needs the families (``RegoAnalysis.plan``)."""
+    plan = policy.analysis.plan
+    if plan is None:
+        raise ValueError("a families part needs check families")
+    families = frozenset(
+        plan.family_of_check[c]
+        for c, meta in policy.library.checks.items()
+        if meta.scope == "namespace"
+    )
+    kinds = frozenset(plan.kinds_of(families, {r.kind for r in resources}) & read)
+    return Part(resources, kinds, families, keep)
+
+
+@dataclass
+class Evaluated:
+    outcomes: list[GroupOutcome]
+    """Per parameter group, the seeds of every part (None: an engine query failed)."""
+    errors: list[LoadError] = field(default_factory=list)
+    """Engine errors and malformed violations, in the order met."""
+    clean: bool = True
+    """No engine error and no malformed violation: the result may be kept."""
+
+
+def evaluate_parts(
+    policy: Policy,
+    groups: Sequence[ParamGroup],
+    parts: Sequence[Part],
+    now: datetime,
+    workers: int = 1,
+) -> Evaluated:
+    """Each parameter group's seeds over ``parts``: the one evaluation loop of the cold
+    and the incremental path. A group whose query fails has no seeds (its packs' controls
+    are ``error``) and an error naming the engine's message."""
+    done = Evaluated([])
+    queries = [PartQuery(policy, part, now, workers) for part in parts]
+    by_id: list[dict[str, Resource] | None] = [None] * len(parts)
+    for group in groups:
+        own: list[Seed] | None = []
+        for i, (part, query) in enumerate(zip(parts, queries, strict=True)):
+            try:
+                violations = query(group.params)
+            except EngineError as e:
+                done.errors.append(engine_error(e, policy.engine.name))
+                done.clean = False
+                own = None
+                break
+            ids = by_id[i]
+            if ids is None:
+                ids = by_id[i] = {r.id: r for r in part.resources}
+            seeds, problems = seeds_of(violations, policy.library, ids)
+            if problems:
+                done.errors.extend(LoadError(file="policies", message=p) for p in problems)
+                done.clean = False
+            assert own is not None
+            own.extend(seeds if part.keep is None else [s for s in seeds if part.keep(s)])
+        done.outcomes.append(GroupOutcome(group, own))
+    return done
+
+
+class PartQuery:
+    """The engine's violations over one part, asked once per parameter group: the
+    second and later groups reuse the families no differing parameter concerns."""
+
+    def __init__(self, policy: Policy, part: Part, now: datetime, workers: int = 1) -> None:
+        self.policy = policy
+        self.part = part
+        self.now = now
+        self.workers = workers
+        self.splits = part.families is None and splits(policy.engine, len(part.resources), workers)
+        self._scoped: Scoped | None = None
+        self._last: tuple[dict[str, Any], Any] | None = None
+
+    def __call__(self, params: dict[str, Any]) -> Any:
+        part, last = self.part, self._last
+        # the families are analysed (every module's text read) only where they serve: to
+        # reuse the last group's violations, or to split by scope
+        plan = self.policy.analysis.plan if last is not None or self.splits else None
+        if plan is not None and last is not None and self._reusable(plan, last[1]):
+            affected = plan.affected(last[0], params)
+            if part.families is not None:
+                affected &= part.families
+            if not affected:
+                result = last[1]
+            else:
+                kept = [
+                    v for v in last[1] or [] if plan.family_of_check[v["check"]] not in affected
+                ]
+                read = plan.kinds_of(affected, {r.kind for r in part.resources})
+                kinds = read if part.kinds is None else read & part.kinds
+                fresh = self._ask(family_query(sorted(affected)), params, kinds, plan)
+                result = merge_violations([kept, fresh])
+                if result is None and last[1] is not None:
+                    result = []
+        else:
+            query = (
+                VIOLATIONS_QUERY if part.families is None else family_query(sorted(part.families))
+            )
+            result = self._ask(query, params, part.kinds, plan)
+        self._last = (dict(params), result)
+        return result
+
+    def _reusable(self, plan: FamilyPlan, violations: Any) -> bool:
+        """Whether the last group's violations can be kept by family: the in-process
+        engine (other engines answer only the main query), every violation of a known
+        family's check."""
+        return self.policy.engine.name == "embedded" and all(
+            isinstance(v, dict) and v.get("check") in plan.family_of_check for v in violations or []
+        )
+
+    def _ask(
+        self,
+        query: str,
+        params: dict[str, Any],
+        kinds: frozenset[str] | set[str] | None,
+        plan: FamilyPlan | None,
+    ) -> Any:
+        engine, part = self.policy.engine, self.part
+        if part.families is not None:
+            return engine.evaluate(query, engine_input(part.resources, params, self.now, kinds))
+        if self.splits and plan is not None and self._scoped is None:
+            self._scoped = scoped_for(self.policy.analysis, {r.kind for r in part.resources})
+        return partitioned_query(
+            engine,
+            query,
+            part.resources,
+            params,
+            self.now,
+            kinds,
+            self.workers,
+            scoped=self._scoped,
+        )
+
+
+def seed(v: dict[str, Any], resource: Resource) -> Seed:
+    line = v.get("line")
+    path = v.get("path")
+    return {
+        "check": v["check"],
+        "severity": v.get("severity"),
+        "message": v["message"],
+        "path": path,
+        "file": resource.source.file,
+        "line": line if type(line) is int else resource.line_for(path),
+        "resource": {
+            "id": resource.id,
+            "kind": resource.kind,
+            "name": resource.name,
+            "namespace": resource.namespace,
+        },
+    }
+
+
+def seeds_of(
+    violations: Any, library: CheckLibrary, by_id: dict[str, Resource]
+) -> tuple[list[Seed], list[str]]:
+    """The engine's violations as seeds, and a message for each malformed one."""
+    seeds: list[Seed] = []
+    problems: list[str] = []
+    for v in violations or []:
+        problem = _invalid_violation(v, library, by_id)
+        if problem:
+            problems.append(problem)
+        else:
+            seeds.append(seed(v, by_id[v["resource"]]))
+    return seeds, problems
+
+
+def engine_error(e: EngineError, engine: str) -> LoadError:
+    return LoadError(file=e.file or f"engine:{engine}", line=e.line, message=e.message)
+
+
+def _invalid_violation(v: Any, library: CheckLibrary, by_id: dict[str, Resource]) -> str | None:
+    if not isinstance(v, dict):
+        return f"a check returned a non-object violation: {v!r}"
+    check = v.get("check")
+    if check not in library.checks:
+        return f"violation names unknown check {check!r}"
+    if v.get("resource") not in by_id:
+        return f"{check}: violation names unknown resource {v.get('resource')!r}"
+    if not isinstance(v.get("message"), str):
+        return f"{check}: violation without a message"
+    if v.get("path") is not None and not isinstance(v.get("path"), str):
+        return f"{check}: violation path is not a string: {v.get('path')!r}"
+    sev = v.get("severity")
+    if sev is not None and sev not in SEVERITIES:
+        return f"{check}: invalid severity {sev!r}"
+    return None
