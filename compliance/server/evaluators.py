@@ -3,10 +3,10 @@ restricted to the check families that can judge an object's kind.
 
 At admission the engine input holds one object, so every family that never reads that kind only
 iterates empty lists; compiling a library without those families cuts the per-request engine time
-(a Service is judged by net and tls, not by the other eight families). A family is kept for a kind
-when any of its checks lists the kind in METADATA ``kinds``, or (conservatively, like
-``compliance.policy.analysis.kinds_read``) when the kind's name appears as a word in one of its
-modules; a kept family keeps every module of its package (``net.rego`` and ``net_cloud.rego``).
+(a Service is judged by NET-02, TLS-01 and SEC-03, not by the other 24 checks). A family (one check
+package) is kept for a kind when its check lists the kind in METADATA ``kinds``, or (conservatively,
+like ``compliance.policy.analysis.kinds_read``) when the kind's name appears as a word in one
+of its modules; a kept family keeps every module of its package.
 The shared modules (``lib``, ``main``) are always kept: ``main.rego`` iterates
 ``data.compliance.checks[family]``, so it collects whichever families are loaded. Pack modules are always kept (the Evaluator adds them).
 A restricted Evaluator also sees only the pack parameters its modules read, so packs whose
@@ -63,7 +63,7 @@ def parameters_read(modules: dict[str, str], packs: list[Pack]) -> set[str]:
 def restricted_packs(packs: list[Pack], modules: dict[str, str]) -> list[Pack]:
     """The packs with only the parameters the loaded modules read. The Evaluator runs one engine
     query per distinct set of effective parameters; packs that differ only in a parameter no
-    loaded family reads (GDPR's log_retention_max_days, read by log.rego alone) then share one."""
+    loaded family reads (GDPR's log_retention_max_days, read by LOG-03 alone) then share one."""
     read = parameters_read(modules, packs)
     return [
         p.model_copy(update={"parameters": {k: v for k, v in p.parameters.items() if k in read}})
@@ -158,8 +158,7 @@ class KindEvaluators:
 
     def worth_restricting(self, modules: frozenset[str]) -> bool:
         """Restrict when it saves an engine query or drops at least two families. Dropping one
-        family alone measured slower, not faster: Pods (every family but bkp.rego, still two
-        queries) took about 10% more engine time restricted than with the full library."""
+        family alone measured slower, not faster, when a family was a whole area of checks."""
         kept = {n: s for n, s in self.library.modules.items() if n in modules}
         fewer_queries = _queries(restricted_packs(self.packs, kept)) < _queries(self.packs)
         dropped = {

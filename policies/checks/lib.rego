@@ -65,3 +65,8 @@ runs(spec, binary) if {
 	not startswith(arg, "-")
 	regex.match(sprintf(`(^|/)%s$`, [binary]), arg)
 }
+
+# Terraform kinds judged alike, with the words a message names them by.
+db_kinds := {"aws_db_instance": "database instance", "aws_rds_cluster": "database cluster"}
+
+search_kinds := {"aws_elasticsearch_domain": "Elasticsearch domain", "aws_opensearch_domain": "OpenSearch domain"}

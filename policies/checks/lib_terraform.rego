@@ -27,3 +27,16 @@ tf_value(r, value) := defaults[0] if {
 	defaults := tf_var_defaults(r, m[0][1])
 	count(defaults) == 1
 } else := value
+
+# A nested block written once (an object) or repeated (a list), as a list.
+as_list(x) := x if is_array(x)
+
+as_list(x) := [x] if is_object(x)
+
+# The strings other resources use to refer to S3 bucket b: ${aws_s3_bucket.<name>.id},
+# ${aws_s3_bucket.<name>.bucket} and its literal bucket name.
+bucket_keys(b) := {k |
+	some k in [sprintf("${aws_s3_bucket.%s.id}", [b.name]), sprintf("${aws_s3_bucket.%s.bucket}", [b.name]), object.get(b.body, "bucket", "")]
+	is_string(k)
+	k != ""
+}

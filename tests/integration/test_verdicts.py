@@ -167,11 +167,11 @@ def test_unassessed_resources_are_counted_by_kind_with_the_reason(tmp_path: Path
 def test_a_kind_read_without_its_property_is_counted_with_that_reason(tmp_path: Path) -> None:
     (tmp_path / "tf").mkdir()
     (tmp_path / "tf" / "main.tf").write_text(
-        'resource "azurerm_network_security_group" "a" {\n  name = "a"\n}\n'
+        'resource "azurerm_linux_virtual_machine" "a" {\n  name = "a"\n}\n'
     )
     data = report("tf")
     assert data["summary"]["unassessed"] == {
-        "azurerm_network_security_group": {
+        "azurerm_linux_virtual_machine": {
             "count": 1,
             "reason": "the checks that read this kind found none of the properties they judge",
         }

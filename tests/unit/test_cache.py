@@ -112,7 +112,7 @@ def test_a_changed_pack_invalidates_cached_results(corpus: Path, tmp_path: Path)
     messages = {f["message"] for f in before["findings"] if f["check_id"] == "RES-01"}
     assert messages, "the corpus must have RES-01 findings for this test to mean anything"
 
-    module = policies / "checks" / "res.rego"
+    module = policies / "checks" / "res" / "res_01.rego"
     source = module.read_text()
     edited = source.replace(
         '"message": sprintf("container %s', '"message": sprintf("(edited) container %s'

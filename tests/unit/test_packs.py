@@ -135,7 +135,7 @@ def _params_read_by_checks() -> dict[str, object]:
     import yaml
 
     out: dict[str, object] = {}
-    for path in sorted((ROOT / "policies" / "checks").glob("*.rego")):
+    for path in sorted((ROOT / "policies" / "checks").rglob("*.rego")):
         for name, default in re.findall(
             r'param\("([a-z_]+)",\s*(\[[^\]]*\]|[^)]*)\)', path.read_text()
         ):

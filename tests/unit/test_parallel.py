@@ -253,11 +253,11 @@ def test_reusing_families_across_parameter_sets_equals_fresh_queries(
     evaluator: Evaluator, inputs: dict[str, list[Resource]]
 ) -> None:
     _assert_reuse_equals_fresh(evaluator, inputs)
-    # A differing parameter that only log.rego names re-evaluates that family only.
+    # A differing parameter that only LOG-03 names re-evaluates that check family only.
     plan = evaluator.analysis.plan
     assert plan is not None
     readers = {f for f, words in plan.family_words.items() if "log_retention_max_days" in words}
-    assert readers == {"log"}
+    assert readers == {"log_03"}
 
 
 def test_merge_orders_like_the_engine(evaluator: Evaluator) -> None:

@@ -30,7 +30,7 @@ def rego_defaults() -> dict[str, list[Any]]:
     """name -> every default the Rego passes to ``param(name, default)`` (JSON literals)."""
     decoder = json.JSONDecoder()
     out: dict[str, list[Any]] = {}
-    for path in sorted((POLICIES / "checks").glob("*.rego")):
+    for path in sorted((POLICIES / "checks").rglob("*.rego")):
         text = path.read_text()
         for match in re.finditer(r'\bparam\("([a-z_0-9]+)",\s*', text):
             value, _ = decoder.raw_decode(text, match.end())

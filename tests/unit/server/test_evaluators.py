@@ -74,32 +74,37 @@ def test_packs_share_one_query_where_no_loaded_family_reads_their_differences(
         return len(sets)
 
     assert evaluators.full is not None and queries(evaluators.full) == 2  # GDPR differs
-    assert queries(evaluators.for_kind("Deployment")) == 1  # log.rego is not loaded
-    # log.rego judges Pods (audit flags): still two queries, and only bkp.rego would go, which
-    # measured slower than the full library; Pods use the full one
-    assert evaluators.for_kind("Pod") is evaluators.full
-    assert not evaluators.worth_restricting(families_for(evaluators.library, "Pod"))
-    assert evaluators.worth_restricting(families_for(evaluators.library, "Deployment"))
+    assert queries(evaluators.for_kind("Deployment")) == 1  # LOG-03 is not loaded
+    # one check per package: a Pod needs neither LOG-03 (GDPR's retention maximum) nor BKP-01
+    assert queries(evaluators.for_kind("Pod")) == 1
+    assert evaluators.for_kind("Pod") is not evaluators.full
+    assert evaluators.worth_restricting(families_for(evaluators.library, "Pod"))
 
 
-def test_families_keep_lib_and_main_and_every_family_listing_the_kind(
+def test_families_keep_lib_and_main_and_every_check_listing_the_kind(
     evaluators: KindEvaluators,
 ) -> None:
     names = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Service")}
-    assert {"lib.rego", "main.rego", "net.rego", "tls.rego"} <= names
-    assert "ctr.rego" not in names
-    assert {"net_cloud.rego", "tls_cloud.rego", "lib_cloud.rego"} <= names  # whole families
-    unknown = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Widget")}
-    shared = {"lib.rego", "lib_cloud.rego", "lib_terraform.rego", "main.rego"}
+    assert {"lib.rego", "main.rego", "net_02.rego", "tls_01.rego"} <= names
+    assert not {"ctr_01.rego", "net_01.rego", "tls_02.rego"} & names
+    unknown = families_for(evaluators.library, "Widget")
+    shared = {
+        "checks/lib.rego",
+        "checks/lib_cloud.rego",
+        "checks/lib_terraform.rego",
+        "checks/main.rego",
+        *(f"checks/lib/{area}.rego" for area in ("auth", "k8s", "log", "net", "tls")),
+    }
     assert unknown == shared
 
 
-def test_a_kept_family_keeps_all_its_modules(evaluators: KindEvaluators) -> None:
-    """enc.rego's helpers call lib_terraform.rego; enc_aws.rego belongs to the same check
-    package: a restricted set with enc.rego has both, so it compiles on every engine."""
-    names = {m.rsplit("/", 1)[-1] for m in families_for(evaluators.library, "Pod")}
-    assert {"enc.rego", "enc_aws.rego", "lib_terraform.rego", "log.rego", "log_aws.rego"} <= names
-    assert "bkp.rego" not in names
+def test_a_kept_check_keeps_the_lib_modules_it_calls(evaluators: KindEvaluators) -> None:
+    """ENC-01's rules call lib_terraform.rego's helpers and HLT-01's the k8s lib package: a
+    restricted set with them has those lib modules, so it compiles on every engine."""
+    names = set(families_for(evaluators.library, "Pod"))
+    assert {"checks/enc/enc_01.rego", "checks/lib_terraform.rego"} <= names
+    assert {"checks/hlt/hlt_01.rego", "checks/lib/k8s.rego"} <= names
+    assert "checks/bkp/bkp_01.rego" not in names
 
 
 def test_unrestricted_mode_uses_the_full_library() -> None:
