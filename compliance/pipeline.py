@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,17 +21,19 @@ from typing import Any
 from compliance.baseline import apply_baseline, load_baseline
 from compliance.collector import gc_paused
 from compliance.errors import InputError
+from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.executor import available_cpus
 from compliance.evidence import record_evidence
-from compliance.evidence.redact import clean_data, input_secrets
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.incremental.cache import Cache, CacheMiss
-from compliance.incremental.run import evaluate_cached, evaluate_cached_data
+from compliance.incremental.run import evaluate_cached
 from compliance.inputs import hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
 from compliance.ledger import preload, record_evaluation
-from compliance.model.report import Report, exit_code_of
+from compliance.model import LoadError
+from compliance.model.pack import CheckMeta
+from compliance.model.report import Report
 from compliance.policy.packs import available_packs, check_parameters
 from compliance.project import Project
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -80,9 +82,14 @@ class PipelineOptions:
     store_dir: Path | None = None
     ledger: str | None = None
     scope: str = "default"
-    data_ok: bool = False
-    """The caller renders JSON: a run without waivers, baseline or signing may return the
-    report's data (from cached rows) instead of a Report."""
+    evaluator: Evaluator | None = None
+    """A compiled evaluator of ``run``'s packs to use (a server's, kept between runs);
+    without it, one is built from ``run``."""
+    workers: int | None = None
+    """Processes loading and a large engine query may use; None: the available CPUs."""
+    gc_freeze: bool = True
+    """Freeze what the run built out of the collector's sight: for a process that ends
+    after the run (the CLI), not for one that goes on (a server worker)."""
     stdin: Callable[[int], str | InputError] = read_standard_input
     """Reads ``-`` (called only when ``paths`` holds it) under the given byte limit."""
     progress: Callable[[str], AbstractContextManager[None]] = _no_progress
@@ -92,13 +99,11 @@ class PipelineOptions:
 
 @dataclass
 class RunResult:
-    """A finished run: ``report`` or (JSON fast path) ``data``, exactly one of them."""
+    """A finished run: its report (redacted, waivers and baseline applied), exit code and
+    what it said and wrote."""
 
-    report: Report | None
-    data: dict[str, Any] | None
+    report: Report
     exit_code: int
-    errors: list[dict[str, Any]]
-    """The report's errors (input, pack, engine), as JSON data."""
     messages: list[str]
     """Lines for standard error (notices, warnings, what was written), in order."""
     written: list[Path] = field(default_factory=list)
@@ -107,6 +112,13 @@ class RunResult:
     keyid: str | None = None
     """The signer's key id when a bundle was written."""
     ledger_line: str | None = None
+    checks: Mapping[str, CheckMeta] = field(default_factory=dict)
+    """The check library's metadata (what SARIF's rules say of checks without findings)."""
+
+    @property
+    def errors(self) -> list[LoadError]:
+        """The report's errors (input, pack, engine)."""
+        return self.report.errors
 
     def error_lines(self) -> list[str]:
         """The errors as ``error: file:line: message`` lines and a count (the inputs holding
@@ -115,12 +127,12 @@ class RunResult:
             return []
         lines = []
         for e in self.errors:
-            if str(e["message"]).startswith(NOTHING_TO_EVALUATE):
+            if e.message.startswith(NOTHING_TO_EVALUATE):
                 continue
-            where = str(e.get("file") or "")
-            if where and e.get("line"):
-                where = f"{where}:{e['line']}"
-            lines.append(f"error: {where}: {e['message']}" if where else f"error: {e['message']}")
+            where = e.file
+            if where and e.line:
+                where = f"{where}:{e.line}"
+            lines.append(f"error: {where}: {e.message}" if where else f"error: {e.message}")
         lines.append(f"{len(self.errors)} error(s); see the report's errors")
         return lines
 
@@ -149,7 +161,7 @@ def run(options: PipelineOptions) -> RunResult:
 
     project, run_options, paths = options.project, options.run, options.paths
     if options.ledger:
-        preload()
+        preload(options.ledger)
     pack_names = available_packs()
     waiver_set = WaiverSet(
         load_waivers(options.waivers_file) if options.waivers_file else project.loaded_waivers(),
@@ -157,7 +169,7 @@ def run(options: PipelineOptions) -> RunResult:
     )
     baseline = load_baseline(options.baseline_file) if options.baseline_file else None
     with options.progress("Loading packs"):
-        evaluator = build_evaluator(run_options)
+        evaluator = options.evaluator or build_evaluator(run_options)
     if project.file:
         check_parameters(
             evaluator.packs, project.config.parameters, pack_names, project.file, project.lines
@@ -166,7 +178,7 @@ def run(options: PipelineOptions) -> RunResult:
     run_options.exclusions = project.exclusions(evaluator.packs, pack_names)
     stdin_text = options.stdin(run_options.load.max_file_bytes) if "-" in paths else None
     bundle, store_dir, sign_key = options.bundle, options.store_dir, options.sign_key
-    with options.progress("Loading inputs"), gc_paused(freeze=True):
+    with options.progress("Loading inputs"), gc_paused(freeze=options.gc_freeze):
         # A bundle holds every input's text and resources, stdin has no file to key: the
         # cache serves plain runs over files only.
         use_cache = options.cache and not (bundle or store_dir or "-" in paths)
@@ -177,7 +189,7 @@ def run(options: PipelineOptions) -> RunResult:
         )
         # python-hcl2's compiled grammar: derived from installed code, never from inputs
         hcl_grammar.use_cache_dir(options.cache_dir if options.cache else None)
-        workers = available_cpus()
+        workers = options.workers or available_cpus()
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)
         loaded = load_inputs(
@@ -189,58 +201,21 @@ def run(options: PipelineOptions) -> RunResult:
         if error.message.startswith(NOTHING_TO_EVALUATE):
             say(f"error: {error.message}")
     waive = waiver_set.waive if waiver_set.waivers else None
-    # A cached JSON run without waivers or a baseline gives the report's data straight from
-    # the cached rows (no model per finding; the same bytes, tested).
-    as_data = options.data_ok and waive is None and baseline is None and sign_key is None
-    with options.progress("Evaluating"), gc_paused(freeze=True):
+    with options.progress("Evaluating"), gc_paused(freeze=options.gc_freeze):
         report: Report | None = None
-        data: dict[str, Any] | None = None
         if cache is not None:
             try:
-                if as_data:
-                    data = evaluate_cached_data(
-                        evaluator, loaded, cache, run_options, workers=workers
-                    )
-                else:
-                    report = evaluate_cached(
-                        evaluator, loaded, cache, run_options, waive, workers=workers
-                    )
+                report = evaluate_cached(
+                    evaluator, loaded, cache, run_options, waive, workers=workers
+                )
             except CacheMiss:
                 # a damaged body: load again without the cache
                 loaded = load_inputs(
                     paths, run_options.load, stdin_text, workers=workers, keep_texts=keep_texts
                 )
-        if data is not None and not clean_data(data, input_secrets(loaded)):
-            report, data = Report.model_validate(data), None  # a secret to mask: models
-        if report is None and data is None:
+        if report is None:
             report = evaluate_loaded(evaluator, loaded, run_options, waive=waive, workers=workers)
 
-    def record(report_data: dict[str, Any], **evidence: Any) -> str | None:
-        """Records the run in the ledger, when one is given; the line it says."""
-        if not options.ledger:
-            return None
-        line = record_evaluation(
-            options.ledger,
-            options.scope,
-            report_data,
-            paths=tuple(paths),
-            loaded_resources=loaded.resources,
-            **evidence,
-        )
-        say(line)
-        return line
-
-    if data is not None:
-        ledger_line = record(data)
-        code = exit_code_of(
-            bool(data["errors"]),
-            [c["status"] for c in data["controls"]],
-            (f["severity"] for f in data["findings"]),  # all open: no waivers
-            options.fail_on,
-            options.fail_statuses,
-        )
-        return RunResult(None, data, code, data["errors"], messages, ledger_line=ledger_line)
-    assert report is not None
     if waiver_set.waivers:
         report = waiver_set.annotate(report)
         for line in waiver_problem_lines(report.extra["waivers"]):
@@ -258,21 +233,27 @@ def run(options: PipelineOptions) -> RunResult:
     report = recorded.report
     for note in recorded.notes:
         say(note)
-    ledger_line = record(
-        report.model_dump(mode="json"),
-        bundle=bundle,
-        bundle_sha256=recorded.bundle_sha256,
-        sign_key=sign_key,
-    )
+    ledger_line = None
+    if options.ledger:
+        ledger_line = record_evaluation(
+            options.ledger,
+            options.scope,
+            report.model_dump(mode="json"),
+            paths=tuple(paths),
+            loaded_resources=loaded.resources,
+            bundle=bundle,
+            bundle_sha256=recorded.bundle_sha256,
+            sign_key=sign_key,
+        )
+        say(ledger_line)
     written = [p for p in (bundle, store_dir) if p is not None]
     return RunResult(
         report,
-        None,
         report.exit_code(options.fail_on, options.fail_statuses),
-        [e.model_dump(mode="json") for e in report.errors],
         messages,
         written=written,
         bundle_sha256=recorded.bundle_sha256,
         keyid=recorded.keyid,
         ledger_line=ledger_line,
+        checks=evaluator.library.checks,
     )

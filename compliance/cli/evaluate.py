@@ -18,7 +18,6 @@ from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.errors import OutputError, UsageError
 from compliance.formats import FORMATS, renderer
-from compliance.formats.json import render_data
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.inputs import LoadOptions
 from compliance.inputs.securityconfig import check_set_path
@@ -264,23 +263,22 @@ def evaluate(
             store_dir=store_dir,
             ledger=ledger,
             scope=scope,
-            data_ok=fmt == "json",
             progress=progress,
             notify=lambda line: click.echo(line, err=True),
         )
     )
-    if result.data is not None:
-        _emit(render_data(result.data), fmt, output)
-    elif fmt == "html" and result.keyid:
+    if fmt == "html" and result.keyid:
         # a copy beside the bundle: names it and its signer; the links live in the bundle's copy
         from compliance.formats import html
         from compliance.formats.view import BundleInfo
 
-        assert result.report is not None
         where = bundle.name if bundle else None
         _emit(html.render(result.report, bundle=BundleInfo(result.keyid, name=where)), fmt, output)
+    elif fmt == "sarif":
+        from compliance.formats import sarif
+
+        _emit(sarif.render(result.report, result.checks), fmt, output)
     else:
-        assert result.report is not None
         _emit(renderer(fmt)(result.report), fmt, output)
     # a table on a terminal lists the errors itself
     if not (fmt == "table" and output is None):

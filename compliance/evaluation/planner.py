@@ -36,15 +36,11 @@ from compliance.evaluation.executor import (
     scoped_for,
     splits,
 )
+from compliance.evaluation.report import Seed as Seed
 from compliance.model import LoadError, Pack, Resource
 from compliance.model.report import SEVERITIES
 from compliance.policy.analysis import FamilyPlan, RegoAnalysis, family_query
 from compliance.policy.packs import CheckLibrary, effective_parameters
-
-Seed = dict[str, Any]
-"""A violation resolved against its resource: ``check``, ``severity`` (None: the check's),
-``message``, ``path``, ``file``, ``line`` and ``resource`` (id, kind, name, namespace).
-What a Finding is built from, and what the result cache stores."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +56,10 @@ class GroupOutcome:
     group: ParamGroup
     seeds: list[Seed] | None
     """None when the group's engine query failed (its packs' controls are ``error``)."""
+
+    @property
+    def packs(self) -> list[Pack]:
+        return self.group.packs
 
 
 def param_groups(packs: Sequence[Pack], parameters: dict[str, Any] | None) -> list[ParamGroup]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import posixpath
 import tarfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from compliance.formats import html, oscal_plan, renderer
 from compliance.formats.view import BundleInfo
 from compliance.inputs import LoadResult
 from compliance.model import Report
+from compliance.model.members import input_member
 
 ATTESTATION = "attestation.dsse.json"
 MANIFEST = "manifest.json"
@@ -48,25 +48,6 @@ class Bundle:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-STDIN_MEMBER = "inputs/%stdin.yaml"
-
-
-def input_member(rel: str) -> str:
-    """A safe archive name for an input path, one to one: no absolute or parent components,
-    and no two inputs share a name. ``%`` escapes what cannot be kept as written: a literal
-    ``%`` is ``%25``, ``..`` is ``%2E%2E``, ``\\`` is ``%5C``, a leading ``/`` is a first
-    component ``%2F``, and stdin (``-``) is ``inputs/%stdin.yaml``."""
-    if rel == "-":
-        return STDIN_MEMBER
-    escaped = rel.replace("%", "%25").replace("\\", "%5C")
-    parts = ["%2F"] if escaped.startswith("/") else []
-    for part in escaped.split("/"):
-        if part in ("", "."):
-            continue
-        parts.append("%2E%2E" if part == ".." else part)
-    return posixpath.join("inputs", *parts) if parts else "inputs/%unnamed"
 
 
 def _json(data: Any) -> bytes:

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MASK",
     "Redacted",
-    "clean_data",
     "collect_secrets",
     "input_secrets",
     "redact_report",
@@ -184,31 +183,17 @@ def _report_strings(report: Report) -> tuple[set[str], set[str]]:
         texts,
         identifiers,
     )
-    data = report.model_dump(mode="json", exclude={"findings", "controls"})
+    # the population and the inputs hold identifiers only: read off the models (tens of
+    # thousands of entries in a large run), the rest dumped as JSON data
+    for entry in (*report.resources, *report.inputs):
+        for value in entry.__dict__.values():
+            if isinstance(value, str):
+                identifiers.add(value)
+            elif isinstance(value, list):
+                identifiers.update(value)
+    data = report.model_dump(mode="json", exclude={"findings", "controls", "resources", "inputs"})
     _rest_strings(data, texts, identifiers)
     return texts, identifiers
-
-
-def _data_strings(data: dict[str, Any]) -> tuple[set[str], set[str]]:
-    texts: set[str] = set()
-    identifiers: set[str] = set()
-    _finding_strings(
-        (
-            (f["waiver"], f["message"], (f["file"], f["path"], *f["resource"].values()))
-            for f in data["findings"]
-        ),
-        texts,
-        identifiers,
-    )
-    _rest_strings(data, texts, identifiers)
-    return texts, identifiers
-
-
-def clean_data(data: dict[str, Any], secrets: Iterable[str]) -> bool:
-    """Whether ``redact_report`` would leave the report whose JSON data is ``data``
-    (``Evaluator.report_data``) as it is."""
-    texts, identifiers = _data_strings(data)
-    return _all_clean(texts, report_patterns(secrets, identifiers))
 
 
 def _all_clean(strings: Iterable[str], patterns: Patterns) -> bool:

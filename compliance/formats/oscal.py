@@ -23,7 +23,6 @@ from typing import Any
 
 import orjson
 
-from compliance.evidence.bundle import input_member
 from compliance.formats.oscal_plan import (
     ASSESSMENT_PLAN,
     NS,
@@ -33,6 +32,7 @@ from compliance.formats.oscal_plan import (
     objective_id,
 )
 from compliance.model import Report
+from compliance.model.members import input_member
 from compliance.model.report import ControlResult, Finding
 
 __all__ = ["NS", "OSCAL_VERSION", "build", "control_token", "render"]

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 
-from compliance.errors import ComplianceError
 from compliance.model import Report
+from compliance.model.pack import CheckMeta
 from compliance.model.report import Finding
 
 SCHEMA_URI = (
@@ -30,8 +31,10 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 """GitHub buckets: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low."""
 
 
-def render(report: Report) -> str:
-    return orjson.dumps(build(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+def render(report: Report, checks: Mapping[str, CheckMeta] | None = None) -> str:
+    """The SARIF log of ``report``. ``checks``: the check library's metadata, for the rules
+    of checks without findings in the report (without it, such rules show the check id)."""
+    return orjson.dumps(build(report, checks), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def artifact_uri(file: str) -> tuple[str, bool]:
@@ -50,17 +53,7 @@ def _rule_name(title: str, check_id: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words) or check_id.replace("-", "")
 
 
-def _check_metadata() -> dict[str, Any]:
-    """Metadata of checks without findings in this report (best effort: no library, no metadata)."""
-    from compliance.policy.packs import load_library
-
-    try:
-        return dict(load_library().checks)
-    except ComplianceError:
-        return {}
-
-
-def build(report: Report) -> dict[str, Any]:
+def build(report: Report, checks: Mapping[str, CheckMeta] | None = None) -> dict[str, Any]:
     controls_of: dict[str, list[str]] = defaultdict(list)
     for c in report.controls:
         for check in c.checks:
@@ -69,7 +62,7 @@ def build(report: Report) -> dict[str, Any]:
     for f in report.findings:
         first.setdefault(f.check_id, f)
     check_ids = sorted(set(controls_of) | set(first))
-    library = _check_metadata() if set(controls_of) - set(first) else {}
+    library = (checks or {}) if set(controls_of) - set(first) else {}
 
     rules = []
     for check_id in check_ids:

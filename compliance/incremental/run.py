@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from compliance.evaluation.evaluator import controls_by_check
 from compliance.evaluation.planner import (
     Part,
     Seed,
@@ -16,13 +15,14 @@ from compliance.evaluation.planner import (
     namespace_part,
     whole,
 )
+from compliance.evaluation.report import Row, RunFacts, Waive, controls_by_check
 from compliance.incremental.cache import Cache, CacheMiss
 from compliance.incremental.units import Units
 from compliance.inputs.base import LoadResult
 from compliance.model.report import Report
 
 if TYPE_CHECKING:
-    from compliance.evaluation.evaluator import Evaluator, Row, RunFacts, Waive
+    from compliance.evaluation.evaluator import Evaluator
     from compliance.runner import RunOptions
 
 
@@ -37,20 +37,7 @@ def evaluate_cached(
 ) -> Report:
     """The report ``evaluate_loaded`` would give for the files ``cache`` loaded, evaluating
     only the result units whose key changed (see compliance.incremental.cache)."""
-    return evaluator.report(*cached_rows(evaluator, loaded, cache, options, workers), waive)
-
-
-def evaluate_cached_data(
-    evaluator: Evaluator,
-    loaded: LoadResult,
-    cache: Cache,
-    options: RunOptions,
-    *,
-    workers: int = 1,
-) -> dict[str, Any]:
-    """``evaluate_cached`` (no waivers) as the report's JSON data, without a model per
-    finding: what a warm ``--format json`` run renders (``Evaluator.report_data``)."""
-    return evaluator.report_data(*cached_rows(evaluator, loaded, cache, options, workers))
+    return evaluator.reports.report(*cached_rows(evaluator, loaded, cache, options, workers), waive)
 
 
 def cached_rows(
@@ -62,8 +49,6 @@ def cached_rows(
 ) -> tuple[list[Row], RunFacts]:
     """Every finding row of the run (the cached units' as stored, the missing ones
     evaluated) and the rest of what it found; the cache saved."""
-    from compliance.evaluation.evaluator import RunFacts
-
     now = options.now or datetime.now(UTC)
     units = Units(evaluator, cache)
     groups = evaluator.param_groups(options.parameters)
@@ -95,7 +80,7 @@ def cached_rows(
         keep = keep and done.clean
         for unit in missing:
             rows_of[unit] = []
-        for row in evaluator.rows(outcomes):
+        for row in evaluator.reports.rows(outcomes):
             rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
     cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -185,29 +185,18 @@ class Report(BaseModel):
     def exit_code(self, fail_on: str = "high", fail_on_control_status: Collection[str] = ()) -> int:
         """0 clean, 1 an unwaived, non-baseline finding at or above ``fail_on`` or a control
         in one of ``fail_on_control_status``, 3 errors."""
-        return exit_code_of(
-            bool(self.errors),
-            [c.status for c in self.controls],
-            (f.severity for f in self.findings if f.status == "fail" and f.baseline != "unchanged"),
-            fail_on,
-            fail_on_control_status,
+        statuses = {c.status for c in self.controls}
+        if self.errors or "error" in statuses:
+            return 3
+        if any(s in fail_on_control_status for s in statuses):
+            return 1
+        if fail_on == "none":
+            return 0
+        threshold = severity_rank(fail_on)
+        return int(
+            any(
+                severity_rank(f.severity) >= threshold
+                for f in self.findings
+                if f.status == "fail" and f.baseline != "unchanged"
+            )
         )
-
-
-def exit_code_of(
-    errors: bool,
-    control_statuses: Collection[str],
-    open_severities: Iterable[str],
-    fail_on: str = "high",
-    fail_on_control_status: Collection[str] = (),
-) -> int:
-    """``Report.exit_code`` from what it depends on: whether there are errors, the
-    controls' statuses and the severities of the open (unwaived, non-baseline) findings."""
-    if errors or "error" in control_statuses:
-        return 3
-    if any(s in fail_on_control_status for s in control_statuses):
-        return 1
-    if fail_on == "none":
-        return 0
-    threshold = severity_rank(fail_on)
-    return 1 if any(severity_rank(s) >= threshold for s in open_severities) else 0

@@ -424,11 +424,9 @@ def create_app(config: ServerConfig) -> Starlette:
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-            paths = [str(root / name) for name in sorted(files)]
             try:
-                data = await the_pool().run(
-                    "evaluate_files", paths, config.parameters, timeout=config.eval_timeout * 4
-                )
+                job = (tmp, sorted(files), config.parameters)
+                data = await the_pool().run("evaluate_files", *job, timeout=config.eval_timeout * 4)
             except TimeoutError:
                 return _error(503, "evaluation timed out")
             except Exception as e:

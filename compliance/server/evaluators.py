@@ -19,6 +19,7 @@ Everything here runs inside one process and one thread: regorus engines are thre
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -30,15 +31,14 @@ from typing import Any
 
 from compliance.engine import make_engine
 from compliance.evaluation.evaluator import Evaluator
-from compliance.evidence import record_evidence
 from compliance.evidence.redact import collect_secrets, redact_report
-from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs import LoadOptions
 from compliance.inputs.k8s import resource_from_object
-from compliance.inputs.registry import nothing_to_evaluate
 from compliance.model import Finding, Pack
+from compliance.pipeline import PipelineOptions, run
 from compliance.policy import analysis
 from compliance.policy.packs import CheckLibrary, effective_parameters, load_library, load_packs
-from compliance.runner import RunOptions, evaluate_loaded
+from compliance.runner import RunOptions
 
 ALWAYS = ("lib.rego", "main.rego")
 """Library modules every restricted set keeps (by file name), beside every other module
@@ -187,17 +187,31 @@ class KindEvaluators:
             masks=names_holding(obj, secrets) if secrets else [],
         )
 
-    def evaluate_files(self, paths: list[str], parameters: dict[str, Any]) -> dict[str, Any]:
-        """A whole-input evaluation (``/v1/evaluate``) on the full library; the report as JSON data."""
+    def evaluate_files(
+        self, root: str, names: list[str], parameters: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A whole-input evaluation (``/v1/evaluate``) of the files ``names`` under ``root``:
+        ``compliance evaluate``'s pipeline run in ``root`` on the full library, without a
+        cache, in this process; the report as JSON data."""
         assert self.full is not None
+        paths = [os.path.join(root, name) for name in names]
         # files a SecurityConfig names are read only from the uploaded set
         upload = Path(os.path.commonpath([os.path.dirname(p) for p in paths])) if paths else None
-        loaded = load_paths(paths, LoadOptions(env={}, root=upload))
-        nothing_to_evaluate(loaded, paths)
-        report = evaluate_loaded(self.full, loaded, RunOptions(parameters=parameters))
-        # The same scrubbing as every report of `compliance evaluate`: no input secret value.
-        report = record_evidence(report, loaded).report
-        data: dict[str, Any] = report.model_dump(mode="json")
+        options = RunOptions(parameters=parameters, load=LoadOptions(env={}, root=upload))
+        # named relative to the upload, as a run there names them (resource ids and
+        # fingerprints hold the names); a worker process runs one job at a time
+        with contextlib.chdir(root):
+            result = run(
+                PipelineOptions(
+                    paths=names,
+                    run=options,
+                    evaluator=self.full,
+                    cache=False,
+                    workers=1,
+                    gc_freeze=False,
+                )
+            )
+        data: dict[str, Any] = result.report.model_dump(mode="json")
         return data
 
 

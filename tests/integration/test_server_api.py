@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import json
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -342,3 +343,46 @@ def test_evaluate_scrubs_secret_values_like_the_cli(client: httpx.Client) -> Non
     for planted in PLANTED:
         if planted != name:
             assert planted not in r.text, planted
+
+
+def test_evaluate_answers_the_report_compliance_evaluate_writes(
+    client: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/v1/evaluate runs the pipeline of `compliance evaluate`: for the same files (findings,
+    a secret value to scrub, an input that fails to load) the same report, but its time."""
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    files = {
+        "k8s/pod.yaml": (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: root-shell, namespace: shop}\nspec:\n"
+            "  containers:\n    - name: web\n      image: nginx:1.27\n"
+            "      env: [{name: DB_PASSWORD, value: hunter2-planted-value}]\n"
+            "      securityContext: {privileged: true}\n"
+        ),
+        "Dockerfile": "FROM python:3.12\nUSER root\nENV API_TOKEN=ghp_plantedTokenValue123\n",
+        "infra/main.tf": (
+            'resource "aws_s3_bucket" "logs" {\n  bucket = "shop-logs"\n}\n'
+            'resource "aws_db_instance" "db" {\n  password = "tf-planted-secret-77"\n}\n'
+        ),
+        "broken.yaml": "a: [1, 2\n",
+    }
+    r = client.post("/v1/evaluate", json={"files": files}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    served = r.json()
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    cli_run = CliRunner().invoke(
+        cli, ["evaluate", "--format", "json", "--no-cache", *sorted(files)], catch_exceptions=False
+    )
+    assert cli_run.exit_code == 3, cli_run.output  # the broken input
+    written = json.loads(cli_run.stdout)
+    assert served["findings"] and served["errors"]
+    assert "hunter2-planted-value" not in r.text and "tf-planted-secret-77" not in r.text
+    served.pop("evaluated_at"), written.pop("evaluated_at")
+    for i, (a, b) in enumerate(zip(served["findings"], written["findings"], strict=True)):
+        assert a == b, i
+    assert served == written

@@ -297,8 +297,8 @@ def test_the_population_lists_every_resource_and_counts_the_unassessed() -> None
     }
 
 
-def test_report_and_report_data_agree_on_the_population() -> None:
-    from compliance.evaluation.evaluator import RunFacts
+def test_the_report_builder_from_run_facts_gives_the_evaluated_population() -> None:
+    from compliance.evaluation.report import RunFacts
 
     evaluator = Evaluator(FakeEngine([]), LIB, [PACK])
     resources = [deployment(file="a.yaml"), deployment(file="b.yaml")]
@@ -317,4 +317,5 @@ def test_report_and_report_data_agree_on_the_population() -> None:
         failed_packs=set(),
         exclusions={},
     )
-    assert evaluator.report_data([], facts) == report.model_dump(mode="json")
+    built = evaluator.reports.report([], facts)
+    assert built.model_dump(mode="json") == report.model_dump(mode="json")

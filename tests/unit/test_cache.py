@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from compliance.evaluation.evaluator import Evaluator
-from compliance.formats.json import render, render_data
+from compliance.formats.json import render
 from compliance.incremental.cache import Cache
-from compliance.incremental.run import evaluate_cached, evaluate_cached_data
+from compliance.incremental.run import evaluate_cached
 from compliance.inputs import LoadOptions
 from compliance.model import Report
 from compliance.runner import RunOptions, build_evaluator, evaluate_loaded, load_inputs
@@ -452,7 +452,7 @@ def test_a_body_of_other_bytes_is_never_used(corpus: Path, tmp_path: Path) -> No
 def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> None:
     """Two files declaring the same cluster-scoped object: both are kept, each with an id
     naming its file, and each has its findings at its own file and line; warm runs (the
-    report and the JSON data path) give the cold run's bytes after an edit of either file
+    report and its JSON) give the cold run's bytes after an edit of either file
     and after the second copy appears or goes."""
     from compliance.incremental import cache as cache_module
 
@@ -497,7 +497,7 @@ def test_resources_sharing_an_id_across_files(corpus: Path, tmp_path: Path) -> N
 
 
 def _json_run(corpus: Path, cache_dir: Path | None) -> bytes:
-    """The bytes ``--format json`` writes: the cached data path when there is a cache."""
+    """The bytes ``--format json`` writes, through the cache when there is one."""
     options = RunOptions(now=NOW, load=LoadOptions(env={}))
     evaluator = build_evaluator(options)
     if cache_dir is None:
@@ -505,7 +505,7 @@ def _json_run(corpus: Path, cache_dir: Path | None) -> bytes:
         return render(evaluate_loaded(evaluator, loaded, options)).encode()
     cache = Cache(cache_dir, options.load)
     loaded = load_inputs([str(corpus)], options.load, cache=cache)
-    return render_data(evaluate_cached_data(evaluator, loaded, cache, options))
+    return render(evaluate_cached(evaluator, loaded, cache, options)).encode()
 
 
 @pytest.mark.parametrize(
@@ -672,14 +672,10 @@ def test_every_pack_case_through_the_cache_equals_a_cold_run(tmp_path: Path) -> 
             primed = evaluate(evaluator, ["."], options, Cache(cache_dir, options.load))
             warm_cache = Cache(cache_dir, options.load)
             warm = evaluate(evaluator, ["."], options, warm_cache)
-            # what a warm --format json run renders: the report's data from the rows
-            data_cache = Cache(cache_dir, options.load)
-            loaded = load_inputs(["."], options.load, cache=data_cache)
-            data = evaluate_cached_data(evaluator, loaded, data_cache, options)
         assert primed.model_dump(mode="json") == cold, case.id
         assert warm.model_dump(mode="json") == cold, case.id
         assert warm_cache.evaluated_units == [], case.id  # nothing changed: all reused
-        assert render_data(data) == render(cold_report).encode(), case.id  # the same bytes
+        assert render(warm) == render(cold_report), case.id  # the same bytes
 
 
 def test_a_large_group_re_evaluates_the_edited_file_and_its_namespace_checks(

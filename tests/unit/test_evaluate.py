@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from compliance.evaluation.evaluator import Evaluator, fingerprint
+from compliance.evaluation.evaluator import Evaluator
+from compliance.evaluation.report import fingerprint
 from compliance.model import CheckMeta, Control, Pack, Resource, Source
 from compliance.policy.packs import CheckLibrary
 from tests.conftest import FakeEngine

@@ -14,7 +14,6 @@ from compliance import pipeline
 from compliance.errors import InputError, UsageError
 from compliance.evidence.dsse import private_pem
 from compliance.formats import renderer
-from compliance.formats.json import render_data
 from compliance.pipeline import PipelineOptions, RunResult
 from compliance.runner import RunOptions
 
@@ -57,7 +56,7 @@ def test_cold_run_returns_the_report_and_the_exit_code(
 ) -> None:
     result = pipeline.run(options([str(inputs)], tmp_path))
     assert isinstance(result, RunResult)
-    assert result.data is None and result.report is not None
+    assert result.report is not None
     assert any(f.resource.name == "debug" for f in result.report.findings)
     assert result.exit_code == 1  # an open finding at high or above
     assert result.errors == [] and result.error_lines() == []
@@ -76,22 +75,17 @@ def test_fail_on_control_status(inputs: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
 
 
-def test_incremental_data_path_renders_the_same_bytes_as_the_cold_report(
+def test_incremental_runs_render_the_same_bytes_as_the_cold_report(
     inputs: Path, tmp_path: Path
 ) -> None:
     cold = pipeline.run(options([str(inputs)], tmp_path))
-    assert cold.report is not None
-    first = pipeline.run(options([str(inputs)], tmp_path, cache=True, data_ok=True))
+    first = pipeline.run(options([str(inputs)], tmp_path, cache=True))
     assert (tmp_path / "cache").is_dir()  # written on the first cached run
-    warm = pipeline.run(options([str(inputs)], tmp_path, cache=True, data_ok=True))
+    warm = pipeline.run(options([str(inputs)], tmp_path, cache=True))
     for result in (first, warm):
-        assert result.report is None and result.data is not None
-        assert as_bytes(render_data(result.data)) == as_bytes(renderer("json")(cold.report))
+        for fmt in ("json", "sarif", "table"):
+            assert as_bytes(renderer(fmt)(result.report)) == as_bytes(renderer(fmt)(cold.report))
         assert result.exit_code == cold.exit_code
-    # without data_ok, the cached run gives a Report with the same bytes
-    model = pipeline.run(options([str(inputs)], tmp_path, cache=True))
-    assert model.report is not None
-    assert as_bytes(renderer("json")(model.report)) == as_bytes(renderer("json")(cold.report))
 
 
 def test_waivers_annotate_and_warn_in_order(inputs: Path, tmp_path: Path) -> None:
@@ -119,11 +113,10 @@ def test_waivers_annotate_and_warn_in_order(inputs: Path, tmp_path: Path) -> Non
             tmp_path,
             waivers_file=waivers,
             fail_on="info",
-            data_ok=True,
             notify=heard.append,
         )
     )
-    assert result.data is None and result.report is not None  # waivers need the models
+    assert result.report is not None
     assert all(f.status == "waived" for f in result.report.findings)
     assert result.exit_code == 0
     assert result.messages == heard
@@ -139,7 +132,7 @@ def test_nothing_to_evaluate_is_said_before_and_not_repeated(tmp_path: Path) -> 
     assert result.exit_code == 3
     assert len(result.errors) == 1
     assert [m for m in result.messages if m.startswith("error:")] == [
-        f"error: {result.errors[0]['message']}"
+        f"error: {result.errors[0].message}"
     ]
     assert result.error_lines() == ["1 error(s); see the report's errors"]
 
@@ -171,7 +164,7 @@ def test_stdin_is_read_through_the_callable_and_skips_the_cache(tmp_path: Path) 
         options(["-"], tmp_path, stdin=lambda limit: InputError("too large", file="-"))
     )
     assert failed.exit_code == 3
-    assert failed.errors[0]["file"] == "-"
+    assert failed.errors[0].file == "-"
 
 
 def test_bundle_is_written_and_reported(inputs: Path, tmp_path: Path) -> None:

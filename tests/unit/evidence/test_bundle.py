@@ -12,8 +12,9 @@ import tarfile
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compliance.evidence import dsse
-from compliance.evidence.bundle import ATTESTATION, build_bundle, input_member
+from compliance.evidence.bundle import ATTESTATION, build_bundle
 from compliance.inputs import LoadResult
+from compliance.model.members import input_member
 from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from compliance.evidence.bundle import redact_inputs
-from compliance.evidence.redact import MASK, clean_data, redact_report, redact_text
+from compliance.evidence.redact import MASK, redact_report, redact_text
 from compliance.inputs import LoadResult
 from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
 
@@ -130,9 +130,7 @@ def test_a_secret_in_a_reports_text_is_masked(loaded: LoadResult, where: str) ->
     redacted = redact_report(planted, [secret])
     assert secret not in redacted.model_dump_json()
     assert MASK in redacted.model_dump_json()
-    # the warm JSON run's check over the report's data looks in the same places
-    assert clean_data(report.model_dump(mode="json"), [secret])
-    assert not clean_data(planted.model_dump(mode="json"), [secret])
+    assert redact_report(report, [secret]) is report  # nothing to mask: the same report
 
 
 @pytest.mark.parametrize("where", ["file", "path", "resource-name", "namespace", "input-file"])
@@ -162,7 +160,6 @@ def test_identifiers_are_never_rewritten(loaded: LoadResult, where: str) -> None
             }
         )
     assert redact_report(report, [secret]) is report
-    assert clean_data(report.model_dump(mode="json"), [secret])
     # without the identifier, the same message is masked
     alone = make_report(loaded).model_copy(
         update={

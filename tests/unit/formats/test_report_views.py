@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from compliance.baseline import Baseline, apply_baseline
-from compliance.evidence.bundle import input_member
 from compliance.formats import html, markdown, table
 from compliance.formats.view import BundleInfo, control_anchor, frameworks
 from compliance.model import Report
+from compliance.model.members import input_member
 from compliance.model.report import Notice, SkippedFile
 from compliance.project import find_project
 from compliance.waivers import WaiverSet, load_waivers, parse_waivers
@@ -52,7 +52,7 @@ class Rows(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "tr" and a.get("class") == "finding" and "data-severity" in a:
+        if tag == "tr" and "finding" in a.get("class", "").split() and "data-severity" in a:
             self.findings.append(a)
         if tag == "select":
             self._select = a.get("data-filter")

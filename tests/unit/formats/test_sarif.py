@@ -13,8 +13,15 @@ import pytest
 
 from compliance.baseline import Baseline, apply_baseline
 from compliance.formats import renderer
-from compliance.formats.sarif import FINGERPRINT_KEY, LEVEL, SECURITY_SEVERITY, artifact_uri
+from compliance.formats.sarif import (
+    FINGERPRINT_KEY,
+    LEVEL,
+    SECURITY_SEVERITY,
+    artifact_uri,
+    render,
+)
 from compliance.model import LoadError, Report
+from compliance.policy.packs import load_library
 from compliance.waivers import LoadedWaiver, Waiver, WaiverSet
 from tests.schemas import sarif_schema
 from tests.unit.formats.conftest import PRIVILEGED_POD, ROOT, Evaluate
@@ -93,7 +100,7 @@ def test_rules_cover_checks_without_findings(
     monkeypatch.chdir(tmp_path)
     Path("compose.yaml").write_text("services:\n  web:\n    image: nginx@sha256:" + "0" * 64 + "\n")
     report = evaluate("compose.yaml")
-    data = sarif(report)
+    data: dict[str, Any] = json.loads(render(report, load_library().checks))
     assert_valid(validator, data)
     rules = {r["id"]: r for r in data["runs"][0]["tool"]["driver"]["rules"]}
     checks = {c for control in report.controls for c in control.checks}
@@ -103,6 +110,10 @@ def test_rules_cover_checks_without_findings(
         # Metadata comes from the check library, not a placeholder.
         assert rule["shortDescription"]["text"] != check_id
         assert "Remediation:" in rule["help"]["text"]
+    # without the library's metadata, such a rule names its check
+    bare = {r["id"]: r for r in sarif(report)["runs"][0]["tool"]["driver"]["rules"]}
+    for check_id in checks - {f.check_id for f in report.findings}:
+        assert bare[check_id]["shortDescription"]["text"] == check_id
 
 
 def test_fingerprints_survive_an_inserted_line(
