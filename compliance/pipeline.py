@@ -188,7 +188,9 @@ def run(options: PipelineOptions) -> RunResult:
             else None
         )
         # python-hcl2's compiled grammar: derived from installed code, never from inputs
-        hcl_grammar.use_cache_dir(options.cache_dir if options.cache else None)
+        hcl_grammar.use_cache_dir(
+            options.cache_dir if options.cache else hcl_grammar.user_cache_dir()
+        )
         workers = options.workers or available_cpus()
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,13 @@ from typing import Any
 import pytest
 
 from compliance.errors import EngineError
+
+# Runs without the result cache keep python-hcl2's compiled grammar in the user's cache
+# folder (compliance.inputs.hcl_grammar.user_cache_dir): a folder of this test process, not
+# the home of whoever runs the tests.
+_XDG = tempfile.mkdtemp(prefix="compliance-tests-xdg-")
+os.environ["XDG_CACHE_HOME"] = _XDG
+atexit.register(shutil.rmtree, _XDG, True)
 
 
 class FakeEngine:

@@ -4,7 +4,8 @@
 site-packages; on a read-only install that write fails and every run compiles the grammar
 again (about 1.4 s on one core). We build the same parser (same grammar file, options and
 post-lexer) and keep its tables as JSON in the cache folder the CLI uses (``use_cache_dir``):
-JSON, not lark's pickle, so that a planted cache file cannot run code. A missing, stale
+JSON, not lark's pickle, so that a planted cache file cannot run code. A run without the
+result cache keeps it in the user's cache folder instead (``user_cache_dir``). A missing, stale
 (other lark or python-hcl2 version, other grammar) or damaged file is rebuilt and rewritten;
 a folder we cannot write to only costs the build. Forked load workers inherit a parser
 built before the fork (``parser()`` is memoised per process). lark is imported on first use.
@@ -37,6 +38,19 @@ def use_cache_dir(path: Path | None) -> None:
     """Where the compiled grammar is read from and written to (None: build in memory only)."""
     global _cache_dir
     _cache_dir = path
+
+
+def user_cache_dir() -> Path | None:
+    """Where a run without the result cache (``--no-cache``) keeps the compiled grammar:
+    ``$XDG_CACHE_HOME/compliance-rego``, else ``~/.cache/compliance-rego``; None without a
+    home folder. The grammar derives from installed code only, never from inputs."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if base:
+        return Path(base) / "compliance-rego"
+    try:
+        return Path.home() / ".cache" / "compliance-rego"
+    except RuntimeError:
+        return None
 
 
 def _grammar_file() -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from compliance.inputs import hcl_grammar
@@ -91,3 +93,41 @@ def test_evaluate_cli_keeps_grammar_in_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(hcl_grammar, "_cache_dir", None)
     assert result.exit_code in (0, 1), result.output
     assert hcl_grammar.cache_path(cache).is_file()
+
+
+def test_no_cache_run_keeps_grammar_in_the_user_cache_folder(tmp_path, monkeypatch):
+    """``--no-cache`` leaves the result cache alone, yet the compiled grammar (derived from
+    installed code only) is read from and written to ``$XDG_CACHE_HOME/compliance-rego``."""
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(SOURCE)
+    args = ["evaluate", str(tmp_path / "main.tf"), "--no-cache", "--format", "json"]
+    hcl_grammar.parser.cache_clear()
+    first = CliRunner().invoke(cli, args)
+    folder = tmp_path / "xdg" / "compliance-rego"
+    assert first.exit_code in (0, 1), first.output
+    assert hcl_grammar.cache_path(folder).is_file()
+
+    def no_build():
+        raise AssertionError("built again instead of reading the user cache folder")
+
+    hcl_grammar.parser.cache_clear()
+    monkeypatch.setattr(hcl_grammar, "build", no_build)
+    second = CliRunner().invoke(cli, args)
+    hcl_grammar.parser.cache_clear()
+    monkeypatch.setattr(hcl_grammar, "_cache_dir", None)
+    assert second.exit_code == first.exit_code, second.output
+    assert json.loads(second.stdout)["findings"] == json.loads(first.stdout)["findings"]
+    assert not (tmp_path / ".compliance-cache").exists()
+
+
+def test_user_cache_folder_follows_xdg_then_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert hcl_grammar.user_cache_dir() == tmp_path / "x" / "compliance-rego"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert hcl_grammar.user_cache_dir() == tmp_path / "home" / ".cache" / "compliance-rego"
