@@ -139,7 +139,7 @@ def write(
         return float(o[f"ledger_{key}"][what] / o[f"plain_{key}"][what] - 1)
 
     def met(ok: bool) -> str:
-        return "met" if ok else "missed"
+        return "met" if ok else "not met"
 
     ratio = s["all"] / s["one"]
     rows = []
@@ -166,18 +166,20 @@ Recording alone, in-process, the 10k run's report: {inproc["first"]:.2f} s into 
 (every blob written), {inproc["again"]:.2f} s into a ledger that holds the same run (no blob
 written).
 
-- Target: recording adds <= 15% to a 10k evaluate on SQLite. Cold: {added("cold", "wall"):+.1%} wall,
-  {added("cold", "cpu"):+.1%} CPU (**{met(added("cold", "cpu") <= 0.15)}** on CPU). Warm:
-  {added("warm", "wall"):+.1%} wall, {added("warm", "cpu"):+.1%} CPU (**{met(added("warm", "cpu") <= 0.15)}**): importing
-  SQLAlchemy and building the run's blobs cost a few tenths of a second, which a warm run of
-  under a second cannot hide.
+- Target: recording adds <= 15% to a 10k evaluate on SQLite. Cold: {added("cold", "wall"):+.1%} wall
+  (**{met(added("cold", "wall") <= 0.15)}**), {added("cold", "cpu"):+.1%} CPU (**{met(added("cold", "cpu") <= 0.15)}**). Warm:
+  {added("warm", "wall"):+.1%} wall (**{met(added("warm", "wall") <= 0.15)}**), {added("warm", "cpu"):+.1%} CPU
+  (**{met(added("warm", "cpu") <= 0.15)}**). An existing SQLite ledger is appended to with the
+  standard library's sqlite3 driver (no SQLAlchemy import); what remains is building the run's
+  blobs (canonical JSON and SHA-256 of ~25 MB at 10k) and two `git` calls.
 - Ledger size, {s["days"]} unchanged daily 10k runs: one run {s["one"] / 1e6:.2f} MB, {s["days"]} runs
   {s["all"] / 1e6:.2f} MB ({ratio:.2f}x; target <= 2x **{met(ratio <= 2)}**).
 - Period report over {p["days"]} daily runs of the ~1k corpus: json {p["json"]["wall"]:.2f} s wall,
   {p["json"]["cpu"]:.2f} s CPU ({p["json"]["rss"]:.0f} MiB), target <= 10 s **{met(p["json"]["wall"] <= 10)}**;
   json plus the signed period bundle (OSCAL with a result per run, the population as CSV and
   JSON) {p["bundle"]["wall"]:.2f} s wall, {p["bundle"]["cpu"]:.2f} s CPU, {p["bundle"]["rss"]:.0f} MiB,
-  a {p["bundle_bytes"] / 1e6:.1f} MB bundle (**{met(p["bundle"]["wall"] <= 10)}** on wall at this load).
+  a {p["bundle_bytes"] / 1e6:.1f} MB bundle (**{met(p["bundle"]["wall"] <= 10)}** on wall at this load;
+  most of it is the OSCAL member, one full result per run, and the population members).
   Recording each of those runs took {p["record_median_s"] * 1000:.0f} ms (median).
 - Not measured: the same on PostgreSQL (the tests run on it; no timing was taken).
 """

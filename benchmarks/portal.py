@@ -16,6 +16,7 @@ import hashlib
 import os
 import statistics
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -107,15 +108,81 @@ def measure(tmp: Path, public: Path, repeats: int) -> dict[str, Any]:
     return out
 
 
-def write(path: Path, rec: dict[str, Any], res: dict[str, Any], repeats: int, load: str) -> None:
+BROWSER_STEPS = """
+const t = document.getElementById("findings-table");
+const rows = t.querySelectorAll("tbody tr").length;
+const shown = Array.from(t.querySelectorAll("tbody tr")).filter(r => r.offsetParent).length;
+const nav = performance.getEntriesByType("navigation")[0];
+function timed(step) {
+  const start = performance.now();
+  step();
+  document.body.offsetHeight;
+  return (performance.now() - start) / 1000;
+}
+const sel = document.getElementById("filter-severity");
+const filter = sel ? timed(() => {
+  sel.value = "high"; sel.dispatchEvent(new Event("change"));
+}) : null;
+const clear = sel ? timed(() => { sel.value = ""; sel.dispatchEvent(new Event("change")); }) : null;
+const next = document.getElementById("finding-next");
+const page = next ? timed(() => next.click()) : null;
+return {rows: rows, shown: shown, dcl: nav.domContentLoadedEventEnd / 1000,
+        load: nav.loadEventEnd / 1000, filter: filter, clear: clear, page: page};
+"""
+
+
+def browser(html: Path, tmp: Path, repeats: int) -> dict[str, Any]:
+    """The run's standalone HTML report (from its bundle) opened from disk in headless
+    Chromium: navigation timings, and a severity filter, clearing it and the next page, each
+    with the layout it forces; with JavaScript and, for comparison, without (every row laid
+    out)."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests.browser import chromium
+
+    out: dict[str, Any] = {"bytes": html.stat().st_size}
+    for label, extra in (("js", ()), ("nojs", ("--blink-settings=scriptEnabled=false",))):
+        runs = []
+        for i in range(repeats):
+            driver = chromium(tmp / f"profile-{label}-{i}", *extra)
+            try:
+                driver.set_page_load_timeout(600)
+                started = time.perf_counter()
+                driver.get(html.as_uri())
+                opened = time.perf_counter() - started
+                if label == "js":
+                    steps = driver.execute_script(BROWSER_STEPS)
+                else:
+                    steps = {"rows": None, "shown": None, "dcl": None, "load": None}
+                runs.append({"opened": opened, **steps})
+            finally:
+                driver.quit()
+        out[label] = runs
+        print(f"browser {label}: {runs}", file=sys.stderr)
+    return out
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(float(r[key]) for r in runs)
+
+
+def write(
+    path: Path,
+    rec: dict[str, Any],
+    res: dict[str, Any],
+    repeats: int,
+    load: str,
+    web: dict[str, Any],
+) -> None:
     counts = res.pop("_counts")
     rows = "\n".join(
         f"| {name} | {v['cold']:.2f} s | {v['warm']:.2f} s | {v['bytes'] / 1024:.0f} KiB |"
         for name, v in res.items()
     )
     page = res["run page"]
-    cold = "met" if page["cold"] <= 2 else "missed"
-    warm = "met" if page["warm"] <= 2 else "missed"
+    cold = "met" if page["cold"] <= 2 else "not met"
+    warm = "met" if page["warm"] <= 2 else "not met"
+    js, nojs = web["js"], web["nojs"]
+    shown = js[0]["shown"]
     body = f"""{HEADING}
 
 `make bench-portal` (benchmarks/portal.py): the portal's pages for one ledger run of the 10k
@@ -131,12 +198,21 @@ the run took {rec["evaluate"]["wall"]:.1f} s wall.
 {rows}
 
 - Target: the 10k run page in <= 2 s server time: first view {page["cold"]:.2f} s
-  (**{cold}**), later views {page["warm"]:.2f} s (**{warm}**). The first view of a run also
-  reads and decompresses its blobs and checks its bundle's signature and digests (both kept
-  per server process); this benchmark does not separate the two. The page shows 100 findings
-  and 100 resources at a time (links to the other pages and to the full CSV) and at most 20
-  findings per control, so its size does not grow with the run.
-- Not measured: a browser's render time, and the same on PostgreSQL.
+  (**{cold}**), later views {page["warm"]:.2f} s (**{warm}**). The first view reads and
+  decodes the run's blobs (kept in bounded caches per server process); the bundle's first
+  signature check (seconds for a 16 MB bundle) runs alongside and the page waits at most
+  0.5 s for it, then says the check is running (a reload shows its result). The page shows
+  100 findings and 100 resources at a time (links to the other pages and to the full CSV)
+  and at most 20 findings per control, so its size does not grow with the run.
+- The run's standalone HTML report ({web["bytes"] / 1e6:.1f} MB, {js[0]["rows"]} findings) opened
+  from disk in headless Chromium, medians of {len(js)}: with JavaScript the page is ready
+  (load event) in {_median(js, "load"):.2f} s ({_median(js, "opened"):.2f} s as the driver
+  sees it), {shown} findings laid out; a severity filter over all findings
+  {_median(js, "filter"):.2f} s, clearing it {_median(js, "clear"):.2f} s, the next page
+  {_median(js, "page"):.2f} s (each with the layout it forces). Without JavaScript (every
+  finding laid out, as every load was before the table had pages) the driver sees the page
+  after {_median(nojs, "opened"):.2f} s.
+- Not measured: the same on PostgreSQL.
 """
     replace_section(path, HEADING, body)
 
@@ -153,8 +229,13 @@ def main() -> None:
         rec = record(root, tmp)
         print(f"recorded: {rec['evaluate']}", file=sys.stderr)
         res = measure(tmp, rec["public"], args.repeats)
+        with tarfile.open(tmp / "run.tar.gz") as tar:
+            member = tar.extractfile("report.html")
+            assert member is not None
+            (tmp / "report.html").write_bytes(member.read())
+        web = browser(tmp / "report.html", tmp, 3)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    write(args.results, rec, res, args.repeats, load)
+    write(args.results, rec, res, args.repeats, load, web)
     print(f"wrote {args.results}", file=sys.stderr)
 
 

@@ -161,7 +161,7 @@ def run(options: PipelineOptions) -> RunResult:
 
     project, run_options, paths = options.project, options.run, options.paths
     if options.ledger:
-        preload()
+        preload(options.ledger)
     pack_names = available_packs()
     waiver_set = WaiverSet(
         load_waivers(options.waivers_file) if options.waivers_file else project.loaded_waivers(),

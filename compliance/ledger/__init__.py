@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from compliance.collector import gc_paused
 from compliance.errors import UsageError
 from compliance.project import Project
 
@@ -32,14 +33,17 @@ def ledger_url(option: str | None, project: Project) -> str | None:
     return url
 
 
-def preload() -> None:
-    """Import the database code in a background thread, while the run loads and evaluates
-    (the main process mostly waits on its workers then)."""
+def preload(url: str) -> None:
+    """Import SQLAlchemy's ledger code in a background thread, while the run loads and
+    evaluates (the main process mostly waits on its workers then), when the run will need it:
+    an existing SQLite ledger is appended to with the standard library's driver instead."""
     import importlib
     import threading
 
+    if url.startswith("sqlite:///") and Path(url[len("sqlite:///") :]).is_file():
+        return
     threading.Thread(
-        target=importlib.import_module, args=("compliance.ledger.record",), daemon=True
+        target=importlib.import_module, args=("compliance.ledger.store",), daemon=True
     ).start()
 
 
@@ -62,17 +66,29 @@ def record_evaluation(
     sign_key: Path | None = None,
 ) -> str:
     """Record one ``compliance evaluate`` run; return the line for stderr."""
-    from compliance.evidence import dsse
+    from compliance.ledger.appender import SqliteAppender, open_appender
     from compliance.ledger.record import record_run, resources_of, source_revision
-    from compliance.ledger.store import Ledger
 
-    key = dsse.load_private_key(sign_key) if sign_key is not None else None
+    key = None
+    if sign_key is not None:
+        from compliance.evidence import dsse
+
+        key = dsse.load_private_key(sign_key)
     bundle_ref = (
         {"sha256": bundle_sha256, "path": str(bundle) if bundle else None}
         if bundle_sha256
         else None
     )
-    with Ledger(url) as ledger:
+    appender = open_appender(url)
+    if appender is None:
+        from compliance.ledger.store import Ledger
+
+        ledger: Ledger | SqliteAppender = Ledger(url)
+    else:
+        ledger = appender
+    # the run's blobs are built from a report of millions of objects the collector would
+    # walk again to find nothing
+    with ledger, gc_paused():
         entry = record_run(
             ledger,
             data,

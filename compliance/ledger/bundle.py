@@ -77,5 +77,5 @@ def build_period_bundle(
     )
     files[ATTESTATION] = dsse.sign(statement, key).to_json()
     mtime = int(datetime.fromisoformat(p["generated_at"]).timestamp())
-    data = pack_tar_gz(files, mtime, level=6)
+    data = pack_tar_gz(files, mtime, level=1)
     return data, hashlib.sha256(data).hexdigest()

@@ -13,17 +13,16 @@ same sample.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from compliance.errors import UsageError
+from compliance.ledger.csvtable import Table, csv_text
 
 DEFAULT_SIZES = "1-5:all,6-50:5,51-250:10%,>250:25"
 CSV_COLUMNS = ("run_id", "run_at", "resource_id", "check_id", "controls")
@@ -79,22 +78,36 @@ class Population:
     rows: list[tuple[str, str, str, str, tuple[str, ...]]]
     """(run id, run time, resource id, check id, controls counting it), sorted."""
     per_run: list[dict[str, Any]]
+    _bytes: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def table(self) -> Table:
+        return CSV_COLUMNS, [
+            [run_id, at, resource, check, " ".join(controls)]
+            for run_id, at, resource, check, controls in self.rows
+        ]
 
     def csv_bytes(self) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for run_id, at, resource, check, controls in self.rows:
-            writer.writerow((run_id, at, resource, check, " ".join(controls)))
-        return out.getvalue().encode()
+        """The CSV member (made once: the report's digests and the bundle both use it)."""
+        if "csv" not in self._bytes:
+            self._bytes["csv"] = csv_text(*self.table()).encode()
+        return self._bytes["csv"]
 
     def json_bytes(self) -> bytes:
-        return orjson.dumps(
-            [
-                {"run_id": r, "run_at": a, "resource_id": res, "check_id": c, "controls": list(k)}
-                for r, a, res, c, k in self.rows
-            ]
-        )
+        """The JSON member (made once)."""
+        if "json" not in self._bytes:
+            self._bytes["json"] = orjson.dumps(
+                [
+                    {
+                        "run_id": r,
+                        "run_at": a,
+                        "resource_id": res,
+                        "check_id": c,
+                        "controls": list(k),
+                    }
+                    for r, a, res, c, k in self.rows
+                ]
+            )
+        return self._bytes["json"]
 
 
 def pairs_of(
@@ -147,16 +160,32 @@ def draw_samples(
     seed: int,
     rules: list[SizeRule],
 ) -> list[dict[str, Any]]:
-    by_control: dict[str, list[tuple[str, str, str, str]]] = {}
-    for run_id, at, rid, check, keys in population.rows:
-        for key in keys:
-            by_control.setdefault(key, []).append((at, run_id, rid, check))
+    """Per control, ``random.Random(f"{seed}:{pack:control}").sample`` of its members ordered
+    by (run time, run id, resource, check)."""
+    rows = population.rows
+    by_control: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        for key in row[4]:
+            members = by_control.get(key)
+            if members is None:
+                by_control[key] = [i]
+            else:
+                members.append(i)
+    # rows run by run, each run's (resource, check) sorted: the order wanted, when the runs
+    # are in (time, id) order
+    runs = [(r[1], r[0]) for i, r in enumerate(rows) if i == 0 or rows[i - 1][0] != r[0]]
+    in_order = all(a < b for a, b in zip(runs, runs[1:], strict=False))
     out = []
     for c in controls:
         key = f"{c['pack']}:{c['control_id']}"
-        members = sorted(by_control.get(key, []))
+        members = by_control.get(key, [])
+        if not in_order:
+            members = sorted(
+                members, key=lambda i: (rows[i][1], rows[i][0], rows[i][2], rows[i][3])
+            )
         size = sample_size(len(members), rules)
         picked = random.Random(f"{seed}:{key}").sample(members, size) if size else []
+        items = sorted((rows[i][1], rows[i][0], rows[i][2], rows[i][3]) for i in picked)
         out.append(
             {
                 "pack": c["pack"],
@@ -164,8 +193,7 @@ def draw_samples(
                 "population": len(members),
                 "size": size,
                 "items": [
-                    {"run": r, "at": a, "resource": rid, "check": ch}
-                    for a, r, rid, ch in sorted(picked)
+                    {"run": r, "at": a, "resource": rid, "check": ch} for a, r, rid, ch in items
                 ],
             }
         )

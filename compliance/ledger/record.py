@@ -14,14 +14,12 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from compliance.ledger.chain import Appender, Blobs, Entry, canonical, put_blob, utc_text
 
-from compliance.evidence import dsse
-from compliance.ledger.store import Entry, Ledger, blob_digest, canonical, utc_text
-
-Blobs = dict[str, tuple[str, Any]]
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
@@ -60,12 +58,6 @@ def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
-
-
-def _put(blobs: Blobs, kind: str, value: Any) -> str:
-    digest = blob_digest(value)
-    blobs[digest] = (kind, value)
-    return digest
 
 
 def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
@@ -111,16 +103,13 @@ def build_run(
     """The run's row body and the blobs it names."""
     blobs: Blobs = {}
     findings = sorted(
-        (
-            {k: v for k, v in f.items() if k != "baseline"} if "baseline" in f else f
-            for f in data.get("findings", [])
-        ),
+        (_without_baseline(f) for f in data.get("findings", [])),
         key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]),
     )
     has_assessed = all("assessed" in c for c in data.get("controls", []))
     from_findings = {} if has_assessed else _finding_populations(findings)
     controls = []
-    pairs: set[tuple[str, str]] = set()
+    assessed_by_check: dict[str, set[str]] = {}
     for c in data.get("controls", []):
         key = f"{c['pack']}:{c['control_id']}"
         if has_assessed:
@@ -130,9 +119,14 @@ def build_run(
         else:
             population = from_findings.get(key, {})
         row = {k: v for k, v in c.items() if k != "assessed"}
-        row["population"] = _put(blobs, "population", population)
+        row["population"] = put_blob(blobs, "population", population)
         row["assessed_count"] = sum(len(ids) for ids in population.values())
-        pairs.update((rid, check) for check, ids in population.items() for rid in ids)
+        for check, ids in population.items():
+            seen = assessed_by_check.get(check)
+            if seen is None:
+                assessed_by_check[check] = set(ids)
+            else:
+                seen.update(ids)
         controls.append(row)
     controls.sort(key=lambda c: (c["pack"], c["control_id"]))
     packs = data.get("packs", [])
@@ -142,13 +136,13 @@ def build_run(
         "evaluated_at": data.get("evaluated_at"),
         "source": source,
         "packs": [{k: p.get(k) for k in ("name", "version", "framework", "digest")} for p in packs],
-        "parameters": _put(
+        "parameters": put_blob(
             blobs, "parameters", {p["name"]: p.get("parameters", {}) for p in packs}
         ),
-        "controls": _put(blobs, "controls", controls),
-        "findings": _put(blobs, "findings", findings),
-        "resources": _put(blobs, "resources", resources),
-        "inputs": _put(
+        "controls": put_blob(blobs, "controls", controls),
+        "findings": put_blob(blobs, "findings", findings),
+        "resources": put_blob(blobs, "resources", resources),
+        "inputs": put_blob(
             blobs,
             "inputs",
             [
@@ -163,16 +157,26 @@ def build_run(
             "controls": len(controls),
             "findings": len(findings),
             "resources": len(resources),
-            "population": len(pairs),
+            "population": sum(len(ids) for ids in assessed_by_check.values()),
         },
         "bundle": bundle,
     }
     return body, blobs
 
 
+def _without_baseline(finding: dict[str, Any]) -> dict[str, Any]:
+    if "baseline" not in finding:
+        return finding
+    out = dict(finding)
+    del out["baseline"]
+    return out
+
+
 def sign_body(body: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     """``body`` with ``signer``: the key id, the raw public key and an Ed25519 signature over
     the canonical body without ``signer``."""
+    from compliance.evidence import dsse
+
     unsigned = {k: v for k, v in body.items() if k != "signer"}
     pub = key.public_key()
     return {
@@ -186,7 +190,7 @@ def sign_body(body: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
 
 
 def record_run(
-    ledger: Ledger,
+    ledger: Appender,
     data: dict[str, Any],
     *,
     scope: str,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from compliance.ledger.csvtable import Table, csv_text
 from compliance.ledger.store import Entry, Ledger
 
 PERIOD_FORMATS = ("json", "markdown", "csv", "html", "oscal")
@@ -100,26 +99,26 @@ CSV_COLUMNS = (
 )
 
 
-def render_csv(p: dict[str, Any]) -> str:
+def table(p: dict[str, Any]) -> Table:
     """One row per control; ``timeline`` is the daily statuses, ``;``-separated."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for c in p["controls"]:
-        writer.writerow(
-            [
-                c["pack"],
-                c["control_id"],
-                c["title"],
-                c["days_passing"],
-                c["days_failing"],
-                c["days_without_evidence"],
-                c["first_failure"] or "",
-                c["status_at_end"],
-                ";".join(t["status"] for t in c["timeline"]),
-            ]
-        )
-    return out.getvalue()
+    return CSV_COLUMNS, [
+        [
+            c["pack"],
+            c["control_id"],
+            c["title"],
+            c["days_passing"],
+            c["days_failing"],
+            c["days_without_evidence"],
+            c["first_failure"] or "",
+            c["status_at_end"],
+            ";".join(t["status"] for t in c["timeline"]),
+        ]
+        for c in p["controls"]
+    ]
+
+
+def render_csv(p: dict[str, Any]) -> str:
+    return csv_text(*table(p))
 
 
 def render_html(p: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from compliance.errors import UsageError
+from compliance.ledger.chain import GENESIS
 
 PASSWORD = re.compile(r"(://[^/:@]*:)[^@/]*@")
 metadata = MetaData()
@@ -77,10 +78,6 @@ blobs = Table(
 )
 """Content-addressed, zlib-compressed canonical JSON: control populations, findings sets,
 resource sets and parameters. A run that changes nothing adds no blob."""
-
-
-GENESIS = "0" * 64
-"""The ``prev`` of the first row."""
 
 
 def _v1(conn: Connection) -> None:

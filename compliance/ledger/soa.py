@@ -9,12 +9,11 @@ ids, bundle digests).
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from compliance.errors import UsageError
 from compliance.ledger.annex_a import ANNEX_A
+from compliance.ledger.csvtable import Table, csv_text
 from compliance.ledger.store import Entry, Ledger
 
 PACK = "iso27001"
@@ -154,26 +153,26 @@ CSV_COLUMNS = (
 )
 
 
+def table(soa: dict[str, Any]) -> Table:
+    return CSV_COLUMNS, [
+        [
+            r["control_id"],
+            r["theme"],
+            r["title"],
+            "yes" if r["applicable"] else "no",
+            r["justification"],
+            r["how_assessed"],
+            " ".join(r["checks"]),
+            r["status"],
+            " ".join(r["evidence"]["runs"]),
+            " ".join(r["evidence"]["bundles"]),
+        ]
+        for r in soa["controls"]
+    ]
+
+
 def render_csv(soa: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in soa["controls"]:
-        writer.writerow(
-            [
-                r["control_id"],
-                r["theme"],
-                r["title"],
-                "yes" if r["applicable"] else "no",
-                r["justification"],
-                r["how_assessed"],
-                " ".join(r["checks"]),
-                r["status"],
-                " ".join(r["evidence"]["runs"]),
-                " ".join(r["evidence"]["bundles"]),
-            ]
-        )
-    return out.getvalue()
+    return csv_text(*table(soa))
 
 
 def render_markdown(soa: dict[str, Any]) -> str:

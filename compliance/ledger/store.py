@@ -7,10 +7,8 @@ chain stays linear. Blobs are written in the same transaction, before the row th
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +17,17 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from compliance.errors import EvidenceError, UsageError
-from compliance.ledger.schema import (
+from compliance.ledger.chain import (
     GENESIS,
+    Blobs,
+    Entry,
+    blob_digest,
+    canonical,
+    row_hash,
+    utc_text,
+)
+from compliance.ledger.lru import Lru
+from compliance.ledger.schema import (
     blobs,
     engine_for,
     entries,
@@ -30,39 +37,9 @@ from compliance.ledger.schema import (
     writer,
 )
 
-
-def canonical(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-
-
-def row_hash(prev: str, seq: int, entry_id: str, kind: str, scope: str, at: str, body: str) -> str:
-    """SHA-256 over the previous hash and the row's canonical content."""
-    material = canonical(
-        {"seq": seq, "id": entry_id, "kind": kind, "scope": scope, "at": at, "body": body}
-    )
-    return hashlib.sha256(prev.encode() + b"\n" + material).hexdigest()
-
-
-def blob_digest(value: Any) -> str:
-    return hashlib.sha256(canonical(value)).hexdigest()
-
-
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    id: str
-    kind: str
-    scope: str
-    at: str
-    body: dict[str, Any]
-    prev: str
-    hash: str
-    raw_body: str
-
-
-def utc_text(moment: datetime) -> str:
-    """``2026-11-27T00:00:00Z``: sortable as text, the form every ``at`` column holds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+BLOB_CACHE_BYTES = 64 << 20
+"""The blobs a ``Ledger`` keeps decoded, weighed by their JSON text: about two runs of 10k
+resources (a server process reads many runs; the least recently read go first)."""
 
 
 class Ledger:
@@ -76,7 +53,7 @@ class Ledger:
             migrate(self.engine, utc_text(datetime.now(UTC)))
         except SQLAlchemyError as e:
             raise UsageError(f"cannot open ledger {self.source}: {_short(e)}") from e
-        self._blob_cache: dict[str, Any] = {}
+        self._blob_cache: Lru[str, Any] = Lru(BLOB_CACHE_BYTES)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -93,7 +70,7 @@ class Ledger:
         scope: str,
         at: str,
         body: dict[str, Any],
-        blob_values: dict[str, tuple[str, Any]] | None = None,
+        blob_values: Blobs | None = None,
     ) -> Entry:
         """Add one row (and the blobs it names: digest -> (kind, value)) at the chain's end."""
         raw = canonical(body).decode()
@@ -124,7 +101,7 @@ class Ledger:
             raise EvidenceError(f"cannot write to ledger {self.source}: {_short(e)}") from e
         return Entry(seq, entry_id, kind, scope, at, body, prev, digest, raw)
 
-    def _put_blobs(self, conn: Connection, values: dict[str, tuple[str, Any]]) -> None:
+    def _put_blobs(self, conn: Connection, values: Blobs) -> None:
         wanted = sorted(values)
         present: set[str] = set()
         for i in range(0, len(wanted), 500):
@@ -136,7 +113,7 @@ class Ledger:
             {
                 "digest": d,
                 "kind": values[d][0],
-                "data": zlib.compress(canonical(values[d][1]), 6),
+                "data": zlib.compress(values[d][1], 1),
             }
             for d in wanted
             if d not in present
@@ -145,15 +122,17 @@ class Ledger:
             conn.execute(blobs.insert(), rows)
 
     def blob(self, digest: str) -> Any:
-        """A blob's value (cached: unchanged runs share their blobs)."""
-        if digest in self._blob_cache:
-            return self._blob_cache[digest]
+        """A blob's value (cached, bounded: unchanged runs share their blobs)."""
+        cached = self._blob_cache.get(digest)
+        if cached is not None:
+            return cached
         with self._read() as conn:
             data = conn.execute(select(blobs.c.data).where(blobs.c.digest == digest)).scalar()
         if data is None:
             raise EvidenceError(f"ledger {self.source}: blob {digest[:16]} is missing")
-        value = orjson.loads(zlib.decompress(data))
-        self._blob_cache[digest] = value
+        text = zlib.decompress(data)
+        value = orjson.loads(text)
+        self._blob_cache.put(digest, value, len(text))
         return value
 
     def blob_rows(self) -> Iterator[tuple[str, str, bytes]]:
@@ -190,6 +169,13 @@ class Ledger:
         with self._read() as conn:
             row = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
         return int(row.seq), str(row.hash)
+
+    def last_hash(self, kind: str) -> str:
+        """The hash of the latest row of ``kind``; GENESIS when there is none."""
+        query = select(entries.c.hash).where(entries.c.kind == kind).order_by(entries.c.seq.desc())
+        with self._read() as conn:
+            value = conn.execute(query.limit(1)).scalar()
+        return str(value) if value is not None else GENESIS
 
     def get(self, entry_id: str) -> Entry:
         wanted = f"run-{entry_id}" if entry_id.isdigit() else entry_id

@@ -13,13 +13,11 @@ where a run's bundle digest points.
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import io
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -33,6 +31,8 @@ from starlette.routing import BaseRoute, Route
 
 from compliance.errors import ComplianceError, EvidenceError, UsageError
 from compliance.evidence.verify import read_members
+from compliance.ledger.csvtable import csv_text
+from compliance.ledger.lru import Lru
 from compliance.server.auth import Token, Tokens
 from compliance.server.bundles import BundleInfo, BundleStore, Verification
 from compliance.server.portal_ledger import FINDING_COLUMNS, POPULATION_COLUMNS, LedgerPages
@@ -45,6 +45,11 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 STATIC = {"portal.css": "text/css", "portal.js": "text/javascript"}
+VERIFY_WAIT = 0.5
+"""Seconds a run page waits for its bundle's first signature check before it shows the
+check as running."""
+VERIFIED_BUNDLES = 1024
+"""Bundle signature checks a server process remembers (by bundle, size and mtime)."""
 STATUS_ORDER = ("fail", "error", "waived", "not_assessed", "manual", "not_applicable", "pass")
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -112,12 +117,14 @@ class Portal:
         self.bundles = bundles
         self.sessions = Sessions()
         self.env = _environment()
-        self._verified: dict[str, Verification] = {}
+        self._verified: Lru[str, Verification] = Lru(VERIFIED_BUNDLES)
+        self._checking: dict[str, asyncio.Future[Verification | None]] = {}
         self.ledger = LedgerPages(ledger, bundles) if ledger is not None else None
         if ledger is not None:
-            from compliance.server.portal_period import SoaSource
+            from compliance.server.portal_period import PeriodCache, SoaSource
 
             self.soa_source = SoaSource()
+            self.periods = PeriodCache()
 
     def routes(self) -> list[BaseRoute]:
         page = self._page
@@ -239,7 +246,7 @@ class Portal:
             return loaded
         members, report = loaded
         members_by_file = _members_by_file(members)
-        verification = self._verify(run_id)
+        verification, checking = await self._verification(run_id)
         packs = []
         for p in report.get("packs", []):
             controls = sorted(
@@ -262,6 +269,7 @@ class Portal:
             population=_population(report),
             inputs=members_by_file,
             verification=verification,
+            checking=checking,
         )
 
     async def input_file(self, request: Request) -> Response:
@@ -377,17 +385,19 @@ class Portal:
         q = request.query_params
         bundle_id = await run_in_threadpool(pages.bundle_of, entry)
 
-        async def verify() -> Verification | None:
-            return await run_in_threadpool(self._verify, bundle_id) if bundle_id else None
+        async def verify() -> tuple[Verification | None, bool]:
+            return await self._verification(bundle_id) if bundle_id else (None, False)
 
         # the bundle's first signature check overlaps the ledger reads
-        data, verification = await asyncio.gather(
+        data, (verification, checking) = await asyncio.gather(
             run_in_threadpool(
                 pages.run, entry, _int(q.get("fpage"), 1), _int(q.get("ppage"), 1), bundle_id
             ),
             verify(),
         )
-        return self._render("ledger_run.html", request, verification=verification, **data)
+        return self._render(
+            "ledger_run.html", request, verification=verification, checking=checking, **data
+        )
 
     async def period(self, request: Request) -> Response:
         from compliance.server import portal_period as pp
@@ -397,7 +407,7 @@ class Portal:
 
         def build() -> tuple[Any, dict[str, Any]]:
             query = pp.period_query(ledger, params)
-            built = pp.period(ledger, query, _now())
+            built = self.periods.get(ledger, query, _now())
             view = pp.period_view(built, _int(params.get("page"), 1), params.get("sla") == "1")
             return query, view
 
@@ -415,12 +425,12 @@ class Portal:
 
         def build() -> tuple[Any, Any]:
             query = pp.period_query(ledger, params)
-            return query, pp.period_csv(pp.period(ledger, query, _now()), kind)
+            return query, pp.period_csv(self.periods.get(ledger, query, _now()), kind)
 
         query, out = await run_in_threadpool(build)
         if out is None:
             return self._not_found(request, f"no period export {kind!r}")
-        header, rows = pp.reader_rows(out) if isinstance(out, str) else out
+        header, rows = out
         return _csv(f"period-{query.scope}-{query.start}-{query.end}-{kind}.csv", header, rows)
 
     async def soa(self, request: Request) -> Response:
@@ -433,11 +443,12 @@ class Portal:
         return self._render("soa.html", request, soa=data, scopes=scopes)
 
     async def soa_csv(self, request: Request) -> Response:
+        from compliance.ledger.soa import table as soa_table
         from compliance.server import portal_period as pp
 
         ledger = self._need_ledger().ledger
         data = await run_in_threadpool(pp.soa, ledger, self.soa_source, dict(request.query_params))
-        header, rows = pp.reader_rows(pp.soa_text(data))
+        header, rows = soa_table(data)
         return _csv(f"soa-{data['query']['scope']}.csv", header, rows)
 
     # -- helpers --------------------------------------------------------------------------
@@ -452,6 +463,20 @@ class Portal:
             reverse=True,
         )
 
+    async def _verification(self, run_id: str) -> tuple[Verification | None, bool]:
+        """The bundle's signature check and False; or (None, True) while a first check that
+        has taken ``VERIFY_WAIT`` seconds goes on in the background (a large bundle), so that
+        the page does not wait for it: a reload shows its result."""
+        check = self._checking.get(run_id)
+        if check is None:
+            check = asyncio.ensure_future(run_in_threadpool(self._verify, run_id))
+            self._checking[run_id] = check
+            check.add_done_callback(lambda _: self._checking.pop(run_id, None))
+        try:
+            return await asyncio.wait_for(asyncio.shield(check), VERIFY_WAIT), False
+        except TimeoutError:
+            return None, True
+
     def _verify(self, run_id: str) -> Verification | None:
         if self.bundles is None:
             return None
@@ -460,12 +485,13 @@ class Portal:
             return None
         stat = path.stat()
         key = f"{run_id}:{stat.st_size}:{stat.st_mtime_ns}"
-        if key not in self._verified:
-            result = self.bundles.verify(run_id)
-            if result is None:
+        known = self._verified.get(key)
+        if known is None:
+            known = self.bundles.verify(run_id)
+            if known is None:
                 return None
-            self._verified[key] = result
-        return self._verified[key]
+            self._verified.put(key, known)
+        return known
 
     def _bundle(self, run_id: str) -> tuple[dict[str, bytes], dict[str, Any]] | Response:
         path = self.bundles.path(run_id) if self.bundles else None
@@ -563,21 +589,10 @@ def _population(report: dict[str, Any]) -> list[dict[str, Any]]:
     return population if isinstance(population, list) else []
 
 
-def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+def _csv(filename: str, header: Sequence[str], rows: list[list[Any]]) -> Response:
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else _cell(v) for v in row])
     return Response(
-        out.getvalue(),
+        csv_text(header, rows, guard=True),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

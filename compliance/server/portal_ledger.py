@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from compliance.errors import ComplianceError
-from compliance.ledger.population import pairs_of
+from compliance.ledger.lru import Lru
 from compliance.ledger.store import Entry, Ledger
 from compliance.server.bundles import BundleStore
 
@@ -21,6 +21,8 @@ RUNS_PAGE = 50
 FINDINGS_PAGE = 100
 POPULATION_PAGE = 100
 PER_CONTROL = 20
+RUN_VIEWS = 4
+"""Runs whose page data a server process keeps, the most recently viewed."""
 STATUS_ORDER = ("fail", "error", "waived", "not_assessed", "manual", "not_applicable", "pass")
 FINDING_COLUMNS = [
     "check_id",
@@ -35,6 +37,18 @@ FINDING_COLUMNS = [
     "waiver",
 ]
 POPULATION_COLUMNS = ["id", "kind", "name", "namespace", "file", "line", "format", "assessed_by"]
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run as its pages show it: controls by pack, findings by control, the population
+    with the checks that assessed each resource, the input files."""
+
+    packs: list[dict[str, Any]]
+    by_control: dict[str, list[dict[str, Any]]]
+    findings: list[dict[str, Any]]
+    population: list[dict[str, Any]]
+    inputs: set[Any]
 
 
 @dataclass
@@ -87,6 +101,7 @@ class LedgerPages:
     def __init__(self, ledger: Ledger, bundles: BundleStore | None) -> None:
         self.ledger = ledger
         self.bundles = bundles
+        self._views: Lru[str, RunView] = Lru(RUN_VIEWS)
 
     def bundle_ids(self) -> dict[str, str]:
         """Store bundle digest -> bundle id."""
@@ -130,28 +145,11 @@ class LedgerPages:
             return None
         return entry if entry.kind == "run" else None
 
-    def _assessed_by(self, body: dict[str, Any]) -> dict[str, list[str]]:
-        """Resource id -> the checks that assessed it, from the controls' populations."""
-        out: dict[str, set[str]] = {}
-        for rid, check in pairs_of(self.ledger.blob(body["controls"]), self.ledger.blob, ()):
-            out.setdefault(rid, set()).add(check)
-        return {rid: sorted(checks) for rid, checks in out.items()}
-
-    def population(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        assessed = self._assessed_by(body)
-        return [
-            {**r, "assessed_by": r.get("assessed_by") or assessed.get(str(r.get("id")), [])}
-            for r in self.ledger.blob(body["resources"])
-        ]
-
-    def bundle_of(self, entry: Entry) -> str | None:
-        """The id of the store bundle whose digest the run recorded, if the store has it."""
-        sha = (entry.body.get("bundle") or {}).get("sha256")
-        return self.bundle_ids().get(sha) if sha else None
-
-    def run(
-        self, entry: Entry, findings_page: int, population_page: int, bundle_id: str | None
-    ) -> dict[str, Any]:
+    def _view(self, entry: Entry) -> RunView:
+        """What the run's pages show, built once per run and kept in a bounded cache."""
+        view = self._views.get(entry.hash)
+        if view is not None:
+            return view
         body = entry.body
         controls = self.ledger.blob(body["controls"])
         findings = self.ledger.blob(body["findings"])
@@ -169,22 +167,53 @@ class LedgerPages:
             for c in mine:
                 counts[c["status"]] = counts.get(c["status"], 0) + 1
             packs.append({"pack": p, "controls": mine, "counts": counts})
-        sha = (body.get("bundle") or {}).get("sha256")
-        inputs = {i.get("file") for i in self.ledger.blob(body["inputs"])} if bundle_id else set()
-        population = self.population(body)
+        assessed: dict[str, set[str]] = {}
+        for c in controls:
+            for check, ids in self.ledger.blob(c["population"]).items():
+                for rid in ids:
+                    checks = assessed.get(rid)
+                    if checks is None:
+                        assessed[rid] = {check}
+                    else:
+                        checks.add(check)
+        population = [
+            {
+                **r,
+                "assessed_by": r.get("assessed_by") or sorted(assessed.get(str(r.get("id")), ())),
+            }
+            for r in self.ledger.blob(body["resources"])
+        ]
+        inputs = {i.get("file") for i in self.ledger.blob(body["inputs"])}
+        view = RunView(packs, by_control, findings, population, inputs)
+        self._views.put(entry.hash, view)
+        return view
+
+    def population(self, entry: Entry) -> list[dict[str, Any]]:
+        return self._view(entry).population
+
+    def bundle_of(self, entry: Entry) -> str | None:
+        """The id of the store bundle whose digest the run recorded, if the store has it."""
+        sha = (entry.body.get("bundle") or {}).get("sha256")
+        return self.bundle_ids().get(sha) if sha else None
+
+    def run(
+        self, entry: Entry, findings_page: int, population_page: int, bundle_id: str | None
+    ) -> dict[str, Any]:
+        body = entry.body
+        view = self._view(entry)
         return {
             "entry": entry,
             "body": body,
             "outcome": outcome(body),
-            "packs": packs,
-            "by_control": by_control,
+            "packs": view.packs,
+            "by_control": view.by_control,
             "per_control": PER_CONTROL,
-            "findings": paginate(findings, findings_page, FINDINGS_PAGE),
-            "findings_total": len(findings),
-            "population": paginate(population, population_page, POPULATION_PAGE),
-            "bundle_sha": sha,
+            "findings": paginate(view.findings, findings_page, FINDINGS_PAGE),
+            "findings_total": len(view.findings),
+            "population": paginate(view.population, population_page, POPULATION_PAGE),
+            "bundle_sha": (body.get("bundle") or {}).get("sha256"),
             "bundle_id": bundle_id,
-            "inputs": inputs,
+            "inputs": view.inputs if bundle_id else set(),
         }
 
     def findings_rows(self, entry: Entry) -> list[list[Any]]:
@@ -201,13 +230,13 @@ class LedgerPages:
                 f.get("fingerprint"),
                 _waiver(f.get("waiver")),
             ]
-            for f in self.ledger.blob(entry.body["findings"])
+            for f in self._view(entry).findings
         ]
 
     def population_rows(self, entry: Entry) -> list[list[Any]]:
         return [
             [r.get(k) if k != "assessed_by" else " ".join(r.get(k, [])) for k in POPULATION_COLUMNS]
-            for r in self.population(entry.body)
+            for r in self.population(entry)
         ]
 
 

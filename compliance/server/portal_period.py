@@ -4,22 +4,23 @@ SVG heatmap (one cell per control and day, coloured by status, a ``<title>`` per
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from compliance.errors import UsageError
+from compliance.ledger.csvtable import Table
+from compliance.ledger.lru import Lru
 from compliance.ledger.period import NO_EVIDENCE, Period, PeriodOptions, build_period
 from compliance.ledger.population import DEFAULT_SIZES
-from compliance.ledger.render import render_csv as period_controls_csv
+from compliance.ledger.render import table as period_controls_table
 from compliance.ledger.soa import PACK, build_soa, exclusions
-from compliance.ledger.soa import render_csv as soa_csv
 from compliance.ledger.store import Ledger
 from compliance.server.portal_ledger import FINDINGS_PAGE, day_bounds, paginate, parse_day
 
 DEFAULT_DAYS = 30
+PERIODS = 8
+"""Built periods a server process keeps."""
 MAX_DAYS = 400
 LABEL_WIDTH = 230
 ROW_HEIGHT = 16
@@ -92,6 +93,23 @@ def period(ledger: Ledger, q: PeriodQuery, generated_at: str) -> Period:
     return build_period(ledger, opts)
 
 
+class PeriodCache:
+    """Built periods by the ledger's latest run and the query: a period is built once until a
+    run is recorded (admission decisions do not change it). Bounded, least recently used
+    first out."""
+
+    def __init__(self, size: int = PERIODS) -> None:
+        self._built: Lru[tuple[Any, ...], Period] = Lru(size)
+
+    def get(self, ledger: Ledger, q: PeriodQuery, generated_at: str) -> Period:
+        key = (ledger.last_hash("run"), q.scope, q.start, q.end, q.pack, q.seed)
+        built = self._built.get(key)
+        if built is None:
+            built = period(ledger, q, generated_at)
+            self._built.put(key, built)
+        return built
+
+
 def heatmap(data: dict[str, Any]) -> dict[str, Any]:
     """Geometry of the SVG: a row per control, a column per day, ticks every week."""
     days = [t["date"] for t in data["controls"][0]["timeline"]] if data["controls"] else []
@@ -146,13 +164,13 @@ def period_view(built: Period, findings_page: int, breached_only: bool) -> dict[
     }
 
 
-def period_csv(built: Period, kind: str) -> tuple[list[str], list[list[Any]]] | str | None:
-    """The CSV of one part of the period: rows to write, or the ledger renderer's text."""
+def period_csv(built: Period, kind: str) -> Table | None:
+    """The table of one part of the period, as the CLI's period report writes it."""
     data = built.data
     if kind == "controls":
-        return period_controls_csv(data)
+        return period_controls_table(data)
     if kind == "population":
-        return built.population.csv_bytes().decode()
+        return built.population.table()
     if kind == "findings":
         rows = [
             [
@@ -227,13 +245,3 @@ def soa(ledger: Ledger, source: SoaSource, params: dict[str, str]) -> dict[str, 
         "pack": pack_name,
     }
     return data
-
-
-def soa_text(data: dict[str, Any]) -> str:
-    return soa_csv(data)
-
-
-def reader_rows(text: str) -> tuple[list[str], list[list[str]]]:
-    """A ledger renderer's CSV text back into its header and rows (to quote its cells)."""
-    rows = list(csv.reader(io.StringIO(text)))
-    return (rows[0], rows[1:]) if rows else ([], [])

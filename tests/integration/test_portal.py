@@ -159,7 +159,7 @@ def test_bundles_page_shows_a_tampered_bundle_as_not_verified(
 
 
 def test_csv_cells_never_start_a_formula() -> None:
-    from compliance.server.portal import _cell
+    from compliance.ledger.csvtable import guarded as _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("@SUM") == "'@SUM"

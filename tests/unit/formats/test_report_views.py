@@ -52,7 +52,7 @@ class Rows(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "tr" and a.get("class") == "finding" and "data-severity" in a:
+        if tag == "tr" and "finding" in a.get("class", "").split() and "data-severity" in a:
             self.findings.append(a)
         if tag == "select":
             self._select = a.get("data-filter")

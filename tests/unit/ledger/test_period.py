@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,7 +17,13 @@ from compliance.errors import UsageError
 from compliance.evidence.verify import read_members, verify_bundle
 from compliance.ledger.bundle import build_period_bundle
 from compliance.ledger.period import PeriodOptions, build_period, parse_sla
-from compliance.ledger.population import DEFAULT_SIZES, parse_sizes, sample_size
+from compliance.ledger.population import (
+    DEFAULT_SIZES,
+    Population,
+    draw_samples,
+    parse_sizes,
+    sample_size,
+)
 from compliance.ledger.record import record_run
 from compliance.ledger.render import render_csv, render_html, render_markdown, render_oscal
 from compliance.ledger.store import Ledger
@@ -258,3 +266,51 @@ def test_a_period_without_runs_is_all_days_without_evidence(ledger_url: str) -> 
         # the finding seen before the period but in no run of it is not listed
         assert p["findings"] == []
         Model.model_validate(json.loads(render_oscal(p, led, built.runs)))
+
+
+def _sample_by_definition(
+    population: Population, controls: list[dict[str, Any]], seed: int
+) -> list[dict[str, Any]]:
+    """The sample as documented: per control, its members ordered by (run time, run id,
+    resource, check), ``random.Random(f"{seed}:{pack:control}").sample`` of them."""
+    out = []
+    for c in controls:
+        key = f"{c['pack']}:{c['control_id']}"
+        members = sorted(
+            (at, run, rid, check) for run, at, rid, check, keys in population.rows if key in keys
+        )
+        size = sample_size(len(members), parse_sizes(DEFAULT_SIZES))
+        picked = sorted(random.Random(f"{seed}:{key}").sample(members, size))
+        out.append(
+            {
+                "pack": c["pack"],
+                "control_id": c["control_id"],
+                "population": len(members),
+                "size": size,
+                "items": [
+                    {"run": r, "at": a, "resource": rid, "check": ch} for a, r, rid, ch in picked
+                ],
+            }
+        )
+    return out
+
+
+@pytest.mark.parametrize("order", ["in time order", "out of time order"])
+def test_the_sample_follows_its_definition(tmp_path: Path, order: str) -> None:
+    days = [f"2026-11-{d:02d}" for d in range(1, 8)]
+    if order == "out of time order":
+        days = [days[i] for i in (3, 0, 6, 1, 5, 2, 4)]  # recorded late, with --now
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as led:
+        for i, day in enumerate(days):
+            opens = ("net", "tls") if i % 2 else ("net",)
+            record_run(led, report(day, opens), scope="prod", at=at(day, 9))
+        record_run(led, report(days[-1]), scope="prod", at=at(days[-1], 9))  # same time, later id
+        built = build_period(led, options(start=date(2026, 11, 1), end=date(2026, 11, 7), seed=11))
+    controls = [
+        {"pack": s["pack"], "control_id": s["control_id"]} for s in built.data["sample"]["controls"]
+    ]
+    rules = parse_sizes(DEFAULT_SIZES)
+    assert draw_samples(built.population, controls, 11, rules) == _sample_by_definition(
+        built.population, controls, 11
+    )
+    assert any(s["size"] < s["population"] for s in built.data["sample"]["controls"])

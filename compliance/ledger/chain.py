@@ -1,0 +1,72 @@
+"""The ledger's chain arithmetic, without any database code: canonical JSON, row and blob
+hashes, the ``Entry`` a row reads as, and the schema version this tool writes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+
+GENESIS = "0" * 64
+"""The ``prev`` of the first row."""
+
+SCHEMA_VERSION = 1
+"""The number of migrations in ``schema.MIGRATIONS`` (a test holds the two equal)."""
+
+Blobs = dict[str, tuple[str, bytes]]
+"""digest -> (kind, canonical JSON bytes): the blobs a row names."""
+
+
+def canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def row_hash(prev: str, seq: int, entry_id: str, kind: str, scope: str, at: str, body: str) -> str:
+    """SHA-256 over the previous hash and the row's canonical content."""
+    material = canonical(
+        {"seq": seq, "id": entry_id, "kind": kind, "scope": scope, "at": at, "body": body}
+    )
+    return hashlib.sha256(prev.encode() + b"\n" + material).hexdigest()
+
+
+def blob_digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+def put_blob(blobs: Blobs, kind: str, value: Any) -> str:
+    """Add ``value`` to ``blobs`` as canonical JSON; return its digest."""
+    data = canonical(value)
+    digest = hashlib.sha256(data).hexdigest()
+    blobs[digest] = (kind, data)
+    return digest
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    id: str
+    kind: str
+    scope: str
+    at: str
+    body: dict[str, Any]
+    prev: str
+    hash: str
+    raw_body: str
+
+
+class Appender(Protocol):
+    """What records into a ledger: ``Ledger`` and the SQLite appender."""
+
+    source: str
+
+    def append(
+        self, kind: str, scope: str, at: str, body: dict[str, Any], blob_values: Blobs | None = None
+    ) -> Entry: ...
+
+
+def utc_text(moment: datetime) -> str:
+    """``2026-11-27T00:00:00Z``: sortable as text, the form every ``at`` column holds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
