@@ -30,7 +30,13 @@ from compliance.inputs.records import FileCache, Recorded, record_of
 from compliance.inputs.yamlutil import MAX_DEPTH
 from compliance.model import LoadError, Resource
 from compliance.model.report import InputRef
-from compliance.secrets.collect import mark_shapes, walk
+from compliance.secrets.collect import (
+    mark_shapes,
+    scan_literals,
+    scan_string,
+    text_may_hold_shape,
+    walk,
+)
 
 __all__ = [
     "FORMATS",
@@ -128,12 +134,23 @@ def load_text(text: str, ctx: FileContext, kind: str, explicit: bool) -> LoadedF
     """One file's resources, errors, input record and secret values (its text is added by
     the caller)."""
     result = LoadResult()
-    parse(text, ctx, kind, result, explicit=explicit)
+    hinted = text_may_hold_shape(text)
+    parse(text, ctx, kind, result, explicit=explicit, hinted=hinted)
     result.texts.clear()
-    return with_secrets(result)
+    # a YAML or JSON file's bodies hold only strings of its text (other loaders add what
+    # they read elsewhere: env files, certificates)
+    return with_secrets(result, shapes_possible=hinted or kind != YAML.kind)
 
 
-def parse(text: str, ctx: FileContext, kind: str, result: LoadResult, *, explicit: bool) -> None:
+def parse(
+    text: str,
+    ctx: FileContext,
+    kind: str,
+    result: LoadResult,
+    *,
+    explicit: bool,
+    hinted: bool | None = None,
+) -> None:
     """Load ``text`` with the loader of ``kind`` into ``result``: its resources (with
     ``facts.secret_shapes``), text and input record, or the error that stopped it."""
     resources: list[Resource] = []
@@ -174,7 +191,7 @@ def parse(text: str, ctx: FileContext, kind: str, result: LoadResult, *, explici
         return
     if fmt is None:
         return
-    mark_shapes(resources, text)
+    mark_shapes(resources, text, hinted=hinted)
     result.resources.extend(resources)
     result.texts[ctx.rel] = text
     result.inputs.append(
@@ -187,22 +204,29 @@ def parse(text: str, ctx: FileContext, kind: str, result: LoadResult, *, explici
     )
 
 
-def collect_secrets(resources: Iterable[Resource]) -> dict[str, set[str]]:
+def collect_secrets(
+    resources: Iterable[Resource], *, shapes_possible: bool = True
+) -> dict[str, set[str]]:
     """rel file -> the secret values of its resources: what each resource's loader makes
-    secret, and what ``walk`` finds in its body (secret-looking names, credential shapes)."""
+    secret, and what ``walk`` finds in its body (secret-looking names, credential shapes).
+    ``shapes_possible=False`` (the file they were parsed from fails ``text_may_hold_shape``:
+    no token mark, no URL with ``@``, no escape that could spell one) skips the token and
+    URL-password patterns on the bodies' strings; every other rule runs as usual."""
     found: dict[str, set[str]] = defaultdict(set)
+    scan = scan_string if shapes_possible else scan_literals
     by_format = _BY_FORMAT
     for r in resources:
         values = found[r.source.file]
         loader = by_format.get(r.source.format)
         if loader is not None:
             loader.secret_values(r, values)
-        walk(r.body, values)
+        walk(r.body, values, scan)
     return found
 
 
-def with_secrets(result: LoadResult) -> LoadedFiles:
-    """``result`` with the secret values of its resources, by file."""
+def with_secrets(result: LoadResult, *, shapes_possible: bool = True) -> LoadedFiles:
+    """``result`` with the secret values of its resources, by file (``shapes_possible``:
+    see ``collect_secrets``)."""
     return LoadedFiles(
         resources=result.resources,
         errors=result.errors,
@@ -211,7 +235,7 @@ def with_secrets(result: LoadResult) -> LoadedFiles:
         texts=result.texts,
         notices=result.notices,
         seen=result.seen,
-        secrets=dict(collect_secrets(result.resources)),
+        secrets=dict(collect_secrets(result.resources, shapes_possible=shapes_possible)),
     )
 
 

@@ -102,16 +102,23 @@ def strings_of(value: Any, add: Callable[[str], None]) -> None:
             strings_of(v, add)
 
 
-def walk(node: Any, values: set[str]) -> None:
+Scan = Callable[[str, set[str]], None]
+
+
+def walk(node: Any, values: set[str], scan: Scan | None = None) -> None:
+    """The secret values of every string under ``node`` (``scan``: ``scan_string``, or
+    ``scan_literals`` for the strings of a file that holds no hint of a token or URL
+    password: see ``compliance.inputs.registry.collect_secrets``)."""
+    scan = scan or scan_string
     if isinstance(node, dict):
-        _walk_mapping(node, values)
+        _walk_mapping(node, values, scan)
     elif isinstance(node, list):
-        _walk_sequence(node, values)
+        _walk_sequence(node, values, scan)
     elif isinstance(node, str):
-        scan_string(node, values)
+        scan(node, values)
 
 
-def _walk_mapping(node: dict[Any, Any], values: set[str]) -> None:
+def _walk_mapping(node: dict[Any, Any], values: set[str], scan: Scan) -> None:
     """Children dispatched here by type rather than through ``walk``: one call fewer per
     value (a body has tens of thousands), and the secret-name test first, since a key
     that does not look like one rules out both literal checks."""
@@ -130,26 +137,26 @@ def _walk_mapping(node: dict[Any, Any], values: set[str]) -> None:
                     if secret_literal(key, v.get(inner)):
                         values.add(v[inner])
         if isinstance(v, str):
-            scan_string(v, values)
+            scan(v, values)
             if key in EMBEDDED_JSON_KEYS:
-                _walk_embedded(v, values)
+                _walk_embedded(v, values, scan)
         elif isinstance(v, dict):
-            _walk_mapping(v, values)
+            _walk_mapping(v, values, scan)
         elif isinstance(v, list):
-            _walk_sequence(v, values)
+            _walk_sequence(v, values, scan)
 
 
-def _walk_sequence(node: list[Any], values: set[str]) -> None:
+def _walk_sequence(node: list[Any], values: set[str], scan: Scan) -> None:
     for item in node:
         if isinstance(item, str):
-            scan_string(item, values)
+            scan(item, values)
         elif isinstance(item, dict):
-            _walk_mapping(item, values)
+            _walk_mapping(item, values, scan)
         elif isinstance(item, list):
-            _walk_sequence(item, values)
+            _walk_sequence(item, values, scan)
 
 
-def _walk_embedded(text: str, values: set[str]) -> None:
+def _walk_embedded(text: str, values: set[str], scan: Scan) -> None:
     """An object kept as JSON text (``kubectl apply``'s last-applied configuration): its
     values as if it were loaded, a Secret's data included."""
     if len(text) > MAX_EMBEDDED_JSON or not text.lstrip().startswith("{"):
@@ -161,13 +168,11 @@ def _walk_embedded(text: str, values: set[str]) -> None:
     if isinstance(obj, dict):
         if obj.get("kind") == "Secret":
             add_secret_data(obj, values)
-        walk(obj, values)
+        walk(obj, values, scan)
 
 
 def scan_string(node: str, values: set[str]) -> None:
-    name, sep, value = node.partition("=")
-    if sep and secret_literal(name.strip(), value):
-        values.add(value)
+    scan_literals(node, values)
     # The literal checks only skip patterns that cannot match (the corpus holds
     # megabytes of dashboard JSON in ConfigMaps): same values, a fraction of the time.
     if may_hold_token(node):
@@ -176,6 +181,15 @@ def scan_string(node: str, values: set[str]) -> None:
     if "://" in node and "@" in node:
         for m in URL_CREDENTIALS.finditer(node):
             values.add(m.group("pw"))
+
+
+def scan_literals(node: str, values: set[str]) -> None:
+    """The rules of ``scan_string`` that do not look for a token or a URL password: a
+    ``NAME=value`` literal and the lines of a PEM private key (YAML folding can make
+    ``PRIVATE KEY`` of two lines; tokens and URL passwords hold no space)."""
+    name, sep, value = node.partition("=")
+    if sep and secret_literal(name.strip(), value):
+        values.add(value)
     if "PRIVATE KEY" in node and PEM_BEGIN.search(node):
         values.update(
             line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
@@ -228,10 +242,14 @@ def text_may_hold_shape(text: str) -> bool:
     return may_hold_shape(text) or ("\\" in text and bool(_ESCAPE.search(text)))
 
 
-def mark_shapes(resources: Iterable[Resource], text: str | None = None) -> None:
+def mark_shapes(
+    resources: Iterable[Resource], text: str | None = None, *, hinted: bool | None = None
+) -> None:
     """Set ``facts.secret_shapes`` on every resource (an empty list where none is found);
-    ``text``, the file they were parsed from, rules out the walk when it holds no hint."""
-    hinted = text is None or text_may_hold_shape(text)
+    ``text``, the file they were parsed from, rules out the walk when it holds no hint
+    (``hinted``: ``text_may_hold_shape(text)`` when the caller has it already)."""
+    if hinted is None:
+        hinted = text is None or text_may_hold_shape(text)
     for r in resources:
         if hinted or r.kind == "Secret":
             r.facts["secret_shapes"] = secret_shapes(r)

@@ -5,12 +5,14 @@ hand-made cases."""
 from __future__ import annotations
 
 import enum
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compliance.inputs import LoadOptions, load_paths
+from compliance.evaluation.executor import map_in_processes
+from compliance.inputs import LoadOptions, load_paths, registry
 from compliance.secrets import collect, detect
 from tests.shared import CORPUS, require
 
@@ -199,3 +201,56 @@ def _corpus_strings() -> list[str]:
     for resource in loaded.resources:
         strings(resource.body)
     return found
+
+
+AWS_KEY = "AKIA" + "B" * 16
+ESCAPED_FILES = {
+    # a token spelled with an escape, or split by an escaped line break: the file's text
+    # holds no mark, its parsed string does
+    "escaped.yaml": f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  k: "\\x41{AWS_KEY[1:]}"\n',
+    "joined.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n"
+        f'  k: "{TOKEN[:3]}\\\n  {TOKEN[3:]}"\n'
+    ),
+    "embedded.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+        "    kubectl.kubernetes.io/last-applied-configuration: "
+        f'\'{{"data": {{"k": "\\u0041{AWS_KEY[1:]}"}}}}\'\n'
+    ),
+    "plan.json": f'{{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {{"name": "d"}}, "data": {{"k": "\\u0041{AWS_KEY[1:]}"}}}}',
+    # a PEM header folded over two lines of a plain scalar: "PRIVATE KEY" only once parsed
+    # (the empty line is the parsed value's line break)
+    "folded.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\ndata:\n"
+        "  k: -----BEGIN RSA PRIVATE\n    KEY-----\n\n    MIIEfolded\n"
+    ),
+    "url.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: f}\ndata:\n  k: postgres://u:pa55word@db/x\n",
+    "plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g}\ndata:\n  k: nothing to see\n",
+}
+
+
+def _by_file(loaded: Any) -> dict[str, set[str]]:
+    return {rel: set(v) for rel, v in loaded.secrets.items() if v}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_file_level_skip_collects_what_a_full_scan_collects(tmp_path: Path, workers: int) -> None:
+    """A YAML or JSON file whose text holds no hint of a token or URL password is not
+    scanned for them string by string; escapes, line joins and folding still are."""
+    for name, text in ESCAPED_FILES.items():
+        (tmp_path / name).write_text(text)
+    mapper = functools.partial(map_in_processes, workers=workers) if workers > 1 else None
+    loaded = load_paths([str(tmp_path)], LoadOptions(), map_files=mapper)
+    assert not loaded.errors
+    full = {rel: v for rel, v in registry.collect_secrets(loaded.resources).items() if v}
+    assert _by_file(loaded) == full
+    found = set().union(*full.values())
+    assert {AWS_KEY, TOKEN, "MIIEfolded", "pa55word"} <= found
+
+
+def test_file_level_skip_matches_full_scan_on_the_fixtures() -> None:
+    roots = [*INPUT_ROOTS, ROOT / "tests" / "packs" / "cases"]
+    loaded = load_paths([str(p) for p in roots], LoadOptions())
+    full = {rel: v for rel, v in registry.collect_secrets(loaded.resources).items() if v}
+    assert full
+    assert _by_file(loaded) == full
