@@ -13,6 +13,7 @@ from compliance.inputs import yamljson
 from compliance.inputs.base import FileContext, FileLoad
 from compliance.inputs.envfiles import (
     env_file_names,
+    interpolate,
     read_env_file,
     referenced_names,
 )
@@ -51,7 +52,9 @@ def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
                 line=line,
                 body=service,
                 facts={
-                    "environment": _environment(service.get("environment"), lines, line),
+                    "environment": _resolve(
+                        _environment(service.get("environment"), lines, line), dotenv
+                    ),
                     "ports": _ports(service.get("ports"), lines, line, ctx),
                     "image": service["image"] if isinstance(service.get("image"), str) else None,
                     "has_healthcheck": _has_healthcheck(service.get("healthcheck")),
@@ -79,6 +82,27 @@ def _dotenv_used(dotenv: dict[str, Any], service: dict[str, Any]) -> dict[str, A
         return {"file": ".env", "found": False, "entries": []}
     used = referenced_names(service)
     return {**dotenv, "entries": [e for e in dotenv["entries"] if e["name"] in used]}
+
+
+def _resolve(entries: list[dict[str, Any]], dotenv: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each entry whose value interpolates gets ``resolved`` (the value compose would set,
+    from the project ``.env`` and the defaults written inline) and ``sources`` (the ``.env``
+    variables it took, with their lines): what SEC-01 judges. The shell environment of the
+    machine that runs compose is not known here: a variable set nowhere becomes empty."""
+    variables: dict[str, str] = {}
+    where: dict[str, int] = {}
+    for e in dotenv["entries"] if dotenv["found"] else []:
+        variables[e["name"]] = e["value"]
+        where[e["name"]] = e["line"]
+    for entry in entries:
+        value = entry["value"]
+        done = interpolate(value, variables) if isinstance(value, str) else None
+        if done is not None:
+            entry["resolved"] = done[0]
+            entry["sources"] = [
+                {"name": n, "file": ".env", "line": where[n]} for n in dict.fromkeys(done[1])
+            ]
+    return entries
 
 
 def _scalar(value: Any) -> str | None:
@@ -194,7 +218,12 @@ class ComposeLoader:
                 yield entry["file"]
 
     def secret_values(self, resource: Resource, values: set[str]) -> None:
-        add_env_entries(resource.facts.get("environment") or [], values)
+        entries = resource.facts.get("environment") or []
+        add_env_entries(entries, values)
+        add_env_entries(
+            [{"name": e["name"], "value": e["resolved"]} for e in entries if "resolved" in e],
+            values,
+        )
 
 
 LOADER = ComposeLoader()

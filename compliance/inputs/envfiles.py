@@ -87,3 +87,90 @@ def referenced_names(node: Any) -> set[str]:
         for v in node:
             found |= referenced_names(v)
     return found
+
+
+_NAME_START = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def interpolate(text: str, variables: dict[str, str]) -> tuple[str, list[str]] | None:
+    """``text`` with ``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME-default}``,
+    ``${NAME:+alt}``, ``${NAME+alt}``, ``${NAME:?err}`` and ``${NAME?err}`` replaced as compose
+    replaces them from ``variables`` (defaults may nest), ``$$`` kept as ``$``; with the names
+    whose value was taken from ``variables``. None when ``text`` interpolates nothing or is
+    malformed (an unclosed ``${``). An unset name without a default becomes empty."""
+    if "$" not in text:
+        return None
+    used: list[str] = []
+    out, end = _expand(text, 0, variables, used, nested=False)
+    if end != len(text):
+        return None
+    return out, used
+
+
+def _expand(
+    text: str, pos: int, variables: dict[str, str], used: list[str], *, nested: bool
+) -> tuple[str, int]:
+    """Expand from ``pos`` to the end (or, when ``nested``, to the ``}`` closing a default);
+    returns the text and the position after it (``len(text) + 1`` when malformed)."""
+    parts: list[str] = []
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if nested and ch == "}":
+            return "".join(parts), i
+        if ch != "$":
+            parts.append(ch)
+            i += 1
+            continue
+        if text.startswith("$$", i):
+            parts.append("$")
+            i += 2
+            continue
+        if text.startswith("${", i):
+            m = _NAME_START.match(text, i + 2)
+            if m is None:
+                return "".join(parts), len(text) + 1
+            name, i = m.group(0), m.end()
+            op = next((o for o in (":-", ":+", ":?", "-", "+", "?") if text.startswith(o, i)), "")
+            i += len(op)
+            arg, inner = "", list[str]()
+            if op:
+                arg, i = _expand(text, i, variables, inner, nested=True)
+            if i >= len(text) or text[i] != "}":
+                return "".join(parts), len(text) + 1
+            i += 1
+            parts.append(_substitute(name, op, (arg, inner), variables, used))
+            continue
+        m = _NAME_START.match(text, i + 1)
+        if m is None:
+            parts.append("$")
+            i += 1
+            continue
+        parts.append(_substitute(m.group(0), "", ("", []), variables, used))
+        i = m.end()
+    return "".join(parts), i
+
+
+def _substitute(
+    name: str,
+    op: str,
+    arg: tuple[str, list[str]],
+    variables: dict[str, str],
+    used: list[str],
+) -> str:
+    """One ``${name<op>arg}``: ``arg`` is the expanded default with the names it took."""
+    value = variables.get(name)
+    is_set = value is not None
+    is_full = bool(value)
+    if op in (":-", "-") and not (is_full if op == ":-" else is_set):
+        used.extend(arg[1])
+        return arg[0]
+    if op in (":+", "+"):
+        if is_full if op == ":+" else is_set:
+            used.extend(arg[1])
+            return arg[0]
+        return ""
+    if value is None:
+        return ""
+    used.append(name)
+    return value

@@ -8,6 +8,7 @@ from typing import Any
 
 from compliance.errors import InputError
 from compliance.inputs.base import FileContext, LoadOptions
+from compliance.inputs.k8s_service import service_facts
 from compliance.inputs.secret_values import secret_values
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
@@ -133,9 +134,7 @@ CONTROL_PLANE = ("kube-apiserver", "kubelet", "etcd")
 
 def _facts(obj: dict[str, Any], kind: str) -> dict[str, Any]:
     if kind == "Service":
-        spec = obj.get("spec")
-        kind_of = spec.get("type") if isinstance(spec, dict) else None
-        return {"exposure": {kind_of: True}} if kind_of in ("LoadBalancer", "NodePort") else {}
+        return service_facts(obj)
     if kind == "Secret":
         return {"secret_values": secret_values(obj)}
     found = pod_spec(obj, kind)

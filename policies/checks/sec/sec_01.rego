@@ -1,12 +1,14 @@
 # SEC-01 no plaintext secrets: workload and compose environments, Dockerfiles, ConfigMaps,
 # Kubernetes Secret manifests judged by their values (facts.secret_values), the files a compose
-# service takes variables from (its env_file entries and the project's .env); on AWS Terraform
+# service takes variables from (its env_file entries and the project's .env, and the values its
+# environment gets by interpolating ${NAME} from that .env or an inline default); on AWS Terraform
 # credentials in provider blocks, Lambda environments, instance user_data scripts, locals and
 # module arguments; on Azure and GCP literal database and virtual machine administrator
 # passwords. Messages name the setting, never its value.
 #
 # METADATA
 # title: No plaintext secrets in configuration
+# description: A literal value under a secret-looking name. Where the same value has a known credential shape (facts.secret_shapes at that path or line) SEC-03 reports it and SEC-01 does not.
 # custom:
 #   id: SEC-01
 #   scope: resource
@@ -62,6 +64,7 @@ violations contains v if {
 	some c in lib.containers(r)
 	some i, env in object.get(c.spec, "env", [])
 	literal_secret(env.name, object.get(env, "value", ""))
+	not shape_at(r, sprintf("%s.env[%d]", [c.path, i]))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("%s.env[%d]", [c.path, i]),
 		"message": sprintf("container %s sets %s to a literal secret value in its environment", [c.name, env.name])}
 }
@@ -79,6 +82,7 @@ violations contains v if {
 	some r in lib.of_kind("ConfigMap")
 	some key, value in object.get(r.body, "data", {})
 	literal_secret(key, value)
+	not shape_at(r, sprintf("data.%s", [key]))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("data.%s", [key]),
 		"message": sprintf("ConfigMap %s holds a secret-looking key %s in plaintext; use a Secret", [r.name, key])}
 }
@@ -87,6 +91,7 @@ violations contains v if {
 	some r in lib.of_kind("Dockerfile")
 	some e in r.facts.env
 	literal_secret(e.name, object.get(e, "value", ""))
+	not shape_on_line(r, e.line)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "line": e.line,
 		"message": sprintf("%s %s bakes a secret value into the image", [e.instruction, e.name])}
 }
@@ -105,6 +110,7 @@ violations contains v if {
 	some r in lib.of_kind("ComposeService")
 	some e in r.facts.environment
 	literal_secret(e.name, object.get(e, "value", ""))
+	not shape_on_line(r, e.line)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "line": e.line,
 		"message": sprintf("compose service %s sets %s to a literal secret value", [r.name, e.name])}
 }
@@ -112,6 +118,7 @@ violations contains v if {
 violations contains v if {
 	some r in lib.of_kind("terraform_variable")
 	literal_secret(r.name, object.get(r.body, "default", ""))
+	not shape_at(r, "default")
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": "default",
 		"message": sprintf("variable %s has a literal secret default", [r.name])}
 }
@@ -121,6 +128,7 @@ violations contains v if {
 	some r in lib.of_kind(kind)
 	some field in ["password", "master_password"]
 	literal_secret(field, object.get(r.body, field, ""))
+	not shape_at(r, field)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
 		"message": sprintf("%s %s has a literal %s; use manage_master_user_password or a secret store", [kind, r.name, field])}
 }
@@ -159,6 +167,7 @@ violations contains v if {
 	lib.looks_secret(object.get(r.body, "name", r.name))
 	some field in ["value", "insecure_value"]
 	tf_literal(object.get(r.body, field, null))
+	not shape_at(r, field)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
 		"message": sprintf("SSM parameter %s has a literal secret %s in Terraform", [object.get(r.body, "name", r.name), field])}
 }
@@ -167,6 +176,7 @@ violations contains v if {
 	some r in lib.of_kind("aws_secretsmanager_secret_version")
 	some field in ["secret_string", "secret_string_wo"]
 	tf_literal(object.get(r.body, field, null))
+	not shape_at(r, field)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
 		"message": sprintf("secret version %s has a literal %s in Terraform; generate it (random_password) or set it outside Terraform", [r.name, field])}
 }
@@ -181,7 +191,7 @@ provider_key_fields := ["access_key", "secret_key", "token"]
 
 violations contains v if {
 	some r in lib.of_kind("provider.aws")
-	fields := [f | some f in provider_key_fields; tf_literal(object.get(r.body, f, null))]
+	fields := [f | some f in provider_key_fields; tf_literal(object.get(r.body, f, null)); not shape_at(r, f)]
 	count(fields) > 0
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": fields[0],
 		"message": sprintf("provider aws%s has literal credentials (%s); use a profile, environment variables or an assumed role", [provider_alias(r), concat(", ", fields)])}
@@ -196,6 +206,7 @@ violations contains v if {
 	is_object(variables)
 	some name, value in variables
 	tf_secret(name, value)
+	not shape_at(r, sprintf("environment.variables.%s", [name]))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("environment.variables.%s", [name]),
 		"message": sprintf("Lambda function %s sets %s to a literal secret value in its environment; read it from Secrets Manager or SSM at run time", [r.name, name])}
 }
@@ -216,6 +227,7 @@ violations contains v if {
 	some r in lib.of_kind("terraform_locals")
 	some name, value in r.body
 	tf_secret(name, value)
+	not shape_at(r, name)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": name,
 		"message": sprintf("local value %s is a literal secret", [name])}
 }
@@ -224,6 +236,7 @@ violations contains v if {
 	some r in lib.of_kind("terraform_module")
 	some name, value in r.body
 	tf_secret(name, value)
+	not shape_at(r, name)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": name,
 		"message": sprintf("module %s is given a literal secret in %s", [r.name, name])}
 }
@@ -247,6 +260,7 @@ violations contains v if {
 	some kind, field in cloud_password_fields
 	some r in lib.of_kind(kind)
 	lib.tf_literal(object.get(r.body, field, null))
+	not shape_at(r, field)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": field,
 		"message": sprintf("%s %s has a literal %s; generate it (random_password) or read it from a secret store", [kind, r.name, field])}
 }
@@ -260,10 +274,43 @@ violations contains v if {
 		"message": sprintf("compose service %s reads %s from env_file %s (line %d), which holds a literal secret value", [r.name, e.name, f.file, e.line])}
 }
 
+# A compose variable whose value interpolates (${NAME}, ${NAME:-default}, ${NAME-default}, ...)
+# is judged by what compose would set: the value the loader resolved (facts.environment[*].resolved)
+# from the project .env beside the compose file and the defaults written inline. The finding is
+# at the compose line that sets the variable and names the .env variable and its .env line; a
+# variable set nowhere resolves to empty and is not a finding.
+interpolated_secret(e) if {
+	is_string(object.get(e, "resolved", null))
+	not literal_secret(e.name, object.get(e, "value", ""))
+	literal_secret(e.name, e.resolved)
+}
+
+interpolation_source(e) := sprintf("from .env (%s)", [concat(", ", [sprintf("%s, line %d", [s.name, s.line]) | some s in e.sources])]) if {
+	count(e.sources) > 0
+} else := "from a default written in the compose file"
+
+violations contains v if {
+	some r in lib.of_kind("ComposeService")
+	some e in r.facts.environment
+	interpolated_secret(e)
+	not shape_on_line(r, e.line)
+	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "line": e.line,
+		"message": sprintf("compose service %s sets %s to a literal secret value %s", [r.name, e.name, interpolation_source(e)])}
+}
+
+# A .env variable already reported through the compose variable it sets.
+reported_through_environment(r, name) if {
+	some e in r.facts.environment
+	interpolated_secret(e)
+	some s in e.sources
+	s.name == name
+}
+
 violations contains v if {
 	some r in lib.of_kind("ComposeService")
 	some e in object.get(r.facts, ["dotenv", "entries"], [])
 	literal_secret(e.name, e.value)
+	not reported_through_environment(r, e.name)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical",
 		"message": sprintf("compose service %s interpolates %s from .env (line %d), which holds a literal secret value", [r.name, e.name, e.line])}
 }
@@ -282,8 +329,37 @@ committed(e) := sprintf("%s [%s]", [e.key, concat(", ", e.secrets)]) if {
 violations contains v if {
 	some r in lib.of_kind("Secret")
 	some field in ["data", "stringData"]
-	keys := [k | some e in object.get(r.facts, "secret_values", []); e.field == field; k := committed(e)]
+	keys := [k | some e in object.get(r.facts, "secret_values", []); e.field == field; not whole_value_shaped(r, field, e); k := committed(e)]
 	count(keys) > 0
 	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": field,
 		"message": sprintf("Secret manifest %s commits %d value(s) in %s (%s); base64 is not encryption, keep the values out of the repository", [r.name, count(keys), field, concat(", ", sort(keys))])}
+}
+
+# SEC-01 and SEC-03 never report one value twice: a literal at a path (or, for compose
+# environment entries and Dockerfile ENV/ARG, on a line) where the resource holds a known
+# credential shape (facts.secret_shapes, the resource's own) is reported by SEC-03 alone,
+# which names the shape. Both checks map to the same controls in every pack. A value that
+# is one of several settings in one string (a user_data script, an .env or env_file) is
+# judged by each check on its own, and so is a configuration file kept in a Secret key.
+shape_at(r, path) if {
+	some s in object.get(r.facts, "secret_shapes", [])
+	under(s.path, path)
+}
+
+under(p, path) if p == path
+
+under(p, path) if startswith(p, concat("", [path, "."]))
+
+under(p, path) if startswith(p, concat("", [path, "["]))
+
+# A Secret key whose whole value is a known credential (not a configuration file in which
+# one setting is).
+whole_value_shaped(r, field, e) if {
+	not e.config
+	shape_at(r, sprintf("%s.%s", [field, e.key]))
+}
+
+shape_on_line(r, line) if {
+	some s in object.get(r.facts, "secret_shapes", [])
+	s.line == line
 }

@@ -2,6 +2,7 @@
 #
 # METADATA
 # title: No known credential formats in configuration values
+# description: Every known credential shape is reported here, also under a secret-looking name; SEC-01 leaves those values to SEC-03, so one value gives one finding.
 # custom:
 #   id: SEC-03
 #   scope: resource

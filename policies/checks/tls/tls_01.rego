@@ -21,7 +21,7 @@
 #   remediation: Set the minimum TLS version to 1.2 (1.3 preferred) and terminate TLS on every external listener.
 #   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_elb, aws_lb_listener, aws_opensearch_domain, azurerm_app_service, azurerm_linux_web_app, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, azurerm_windows_web_app, google_sql_database_instance]
 #   assesses:
-#     Service: [facts.exposure.LoadBalancer, facts.exposure.NodePort]
+#     Service: [facts.exposure.transport]
 #     ComposeService: [facts.ports.*]
 package compliance.checks.tls_01
 
@@ -86,26 +86,25 @@ host_covered(host, covered) if {
 	not contains(substring(host, 0, count(host) - count(suffix)), ".")
 }
 
-# A Service reachable from outside the cluster that offers plain HTTP and no HTTPS port.
+# A Service reachable from outside the cluster that offers plain HTTP and no TLS. What a
+# port carries is the loader's evidence (facts.exposure.transport, compliance/inputs/k8s_service.py):
+# port 80/8080 or a name/targetPort/appProtocol saying http is plain HTTP; 443/8443, https/tls
+# names or appProtocol, or a load balancer annotation terminating TLS is TLS. A LoadBalancer or
+# NodePort Service whose ports give no such evidence (an unnamed port 5000) is not assessed.
 violations contains v if {
 	some r in lib.of_kind("Service")
-	object.get(r.body, ["spec", "type"], "ClusterIP") in {"LoadBalancer", "NodePort"}
-	ports := object.get(r.body, ["spec", "ports"], [])
-	not offers_https(ports)
-	some i, p in ports
-	p.port in plaintext_ports
+	transport := r.facts.exposure.transport
+	count(transport.tls) == 0
+	count(transport.annotations) == 0
+	some i in transport.http
+	p := r.body.spec.ports[i]
 	v := {"check": "TLS-01", "resource": r.id, "severity": "high", "path": sprintf("spec.ports[%d]", [i]),
-		"message": sprintf("%s Service %s exposes plaintext HTTP port %d outside the cluster with no TLS port", [r.body.spec.type, r.name, p.port])}
+		"message": sprintf("%s Service %s exposes plaintext HTTP port %v outside the cluster with no TLS port", [r.body.spec.type, r.name, p.port])}
 }
 
 plaintext_ports := {80, 8080}
 
 tls_ports := {443, 8443}
-
-offers_https(ports) if {
-	some p in ports
-	p.port in tls_ports
-}
 
 # A compose service publishing plain HTTP on every host interface, with no HTTPS port.
 violations contains v if {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from compliance.inputs import compose
-from compliance.inputs.envfiles import parse_dotenv, read_env_file, referenced_names
+from compliance.inputs.envfiles import interpolate, parse_dotenv, read_env_file, referenced_names
 from compliance.inputs.yamlutil import load_documents
 
 
@@ -95,4 +97,80 @@ def test_report_names_env_file_variables_never_their_values(tmp_path: Path) -> N
     assert any("API_TOKEN from env_file api.env" in m for m in messages)
     text = out.read_text()
     for value in ("tok-9f8e7d6c5b4a", "s3ss10n-s3cr3t", "pg-dev-password-1"):
+        assert value not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("${A}", ("a-1", ["A"])),
+        ("$A/x", ("a-1/x", ["A"])),
+        ("${UNSET}", ("", [])),
+        ("${UNSET:-dflt}", ("dflt", [])),
+        ("${EMPTY:-dflt}", ("dflt", [])),
+        ("${EMPTY-dflt}", ("", ["EMPTY"])),
+        ("${UNSET-dflt}", ("dflt", [])),
+        ("${UNSET:-${A}}", ("a-1", ["A"])),
+        ("${A:-${B}}", ("a-1", ["A"])),
+        ("${A:+alt}", ("alt", [])),
+        ("${UNSET:+alt}", ("", [])),
+        ("${A:?required}", ("a-1", ["A"])),
+        ("$${A}", ("${A}", [])),
+        ("pre-${A}-post", ("pre-a-1-post", ["A"])),
+        ("no interpolation", None),
+        ("${A", None),
+        ("${}", None),
+    ],
+)
+def test_interpolate_as_compose_does(text: str, expected: object) -> None:
+    assert interpolate(text, {"A": "a-1", "B": "b-1", "EMPTY": ""}) == expected
+
+
+def test_compose_environment_is_resolved_from_dotenv_and_inline_defaults(
+    tmp_path: Path, make_ctx
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".env").write_text("# c\nADMIN_PW=pw-from-dotenv\n")
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n  admin:\n    image: a\n    environment:\n"
+        "      - ADMIN_PASSWORD=${ADMIN_PW}\n"
+        "      - DB_PASSWORD=${DB_PW:-inline-pw}\n"
+        "      - TOKEN=${NOWHERE}\n"
+        "      - PLAIN=literal\n"
+    )
+    (doc,) = load_documents(path.read_text())
+    (admin,) = compose.load_document(doc, make_ctx(path, "compose.yaml"))
+    env = {e["name"]: e for e in admin.facts["environment"]}
+    assert env["ADMIN_PASSWORD"]["resolved"] == "pw-from-dotenv"
+    assert env["ADMIN_PASSWORD"]["sources"] == [{"name": "ADMIN_PW", "file": ".env", "line": 2}]
+    assert env["DB_PASSWORD"]["resolved"] == "inline-pw" and env["DB_PASSWORD"]["sources"] == []
+    assert env["TOKEN"]["resolved"] == "" and env["TOKEN"]["sources"] == []
+    assert "resolved" not in env["PLAIN"]
+    values: set[str] = set()
+    compose.LOADER.secret_values(admin, values)
+    assert {"pw-from-dotenv", "inline-pw"} <= values
+
+
+def test_report_names_interpolated_dotenv_variables_never_their_values(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-01"
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            str(case / "compose-dotenv-interpolated-secrets" / "input"),
+            "--format", "json", "-o", str(out), "--no-cache", "--fail-on", "none",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    messages = [f["message"] for f in json.loads(out.read_text())["findings"]]
+    assert any("ADMIN_DEFAULT_PASSWORD" in m and "ADMIN_PW, line 3" in m for m in messages)
+    text = out.read_text()
+    for value in ("fixture-admin-pw", "fixture-inline-default", "fixture-when-empty"):
         assert value not in text
