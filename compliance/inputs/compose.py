@@ -136,13 +136,15 @@ def _ports(
     for i, item in enumerate(ports):
         line = lines.get(f"ports[{i}]", default)
         if isinstance(item, dict):
+            published, target = _scalar(item.get("published")), _scalar(item.get("target"))
             out.append(
                 {
-                    "published": _scalar(item.get("published")),
-                    "target": _scalar(item.get("target")),
+                    "published": published,
+                    "target": target,
                     "host_ip": item.get("host_ip"),
                     "protocol": item.get("protocol", "tcp"),
                     "line": line,
+                    "transport": port_transport(published, target),
                 }
             )
             continue
@@ -167,9 +169,29 @@ def _ports(
                 "host_ip": (host_ip.strip("[]") or None) if host_ip is not None else None,
                 "protocol": proto,
                 "line": line,
+                "transport": port_transport(published or None, target),
             }
         )
     return out
+
+
+HTTP_PORTS = frozenset({80, 8080})
+TLS_PORTS = frozenset({443, 8443})
+
+
+def _port_number(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def port_transport(published: str | None, target: str | None) -> str | None:
+    """``"tls"``, ``"http"`` or None (no evidence): what the host or the container port
+    number says about the transport of one published port (443/8443, 80/8080)."""
+    numbers = {_port_number(published), _port_number(target)}
+    if numbers & TLS_PORTS:
+        return "tls"
+    if numbers & HTTP_PORTS:
+        return "http"
+    return None
 
 
 def _split_v6(text: str) -> list[str]:

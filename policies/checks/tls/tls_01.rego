@@ -22,7 +22,7 @@
 #   kinds: [ComposeService, Ingress, SecurityConfig, Service, aws_alb_listener, aws_elasticache_replication_group, aws_elasticsearch_domain, aws_elb, aws_lb_listener, aws_opensearch_domain, azurerm_app_service, azurerm_linux_web_app, azurerm_mssql_server, azurerm_mysql_server, azurerm_postgresql_server, azurerm_redis_cache, azurerm_storage_account, azurerm_windows_web_app, google_sql_database_instance]
 #   assesses:
 #     Service: [facts.exposure.transport]
-#     ComposeService: [facts.ports.*]
+#     ComposeService: [facts.ports.*.transport]
 package compliance.checks.tls_01
 
 import data.compliance.lib
@@ -104,23 +104,28 @@ violations contains v if {
 
 plaintext_ports := {80, 8080}
 
-tls_ports := {443, 8443}
-
-# A compose service publishing plain HTTP on every host interface, with no HTTPS port.
+# A compose service publishing plain HTTP on every host interface, with no HTTPS port. A
+# port's transport is known from its host or container port number (facts.ports[*].transport:
+# 80/8080 http, 443/8443 tls); a port whose numbers say nothing (5432, 30303) is not judged
+# and does not count as assessed.
 violations contains v if {
 	some r in lib.of_kind("ComposeService")
 	not compose_offers_https(r)
 	some p in r.facts.ports
-	to_number(p.published) in plaintext_ports
+	p.transport == "http"
 	object.get(p, "host_ip", null) in {null, "0.0.0.0", "::"}
 	v := {"check": "TLS-01", "resource": r.id, "severity": "high", "line": p.line,
-		"message": sprintf("compose service %s publishes plaintext HTTP port %s on all interfaces with no TLS port", [r.name, p.published])}
+		"message": sprintf("compose service %s publishes plaintext HTTP port %s on all interfaces with no TLS port", [r.name, published_port(p)])}
 }
+
+published_port(p) := p.published if {
+	is_string(p.published)
+	p.published != ""
+} else := sprintf("%v (on an ephemeral host port)", [p.target])
 
 compose_offers_https(r) if {
 	some p in r.facts.ports
-	is_string(p.published)
-	to_number(p.published) in tls_ports
+	p.transport == "tls"
 }
 
 violations contains v if {
