@@ -20,6 +20,7 @@ from compliance.assess import (
 from compliance.errors import PackError
 from compliance.evaluation.evaluator import Evaluator
 from compliance.model import CheckMeta, Control, LoadError, Pack, Resource, Source
+from compliance.model.notes import SharedIdentity
 from compliance.policy.packs import CheckLibrary, load_library, parse_metadata
 from tests.conftest import FakeEngine
 
@@ -166,7 +167,10 @@ def test_unique_ids_keep_lone_ids_and_qualify_shared_ones() -> None:
         [("a", "x.yaml"), ("b", "x.yaml"), ("a", "y/x.yaml"), ("c", "y/x.yaml"), ("b", "x.yaml")]
     )
     assert ids == ["a@x.yaml#1", "b@x.yaml#2", "a@y/x.yaml#1", "c", "b@x.yaml#3"]
-    assert shared == [("a", ["a@x.yaml#1", "a@y/x.yaml#1"]), ("b", ["b@x.yaml#2", "b@x.yaml#3"])]
+    assert shared == [
+        SharedIdentity("a", ("a@x.yaml#1", "a@y/x.yaml#1")),
+        SharedIdentity("b", ("b@x.yaml#2", "b@x.yaml#3")),
+    ]
     assert len(set(ids)) == len(ids)
     assert unique_ids([("a", "f"), ("b", "f")]) == (["a", "b"], [])
 
