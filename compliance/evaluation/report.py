@@ -45,10 +45,11 @@ from compliance.model.report import (
     Summary,
     severity_rank,
 )
+from compliance.model.waiver import AppliedWaiver
 from compliance.policy.packs import CheckLibrary, effective_parameters
 from compliance.timestamps import rfc3339
 
-Waive = Callable[[Finding], dict[str, Any] | None]
+Waive = Callable[[Finding], AppliedWaiver | None]
 """Returns the waiver that covers a finding, or None. A waiver with a ``controls`` list
 waives the finding for those ``pack:control`` ids only (see ``apply_waiver``)."""
 
@@ -396,16 +397,15 @@ def _order(row: Row) -> tuple[Any, ...]:
     )
 
 
-def apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:
+def apply_waiver(finding: Finding, waiver: AppliedWaiver) -> Finding:
     """Unscoped, or scoped to every control of the finding: ``waived``. Scoped to some of its
     controls: still ``fail`` (it counts for --fail-on), waived for those controls only."""
-    scope = waiver.get("controls")
+    scope = waiver.controls
+    data = waiver.as_data()
     if not scope:
         return finding.model_copy(
-            update={"status": "waived", "waiver": waiver, "waived_controls": list(finding.controls)}
+            update={"status": "waived", "waiver": data, "waived_controls": list(finding.controls)}
         )
     covered = [c for c in finding.controls if c in scope]
     status = "waived" if len(covered) == len(finding.controls) else "fail"
-    return finding.model_copy(
-        update={"status": status, "waiver": waiver, "waived_controls": covered}
-    )
+    return finding.model_copy(update={"status": status, "waiver": data, "waived_controls": covered})

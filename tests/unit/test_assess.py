@@ -22,7 +22,7 @@ from compliance.evaluation.evaluator import Evaluator
 from compliance.model import CheckMeta, Control, LoadError, Pack, Resource, Source
 from compliance.model.notes import SharedIdentity
 from compliance.policy.packs import CheckLibrary, load_library, parse_metadata
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, applied
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LIB = CheckLibrary(
@@ -206,7 +206,7 @@ def test_pass_only_where_a_check_assessed_a_resource() -> None:
 
 def test_a_finding_means_its_check_assessed_the_resource() -> None:
     violations = [{"check": "T-01", "resource": deployment().id, "message": "plaintext"}]
-    report = evaluate([deployment()], violations, waive=lambda f: {"reason": "accepted"})
+    report = evaluate([deployment()], violations, waive=lambda f: applied("T-01", "accepted"))
     assert statuses(report)["TLS"] == "waived"
     (entry,) = report.resources
     assert entry.assessed_by == ["R-01", "T-01"]

@@ -16,7 +16,7 @@ from compliance.formats.json import encode
 from compliance.model import Control, Pack
 from compliance.model.notes import BuildNotice, SharedIdentity, Skipped
 from compliance.model.report import Finding
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, applied
 from tests.unit.test_assess import LIB, NOW, PACK, deployment
 
 OTHER = Pack(
@@ -106,13 +106,22 @@ def test_the_report_orders_findings_and_counts_them_per_control() -> None:
 def test_a_waiver_scoped_to_some_controls_leaves_the_finding_open_for_the_others() -> None:
     b = builder()
     rows = b.rows([Outcome([PACK, OTHER], [seed("R-01", "a", "no limits")])])
-    waiver = {"check": "R-01", "reason": "accepted", "controls": ["q:LIMITS"]}
+    waiver = applied("R-01", "accepted", ("q:LIMITS",))
     report = b.report(rows, facts(b), waive=lambda finding: waiver)
     (finding,) = report.findings
     assert finding.status == "fail" and finding.waived_controls == ["q:LIMITS"]
+    assert finding.waiver == {
+        "check": "R-01",
+        "resource": "*",
+        "controls": ["q:LIMITS"],
+        "reason": "accepted",
+        "approved_by": "a@b.c",
+        "expires": "2099-12-31",
+        "source": "waivers.yaml:2",
+    }
     status = {f"{c.pack}:{c.control_id}": c.status for c in report.controls}
     assert status["q:LIMITS"] == "waived" and status["p:RES"] == "fail"
-    unscoped = b.report(rows, facts(b), waive=lambda finding: {"check": "R-01", "reason": "x"})
+    unscoped = b.report(rows, facts(b), waive=lambda finding: applied("R-01", "x"))
     assert unscoped.findings[0].status == "waived" and unscoped.summary.waived == 1
     assert unscoped.exit_code("info") == 0
 
