@@ -17,7 +17,7 @@ from compliance.evaluation.planner import (
 )
 from compliance.evaluation.report import Row, RunFacts, Waive, controls_by_check
 from compliance.incremental.cache import Cache, CacheMiss
-from compliance.incremental.units import Units
+from compliance.incremental.units import Unit, Units
 from compliance.inputs.base import LoadResult
 from compliance.model.report import Report
 
@@ -54,7 +54,7 @@ def cached_rows(
     groups = evaluator.param_groups(options.parameters)
     keys = units.keys(evaluator, groups, now)
     old_units: dict[str, Any] = cache._index()["units"] if units.cacheable else {}
-    rows_of: dict[str, list[Row]] = {}
+    rows_of: dict[Unit, list[Row]] = {}
     controls = default_controls(evaluator)
     for unit, key in keys.items():
         hit = old_units.get(key)
@@ -63,8 +63,8 @@ def cached_rows(
                 if row["controls"] is None:
                     row["controls"] = controls[row["check"]]
             rows_of[unit] = hit
-    missing = sorted(keys.keys() - rows_of.keys())
-    cache.evaluated_units = missing
+    missing = sorted(keys.keys() - rows_of.keys(), key=lambda u: u.name)
+    cache.evaluated_units = [u.name for u in missing]
 
     errors = list(loaded.errors)
     outcomes = []
@@ -83,7 +83,7 @@ def cached_rows(
         for row in evaluator.reports.rows(outcomes):
             rows_of[units.unit_of(row["check"], row["resource"]["id"])].append(row)
 
-    cache.save({u: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)
+    cache.save({u.name: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)
     return [row for rows in rows_of.values() for row in rows], RunFacts(
         now=now,
         population=units.population(),
@@ -99,7 +99,7 @@ def cached_rows(
 
 
 def missing_parts(
-    evaluator: Evaluator, units: Units, keys: dict[str, str], missing: list[str], cache: Cache
+    evaluator: Evaluator, units: Units, keys: dict[Unit, str], missing: list[Unit], cache: Cache
 ) -> list[Part]:
     """The queries the ``missing`` units need: every check over the files of the missing
     units, and a large group's ``namespace`` checks over that whole group apart (its other
@@ -127,7 +127,7 @@ def missing_parts(
     return parts
 
 
-def _keep(units: Units, keys: dict[str, str], wanted: set[str]) -> Any:
+def _keep(units: Units, keys: dict[Unit, str], wanted: set[Unit]) -> Any:
     """A part's filter: the seeds of ``wanted`` units; a seed of no unit, or of a kind the
     analysis did not expect, refuses the cache (its unit's key would miss changes)."""
 

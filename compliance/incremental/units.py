@@ -42,6 +42,30 @@ its ``resource`` checks per file (``group:<group>|<file>`` units): an edit re-ev
 those checks over that file, and only the ``namespace`` checks over the whole group."""
 
 
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A result unit: the ``resource`` and ``namespace`` checks of one group (``group``),
+    of one file of a ``LARGE_GROUP`` (``file``: its ``resource`` checks only), or the
+    ``global`` checks (``group`` None); ``now``: those of them that read the time."""
+
+    group: str | None
+    file: str | None = None
+    now: bool = False
+
+    @property
+    def name(self) -> str:
+        """The unit's name in the index and in its key: ``global``, ``group:<group>``,
+        ``group:<group>|<file>``, with ``@now`` after it for the time checks."""
+        base = "global" if self.group is None else f"group:{self.group}"
+        if self.file is not None:
+            base = f"{base}|{self.file}"
+        return f"{base}@now" if self.now else base
+
+
+GLOBAL = Unit(None)
+GLOBAL_NOW = Unit(None, now=True)
+
+
 class Units:
     """The result units of a run and the resources (positions in ``metas``) each depends
     on: per group the ``resource``/``namespace`` checks (per file for the ``resource``
@@ -86,8 +110,8 @@ class Units:
         # only they are evaluated again on a re-run.
         self.last: dict[str, int] = {}
         last = self.last
-        members: dict[str, list[int]] = {"global": []}
-        in_global = members["global"]
+        members: dict[Unit, list[int]] = {GLOBAL: []}
+        in_global = members[GLOBAL]
         in_global_now: list[int] = []
         in_group: dict[str, list[int]] = {}
         in_group_now: dict[str, list[int]] = {}
@@ -95,19 +119,19 @@ class Units:
             last[rid] = i
             own = in_group.get(group)
             if own is None:
-                own = in_group[group] = members[f"group:{group}"] = []
+                own = in_group[group] = members[Unit(group)] = []
             own.append(i)
             if kind in time_kinds:
                 own = in_group_now.get(group)
                 if own is None:
-                    own = in_group_now[group] = members[f"group:{group}@now"] = []
+                    own = in_group_now[group] = members[Unit(group, now=True)] = []
                 own.append(i)
             if kind in global_kinds:
                 in_global.append(i)
                 if global_timed:
                     in_global_now.append(i)
         if global_timed and in_global_now:
-            members["global@now"] = in_global_now
+            members[GLOBAL_NOW] = in_global_now
         self.large = (
             {group for group, own in in_group.items() if len(own) > LARGE_GROUP}
             if found.cacheable and evaluator.engine.name == "embedded"
@@ -117,7 +141,7 @@ class Units:
         only: a large group's namespace checks are asked for by their families' query)."""
         for group in sorted(self.large):
             for i in in_group[group]:
-                members.setdefault(f"group:{group}|{rel_at[i]}", []).append(i)
+                members.setdefault(Unit(group, rel_at[i]), []).append(i)
         self.members = members
 
     def named(self, rel: str, resources: list[Resource]) -> list[Resource]:
@@ -146,22 +170,22 @@ class Units:
             for m, rel in zip(self.metas, self.rel_at, strict=True)
         ]
 
-    def unit_of(self, check: str, rid: str) -> str:
+    def unit_of(self, check: str, rid: str) -> Unit:
         """The unit a finding of ``check`` on resource ``rid`` belongs to."""
         scope = self.scope.get(check, "global")
         if scope not in ("resource", "namespace"):
-            return "global@now" if check in self.time_checks else "global"
+            return GLOBAL_NOW if check in self.time_checks else GLOBAL
         at = self.last[rid]
         group = self.metas[at][M_GROUP]
         if check in self.time_checks:
-            return f"group:{group}@now"
+            return Unit(group, now=True)
         if scope == "resource" and group in self.large:
-            return f"group:{group}|{self.rel_at[at]}"
-        return f"group:{group}"
+            return Unit(group, self.rel_at[at])
+        return Unit(group)
 
-    def large_unit(self, unit: str) -> bool:
+    def large_unit(self, unit: Unit) -> bool:
         """Whether ``unit`` holds the ``namespace`` checks of a ``LARGE_GROUP`` only."""
-        return unit.startswith("group:") and unit[len("group:") :] in self.large
+        return unit.group in self.large and unit.file is None and not unit.now
 
     def unexpected(self, check: str, kind: str) -> bool:
         """A global or time check reporting on a kind the analysis of its rules did not
@@ -172,7 +196,7 @@ class Units:
 
     def keys(
         self, evaluator: Evaluator, groups: Sequence[ParamGroup], now: datetime
-    ) -> dict[str, str]:
+    ) -> dict[Unit, str]:
         """Each unit's key: everything its rows depend on (see the module docstring)."""
         metas = self.metas
         token = [f"{m[M_ID]}\x1f{m[M_DIGEST]}".encode() for m in metas]
@@ -187,14 +211,14 @@ class Units:
         # group's unit when it held every check (another LARGE_GROUP, the same resources)
         return {
             unit: hashlib.blake2b(
-                f"{base}\x1f{unit}\x1f{moment if unit.endswith('@now') else ''}\x1f"
+                f"{base}\x1f{unit.name}\x1f{moment if unit.now else ''}\x1f"
                 f"{'namespace checks' if self.large_unit(unit) else ''}\x1f".encode()
                 + b"\x1e".join([token[i] for i in members])
             ).hexdigest()
             for unit, members in self.members.items()
         }
 
-    def files_of(self, units: Iterable[str]) -> list[str]:
+    def files_of(self, units: Iterable[Unit]) -> list[str]:
         """The files (in input order) of every resource ``units`` depend on."""
         needed = {i for u in units for i in self.members[u]}
         return list(dict.fromkeys(self.rel_at[i] for i in sorted(needed)))
