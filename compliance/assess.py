@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from compliance.model import CheckMeta, LoadError, Resource
+from compliance.model.notes import SharedIdentity
 
 NO_CHECK = "no check reads this kind"
 NO_PROPERTY = "the checks that read this kind found none of the properties they judge"
@@ -123,7 +124,7 @@ class Assessor:
 # identity -------------------------------------------------------------------------------
 
 
-def unique_ids(entries: Sequence[tuple[str, str]]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def unique_ids(entries: Sequence[tuple[str, str]]) -> tuple[list[str], list[SharedIdentity]]:
     """Each entry's id in the run, from ``(id, file)`` in input order: an id that several
     objects share becomes ``<id>@<file>#<n>`` on each of them (``n``: the object's 1-based
     position among the objects loaded from its file), so that none is lost. With the ids
@@ -140,12 +141,12 @@ def unique_ids(entries: Sequence[tuple[str, str]]) -> tuple[list[str], list[tupl
             out.append(new)
         else:
             out.append(rid)
-    return out, list(shared.items())
+    return out, [SharedIdentity(rid, tuple(ids)) for rid, ids in shared.items()]
 
 
 def with_unique_ids(
     resources: Sequence[Resource],
-) -> tuple[list[Resource], list[tuple[str, list[str]]]]:
+) -> tuple[list[Resource], list[SharedIdentity]]:
     """``resources`` with the ids ``unique_ids`` gives them (the same objects where unchanged)."""
     ids, shared = unique_ids([(r.id, r.source.file) for r in resources])
     if not shared:

@@ -198,7 +198,7 @@ def run(options: PipelineOptions) -> RunResult:
             paths, run_options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
         )
     for notice in loaded.notices:
-        say(f"note: {notice['message']}")
+        say(f"note: {notice.message}")
     for error in loaded.errors:
         if error.message.startswith(NOTHING_TO_EVALUATE):
             say(f"error: {error.message}")

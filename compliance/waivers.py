@@ -9,6 +9,7 @@ expired and which matched nothing (stale).
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from compliance.errors import UsageError
 from compliance.inputs.yamlutil import YamlError, load_documents
 from compliance.model import Report
 from compliance.model.report import Finding
+from compliance.model.waiver import AppliedWaiver
 
 
 class Waiver(BaseModel):
@@ -70,15 +72,20 @@ class LoadedWaiver:
     """``file:line`` of the entry."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.waiver.check,
-            "resource": self.waiver.resource,
-            "controls": self.waiver.controls,
-            "reason": self.waiver.reason,
-            "approved_by": self.waiver.approved_by,
-            "expires": self.waiver.expires.isoformat(),
-            "source": self.source,
-        }
+        return self.applied(self.waiver.controls).as_data()
+
+    def applied(self, controls: Sequence[str] | None) -> AppliedWaiver:
+        """This entry as it covers a finding, for ``controls`` (None: every control)."""
+        w = self.waiver
+        return AppliedWaiver(
+            check=w.check,
+            resource=w.resource,
+            controls=None if controls is None else tuple(controls),
+            reason=w.reason,
+            approved_by=w.approved_by,
+            expires=w.expires.isoformat(),
+            source=self.source,
+        )
 
 
 def parse_waivers(text: str, file: str, *, key_required: bool = True) -> list[LoadedWaiver]:
@@ -168,7 +175,7 @@ class WaiverSet:
     def expired(self, index: int) -> bool:
         return self.waivers[index].waiver.expires < self.today
 
-    def waive(self, finding: Finding) -> dict[str, Any] | None:
+    def waive(self, finding: Finding) -> AppliedWaiver | None:
         """The ``waive`` callback for ``Evaluator.evaluate``.
 
         Several waivers may match one finding: an unscoped one wins; otherwise the scopes are
@@ -185,9 +192,9 @@ class WaiverSet:
             self.applied.setdefault(i, []).append(finding.fingerprint)
         unscoped = [i for i in live if self.waivers[i].waiver.controls is None]
         if unscoped:
-            return self.waivers[unscoped[0]].as_dict()
+            return self.waivers[unscoped[0]].applied(None)
         scope = sorted({c for i in live for c in self.waivers[i].waiver.controls or ()})
-        return {**self.waivers[live[0]].as_dict(), "controls": scope}
+        return self.waivers[live[0]].applied(scope)
 
     def summary(self) -> dict[str, list[dict[str, Any]]]:
         applied, expired, stale = [], [], []

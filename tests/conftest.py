@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from compliance.errors import EngineError
+from compliance.model.waiver import AppliedWaiver
 
 # Runs without the result cache keep python-hcl2's compiled grammar in the user's cache
 # folder (compliance.inputs.hcl_grammar.user_cache_dir): a folder of this test process, not
@@ -22,6 +23,11 @@ from compliance.errors import EngineError
 _XDG = tempfile.mkdtemp(prefix="compliance-tests-xdg-")
 os.environ["XDG_CACHE_HOME"] = _XDG
 atexit.register(shutil.rmtree, _XDG, True)
+
+
+def applied(check: str, reason: str, controls: tuple[str, ...] | None = None) -> AppliedWaiver:
+    """A waiver of ``check`` on every resource, as a ``waive`` callback returns it."""
+    return AppliedWaiver(check, "*", controls, reason, "a@b.c", "2099-12-31", "waivers.yaml:2")
 
 
 class FakeEngine:

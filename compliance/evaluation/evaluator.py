@@ -23,6 +23,7 @@ from compliance.evaluation.planner import (
 )
 from compliance.evaluation.report import ReportBuilder, Row, RunFacts, Waive
 from compliance.model import LoadError, Pack, Resource
+from compliance.model.notes import BuildNotice, Skipped
 from compliance.model.report import InputRef, Report
 from compliance.policy.analysis import RegoAnalysis, kinds_read
 from compliance.policy.packs import CheckLibrary
@@ -92,10 +93,10 @@ class Evaluator:
         parameters: dict[str, Any] | None = None,
         load_errors: Sequence[LoadError] = (),
         inputs: Sequence[InputRef] = (),
-        skipped: Sequence[dict[str, str]] = (),
+        skipped: Sequence[Skipped] = (),
         waive: Waive | None = None,
         exclusions: Mapping[str, str] | None = None,
-        notices: Sequence[dict[str, str]] = (),
+        notices: Sequence[BuildNotice] = (),
         workers: int = 1,
     ) -> Report:
         """The report over ``resources``; objects that share an id get ids of their own

@@ -27,6 +27,7 @@ from compliance.assess import (
 from compliance.engine.base import Engine
 from compliance.model import LoadError, Pack
 from compliance.model.construct import trusted
+from compliance.model.notes import BuildNotice, SharedIdentity, Skipped
 from compliance.model.pack import Control
 from compliance.model.report import (
     CONTROL_STATUSES,
@@ -44,10 +45,11 @@ from compliance.model.report import (
     Summary,
     severity_rank,
 )
+from compliance.model.waiver import AppliedWaiver
 from compliance.policy.packs import CheckLibrary, effective_parameters
 from compliance.timestamps import rfc3339
 
-Waive = Callable[[Finding], dict[str, Any] | None]
+Waive = Callable[[Finding], AppliedWaiver | None]
 """Returns the waiver that covers a finding, or None. A waiver with a ``controls`` list
 waives the finding for those ``pack:control`` ids only (see ``apply_waiver``)."""
 
@@ -108,18 +110,18 @@ class RunFacts:
     now: datetime
     population: Sequence[Member]
     """Every resource of the run (ids unique), in input order."""
-    duplicates: Sequence[tuple[str, list[str]]]
+    duplicates: Sequence[SharedIdentity]
     """Each id several loaded objects shared, and the ids they have in the run."""
     parameters: dict[str, Any] | None
     errors: Sequence[LoadError]
     inputs: Sequence[InputRef]
-    skipped: Sequence[dict[str, str]]
+    skipped: Sequence[Skipped]
     """Files that hold nothing evaluated, with the reason (the report's ``skipped``)."""
     failed_packs: set[str]
     """Packs whose engine query failed: their controls are ``error``."""
     exclusions: Mapping[str, str]
     """``pack:control`` -> reason: the controls scoped out in compliance.yaml."""
-    notices: Sequence[dict[str, str]] = ()
+    notices: Sequence[BuildNotice] = ()
     """Folders that need a build step for a faithful result (the report's ``notices``)."""
 
 
@@ -287,20 +289,22 @@ class ReportBuilder:
                 waived=0,
                 by_severity={s: 0 for s in reversed(SEVERITIES)},
                 controls={s: statuses[s] for s in CONTROL_STATUSES},
-                duplicates=sum(len(ids) for _, ids in facts.duplicates),
+                duplicates=sum(len(d.ids) for d in facts.duplicates),
                 unassessed=seen.unassessed,
             ),
             controls=controls,
             resources=[trusted(ResourceEntry, values) for values in seen.resources],
             duplicates=[
-                trusted(Duplicate, {"id": rid, "resources": list(ids)})
-                for rid, ids in facts.duplicates
+                trusted(Duplicate, {"id": d.identity, "resources": list(d.ids)})
+                for d in facts.duplicates
             ],
             findings=[],
             inputs=[],
             errors=list(facts.errors),
-            skipped=[SkippedFile.model_validate(s) for s in facts.skipped],
-            notices=[Notice.model_validate(n) for n in facts.notices],
+            skipped=[SkippedFile(file=s.file, reason=s.reason) for s in facts.skipped],
+            notices=[
+                Notice(folder=n.folder, command=n.command, message=n.message) for n in facts.notices
+            ],
         )
 
     def _unassessed(self, kind: str) -> str:
@@ -393,16 +397,15 @@ def _order(row: Row) -> tuple[Any, ...]:
     )
 
 
-def apply_waiver(finding: Finding, waiver: dict[str, Any]) -> Finding:
+def apply_waiver(finding: Finding, waiver: AppliedWaiver) -> Finding:
     """Unscoped, or scoped to every control of the finding: ``waived``. Scoped to some of its
     controls: still ``fail`` (it counts for --fail-on), waived for those controls only."""
-    scope = waiver.get("controls")
+    scope = waiver.controls
+    data = waiver.as_data()
     if not scope:
         return finding.model_copy(
-            update={"status": "waived", "waiver": waiver, "waived_controls": list(finding.controls)}
+            update={"status": "waived", "waiver": data, "waived_controls": list(finding.controls)}
         )
     covered = [c for c in finding.controls if c in scope]
     status = "waived" if len(covered) == len(finding.controls) else "fail"
-    return finding.model_copy(
-        update={"status": status, "waiver": waiver, "waived_controls": covered}
-    )
+    return finding.model_copy(update={"status": status, "waiver": data, "waived_controls": covered})

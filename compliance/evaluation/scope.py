@@ -7,6 +7,7 @@ and tests/packs/test_scope.py proves every declared scope against full evaluatio
 from __future__ import annotations
 
 from compliance.model import Resource
+from compliance.model.k8s import CLUSTER_SCOPED
 
 
 def group_of(resource: Resource) -> str:
@@ -19,8 +20,6 @@ def group_of(resource: Resource) -> str:
     if resource.source.format == "k8s":
         if resource.kind == "Namespace":
             return f"ns:{resource.name}"
-        from compliance.inputs.k8s import CLUSTER_SCOPED
-
         if resource.kind not in CLUSTER_SCOPED:
             return f"ns:{resource.namespace or 'default'}"
     return f"file:{resource.source.file}"

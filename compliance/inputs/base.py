@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from compliance.model import LoadError, Resource, Source
+from compliance.model.notes import BuildNotice, Skipped
 from compliance.model.report import InputRef
 
 if TYPE_CHECKING:
@@ -87,11 +88,10 @@ class LoadResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     inputs: list[InputRef] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     """Files under a scanned folder that hold nothing we evaluate, with the reason."""
-    notices: list[dict[str, str]] = field(default_factory=list)
-    """Folders whose faithful evaluation needs a build step (kustomize, Helm): ``folder``,
-    ``command`` and ``message``."""
+    notices: list[BuildNotice] = field(default_factory=list)
+    """Folders whose faithful evaluation needs a build step (kustomize, Helm)."""
     seen: dict[str, int] = field(default_factory=dict)
     """Per path given, how many files were seen under it."""
     texts: dict[str, str] = field(default_factory=dict)
@@ -118,7 +118,7 @@ class FileLoad:
     errors: list[LoadError] = field(default_factory=list)
     """Errors of parts of the file (a document); an error of the whole file is raised as
     an InputError instead."""
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 class Loader(Protocol):

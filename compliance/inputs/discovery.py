@@ -15,6 +15,7 @@ from compliance.errors import InputError
 from compliance.inputs import foreign
 from compliance.inputs.base import LoadOptions, LoadResult
 from compliance.model import LoadError
+from compliance.model.notes import BuildNotice, Skipped
 
 SKIP_DIRS = frozenset(
     {
@@ -48,7 +49,7 @@ class Job:
 class Discovery:
     steps: list[Job | LoadResult] = field(default_factory=list)
     """In input order: a file to load, or what is known without loading (an error, a skip)."""
-    notices: list[dict[str, str]] = field(default_factory=list)
+    notices: list[BuildNotice] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)
     """Per path given, how many files were seen under it."""
 
@@ -97,7 +98,7 @@ def _errors(error: LoadError) -> LoadResult:
 
 
 def _skipped(rel: str, reason: str) -> LoadResult:
-    return LoadResult(skipped=[{"file": rel, "reason": reason}])
+    return LoadResult(skipped=[Skipped(rel, reason)])
 
 
 def discover(

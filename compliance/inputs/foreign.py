@@ -20,6 +20,7 @@ from typing import Any
 from compliance.errors import InputError
 from compliance.inputs.reading import decode, read_regular
 from compliance.inputs.yamlutil import YamlError, load_documents
+from compliance.model.notes import BuildNotice
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 CHART_FILE = "Chart.yaml"
@@ -158,7 +159,7 @@ class Plan:
 
     skipped: dict[str, str]
     """rel path -> reason (kustomize patches, Helm chart templates)."""
-    notices: list[dict[str, str]]
+    notices: list[BuildNotice]
 
 
 def chart_template(path: Path) -> str | None:
@@ -188,16 +189,16 @@ def plan(names: dict[str, str], limit: int) -> Plan:
     kustomization applies as patches."""
     all_rels = list(names)
     skipped: dict[str, str] = {}
-    notices: list[dict[str, str]] = []
+    notices: list[BuildNotice] = []
     charts = sorted(_folder(r) for r in all_rels if names[r] == CHART_FILE)
     for chart in charts:
         notices.append(
-            {
-                "folder": chart,
-                "command": helm_hint(chart),
-                "message": f"{chart} is a Helm chart: its templates are evaluated only once "
+            BuildNotice(
+                folder=chart,
+                command=helm_hint(chart),
+                message=f"{chart} is a Helm chart: its templates are evaluated only once "
                 f"rendered: {helm_hint(chart)}",
-            }
+            )
         )
     if charts:
         prefixes = [("" if c == "." else c + "/") + "templates/" for c in charts]
@@ -229,13 +230,13 @@ def plan(names: dict[str, str], limit: int) -> Plan:
                 f"evaluate the build: {kustomize_hint(folder)}",
             )
         notices.append(
-            {
-                "folder": folder,
-                "command": kustomize_hint(folder),
-                "message": f"{folder} is a kustomize overlay: its {len(patches)} patch "
+            BuildNotice(
+                folder=folder,
+                command=kustomize_hint(folder),
+                message=f"{folder} is a kustomize overlay: its {len(patches)} patch "
                 f"file(s) are not complete objects and are not evaluated; for a faithful "
                 f"result evaluate the build: {kustomize_hint(folder)}",
-            }
+            )
         )
     return Plan(skipped, notices)
 

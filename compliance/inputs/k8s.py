@@ -12,6 +12,7 @@ from compliance.inputs.k8s_service import service_facts
 from compliance.inputs.secret_values import secret_values
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
+from compliance.model.k8s import CLUSTER_SCOPED
 from compliance.secrets.collect import add_secret_data, mark_shapes
 
 POD_SPEC_PATHS: dict[str, str] = {
@@ -24,22 +25,6 @@ POD_SPEC_PATHS: dict[str, str] = {
     "Job": "spec.template.spec",
     "CronJob": "spec.jobTemplate.spec.template.spec",
     "PodTemplate": "template.spec",
-}
-
-CLUSTER_SCOPED = {
-    "Namespace",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "PersistentVolume",
-    "StorageClass",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "APIService",
-    "Node",
-    "IngressClass",
-    "RuntimeClass",
 }
 
 

@@ -19,6 +19,7 @@ from compliance.inputs.discovery import Job, discover
 from compliance.inputs.reading import decode, read_regular
 from compliance.inputs.records import FileCache, Recorded
 from compliance.model import LoadError, Resource
+from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
 from compliance.model.resource import ResourceRow
 
@@ -179,7 +180,7 @@ _Packed = tuple[
     list[ResourceRow],
     list[LoadError],
     list[InputRef],
-    list[dict[str, str]],
+    list[Skipped],
     dict[str, set[str]],
 ]
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, Protocol
 from compliance.inputs.base import LoadedFiles, LoadResult
 from compliance.model import LoadError
 from compliance.model.construct import trusted
+from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
 
 
@@ -68,7 +69,7 @@ class Recorded(NamedTuple):
         if "errors" in record:
             out.errors.extend(LoadError.model_validate(e) for e in record["errors"])
         if "skipped" in record:
-            out.skipped.extend(dict(s) for s in record["skipped"])
+            out.skipped.extend(Skipped(s["file"], s["reason"]) for s in record["skipped"])
         if self.text is not None and record["inputs"]:
             out.texts[self.rel] = self.text
         # a file with no secret values needs no entry: its resources are not in ``out``
@@ -93,7 +94,7 @@ def record_of(result: LoadedFiles, rel: str, sha256: str) -> dict[str, Any]:
     if result.errors:
         record["errors"] = [e.model_dump(mode="json") for e in result.errors]
     if result.skipped:
-        record["skipped"] = result.skipped
+        record["skipped"] = [{"file": s.file, "reason": s.reason} for s in result.skipped]
     secrets = {r: sorted(values) for r, values in result.secrets.items() if values}
     if secrets:
         record["secrets"] = secrets

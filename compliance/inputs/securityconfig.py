@@ -25,6 +25,7 @@ from compliance.inputs.base import FileContext, FileLoad
 from compliance.inputs.reading import CERT_OUTSIDE, MAX_CERT_BYTES, read_regular
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
+from compliance.model.notes import Skipped
 from compliance.model.securityconfig import SecurityConfig
 from compliance.paths import dotted, nearest_line
 from compliance.timestamps import rfc3339
@@ -396,9 +397,7 @@ class SecurityConfigLoader:
 
     def load(self, text: str, ctx: FileContext, *, explicit: bool) -> FileLoad:
         if not explicit and not may_be_config(text):
-            return FileLoad(
-                skipped=[{"file": ctx.rel, "reason": "TOML without a [security] table"}]
-            )
+            return FileLoad(skipped=[Skipped(ctx.rel, "TOML without a [security] table")])
         return FileLoad(format="securityconfig", resources=load_toml(text, ctx))
 
     def claims_document(self, value: Any) -> bool:

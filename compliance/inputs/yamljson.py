@@ -14,6 +14,7 @@ from compliance.inputs import foreign, safety
 from compliance.inputs.base import DocumentLoader, FileContext, FileLoad
 from compliance.inputs.yamlutil import Document, YamlError, document_from_json, load_documents
 from compliance.model import LoadError, Resource
+from compliance.model.notes import Skipped
 
 JSONC_REASON = (
     "JSON with comments (a tool configuration such as tsconfig.json), not a deployment input"
@@ -110,7 +111,7 @@ class YamlJsonLoader:
                 docs = load_documents(text)
             except YamlError as e:
                 if "{{" in text:  # a template, not YAML until rendered
-                    out.skipped.append({"file": ctx.rel, "reason": foreign.TEMPLATE_REASON})
+                    out.skipped.append(Skipped(ctx.rel, foreign.TEMPLATE_REASON))
                     return out
                 raise InputError(e.message, file=ctx.rel, line=e.line) from e
         self._load_documents(docs, ctx, out, explicit=explicit)
@@ -123,7 +124,7 @@ class YamlJsonLoader:
             value = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as e:
             if foreign.is_jsonc(text):
-                out.skipped.append({"file": ctx.rel, "reason": JSONC_REASON})
+                out.skipped.append(Skipped(ctx.rel, JSONC_REASON))
                 return None
             raise InputError(f"invalid JSON: {e.msg}", file=ctx.rel, line=e.lineno) from e
         except _DuplicateKey as e:
@@ -176,19 +177,18 @@ class YamlJsonLoader:
                 out.errors.append(LoadError(file=e.file or ctx.rel, line=e.line, message=e.message))
         if tools and (formats or len(tools) < len(docs)):  # beside objects of ours
             out.skipped.extend(
-                {"file": ctx.rel, "reason": f"document at line {line}: {tool}"}
-                for line, tool in tools
+                Skipped(ctx.rel, f"document at line {line}: {tool}") for line, tool in tools
             )
         if formats:
             out.format = "+".join(sorted(formats))
             return
         out.resources = []
         if tools and len(tools) == len(docs):
-            out.skipped.append({"file": ctx.rel, "reason": tools[0][1]})
+            out.skipped.append(Skipped(ctx.rel, tools[0][1]))
         elif explicit and not docs:
             out.errors.append(LoadError(file=ctx.rel, message="empty file: no YAML/JSON documents"))
         elif not explicit:
             reason = (
                 "YAML/JSON without Kubernetes objects or a SecurityConfig" if docs else "empty file"
             )
-            out.skipped.append({"file": ctx.rel, "reason": reason})
+            out.skipped.append(Skipped(ctx.rel, reason))

@@ -20,8 +20,9 @@ from compliance.assess import (
 from compliance.errors import PackError
 from compliance.evaluation.evaluator import Evaluator
 from compliance.model import CheckMeta, Control, LoadError, Pack, Resource, Source
+from compliance.model.notes import SharedIdentity
 from compliance.policy.packs import CheckLibrary, load_library, parse_metadata
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, applied
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LIB = CheckLibrary(
@@ -166,7 +167,10 @@ def test_unique_ids_keep_lone_ids_and_qualify_shared_ones() -> None:
         [("a", "x.yaml"), ("b", "x.yaml"), ("a", "y/x.yaml"), ("c", "y/x.yaml"), ("b", "x.yaml")]
     )
     assert ids == ["a@x.yaml#1", "b@x.yaml#2", "a@y/x.yaml#1", "c", "b@x.yaml#3"]
-    assert shared == [("a", ["a@x.yaml#1", "a@y/x.yaml#1"]), ("b", ["b@x.yaml#2", "b@x.yaml#3"])]
+    assert shared == [
+        SharedIdentity("a", ("a@x.yaml#1", "a@y/x.yaml#1")),
+        SharedIdentity("b", ("b@x.yaml#2", "b@x.yaml#3")),
+    ]
     assert len(set(ids)) == len(ids)
     assert unique_ids([("a", "f"), ("b", "f")]) == (["a", "b"], [])
 
@@ -202,7 +206,7 @@ def test_pass_only_where_a_check_assessed_a_resource() -> None:
 
 def test_a_finding_means_its_check_assessed_the_resource() -> None:
     violations = [{"check": "T-01", "resource": deployment().id, "message": "plaintext"}]
-    report = evaluate([deployment()], violations, waive=lambda f: {"reason": "accepted"})
+    report = evaluate([deployment()], violations, waive=lambda f: applied("T-01", "accepted"))
     assert statuses(report)["TLS"] == "waived"
     (entry,) = report.resources
     assert entry.assessed_by == ["R-01", "T-01"]

@@ -8,7 +8,7 @@ from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.report import fingerprint
 from compliance.model import CheckMeta, Control, Pack, Resource, Source
 from compliance.policy.packs import CheckLibrary
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, applied
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 LIB = CheckLibrary(
@@ -80,7 +80,7 @@ def test_engine_error_is_error_never_pass() -> None:
 def test_waived_when_all_findings_waived() -> None:
     engine = FakeEngine([{"check": "A-01", "resource": deployment().id, "message": "bad"}])
     report = Evaluator(engine, LIB, [PACK]).evaluate(
-        [deployment()], now=NOW, waive=lambda f: {"reason": "ok"}
+        [deployment()], now=NOW, waive=lambda f: applied(f.check_id, "ok")
     )
     assert statuses(report)["C1"] == "waived"
     assert report.findings[0].status == "waived"

@@ -4,15 +4,19 @@ JSON it serialises to."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import orjson
 
 from compliance.assess import Assessor, members
 from compliance.evaluation.report import ReportBuilder, Row, RunFacts, Seed, fingerprint
 from compliance.formats.json import encode
 from compliance.model import Control, Pack
+from compliance.model.notes import BuildNotice, SharedIdentity, Skipped
 from compliance.model.report import Finding
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, applied
 from tests.unit.test_assess import LIB, NOW, PACK, deployment
 
 OTHER = Pack(
@@ -102,12 +106,53 @@ def test_the_report_orders_findings_and_counts_them_per_control() -> None:
 def test_a_waiver_scoped_to_some_controls_leaves_the_finding_open_for_the_others() -> None:
     b = builder()
     rows = b.rows([Outcome([PACK, OTHER], [seed("R-01", "a", "no limits")])])
-    waiver = {"check": "R-01", "reason": "accepted", "controls": ["q:LIMITS"]}
+    waiver = applied("R-01", "accepted", ("q:LIMITS",))
     report = b.report(rows, facts(b), waive=lambda finding: waiver)
     (finding,) = report.findings
     assert finding.status == "fail" and finding.waived_controls == ["q:LIMITS"]
+    assert finding.waiver == {
+        "check": "R-01",
+        "resource": "*",
+        "controls": ["q:LIMITS"],
+        "reason": "accepted",
+        "approved_by": "a@b.c",
+        "expires": "2099-12-31",
+        "source": "waivers.yaml:2",
+    }
     status = {f"{c.pack}:{c.control_id}": c.status for c in report.controls}
     assert status["q:LIMITS"] == "waived" and status["p:RES"] == "fail"
-    unscoped = b.report(rows, facts(b), waive=lambda finding: {"check": "R-01", "reason": "x"})
+    unscoped = b.report(rows, facts(b), waive=lambda finding: applied("R-01", "x"))
     assert unscoped.findings[0].status == "waived" and unscoped.summary.waived == 1
     assert unscoped.exit_code("info") == 0
+
+
+def test_shared_identities_skipped_files_and_notices_become_the_report_s_models() -> None:
+    b = builder()
+    noted = dataclasses.replace(
+        facts(b),
+        duplicates=[
+            SharedIdentity(
+                "k8s:v1/Pod:ns/p", ("k8s:v1/Pod:ns/p@a.yaml#1", "k8s:v1/Pod:ns/p@b.yaml#1")
+            )
+        ],
+        skipped=[Skipped("README.md", "not a recognised input kind")],
+        notices=[
+            BuildNotice("ov", "kustomize build ov | compliance evaluate -", "ov is an overlay")
+        ],
+    )
+    data = orjson.loads(encode(b.report([], noted)))
+    assert data["summary"]["duplicates"] == 2
+    assert data["duplicates"] == [
+        {
+            "id": "k8s:v1/Pod:ns/p",
+            "resources": ["k8s:v1/Pod:ns/p@a.yaml#1", "k8s:v1/Pod:ns/p@b.yaml#1"],
+        }
+    ]
+    assert data["skipped"] == [{"file": "README.md", "reason": "not a recognised input kind"}]
+    assert data["notices"] == [
+        {
+            "folder": "ov",
+            "command": "kustomize build ov | compliance evaluate -",
+            "message": "ov is an overlay",
+        }
+    ]

@@ -11,6 +11,8 @@ import pytest
 from compliance.formats import html
 from compliance.formats.view import control_anchor
 from compliance.model import Report
+from compliance.model.waiver import AppliedWaiver
+from tests.conftest import applied
 from tests.unit.formats.conftest import ROOT, Evaluate
 
 
@@ -37,11 +39,9 @@ class Collector(HTMLParser):
             self.rows[a["id"] or ""] = a.get("data-status") or ""
 
 
-def waive_ctr(f: Any) -> dict[str, Any] | None:
+def waive_ctr(f: Any) -> AppliedWaiver | None:
     return (
-        {"id": "W-7", "justification": "base image <b>rebuild</b> scheduled"}
-        if f.check_id == "CTR-01"
-        else None
+        applied("CTR-01", "base image <b>rebuild</b> scheduled") if f.check_id == "CTR-01" else None
     )
 
 

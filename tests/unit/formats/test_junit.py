@@ -11,7 +11,7 @@ from compliance.evaluation.evaluator import Evaluator
 from compliance.formats import renderer
 from compliance.model import CheckMeta, Control, Pack, Resource, Source
 from compliance.policy.packs import CheckLibrary
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, applied
 from tests.unit.formats.conftest import ROOT, Evaluate
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -123,7 +123,7 @@ def test_error_when_a_check_failed_to_run() -> None:
 
 def test_waived_control_passes_and_lists_its_waived_findings() -> None:
     engine = FakeEngine([{"check": "A-01", "resource": DEPLOYMENT.id, "message": "bad"}])
-    waiver = {"reason": "accepted risk", "controls": None}
+    waiver = applied("A-01", "accepted risk")
     report = Evaluator(engine, LIB, [PACK]).evaluate([DEPLOYMENT], now=NOW, waive=lambda f: waiver)
     case = cases(parse(renderer("junit")(report)))["C1"]
     assert case.find("failure") is None and case.find("skipped") is None

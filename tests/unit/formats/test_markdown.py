@@ -8,11 +8,13 @@ import pytest
 
 from compliance.formats import markdown
 from compliance.model import Report
+from compliance.model.waiver import AppliedWaiver
+from tests.conftest import applied
 from tests.unit.formats.conftest import ROOT, Evaluate
 
 
-def waive_ctr(f: Any) -> dict[str, Any] | None:
-    return {"justification": "tracked in OPS-12"} if f.check_id == "CTR-01" else None
+def waive_ctr(f: Any) -> AppliedWaiver | None:
+    return applied("CTR-01", "tracked in OPS-12") if f.check_id == "CTR-01" else None
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ import pytest
 
 from compliance.formats import oscal
 from compliance.model import Report
+from compliance.model.waiver import AppliedWaiver
+from tests.conftest import applied
 from tests.shared import OSCAL_AR_SCHEMA, require
 from tests.unit.formats.conftest import ROOT, Evaluate
 
@@ -30,11 +32,9 @@ def validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def waive_ctr(f: Any) -> dict[str, Any] | None:
+def waive_ctr(f: Any) -> AppliedWaiver | None:
     return (
-        {"id": "W-1", "justification": "accepted until the base image moves"}
-        if f.check_id == "CTR-01"
-        else None
+        applied("CTR-01", "accepted until the base image moves") if f.check_id == "CTR-01" else None
     )
 
 

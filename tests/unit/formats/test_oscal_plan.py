@@ -21,7 +21,9 @@ from trestle.oscal import assessment_plan, assessment_results, catalog, profile,
 from compliance.evidence.bundle import build_bundle
 from compliance.formats import oscal, oscal_plan
 from compliance.model import Report
+from compliance.model.waiver import AppliedWaiver
 from compliance.runner import RunOptions, load_inputs
+from tests.conftest import applied
 from tests.unit.formats.conftest import NOW, ROOT, Evaluate
 
 MODELS = {
@@ -32,8 +34,8 @@ MODELS = {
 }
 
 
-def waive_ctr(f: Any) -> dict[str, Any] | None:
-    return {"id": "W-1", "justification": "accepted"} if f.check_id == "CTR-01" else None
+def waive_ctr(f: Any) -> AppliedWaiver | None:
+    return applied("CTR-01", "accepted") if f.check_id == "CTR-01" else None
 
 
 @pytest.fixture

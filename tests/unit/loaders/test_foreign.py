@@ -21,7 +21,7 @@ def loaded(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def _skipped(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {s["file"]: s["reason"] for s in result.skipped}
+    return {s.file: s.reason for s in result.skipped}
 
 
 def test_no_errors_and_every_object_of_ours_once(loaded):
@@ -70,9 +70,9 @@ def test_kustomize_patches_are_skipped_naming_their_target_and_the_build(loaded)
         "kustomize patch of Deployment/web (named by "
         "foreign/kustomize/overlays/staging/Kustomization)"
     )
-    notices = {n["folder"]: n for n in loaded.notices}
-    assert notices["foreign/kustomize/overlays/prod"]["command"] == build
-    assert build in notices["foreign/kustomize/overlays/prod"]["message"]
+    notices = {n.folder: n for n in loaded.notices}
+    assert notices["foreign/kustomize/overlays/prod"].command == build
+    assert build in notices["foreign/kustomize/overlays/prod"].message
     assert "foreign/kustomize/overlays/staging" in notices
     assert "foreign/kustomize/base" not in notices  # no patches: evaluated as written
 
@@ -82,7 +82,7 @@ def test_helm_chart_templates_are_skipped_with_the_helm_hint(loaded):
     hint = "helm template foreign/chart/shop | compliance evaluate -"
     for name in ("deployment.yaml", "namespace.yaml", "_helpers.tpl"):
         assert hint in skipped[f"foreign/chart/shop/templates/{name}"]
-    assert {n["command"] for n in loaded.notices if n["folder"] == "foreign/chart/shop"} == {hint}
+    assert {n.command for n in loaded.notices if n.folder == "foreign/chart/shop"} == {hint}
     assert "helm template CHART" in skipped["foreign/templated/raw.yaml"]
 
 
@@ -150,9 +150,7 @@ def test_a_kustomization_named_with_its_patches_skips_them(monkeypatch):
     skipped = _skipped(result)
     assert skipped["prod/replicas-patch.yaml"].startswith("kustomize patch of Deployment/web")
     assert skipped["./prod/security-patch.yaml"].startswith("kustomize patch of Deployment/web")
-    assert [n["command"] for n in result.notices] == [
-        "kustomize build prod | compliance evaluate -"
-    ]
+    assert [n.command for n in result.notices] == ["kustomize build prod | compliance evaluate -"]
 
 
 def test_a_root_given_as_dot_inside_templates_is_still_a_chart(monkeypatch):

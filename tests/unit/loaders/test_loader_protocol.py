@@ -23,6 +23,7 @@ from compliance.inputs import (
 from compliance.inputs.base import FileContext, FileLoad
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
+from compliance.model.notes import Skipped
 
 OPTS = LoadOptions(env={})
 
@@ -242,7 +243,7 @@ def test_a_registered_loader_is_asked_first(
         ("in/web.pods", "k8s", 2),
         ("in/x.special.yaml", "k8s", 1),
     ]
-    assert result.skipped == [{"file": "in/notes.txt", "reason": "not a recognised input kind"}]
+    assert result.skipped == [Skipped("in/notes.txt", "not a recognised input kind")]
     assert "web.pods" in pods.asked
     assert registry.kind_by_name("x.special.yaml") == "pods"
 

@@ -10,6 +10,7 @@ import pytest
 
 from compliance.inputs import FORMATS, LoadOptions, load_paths, load_stream
 from compliance.inputs.registry import kind_by_name
+from compliance.model.notes import Skipped
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "bpi"
 OPTS = LoadOptions(env={})
@@ -92,7 +93,7 @@ def test_examples_load_without_errors(monkeypatch):
     assert configs["node"].facts["certificate"]["self_signed"] is True
     assert configs["enterprise"].facts["certificate"]["curve"] == "secp256r1"
     assert configs["enterprise"].facts["certificate"]["self_signed"] is False
-    assert {s["file"] for s in result.skipped} == {
+    assert {s.file for s in result.skipped} == {
         "examples/bpi/README.md",
         "examples/bpi/config/certs/ca.pem",
         "examples/bpi/config/certs/enterprise.pem",
@@ -239,10 +240,7 @@ def test_symlinks(work, tmp_path):
     assert errors["in/dangling.yaml"] == "dangling symlink"
     assert errors["in/loop.yaml"] in {"symlink loop", "dangling symlink"}
     assert errors["in/dir"].startswith("symlink leaves the scanned root")
-    assert {
-        "file": "in/sublink",
-        "reason": "symlink to a directory (not followed)",
-    } in result.skipped
+    assert Skipped("in/sublink", "symlink to a directory (not followed)") in result.skipped
     assert sorted(r.source.file for r in result.resources) == ["in/alias.yaml", "in/inside.yaml"]
 
 
@@ -284,13 +282,10 @@ def test_unrecognised_files_in_a_folder_are_skipped_with_reason(work):
     assert result.errors == []
     assert result.resources == []
     assert result.skipped == [
-        {"file": "in/Cargo.toml", "reason": "TOML without a [security] table"},
-        {"file": "in/README.md", "reason": "not a recognised input kind"},
-        {"file": "in/empty.yaml", "reason": "empty file"},
-        {
-            "file": "in/values.yaml",
-            "reason": "YAML/JSON without Kubernetes objects or a SecurityConfig",
-        },
+        Skipped("in/Cargo.toml", "TOML without a [security] table"),
+        Skipped("in/README.md", "not a recognised input kind"),
+        Skipped("in/empty.yaml", "empty file"),
+        Skipped("in/values.yaml", "YAML/JSON without Kubernetes objects or a SecurityConfig"),
     ]
 
 
