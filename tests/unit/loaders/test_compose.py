@@ -49,17 +49,46 @@ def test_environment_mapping_form(services):
 
 def test_ports_short_and_long(services):
     assert services["web"].facts["ports"] == [
-        {"published": "8080", "target": "80", "host_ip": None, "protocol": "tcp", "line": 9},
+        {
+            "published": "8080",
+            "target": "80",
+            "host_ip": None,
+            "protocol": "tcp",
+            "line": 9,
+            "transport": "http",
+        },
         {
             "published": "8443",
             "target": "443",
             "host_ip": "127.0.0.1",
             "protocol": "udp",
             "line": 10,
+            "transport": "tls",
         },
-        {"published": None, "target": "9000", "host_ip": None, "protocol": "tcp", "line": 11},
-        {"published": "5353", "target": "53", "host_ip": "::1", "protocol": "udp", "line": 12},
-        {"published": "8081", "target": "80", "host_ip": "0.0.0.0", "protocol": "tcp", "line": 13},
+        {
+            "published": None,
+            "target": "9000",
+            "host_ip": None,
+            "protocol": "tcp",
+            "line": 11,
+            "transport": None,
+        },
+        {
+            "published": "5353",
+            "target": "53",
+            "host_ip": "::1",
+            "protocol": "udp",
+            "line": 12,
+            "transport": None,
+        },
+        {
+            "published": "8081",
+            "target": "80",
+            "host_ip": "0.0.0.0",
+            "protocol": "tcp",
+            "line": 13,
+            "transport": "http",
+        },
     ]
 
 
@@ -85,7 +114,14 @@ def test_string_healthcheck_none_and_numeric_port(make_ctx):
     (a,) = _load(text, make_ctx)
     assert a.facts["has_healthcheck"] is False
     assert a.facts["ports"] == [
-        {"published": None, "target": "80", "host_ip": None, "protocol": "tcp", "line": 4}
+        {
+            "published": None,
+            "target": "80",
+            "host_ip": None,
+            "protocol": "tcp",
+            "line": 4,
+            "transport": "http",
+        }
     ]
 
 
