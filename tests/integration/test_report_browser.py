@@ -4,8 +4,7 @@ findings filters, sorting, the search, links to the bundled inputs, long control
 
 from __future__ import annotations
 
-import os
-import shutil
+import contextlib
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from compliance.cli.main import cli
+from tests.bpi_copy import bpi_with_key
 from tests.browser import chromium, console_errors
-
-ROOT = Path(__file__).resolve().parents[2]
 
 WAIVERS = """waivers:
   - check: CTR-01
@@ -37,13 +35,9 @@ WAIVERS = """waivers:
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A signed bundle of a copy of examples/bpi, extracted."""
     tmp = tmp_path_factory.mktemp("report")
-    shutil.copytree(ROOT / "examples" / "bpi", tmp / "bpi")
+    _, key_file = bpi_with_key(tmp)
     (tmp / "waivers.yaml").write_text(WAIVERS, encoding="utf-8")
-    here = Path.cwd()
-    os.chdir(tmp)
-    try:
-        keys = CliRunner().invoke(cli, ["keys", "generate", "--out", "keys"])
-        assert keys.exit_code == 0, keys.output
+    with contextlib.chdir(tmp):  # the report names inputs relative to the path given: bpi/...
         result = CliRunner().invoke(
             cli,
             [
@@ -61,14 +55,12 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "--bundle",
                 "evidence.tar.gz",
                 "--sign-key",
-                "keys/signing.key",
+                str(key_file),
                 "-o",
                 "report.json",
             ],
         )
         assert result.exit_code == 0, result.output
-    finally:
-        os.chdir(here)
     out = tmp / "extracted"
     with tarfile.open(tmp / "evidence.tar.gz") as tar:
         tar.extractall(out, filter="data")
