@@ -17,6 +17,7 @@ from compliance.inputs.envfiles import (
     read_env_file,
     referenced_names,
 )
+from compliance.inputs.k8s_service import HTTP_PORTS, TLS_PORTS
 from compliance.inputs.yamlutil import Document
 from compliance.model import Resource
 from compliance.secrets.collect import add_env_entries
@@ -173,10 +174,6 @@ def _ports(
             }
         )
     return out
-
-
-HTTP_PORTS = frozenset({80, 8080})
-TLS_PORTS = frozenset({443, 8443})
 
 
 def _port_number(value: str | None) -> int | None:
