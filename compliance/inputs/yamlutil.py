@@ -7,6 +7,7 @@ duplicate keys, which PyYAML's own constructor does not.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ MAX_NODES = 2_000_000
 """Nodes constructed per file, aliases expanded; far above any real manifest."""
 MAX_DEPTH = 100
 
+_intern = sys.intern
 _scalar = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _STR = "tag:yaml.org,2002:str"
@@ -182,7 +184,7 @@ class _Builder:
             return self._mapping(node, path, lines, depth)  # type: ignore[arg-type]
         items = []
         for i, item in enumerate(node.value):
-            child = f"{path}[{i}]"
+            child = _intern(f"{path}[{i}]")
             lines[child] = item.start_mark.line + 1
             items.append(self.build(item, child, lines, depth + 1))
         return items
@@ -191,21 +193,23 @@ class _Builder:
         self, node: yaml.MappingNode, path: str, lines: dict[str, int], depth: int
     ) -> dict[str, Any]:
         """The hot loop of loading (one turn per key): string keys and string values taken
-        as they are, the merge-key pass only where the text may hold one."""
+        as they are, the merge-key pass only where the text may hold one. Keys and paths
+        are interned: the same object wherever a key or path repeats, so that pickling a
+        batch of files' resources between processes writes each once."""
         out: dict[str, Any] = {}
         prefix = f"{path}." if path else ""
         pairs = self._pairs(node) if self.may_merge else node.value
         for key_node, value_node in pairs:
             if key_node.__class__ is _SCALAR_NODE and key_node.tag == _STR:
-                key = key_node.value
+                key = _intern(key_node.value)
             else:
-                key = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-                if key is None or isinstance(key, (dict, list)):
+                value = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if value is None or isinstance(value, (dict, list)):
                     raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
-                key = str(key) if not isinstance(key, str) else key
+                key = _intern(str(value) if not isinstance(value, str) else value)
             if key in out:
                 raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            child = prefix + key
+            child = _intern(prefix + key)
             lines[child] = key_node.start_mark.line + 1
             if value_node.__class__ is _SCALAR_NODE:
                 self.budget -= 1

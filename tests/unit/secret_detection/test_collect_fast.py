@@ -182,6 +182,60 @@ def test_the_token_mark_test_finds_every_mark_anywhere() -> None:
     # every mark is covered by exactly one test (alone, or one shared pattern)
     grouped = [m for m in marks if any(search(m) for search in detect.MARK_SEARCHES)]
     assert sorted([*detect.MARKS_ALONE, *grouped]) == sorted(marks)
+    # and, for long texts, by exactly one of the text searches, which finds it
+    covered = [m for listed, _ in detect.TEXT_SEARCHES for m in listed]
+    assert sorted(covered) == sorted(marks)
+    for listed, test in detect.TEXT_SEARCHES:
+        for mark in listed:
+            assert test(filler + mark)
+            assert not test(filler + mark[:-1])
+
+
+def test_long_and_short_texts_get_the_same_answers() -> None:
+    """The searches for long texts (``LONG_TEXT``) answer as the plain substring tests do:
+    each mark, ``PRIVATE KEY`` and a URL with ``@`` at either side of the length bound,
+    after many occurrences of the anchor character of ``found_by_anchor`` (past its
+    tries), right at the anchor's first possible place, and never at a near miss."""
+
+    def shape_reference(text: str) -> bool:
+        return (
+            any(mark in text for mark in detect.TOKEN_MARKS)
+            or ("://" in text and "@" in text)
+            or "PRIVATE KEY" in text
+        )
+
+    pieces = [*detect.TOKEN_MARKS, "PRIVATE KEY", "PRIVATE KE", "RIVATE KEY", "u://a@b", "u://"]
+    fillers = [
+        "x" * n for n in (0, 10, detect.LONG_TEXT - 12, detect.LONG_TEXT, 2 * detect.LONG_TEXT)
+    ]
+    fillers += ["J Y eJ yJ KEY " * 40 + "a" * detect.LONG_TEXT, "J" * 50, "Y" * 50]
+    texts = []
+    for piece in pieces:
+        for filler in fillers:
+            texts += [piece + filler, filler + piece, filler + piece + filler]
+    texts += ["@" + "x" * detect.LONG_TEXT, "://" + "x" * detect.LONG_TEXT]
+    assert any(len(t) < detect.LONG_TEXT for t in texts)
+    assert any(len(t) >= detect.LONG_TEXT for t in texts)
+    for text in texts:
+        reference = any(mark in text for mark in detect.TOKEN_MARKS)
+        assert detect.may_hold_token(text) is reference, (len(text), text[:40], text[-40:])
+        assert detect.may_hold_shape(text) is shape_reference(text), (len(text), text[:40])
+
+
+def test_found_by_anchor_is_substring_search() -> None:
+    """``found_by_anchor(mark, anchor)(text) == (mark in text)`` whatever the number and
+    place of the anchor's occurrences."""
+    cases = ["", "eyJ", "yJ", "eJ", "J" * 40 + "eyJ", "eyJ" + "J" * 40, "xeyJx", "ey" + "J" * 17]
+    cases += ["J" * k + "ey" + "J" for k in range(20)]
+    cases += ["eyeyeJ" * k + "eyJ" for k in range(20)]
+    cases += ["J" * k for k in range(20)]
+    for tries in (1, 2, 16):
+        found = detect.found_by_anchor("eyJ", "J", tries)
+        for text in cases:
+            assert found(text) is ("eyJ" in text), (tries, text)
+    key = detect.found_by_anchor("PRIVATE KEY", "Y", 2)
+    for text in ["PRIVATE KEY", "Y PRIVATE KEY", "YYY PRIVATE KEY", "PRIVATE KE", "KEY YY"]:
+        assert key(text) is ("PRIVATE KEY" in text), text
 
 
 def _corpus_strings() -> list[str]:
