@@ -12,9 +12,10 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast, get_args
+from typing import TYPE_CHECKING, Any, Protocol, get_args
 
 from compliance.model import LoadError, Resource, Source
+from compliance.model.construct import trusted
 from compliance.model.notes import BuildNotice, Skipped
 from compliance.model.report import InputRef
 from compliance.model.resource import Format
@@ -94,17 +95,19 @@ class FileContext:
             and all(type(key) is str for key in body)
             and all(type(key) is str for key in facts)
         ):
-            return Resource.model_construct(
-                id=id,
-                kind=kind,
-                name=name,
-                namespace=namespace,
-                source=Source.model_construct(
-                    file=self.rel, line=line, end_line=end_line, format=cast(Format, format)
-                ),
-                body=dict(body),
-                facts=dict(facts),
-                lines=dict(lines),
+            source = {"file": self.rel, "line": line, "end_line": end_line, "format": format}
+            return trusted(
+                Resource,
+                {
+                    "id": id,
+                    "kind": kind,
+                    "name": name,
+                    "namespace": namespace,
+                    "source": trusted(Source, source),
+                    "body": dict(body),
+                    "facts": dict(facts),
+                    "lines": dict(lines),
+                },
             )
         return Resource(
             id=id,

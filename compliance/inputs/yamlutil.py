@@ -26,10 +26,13 @@ MAX_DEPTH = 100
 
 _intern = sys.intern
 _scalar = yaml.constructor.SafeConstructor()
-_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_COLLECTION_TAGS = frozenset({_MAP, _SEQ})
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_NODE = yaml.ScalarNode
 _MAPPING_NODE = yaml.MappingNode
+_SEQUENCE_NODE = yaml.SequenceNode
 
 _PLAIN_TAGS: dict[str, str] = {}
 """Plain scalar -> resolved tag, for every file of the process (manifests repeat the same
@@ -56,10 +59,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
             if len(value) <= PLAIN_TAG_VALUE_LEN and len(_PLAIN_TAGS) < PLAIN_TAGS_SIZE:
                 _PLAIN_TAGS[value] = tag
             return tag  # type: ignore[no-any-return]
+        # a collection's tag, without path resolvers, is its kind's default
+        if kind is _MAPPING_NODE:
+            return _MAP
+        if kind is _SEQUENCE_NODE:
+            return _SEQ
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
 
 assert not _Loader.yaml_path_resolvers, "the resolve memo assumes no path resolvers"
+assert _Loader.DEFAULT_MAPPING_TAG == _MAP and _Loader.DEFAULT_SEQUENCE_TAG == _SEQ
 assert _Loader.DEFAULT_SCALAR_TAG == _STR
 
 _INT = _scalar.yaml_constructors["tag:yaml.org,2002:int"]
