@@ -30,8 +30,9 @@ def _reference_secret_literal(name: str, value: Any) -> bool:
     )
 
 
-def _reference_walk(node: Any, values: set[str]) -> None:
-    """The walk as it was before the per-type dispatch."""
+def _reference_walk(node: Any, values: set[str], shapes: bool = True) -> None:
+    """The walk as it was before the per-type dispatch (``shapes=False``: without the
+    token and URL-password rules, as ``scan_literals`` walks)."""
     if isinstance(node, dict):
         name = node.get("name")
         if isinstance(name, str) and _reference_secret_literal(name, node.get("value")):
@@ -43,19 +44,19 @@ def _reference_walk(node: Any, values: set[str]) -> None:
                 for inner in ("value", "default"):
                     if _reference_secret_literal(str(key), v.get(inner)):
                         values.add(v[inner])
-                _reference_walk(v, values)
+                _reference_walk(v, values, shapes)
             else:
-                _reference_walk(v, values)
+                _reference_walk(v, values, shapes)
     elif isinstance(node, list):
         for item in node:
-            _reference_walk(item, values)
+            _reference_walk(item, values, shapes)
     elif isinstance(node, str):
         name, sep, value = node.partition("=")
         if sep and _reference_secret_literal(name.strip(), value):
             values.add(value)
-        for m in detect.SECRET_VALUE.finditer(node):
+        for m in detect.SECRET_VALUE.finditer(node) if shapes else ():
             values.add(m.group(0))
-        for m in detect.URL_CREDENTIALS.finditer(node):
+        for m in detect.URL_CREDENTIALS.finditer(node) if shapes else ():
             values.add(m.group("pw"))
         if detect.PEM_BEGIN.search(node):
             values.update(
@@ -109,6 +110,32 @@ HAND_MADE: list[Any] = [
 @pytest.mark.parametrize("node", HAND_MADE, ids=range(len(HAND_MADE)))
 def test_hand_made_cases_match_reference(node: Any) -> None:
     assert _collected(node) == _reference(node)
+
+
+def _literals(node: Any) -> set[str]:
+    values: set[str] = set()
+    collect.walk(node, values, collect.scan_literals)
+    return values
+
+
+def _reference_literals(node: Any) -> set[str]:
+    values: set[str] = set()
+    _reference_walk(node, values, shapes=False)
+    return values
+
+
+@pytest.mark.parametrize("node", HAND_MADE, ids=range(len(HAND_MADE)))
+def test_the_literal_walk_matches_reference(node: Any) -> None:
+    """The walk of a file without token marks (``scan_literals``, called only for strings
+    holding ``=`` or ``PRIVATE KEY``) keeps every literal rule."""
+    assert _literals(node) == _reference_literals(node)
+
+
+def test_the_literal_walk_of_the_corpus_matches_reference() -> None:
+    bodies = _bodies(*INPUT_ROOTS)
+    assert any(_reference_literals(body) for body in bodies)
+    for body in bodies:
+        assert _literals(body) == _reference_literals(body)
 
 
 def test_hand_made_cases_collect_what_they_plant() -> None:
