@@ -242,8 +242,34 @@ def _shapes_at(node: Any, path: str, found: list[tuple[str, str]]) -> None:
 def text_may_hold_shape(text: str) -> bool:
     """False when no value parsed from ``text`` can hold a credential shape (a Secret's
     base64 ``data`` is judged separately). An escape that spells a character (``\\u0041``,
-    ``\\x41``, ``\\/``) or joins lines (a backslash before a line break) may hide one."""
-    return may_hold_shape(text) or ("\\" in text and bool(_ESCAPE.search(text)))
+    ``\\x41``, ``\\/``) or joins lines (a backslash before a line break) may hide one, and
+    so may a line break between ``PRIVATE`` and ``KEY``: YAML folds it into one space."""
+    return (
+        may_hold_shape(text)
+        or ("\\" in text and bool(_ESCAPE.search(text)))
+        or folded_private_key(text)
+    )
+
+
+_SPACED_PRIVATE_KEY = re.compile(r"PRIVATE\s+KEY")
+
+
+def folded_private_key(text: str, tries: int = 16) -> bool:
+    """Whether ``text`` holds ``PRIVATE``, white space, ``KEY`` (a multi-line YAML scalar
+    reads a line break there as a space). Found from the occurrences of the rare ``Y``
+    while they are few (``detect.found_by_anchor``), else by a pattern over the text."""
+    at = text.find("Y", 2)
+    for _ in range(tries):
+        if at < 0:
+            return False
+        if text.startswith("KE", at - 2):
+            start = at - 2
+            while start > 0 and text[start - 1].isspace():
+                start -= 1
+            if start < at - 2 and start >= 7 and text.startswith("PRIVATE", start - 7):
+                return True
+        at = text.find("Y", at + 1)
+    return at >= 0 and _SPACED_PRIVATE_KEY.search(text) is not None
 
 
 def mark_shapes(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +336,35 @@ def test_file_level_skip_matches_full_scan_on_the_fixtures() -> None:
     full = {rel: v for rel, v in registry.collect_secrets(loaded.resources).items() if v}
     assert full
     assert _by_file(loaded) == full
+
+
+def test_folded_private_key_is_the_spaced_pattern() -> None:
+    """``folded_private_key`` answers as ``PRIVATE\\s+KEY`` searched over the text, with
+    few and with many ``Y`` before the words (past its tries)."""
+    spaced = re.compile(r"PRIVATE\s+KEY")
+    words = ["PRIVATE\n  KEY", "PRIVATE \r\n\tKEY", "PRIVATE KEY", "PRIVATE\u2028KEY"]
+    near = ["PRIVATEKEY", "PRIVATE\nKE", "RIVATE\n KEY", "KEY PRIVATE", "\n KEY", "PRIVATE\n"]
+    fillers = ["", "x", "YY KEY " * 30, "Y" * 40]
+    texts = [a + piece + b for piece in words + near for a in fillers for b in fillers]
+    assert any(spaced.search(t) for t in texts) and not all(spaced.search(t) for t in texts)
+    for tries in (1, 2, 16):
+        for text in texts:
+            assert collect.folded_private_key(text, tries) is bool(spaced.search(text)), text
+
+
+def test_a_key_header_folded_over_two_lines_is_a_shape(tmp_path: Path) -> None:
+    """YAML reads a line break inside a multi-line scalar as a space: the value holds
+    ``-----BEGIN RSA PRIVATE KEY-----`` though the file's text holds no ``PRIVATE KEY``.
+    SEC-03's shape is recorded as for the same value on one line."""
+    head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: k\ndata:\n"
+    folded = tmp_path / "folded.yaml"
+    folded.write_text(head + "  key: -----BEGIN RSA PRIVATE\n    KEY----- MIIEabc\n")
+    one_line = tmp_path / "one-line.yaml"
+    one_line.write_text(head + "  key: -----BEGIN RSA PRIVATE KEY----- MIIEabc\n")
+    shapes = {}
+    for path in (folded, one_line):
+        loaded = load_paths([str(path)], LoadOptions(env={}))
+        (resource,) = loaded.resources
+        assert resource.body["data"]["key"] == "-----BEGIN RSA PRIVATE KEY----- MIIEabc"
+        shapes[path.name] = [(s["path"], s["shape"]) for s in resource.facts["secret_shapes"]]
+    assert shapes["folded.yaml"] == shapes["one-line.yaml"] == [("data.key", "private-key")]
