@@ -104,6 +104,13 @@ class Assessor:
                 listed = None if paths is None else [p.split(".") for p in paths]
                 by_kind[kind].append((check, listed))
         self.by_kind = dict(by_kind)
+        self._always = {
+            kind: tuple(check for check, _ in entries)
+            for kind, entries in self.by_kind.items()
+            if all(paths is None for _, paths in entries)
+        }
+        """The kinds whose every check lists no ``assesses`` paths: the same answer for
+        every resource of the kind."""
         spec = {c: [checks[c].kinds, checks[c].assesses] for c in sorted(used)}
         self.key = hashlib.sha256(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
         """Digest of everything ``assessed_by`` depends on besides the resource."""
@@ -113,9 +120,15 @@ class Assessor:
 
     def assessed_by(self, kind: str, body: Any, facts: Any) -> tuple[str, ...]:
         """The checks (sorted) that assess a resource of ``kind`` with ``body`` and ``facts``."""
+        always = self._always.get(kind)
+        if always is not None:
+            return always
+        entries = self.by_kind.get(kind)
+        if entries is None:
+            return ()
         out = []
         view = {"body": body, "facts": facts}
-        for check, paths in self.by_kind.get(kind, ()):
+        for check, paths in entries:
             if paths is None or any(_holds(view, p, 0) for p in paths):
                 out.append(check)
         return tuple(out)
@@ -158,19 +171,23 @@ def with_unique_ids(
 
 
 def members(resources: Iterable[Resource], assessor: Assessor) -> list[Member]:
-    return [
-        Member(
-            r.id,
-            r.kind,
-            r.name,
-            r.namespace,
-            r.source.file,
-            r.source.line,
-            r.source.format,
-            assessor.assessed_by(r.kind, r.body, r.facts),
+    assessed_by = assessor.assessed_by
+    out = []
+    for r in resources:
+        kind, src = r.kind, r.source
+        out.append(
+            Member(
+                r.id,
+                kind,
+                r.name,
+                r.namespace,
+                src.file,
+                src.line,
+                src.format,
+                assessed_by(kind, r.body, r.facts),
+            )
         )
-        for r in resources
-    ]
+    return out
 
 
 # the population in a report ---------------------------------------------------------------

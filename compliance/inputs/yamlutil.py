@@ -7,6 +7,7 @@ duplicate keys, which PyYAML's own constructor does not.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +24,15 @@ MAX_NODES = 2_000_000
 """Nodes constructed per file, aliases expanded; far above any real manifest."""
 MAX_DEPTH = 100
 
+_intern = sys.intern
 _scalar = yaml.constructor.SafeConstructor()
-_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_COLLECTION_TAGS = frozenset({_MAP, _SEQ})
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_NODE = yaml.ScalarNode
 _MAPPING_NODE = yaml.MappingNode
+_SEQUENCE_NODE = yaml.SequenceNode
 
 _PLAIN_TAGS: dict[str, str] = {}
 """Plain scalar -> resolved tag, for every file of the process (manifests repeat the same
@@ -54,10 +59,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
             if len(value) <= PLAIN_TAG_VALUE_LEN and len(_PLAIN_TAGS) < PLAIN_TAGS_SIZE:
                 _PLAIN_TAGS[value] = tag
             return tag  # type: ignore[no-any-return]
+        # a collection's tag, without path resolvers, is its kind's default
+        if kind is _MAPPING_NODE:
+            return _MAP
+        if kind is _SEQUENCE_NODE:
+            return _SEQ
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
 
 assert not _Loader.yaml_path_resolvers, "the resolve memo assumes no path resolvers"
+assert _Loader.DEFAULT_MAPPING_TAG == _MAP and _Loader.DEFAULT_SEQUENCE_TAG == _SEQ
 assert _Loader.DEFAULT_SCALAR_TAG == _STR
 
 _INT = _scalar.yaml_constructors["tag:yaml.org,2002:int"]
@@ -182,7 +193,7 @@ class _Builder:
             return self._mapping(node, path, lines, depth)  # type: ignore[arg-type]
         items = []
         for i, item in enumerate(node.value):
-            child = f"{path}[{i}]"
+            child = _intern(f"{path}[{i}]")
             lines[child] = item.start_mark.line + 1
             items.append(self.build(item, child, lines, depth + 1))
         return items
@@ -191,21 +202,23 @@ class _Builder:
         self, node: yaml.MappingNode, path: str, lines: dict[str, int], depth: int
     ) -> dict[str, Any]:
         """The hot loop of loading (one turn per key): string keys and string values taken
-        as they are, the merge-key pass only where the text may hold one."""
+        as they are, the merge-key pass only where the text may hold one. Keys and paths
+        are interned: the same object wherever a key or path repeats, so that pickling a
+        batch of files' resources between processes writes each once."""
         out: dict[str, Any] = {}
         prefix = f"{path}." if path else ""
         pairs = self._pairs(node) if self.may_merge else node.value
         for key_node, value_node in pairs:
             if key_node.__class__ is _SCALAR_NODE and key_node.tag == _STR:
-                key = key_node.value
+                key = _intern(key_node.value)
             else:
-                key = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-                if key is None or isinstance(key, (dict, list)):
+                value = _scalar_value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if value is None or isinstance(value, (dict, list)):
                     raise YamlError("unsupported mapping key", key_node.start_mark.line + 1)
-                key = str(key) if not isinstance(key, str) else key
+                key = _intern(str(value) if not isinstance(value, str) else value)
             if key in out:
                 raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            child = prefix + key
+            child = _intern(prefix + key)
             lines[child] = key_node.start_mark.line + 1
             if value_node.__class__ is _SCALAR_NODE:
                 self.budget -= 1
@@ -248,7 +261,8 @@ class _Builder:
 
 def load_documents(text: str) -> list[Document]:
     """Every non-empty document in ``text``. Raises YamlError with a 1-based line."""
-    builder = _Builder(may_merge="<<" in text or "!" in text)
+    # one character first: found with memchr, where "<<" is a slower two-character search
+    builder = _Builder(may_merge="!" in text or ("<" in text and "<<" in text))
     # Without an anchor (&) and an alias (*) no node is shared: the expanded size is the
     # node count, which the build budget bounds, so the alias-size pass can be skipped.
     may_alias = "&" in text and "*" in text

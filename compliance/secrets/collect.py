@@ -121,7 +121,8 @@ def walk(node: Any, values: set[str], scan: Scan | None = None) -> None:
 def _walk_mapping(node: dict[Any, Any], values: set[str], scan: Scan) -> None:
     """Children dispatched here by type rather than through ``walk``: one call fewer per
     value (a body has tens of thousands), and the secret-name test first, since a key
-    that does not look like one rules out both literal checks."""
+    that does not look like one rules out both literal checks. ``scan_literals`` is not
+    called for a string without ``=`` or ``PRIVATE KEY``: it finds nothing there."""
     name = node.get("name")
     if isinstance(name, str) and secret_literal(name, node.get("value")):
         values.add(node["value"])
@@ -137,7 +138,8 @@ def _walk_mapping(node: dict[Any, Any], values: set[str], scan: Scan) -> None:
                     if secret_literal(key, v.get(inner)):
                         values.add(v[inner])
         if isinstance(v, str):
-            scan(v, values)
+            if scan is not scan_literals or "=" in v or "PRIVATE KEY" in v:
+                scan(v, values)
             if key in EMBEDDED_JSON_KEYS:
                 _walk_embedded(v, values, scan)
         elif isinstance(v, dict):
@@ -149,7 +151,8 @@ def _walk_mapping(node: dict[Any, Any], values: set[str], scan: Scan) -> None:
 def _walk_sequence(node: list[Any], values: set[str], scan: Scan) -> None:
     for item in node:
         if isinstance(item, str):
-            scan(item, values)
+            if scan is not scan_literals or "=" in item or "PRIVATE KEY" in item:
+                scan(item, values)
         elif isinstance(item, dict):
             _walk_mapping(item, values, scan)
         elif isinstance(item, list):
@@ -187,9 +190,10 @@ def scan_literals(node: str, values: set[str]) -> None:
     """The rules of ``scan_string`` that do not look for a token or a URL password: a
     ``NAME=value`` literal and the lines of a PEM private key (YAML folding can make
     ``PRIVATE KEY`` of two lines; tokens and URL passwords hold no space)."""
-    name, sep, value = node.partition("=")
-    if sep and secret_literal(name.strip(), value):
-        values.add(value)
+    if "=" in node:
+        name, _, value = node.partition("=")
+        if secret_literal(name.strip(), value):
+            values.add(value)
     if "PRIVATE KEY" in node and PEM_BEGIN.search(node):
         values.update(
             line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
@@ -266,8 +270,34 @@ def _shapes_at(node: Any, path: str, found: list[tuple[str, str]]) -> None:
 def text_may_hold_shape(text: str) -> bool:
     """False when no value parsed from ``text`` can hold a credential shape (a Secret's
     base64 ``data`` is judged separately). An escape that spells a character (``\\u0041``,
-    ``\\x41``, ``\\/``) or joins lines (a backslash before a line break) may hide one."""
-    return may_hold_shape(text) or ("\\" in text and bool(_ESCAPE.search(text)))
+    ``\\x41``, ``\\/``) or joins lines (a backslash before a line break) may hide one, and
+    so may a line break between ``PRIVATE`` and ``KEY``: YAML folds it into one space."""
+    return (
+        may_hold_shape(text)
+        or ("\\" in text and bool(_ESCAPE.search(text)))
+        or folded_private_key(text)
+    )
+
+
+_SPACED_PRIVATE_KEY = re.compile(r"PRIVATE\s+KEY")
+
+
+def folded_private_key(text: str, tries: int = 16) -> bool:
+    """Whether ``text`` holds ``PRIVATE``, white space, ``KEY`` (a multi-line YAML scalar
+    reads a line break there as a space). Found from the occurrences of the rare ``Y``
+    while they are few (``detect.found_by_anchor``), else by a pattern over the text."""
+    at = text.find("Y", 2)
+    for _ in range(tries):
+        if at < 0:
+            return False
+        if text.startswith("KE", at - 2):
+            start = at - 2
+            while start > 0 and text[start - 1].isspace():
+                start -= 1
+            if start < at - 2 and start >= 7 and text.startswith("PRIVATE", start - 7):
+                return True
+        at = text.find("Y", at + 1)
+    return at >= 0 and _SPACED_PRIVATE_KEY.search(text) is not None
 
 
 def mark_shapes(

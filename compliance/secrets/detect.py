@@ -134,12 +134,59 @@ def _mark_tests(
 MARKS_ALONE, MARK_SEARCHES = _mark_tests(TOKEN_MARKS)
 
 
+def found_by_anchor(mark: str, anchor: str, tries: int = 16) -> Callable[[str], bool]:
+    """``mark in text``, for a ``mark`` holding a character (``anchor``) that is rare in
+    manifests: its occurrences are found with ``str.find`` (memchr: many times faster than
+    a search for several characters) and ``mark`` is tested at each; after ``tries`` of
+    them, the rest of the text is searched for ``mark`` itself."""
+    offset = mark.index(anchor)
+
+    def found(text: str) -> bool:
+        at = text.find(anchor, offset)
+        for _ in range(tries):
+            if at < 0:
+                return False
+            if text.startswith(mark, at - offset):
+                return True
+            at = text.find(anchor, at + 1)
+        return at >= 0 and text.find(mark, at - offset) >= 0
+
+    return found
+
+
+LONG_TEXT = 4096
+"""From this length on (a whole file rather than one value), ``may_hold_token`` and
+``may_hold_shape`` pass over the text once per ``TEXT_SEARCHES`` entry instead of once per
+mark: a few compiled patterns, each over a literal first character that the regex engine
+scans for, and ``eyJ`` through its rare ``J``. Per short string the plain ``in`` tests cost
+less than a pattern's call."""
+TEXT_SEARCHES: tuple[tuple[tuple[str, ...], Callable[[str], object]], ...] = (
+    (("AKIA", "ASIA"), re.compile("A[KS]IA").search),
+    (
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        re.compile("gh[pousr]_|github_pat_").search,
+    ),
+    (("xox",), re.compile("xox").search),
+    (("k_live_", "k_test_"), re.compile("k_(?:live|test)_").search),
+    (("glpat-",), re.compile("glpat-").search),
+    (("eyJ",), found_by_anchor("eyJ", "J")),
+)
+"""Each entry: the ``TOKEN_MARKS`` it finds, and a test that is true exactly when the text
+holds one of them."""
+_PRIVATE_KEY_IN_TEXT = found_by_anchor("PRIVATE KEY", "Y")
+
+
 def may_hold_token(text: str) -> bool:
     """Whether ``text`` holds one of ``TOKEN_MARKS``."""
+    if len(text) >= LONG_TEXT:
+        # a loop, not ``any`` over a generator: called for every string loaded
+        for _, test in TEXT_SEARCHES:  # noqa: SIM110
+            if test(text):
+                return True
+        return False
     for mark in MARKS_ALONE:
         if mark in text:
             return True
-    # a loop, not ``any`` over a generator: called for every string loaded
     for search in MARK_SEARCHES:  # noqa: SIM110
         if search(text):
             return True
@@ -147,8 +194,11 @@ def may_hold_token(text: str) -> bool:
 
 
 def may_hold_shape(text: str) -> bool:
-    """False when ``find_shapes(text)`` is certainly empty (substring tests only)."""
-    return may_hold_token(text) or ("://" in text and "@" in text) or "PRIVATE KEY" in text
+    """False when ``find_shapes(text)`` is certainly empty (substring tests only; ``@``
+    first: one character is searched for with memchr, and is rare)."""
+    if may_hold_token(text) or ("@" in text and "://" in text):
+        return True
+    return _PRIVATE_KEY_IN_TEXT(text) if len(text) >= LONG_TEXT else "PRIVATE KEY" in text
 
 
 def url_password_is_literal(password: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 import pydantic
 import pytest
 
+from compliance.model import Resource, Source
 from compliance.model.construct import trusted
 from compliance.model.report import (
     ControlResult,
@@ -78,12 +79,35 @@ CASES: list[tuple[type[pydantic.BaseModel], dict[str, Any]]] = [
 ]
 
 
+SOURCE = {"file": "k8s/web.yaml", "line": 1, "end_line": 9, "format": "k8s"}
+CASES += [
+    (Source, SOURCE),
+    (Source, {**SOURCE, "end_line": None}),
+    (
+        Resource,
+        {
+            "id": REF["id"],
+            "kind": "Deployment",
+            "name": "web",
+            "namespace": "ns",
+            "source": SOURCE,
+            "body": {"apiVersion": "apps/v1", "spec": {"replicas": 2}},
+            "facts": {"containers": []},
+            "lines": {"spec": 5, "spec.replicas": 6},
+        },
+    ),
+]
+
+
 @pytest.mark.parametrize(("cls", "values"), CASES)
 def test_trusted_equals_validated(cls: type[pydantic.BaseModel], values: dict[str, Any]) -> None:
     validated = cls.model_validate(values)
     given = dict(values)
     if cls is Finding:
         given["resource"] = trusted(ResourceRef, dict(REF))
+    if cls is Resource:  # as compliance.inputs.base.FileContext.resource builds it
+        given["source"] = trusted(Source, dict(SOURCE))
+        assert trusted(cls, given).lines == validated.lines
     built = trusted(cls, given)
     assert built == validated
     assert built.model_dump(mode="json") == validated.model_dump(mode="json")

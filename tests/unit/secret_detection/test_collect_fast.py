@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,9 @@ def _reference_secret_literal(name: str, value: Any) -> bool:
     )
 
 
-def _reference_walk(node: Any, values: set[str]) -> None:
-    """The walk as it was before the per-type dispatch."""
+def _reference_walk(node: Any, values: set[str], shapes: bool = True) -> None:
+    """The walk as it was before the per-type dispatch (``shapes=False``: without the
+    token and URL-password rules, as ``scan_literals`` walks)."""
     if isinstance(node, dict):
         name = node.get("name")
         if isinstance(name, str) and _reference_secret_literal(name, node.get("value")):
@@ -43,19 +45,19 @@ def _reference_walk(node: Any, values: set[str]) -> None:
                 for inner in ("value", "default"):
                     if _reference_secret_literal(str(key), v.get(inner)):
                         values.add(v[inner])
-                _reference_walk(v, values)
+                _reference_walk(v, values, shapes)
             else:
-                _reference_walk(v, values)
+                _reference_walk(v, values, shapes)
     elif isinstance(node, list):
         for item in node:
-            _reference_walk(item, values)
+            _reference_walk(item, values, shapes)
     elif isinstance(node, str):
         name, sep, value = node.partition("=")
         if sep and _reference_secret_literal(name.strip(), value):
             values.add(value)
-        for m in detect.SECRET_VALUE.finditer(node):
+        for m in detect.SECRET_VALUE.finditer(node) if shapes else ():
             values.add(m.group(0))
-        for m in detect.URL_CREDENTIALS.finditer(node):
+        for m in detect.URL_CREDENTIALS.finditer(node) if shapes else ():
             values.add(m.group("pw"))
         if detect.PEM_BEGIN.search(node):
             values.update(
@@ -109,6 +111,32 @@ HAND_MADE: list[Any] = [
 @pytest.mark.parametrize("node", HAND_MADE, ids=range(len(HAND_MADE)))
 def test_hand_made_cases_match_reference(node: Any) -> None:
     assert _collected(node) == _reference(node)
+
+
+def _literals(node: Any) -> set[str]:
+    values: set[str] = set()
+    collect.walk(node, values, collect.scan_literals)
+    return values
+
+
+def _reference_literals(node: Any) -> set[str]:
+    values: set[str] = set()
+    _reference_walk(node, values, shapes=False)
+    return values
+
+
+@pytest.mark.parametrize("node", HAND_MADE, ids=range(len(HAND_MADE)))
+def test_the_literal_walk_matches_reference(node: Any) -> None:
+    """The walk of a file without token marks (``scan_literals``, called only for strings
+    holding ``=`` or ``PRIVATE KEY``) keeps every literal rule."""
+    assert _literals(node) == _reference_literals(node)
+
+
+def test_the_literal_walk_of_the_corpus_matches_reference() -> None:
+    bodies = _bodies(*INPUT_ROOTS)
+    assert any(_reference_literals(body) for body in bodies)
+    for body in bodies:
+        assert _literals(body) == _reference_literals(body)
 
 
 def test_hand_made_cases_collect_what_they_plant() -> None:
@@ -182,6 +210,60 @@ def test_the_token_mark_test_finds_every_mark_anywhere() -> None:
     # every mark is covered by exactly one test (alone, or one shared pattern)
     grouped = [m for m in marks if any(search(m) for search in detect.MARK_SEARCHES)]
     assert sorted([*detect.MARKS_ALONE, *grouped]) == sorted(marks)
+    # and, for long texts, by exactly one of the text searches, which finds it
+    covered = [m for listed, _ in detect.TEXT_SEARCHES for m in listed]
+    assert sorted(covered) == sorted(marks)
+    for listed, test in detect.TEXT_SEARCHES:
+        for mark in listed:
+            assert test(filler + mark)
+            assert not test(filler + mark[:-1])
+
+
+def test_long_and_short_texts_get_the_same_answers() -> None:
+    """The searches for long texts (``LONG_TEXT``) answer as the plain substring tests do:
+    each mark, ``PRIVATE KEY`` and a URL with ``@`` at either side of the length bound,
+    after many occurrences of the anchor character of ``found_by_anchor`` (past its
+    tries), right at the anchor's first possible place, and never at a near miss."""
+
+    def shape_reference(text: str) -> bool:
+        return (
+            any(mark in text for mark in detect.TOKEN_MARKS)
+            or ("://" in text and "@" in text)
+            or "PRIVATE KEY" in text
+        )
+
+    pieces = [*detect.TOKEN_MARKS, "PRIVATE KEY", "PRIVATE KE", "RIVATE KEY", "u://a@b", "u://"]
+    fillers = [
+        "x" * n for n in (0, 10, detect.LONG_TEXT - 12, detect.LONG_TEXT, 2 * detect.LONG_TEXT)
+    ]
+    fillers += ["J Y eJ yJ KEY " * 40 + "a" * detect.LONG_TEXT, "J" * 50, "Y" * 50]
+    texts = []
+    for piece in pieces:
+        for filler in fillers:
+            texts += [piece + filler, filler + piece, filler + piece + filler]
+    texts += ["@" + "x" * detect.LONG_TEXT, "://" + "x" * detect.LONG_TEXT]
+    assert any(len(t) < detect.LONG_TEXT for t in texts)
+    assert any(len(t) >= detect.LONG_TEXT for t in texts)
+    for text in texts:
+        reference = any(mark in text for mark in detect.TOKEN_MARKS)
+        assert detect.may_hold_token(text) is reference, (len(text), text[:40], text[-40:])
+        assert detect.may_hold_shape(text) is shape_reference(text), (len(text), text[:40])
+
+
+def test_found_by_anchor_is_substring_search() -> None:
+    """``found_by_anchor(mark, anchor)(text) == (mark in text)`` whatever the number and
+    place of the anchor's occurrences."""
+    cases = ["", "eyJ", "yJ", "eJ", "J" * 40 + "eyJ", "eyJ" + "J" * 40, "xeyJx", "ey" + "J" * 17]
+    cases += ["J" * k + "ey" + "J" for k in range(20)]
+    cases += ["eyeyeJ" * k + "eyJ" for k in range(20)]
+    cases += ["J" * k for k in range(20)]
+    for tries in (1, 2, 16):
+        found = detect.found_by_anchor("eyJ", "J", tries)
+        for text in cases:
+            assert found(text) is ("eyJ" in text), (tries, text)
+    key = detect.found_by_anchor("PRIVATE KEY", "Y", 2)
+    for text in ["PRIVATE KEY", "Y PRIVATE KEY", "YYY PRIVATE KEY", "PRIVATE KE", "KEY YY"]:
+        assert key(text) is ("PRIVATE KEY" in text), text
 
 
 def _corpus_strings() -> list[str]:
@@ -254,3 +336,35 @@ def test_file_level_skip_matches_full_scan_on_the_fixtures() -> None:
     full = {rel: v for rel, v in registry.collect_secrets(loaded.resources).items() if v}
     assert full
     assert _by_file(loaded) == full
+
+
+def test_folded_private_key_is_the_spaced_pattern() -> None:
+    """``folded_private_key`` answers as ``PRIVATE\\s+KEY`` searched over the text, with
+    few and with many ``Y`` before the words (past its tries)."""
+    spaced = re.compile(r"PRIVATE\s+KEY")
+    words = ["PRIVATE\n  KEY", "PRIVATE \r\n\tKEY", "PRIVATE KEY", "PRIVATE\u2028KEY"]
+    near = ["PRIVATEKEY", "PRIVATE\nKE", "RIVATE\n KEY", "KEY PRIVATE", "\n KEY", "PRIVATE\n"]
+    fillers = ["", "x", "YY KEY " * 30, "Y" * 40]
+    texts = [a + piece + b for piece in words + near for a in fillers for b in fillers]
+    assert any(spaced.search(t) for t in texts) and not all(spaced.search(t) for t in texts)
+    for tries in (1, 2, 16):
+        for text in texts:
+            assert collect.folded_private_key(text, tries) is bool(spaced.search(text)), text
+
+
+def test_a_key_header_folded_over_two_lines_is_a_shape(tmp_path: Path) -> None:
+    """YAML reads a line break inside a multi-line scalar as a space: the value holds
+    ``-----BEGIN RSA PRIVATE KEY-----`` though the file's text holds no ``PRIVATE KEY``.
+    SEC-03's shape is recorded as for the same value on one line."""
+    head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: k\ndata:\n"
+    folded = tmp_path / "folded.yaml"
+    folded.write_text(head + "  key: -----BEGIN RSA PRIVATE\n    KEY----- MIIEabc\n")
+    one_line = tmp_path / "one-line.yaml"
+    one_line.write_text(head + "  key: -----BEGIN RSA PRIVATE KEY----- MIIEabc\n")
+    shapes = {}
+    for path in (folded, one_line):
+        loaded = load_paths([str(path)], LoadOptions(env={}))
+        (resource,) = loaded.resources
+        assert resource.body["data"]["key"] == "-----BEGIN RSA PRIVATE KEY----- MIIEabc"
+        shapes[path.name] = [(s["path"], s["shape"]) for s in resource.facts["secret_shapes"]]
+    assert shapes["folded.yaml"] == shapes["one-line.yaml"] == [("data.key", "private-key")]
