@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from compliance.model.construct import trusted
 from compliance.paths import nearest_line
 
 Format = Literal["k8s", "dockerfile", "compose", "terraform", "securityconfig"]
@@ -85,15 +86,19 @@ class Resource(BaseModel):
         """The inverse of ``to_row``, without validation: only for rows this program wrote
         (a loader worker, or a cache entry whose field types were checked)."""
         rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines = row
-        return cls.model_construct(
-            id=rid,
-            kind=kind,
-            name=name,
-            namespace=namespace,
-            source=Source.model_construct(file=file, line=line, end_line=end_line, format=fmt),
-            body=body,
-            facts=facts,
-            lines=lines,
+        source = trusted(Source, {"file": file, "line": line, "end_line": end_line, "format": fmt})
+        return trusted(
+            cls,
+            {
+                "id": rid,
+                "kind": kind,
+                "name": name,
+                "namespace": namespace,
+                "source": source,
+                "body": body,
+                "facts": facts,
+                "lines": lines,
+            },
         )
 
     def engine_input(self) -> dict[str, Any]:

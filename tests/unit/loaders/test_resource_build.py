@@ -74,6 +74,18 @@ def test_every_loaded_resource_equals_its_validated_build() -> None:
         assert built.body is not r.body and built.lines is not r.lines
 
 
+def test_a_row_builds_back_the_resource_it_was_made_from() -> None:
+    """``Resource.from_row`` (how a load worker's resources and cached ones come back)
+    equals the resource, fields set included, for every format."""
+    loaded = load_paths([str(ROOT / "examples"), str(ROOT / "tests" / "fixtures")], LoadOptions())
+    for r in loaded.resources:
+        back = Resource.from_row(r.to_row())
+        assert back == r
+        assert back.model_fields_set == r.model_fields_set
+        assert back.source.model_fields_set == r.source.model_fields_set
+        assert back.lines == r.lines
+
+
 def test_defaults_are_fresh_and_equal() -> None:
     built = CTX.resource(id="k8s:v1/Pod:web", kind="Pod", name="web", format="k8s", line=1, body={})
     expected = Resource(
