@@ -38,7 +38,11 @@ def blob_digest(value: Any) -> str:
 
 def put_blob(blobs: Blobs, kind: str, value: Any) -> str:
     """Add ``value`` to ``blobs`` as canonical JSON; return its digest."""
-    data = canonical(value)
+    return put_bytes(blobs, kind, canonical(value))
+
+
+def put_bytes(blobs: Blobs, kind: str, data: bytes) -> str:
+    """Add a blob's canonical JSON bytes to ``blobs``; return their digest."""
     digest = hashlib.sha256(data).hexdigest()
     blobs[digest] = (kind, data)
     return digest

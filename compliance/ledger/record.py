@@ -13,40 +13,46 @@ import base64
 import subprocess
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compliance.ledger.chain import Appender, Blobs, Entry, canonical, put_blob, utc_text
+from compliance.ledger.chain import (
+    Appender,
+    Blobs,
+    Entry,
+    canonical,
+    put_blob,
+    put_bytes,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from compliance.model.report import Report
+
 
 def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
     """The git commit of the first path's repository and whether the given paths have
-    uncommitted changes; None outside a repository or without git."""
+    uncommitted changes (one ``git status``: its ``branch.oid`` header is the commit, any
+    other line a change); None outside a repository, before its first commit or without
+    git."""
     files = [p for p in paths if p != "-"]
     if not files:
         return None
     first = Path(files[0])
     where = first if first.is_dir() else first.parent
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(where), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if commit.returncode != 0:
-            return None
         status = subprocess.run(
             [
                 "git",
                 "-C",
                 str(where),
                 "status",
-                "--porcelain",
+                "--porcelain=v2",
+                "--branch",
+                "--no-ahead-behind",
                 "--",
                 *[str(Path(p).resolve()) for p in files],
             ],
@@ -57,7 +63,48 @@ def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    if status.returncode != 0:
+        return None
+    commit = None
+    dirty = False
+    for line in status.stdout.splitlines():
+        if line.startswith("# branch.oid "):
+            commit = line[len("# branch.oid ") :].strip()
+        elif line and not line.startswith("#"):
+            dirty = True
+    if commit is None or commit == "(initial)":
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def run_data(report: Report) -> dict[str, Any]:
+    """What ``build_run`` reads of ``report.model_dump(mode="json")``, taken from the models'
+    fields without a dump of every finding, resource and input: the report models hold JSON
+    values in their fields (as formats/json.py relies on), except waivers and pack parameters,
+    which may hold dates and go through pydantic's conversion. The dicts are the models' own
+    ``__dict__`` where nothing is left out (``build_run`` copies what it changes)."""
+    from pydantic_core import to_jsonable_python
+
+    findings = []
+    for f in report.findings:
+        row = dict(f.__dict__)
+        del row["baseline"]
+        row["resource"] = row["resource"].__dict__
+        if row["waiver"] is not None:
+            row["waiver"] = to_jsonable_python(row["waiver"])
+        findings.append(row)
+    return {
+        "tool": report.tool,
+        "engine": report.engine,
+        "evaluated_at": report.evaluated_at,
+        "packs": [p.model_dump(mode="json") for p in report.packs],
+        "summary": report.summary.model_dump(mode="json"),
+        "controls": [c.__dict__ for c in report.controls],
+        "resources": [r.__dict__ for r in report.resources],
+        "findings": findings,
+        "inputs": [i.__dict__ for i in report.inputs],
+        "errors": report.errors,
+    }
 
 
 def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
@@ -76,7 +123,10 @@ def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[s
 def resources_of(data: dict[str, Any], loaded: Iterable[Any] = ()) -> list[dict[str, Any]]:
     """The report's ``resources`` array, or the loaded resources when it has none."""
     if isinstance(data.get("resources"), list):
-        return sorted(data["resources"], key=lambda r: str(r.get("id")))
+        given = data["resources"]
+        if all(type(r.get("id")) is str for r in given):
+            return sorted(given, key=itemgetter("id"))
+        return sorted(given, key=lambda r: str(r.get("id")))
     out = []
     for r in loaded:
         out.append(
@@ -91,6 +141,45 @@ def resources_of(data: dict[str, Any], loaded: Iterable[Any] = ()) -> list[dict[
             }
         )
     return sorted(out, key=lambda r: str(r["id"]))
+
+
+_INPUT_FIELDS = ("file", "format", "sha256", "resources")
+"""What the ledger keeps of each input (an input that holds only these keys is used as is)."""
+_INPUT_KEYS = frozenset(_INPUT_FIELDS)
+
+
+class _Populations:
+    """Each control's population blob, ``canonical({check: sorted(ids)})``, and what the
+    controls assessed per check. A report's controls share their checks' resource lists
+    (one list per check), so each list is sorted and written as JSON once and a blob is
+    joined from those pieces: the bytes ``canonical`` gives, which its digest is taken of."""
+
+    def __init__(self) -> None:
+        self._lists: dict[int, tuple[list[str], list[str], bytes]] = {}
+        self.by_check: dict[str, set[str]] = {}
+        self._merged: set[tuple[str, int]] = set()
+
+    def _sorted(self, ids: list[str]) -> tuple[list[str], bytes]:
+        got = self._lists.get(id(ids))
+        if got is None or got[0] is not ids:
+            ordered = sorted(ids)
+            got = self._lists[id(ids)] = (ids, ordered, canonical(ordered))
+        return got[1], got[2]
+
+    def put(self, blobs: Blobs, population: dict[str, list[str]]) -> tuple[str, int]:
+        """Add the blob of ``population`` (check -> resource ids, any order); return its
+        digest and the number of (check, resource) pairs it holds."""
+        parts = []
+        count = 0
+        for check in sorted(population):
+            ids = population[check]
+            ordered, text = self._sorted(ids)
+            parts.append(canonical(check) + b":" + text)
+            count += len(ordered)
+            if (check, id(ids)) not in self._merged:
+                self._merged.add((check, id(ids)))
+                self.by_check.setdefault(check, set()).update(ordered)
+        return put_bytes(blobs, "population", b"{" + b",".join(parts) + b"}"), count
 
 
 def build_run(
@@ -109,24 +198,12 @@ def build_run(
     has_assessed = all("assessed" in c for c in data.get("controls", []))
     from_findings = {} if has_assessed else _finding_populations(findings)
     controls = []
-    assessed_by_check: dict[str, set[str]] = {}
+    populations = _Populations()
     for c in data.get("controls", []):
         key = f"{c['pack']}:{c['control_id']}"
-        if has_assessed:
-            population = {
-                check: sorted(ids) for check, ids in sorted((c.get("assessed") or {}).items())
-            }
-        else:
-            population = from_findings.get(key, {})
+        population = (c.get("assessed") or {}) if has_assessed else from_findings.get(key, {})
         row = {k: v for k, v in c.items() if k != "assessed"}
-        row["population"] = put_blob(blobs, "population", population)
-        row["assessed_count"] = sum(len(ids) for ids in population.values())
-        for check, ids in population.items():
-            seen = assessed_by_check.get(check)
-            if seen is None:
-                assessed_by_check[check] = set(ids)
-            else:
-                seen.update(ids)
+        row["population"], row["assessed_count"] = populations.put(blobs, population)
         controls.append(row)
     controls.sort(key=lambda c: (c["pack"], c["control_id"]))
     packs = data.get("packs", [])
@@ -146,7 +223,7 @@ def build_run(
             blobs,
             "inputs",
             [
-                {k: i.get(k) for k in ("file", "format", "sha256", "resources")}
+                i if i.keys() == _INPUT_KEYS else {k: i.get(k) for k in _INPUT_FIELDS}
                 for i in data.get("inputs", [])
             ],
         ),
@@ -157,7 +234,7 @@ def build_run(
             "controls": len(controls),
             "findings": len(findings),
             "resources": len(resources),
-            "population": sum(len(ids) for ids in assessed_by_check.values()),
+            "population": sum(len(ids) for ids in populations.by_check.values()),
         },
         "bundle": bundle,
     }
