@@ -16,8 +16,9 @@ GENESIS = "0" * 64
 SCHEMA_VERSION = 1
 """The number of migrations in ``schema.MIGRATIONS`` (a test holds the two equal)."""
 
-Blobs = dict[str, tuple[str, bytes]]
-"""digest -> (kind, canonical JSON bytes): the blobs a row names."""
+Blobs = dict[str, tuple[str, bytes | tuple[bytes, ...]]]
+"""digest -> (kind, canonical JSON bytes, whole or as the pieces they join from): the blobs a
+row names."""
 
 
 def canonical(value: Any) -> bytes:
@@ -46,6 +47,22 @@ def put_bytes(blobs: Blobs, kind: str, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     blobs[digest] = (kind, data)
     return digest
+
+
+def put_pieces(blobs: Blobs, kind: str, pieces: tuple[bytes, ...]) -> str:
+    """Add a blob given as pieces of its canonical JSON bytes; return the SHA-256 of those
+    bytes, hashed piece by piece: they are joined only if the blob is written."""
+    h = hashlib.sha256()
+    for piece in pieces:
+        h.update(piece)
+    digest = h.hexdigest()
+    blobs[digest] = (kind, pieces)
+    return digest
+
+
+def blob_bytes(data: bytes | tuple[bytes, ...]) -> bytes:
+    """A blob's canonical JSON bytes, joined when ``blobs`` holds them in pieces."""
+    return data if isinstance(data, bytes) else b"".join(data)
 
 
 @dataclass(frozen=True)

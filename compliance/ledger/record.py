@@ -23,7 +23,7 @@ from compliance.ledger.chain import (
     Entry,
     canonical,
     put_blob,
-    put_bytes,
+    put_pieces,
     utc_text,
 )
 
@@ -152,7 +152,7 @@ class _Populations:
     """Each control's population blob, ``canonical({check: sorted(ids)})``, and what the
     controls assessed per check. A report's controls share their checks' resource lists
     (one list per check), so each list is sorted and written as JSON once and a blob is
-    joined from those pieces: the bytes ``canonical`` gives, which its digest is taken of."""
+    made of those pieces: the bytes ``canonical`` gives, which its digest is taken of."""
 
     def __init__(self) -> None:
         self._lists: dict[int, tuple[list[str], list[str], bytes]] = {}
@@ -169,17 +169,18 @@ class _Populations:
     def put(self, blobs: Blobs, population: dict[str, list[str]]) -> tuple[str, int]:
         """Add the blob of ``population`` (check -> resource ids, any order); return its
         digest and the number of (check, resource) pairs it holds."""
-        parts = []
+        parts = [b"{"]
         count = 0
         for check in sorted(population):
             ids = population[check]
             ordered, text = self._sorted(ids)
-            parts.append(canonical(check) + b":" + text)
+            parts += (b"," if len(parts) > 1 else b"", canonical(check), b":", text)
             count += len(ordered)
             if (check, id(ids)) not in self._merged:
                 self._merged.add((check, id(ids)))
                 self.by_check.setdefault(check, set()).update(ordered)
-        return put_bytes(blobs, "population", b"{" + b",".join(parts) + b"}"), count
+        parts.append(b"}")
+        return put_pieces(blobs, "population", tuple(parts)), count
 
 
 def build_run(

@@ -21,6 +21,7 @@ from compliance.ledger.chain import (
     GENESIS,
     Blobs,
     Entry,
+    blob_bytes,
     blob_digest,
     canonical,
     row_hash,
@@ -113,7 +114,7 @@ class Ledger:
             {
                 "digest": d,
                 "kind": values[d][0],
-                "data": zlib.compress(values[d][1], 1),
+                "data": zlib.compress(blob_bytes(values[d][1]), 1),
             }
             for d in wanted
             if d not in present
