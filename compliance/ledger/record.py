@@ -192,10 +192,7 @@ def build_run(
 ) -> tuple[dict[str, Any], Blobs]:
     """The run's row body and the blobs it names."""
     blobs: Blobs = {}
-    findings = sorted(
-        (_without_baseline(f) for f in data.get("findings", [])),
-        key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]),
-    )
+    findings = _sorted_findings([_without_baseline(f) for f in data.get("findings", [])])
     has_assessed = all("assessed" in c for c in data.get("controls", []))
     from_findings = {} if has_assessed else _finding_populations(findings)
     controls = []
@@ -240,6 +237,16 @@ def build_run(
         "bundle": bundle,
     }
     return body, blobs
+
+
+def _sorted_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``findings`` by (fingerprint, check, resource id): by fingerprint alone when no two
+    share one (the usual case, and the same order)."""
+    out = sorted(findings, key=itemgetter("fingerprint"))
+    prints = [f["fingerprint"] for f in out]
+    if len(set(prints)) == len(prints):
+        return out
+    return sorted(findings, key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]))
 
 
 def _without_baseline(finding: dict[str, Any]) -> dict[str, Any]:
