@@ -71,7 +71,7 @@ def record_evaluation(
     """Record one ``compliance evaluate`` run (its report, or the report's JSON data);
     return the line for stderr."""
     from compliance.ledger.appender import SqliteAppender, open_appender
-    from compliance.ledger.record import record_run, resources_of, run_data, source_revision
+    from compliance.ledger.record import SourceRevision, record_run, resources_of, run_data
 
     key = None
     if sign_key is not None:
@@ -93,14 +93,16 @@ def record_evaluation(
     # the run's blobs are built from a report of millions of objects the collector would
     # walk again to find nothing
     with ledger, gc_paused():
+        revision = SourceRevision(paths)  # git runs while the run's data is gathered
         if not isinstance(data, dict):
             data = run_data(data)
+        resources = resources_of(data, loaded_resources)
         entry = record_run(
             ledger,
             data,
             scope=scope,
-            resources=resources_of(data, loaded_resources),
-            source=source_revision(paths),
+            resources=resources,
+            source=revision.result(),
             bundle=bundle_ref,
             sign_key=key,
         )

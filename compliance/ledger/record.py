@@ -33,48 +33,60 @@ if TYPE_CHECKING:
     from compliance.model.report import Report
 
 
-def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
+class SourceRevision:
     """The git commit of the first path's repository and whether the given paths have
-    uncommitted changes (one ``git status``: its ``branch.oid`` header is the commit, any
-    other line a change); None outside a repository, before its first commit or without
-    git."""
-    files = [p for p in paths if p != "-"]
-    if not files:
-        return None
-    first = Path(files[0])
-    where = first if first.is_dir() else first.parent
-    try:
-        status = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(where),
-                "status",
-                "--porcelain=v2",
-                "--branch",
-                "--no-ahead-behind",
-                "--",
-                *[str(Path(p).resolve()) for p in files],
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if status.returncode != 0:
-        return None
-    commit = None
-    dirty = False
-    for line in status.stdout.splitlines():
-        if line.startswith("# branch.oid "):
-            commit = line[len("# branch.oid ") :].strip()
-        elif line and not line.startswith("#"):
-            dirty = True
-    if commit is None or commit == "(initial)":
-        return None
-    return {"commit": commit, "dirty": dirty}
+    uncommitted changes, from one ``git status`` (its ``branch.oid`` header is the commit,
+    any other line a change) started at construction, so that it runs while the caller
+    builds the run; ``result()`` waits for it. None outside a repository, before its first
+    commit or without git."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        files = [p for p in paths if p != "-"]
+        if not files:
+            return
+        first = Path(files[0])
+        where = first if first.is_dir() else first.parent
+        command = ["git", "-C", str(where), "status", "--porcelain=v2", "--branch"]
+        command += ["--no-ahead-behind", "--", *[str(Path(p).resolve()) for p in files]]
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+        except OSError:
+            self._process = None
+
+    def result(self) -> dict[str, Any] | None:
+        process = self._process
+        if process is None:
+            return None
+        try:
+            out, _ = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return None
+        if process.returncode != 0:
+            return None
+        commit = None
+        dirty = False
+        for line in out.splitlines():
+            if line.startswith("# branch.oid "):
+                commit = line[len("# branch.oid ") :].strip()
+            elif line and not line.startswith("#"):
+                dirty = True
+        if commit is None or commit == "(initial)":
+            return None
+        return {"commit": commit, "dirty": dirty}
+
+
+def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
+    """``SourceRevision(paths).result()``."""
+    return SourceRevision(paths).result()
 
 
 def run_data(report: Report) -> dict[str, Any]:
