@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,17 +126,27 @@ def pairs_of(
     return {pair: tuple(sorted(keys)) for pair, keys in sorted(out.items())}
 
 
-def build_population(runs: list[Any], blob: Any, packs: tuple[str, ...]) -> Population:
-    """``runs`` are ledger entries in time order; ``blob`` reads a blob by digest."""
+def build_population(
+    runs: list[Any],
+    blob: Any,
+    packs: tuple[str, ...],
+    blobs_of: Callable[[list[str]], dict[str, Any]] | None = None,
+) -> Population:
+    """``runs`` are ledger entries in time order; ``blob`` reads a blob by digest and
+    ``blobs_of`` (when given) many at once: the population blobs of each distinct controls
+    blob are then read together."""
     rows: list[tuple[str, str, str, str, tuple[str, ...]]] = []
     per_run = []
     memo: dict[tuple[str, tuple[str, ...]], dict[tuple[str, str], tuple[str, ...]]] = {}
     for entry in runs:
         digest = entry.body["controls"]
         controls = blob(digest)
+        read = blob
+        if blobs_of is not None and (digest, ()) not in memo:
+            read = blobs_of([c["population"] for c in controls]).__getitem__
         for selection in {packs, ()}:
             if (digest, selection) not in memo:
-                memo[(digest, selection)] = pairs_of(controls, blob, selection)
+                memo[(digest, selection)] = pairs_of(controls, read, selection)
         mine = memo[(digest, packs)]
         everything = len(memo[(digest, ())])
         recorded = entry.body.get("counts", {}).get("population")
