@@ -141,7 +141,13 @@ def period(
 
 
 def postgres(
-    root: Path, big: dict[str, Any], small: dict[str, Any], tmp: Path, days: int, runs: int
+    root: Path,
+    big: dict[str, Any],
+    small: dict[str, Any],
+    tmp: Path,
+    days: int,
+    runs: int,
+    warm_runs: int,
 ) -> dict[str, Any] | None:
     """The PostgreSQL rows, on a throwaway cluster; None when no server is installed."""
     if pg_bin() is None:
@@ -153,7 +159,7 @@ def postgres(
         timed(evaluate(root, "--cache-dir", str(cache)))  # prime the cache
         timed(evaluate(root, "--cache-dir", str(cache), "--ledger", url))  # schema, blobs
         plain, with_ledger = [], []
-        for _ in range(runs):
+        for _ in range(warm_runs):
             plain.append(timed(evaluate(root, "--cache-dir", str(cache))))
             with_ledger.append(timed(evaluate(root, "--cache-dir", str(cache), "--ledger", url)))
         first, again = _record_days_cpu(cluster.create_database("bench_inproc"), big, 2)
@@ -188,6 +194,22 @@ def _postgres_text(pg: dict[str, Any] | None, runs: int) -> str:
   **{"met" if p["json"]["wall"] <= 10 else "not met"}**), with the signed bundle
   {p["bundle"]["wall"]:.2f} s / {p["bundle"]["cpu"]:.2f} s; recording each of those runs took
   {p["record_median_s"] * 1000:.0f} ms (median)."""
+
+
+KEPT = "### Before and after"
+"""A hand-written subsection of the section (interleaved runs of two builds), kept when the
+section is rewritten."""
+
+
+def _kept(path: Path) -> str:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = text.find(f"{HEADING}\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + len(HEADING))
+    section = text[start : end if end >= 0 else len(text)]
+    at = section.find(f"\n{KEPT}")
+    return "" if at < 0 else section[at:].rstrip("\n") + "\n"
 
 
 def write(
@@ -251,9 +273,9 @@ written).
   a {p["bundle_bytes"] / 1e6:.1f} MB bundle (**{met(p["bundle"]["wall"] <= 10)}** on wall at this load;
   most of it is the OSCAL member, one full result per run, and the population members).
   Recording each of those runs took {p["record_median_s"] * 1000:.0f} ms (median).
-{_postgres_text(pg, runs)}
+{_postgres_text(pg, warm_runs)}
 """
-    replace_section(path, HEADING, body)
+    replace_section(path, HEADING, body + _kept(path))
 
 
 def main() -> None:
@@ -279,7 +301,7 @@ def main() -> None:
         print(f"size: {s}", file=sys.stderr)
         p = period(small, tmp, args.days, args.runs)
         print(f"period: {p}", file=sys.stderr)
-        pg = postgres(big_root, big, small, tmp, args.days, args.warm_runs)
+        pg = postgres(big_root, big, small, tmp, args.days, args.runs, args.warm_runs)
         print(f"postgresql: {pg}", file=sys.stderr)
     basis = (
         "the per-control `assessed` map (population from what checks assessed)"

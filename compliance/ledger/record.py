@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import subprocess
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
@@ -160,23 +161,42 @@ _INPUT_FIELDS = ("file", "format", "sha256", "resources")
 _INPUT_KEYS = frozenset(_INPUT_FIELDS)
 
 
+@dataclass(frozen=True, eq=False)
+class _Sorted:
+    """One check's resource list, sorted, and its canonical JSON."""
+
+    source: list[str]
+    ordered: list[str]
+    text: bytes
+    all_text: bool
+    """Every id is a string: an equal list then has the same sorted JSON."""
+
+
 class _Populations:
     """Each control's population blob, ``canonical({check: sorted(ids)})``, and what the
-    controls assessed per check. A report's controls share their checks' resource lists
-    (one list per check), so each list is sorted and written as JSON once and a blob is
-    made of those pieces: the bytes ``canonical`` gives, which its digest is taken of."""
+    controls assessed per check. A report's controls share their checks' resource lists (one
+    list per check; equal lists in a report's JSON data), so each list is sorted and written
+    as JSON once and a blob is made of those pieces: the bytes ``canonical`` gives, which its
+    digest is taken of."""
 
     def __init__(self) -> None:
-        self._lists: dict[int, tuple[list[str], list[str], bytes]] = {}
+        self._by_list: dict[int, _Sorted] = {}
+        self._by_check: dict[str, _Sorted] = {}
         self.by_check: dict[str, set[str]] = {}
-        self._merged: set[tuple[str, int]] = set()
+        self._merged: dict[tuple[str, int], _Sorted] = {}
+        """(check, list) pairs already in ``by_check`` (holding the list keeps its id)."""
 
-    def _sorted(self, ids: list[str]) -> tuple[list[str], bytes]:
-        got = self._lists.get(id(ids))
-        if got is None or got[0] is not ids:
+    def _sorted(self, check: str, ids: list[str]) -> _Sorted:
+        got = self._by_list.get(id(ids))
+        if got is not None and got.source is ids:
+            return got
+        got = self._by_check.get(check)
+        if got is None or not got.all_text or ids != got.source:
             ordered = sorted(ids)
-            got = self._lists[id(ids)] = (ids, ordered, canonical(ordered))
-        return got[1], got[2]
+            text = canonical(ordered)
+            got = _Sorted(ids, ordered, text, all(type(i) is str for i in ordered))
+        self._by_list[id(ids)] = self._by_check[check] = got
+        return got
 
     def put(self, blobs: Blobs, population: dict[str, list[str]]) -> tuple[str, int]:
         """Add the blob of ``population`` (check -> resource ids, any order); return its
@@ -184,13 +204,12 @@ class _Populations:
         parts = [b"{"]
         count = 0
         for check in sorted(population):
-            ids = population[check]
-            ordered, text = self._sorted(ids)
-            parts += (b"," if len(parts) > 1 else b"", canonical(check), b":", text)
-            count += len(ordered)
-            if (check, id(ids)) not in self._merged:
-                self._merged.add((check, id(ids)))
-                self.by_check.setdefault(check, set()).update(ordered)
+            got = self._sorted(check, population[check])
+            parts += (b"," if len(parts) > 1 else b"", canonical(check), b":", got.text)
+            count += len(got.ordered)
+            if (check, id(got)) not in self._merged:
+                self._merged[(check, id(got))] = got
+                self.by_check.setdefault(check, set()).update(got.ordered)
         parts.append(b"}")
         return put_pieces(blobs, "population", tuple(parts)), count
 

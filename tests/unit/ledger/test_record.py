@@ -92,7 +92,7 @@ def test_a_run_built_from_the_models_is_the_run_built_from_the_json_dump(
         assert r.model_dump(mode="json") == dumped
 
 
-def _population_blob(population: dict[str, list[str]]) -> bytes:
+def _population_blob(population: dict[str, list[Any]]) -> bytes:
     """A population blob by its definition: canonical JSON of the sorted lists."""
     return canonical({check: sorted(ids) for check, ids in population.items()})
 
@@ -100,12 +100,16 @@ def _population_blob(population: dict[str, list[str]]) -> bytes:
 def test_population_blobs_joined_from_shared_pieces_are_their_canonical_json() -> None:
     shared = ["k8s:b", "k8s:a", 'quote"d', "é-ünïcode", "k8s:a"]  # unsorted, a duplicate
     other = ["z", "y"]
-    populations = [
+    populations: list[dict[str, list[Any]]] = [
         {"NET-02": shared, "CTR-01": other},
         {"NET-02": shared},
         {"CTR-01": other, "EMPTY": [], "NET-02": shared, 'ch"eck\\é': ["x"]},
         {"EMPTY": [], "AAA": ["only"]},
         {"AAA": [], "BBB": ["after an empty list"]},
+        {"NET-02": list(shared), "CTR-01": ["y", "z"]},  # equal lists, other objects
+        {"NET-02": ["k8s:a"]},  # another list for a check seen before
+        {"NUM": [2, 1]},
+        {"NUM": [2.0, 1.0]},  # equal to the list before, but not the same JSON
         {},
     ]
     pops = _Populations()
