@@ -13,6 +13,9 @@ import orjson
 from compliance.errors import EngineError
 
 os.environ.pop("RUST_BACKTRACE", None)  # a panic must not dump Rust frames into reports
+# regorus allocates with mimalloc, which asks for transparent huge pages by default: each
+# query process then zeroes 2 MiB pages it barely uses. Read when regorus is loaded.
+os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
 
 import regorus  # noqa: E402
 

@@ -31,6 +31,7 @@ from compliance.formats.oscal_plan import (
     control_token,
     objective_id,
 )
+from compliance.formats.view import justification
 from compliance.model import Report
 from compliance.model.members import input_member
 from compliance.model.report import ControlResult, Finding
@@ -115,7 +116,7 @@ def _observation(f: Finding, run: str, when: str) -> dict[str, Any]:
         "collected": when,
     }
     if f.waiver:
-        just = f.waiver.get("justification") or f.waiver.get("reason") or ""
+        just = justification(f.waiver)
         obs["remarks"] = f"Waived: {just}" if just else "Waived (no justification given)."
     if f.remediation:
         obs["props"].append(_prop("remediation", f.remediation))

@@ -32,8 +32,9 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 
 
 def render(report: Report, checks: Mapping[str, CheckMeta] | None = None) -> str:
-    """The SARIF log of ``report``. ``checks``: the check library's metadata, for the rules
-    of checks without findings in the report (without it, such rules show the check id)."""
+    """The SARIF log of ``report``. ``checks``: the check library's metadata, for each rule's
+    default severity (the check's) and the title of checks without findings in the report;
+    without it a rule takes both from its first finding, or shows the check id."""
     return orjson.dumps(build(report, checks), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
@@ -62,7 +63,7 @@ def build(report: Report, checks: Mapping[str, CheckMeta] | None = None) -> dict
     for f in report.findings:
         first.setdefault(f.check_id, f)
     check_ids = sorted(set(controls_of) | set(first))
-    library = (checks or {}) if set(controls_of) - set(first) else {}
+    library = checks or {}
 
     rules = []
     for check_id in check_ids:

@@ -76,12 +76,8 @@ def anchor(*parts: str) -> str:
 
 
 def justification(waiver: dict[str, Any] | None) -> str:
-    if not waiver:
-        return ""
-    for key in ("justification", "reason", "comment"):
-        if isinstance(waiver.get(key), str) and waiver[key].strip():
-            return str(waiver[key])
-    return ""
+    """A finding's waiver reason (``AppliedWaiver.as_data``), empty without a waiver."""
+    return str(waiver.get("reason") or "") if waiver else ""
 
 
 @dataclass

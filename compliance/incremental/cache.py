@@ -51,7 +51,7 @@ import os
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,23 @@ class Cache:
         self._oldest_start = self._started_ns
         self._files: dict[str, dict[str, Any]] = {}
         self._fresh_rows: dict[str, list[Any]] = {}
+
+    @property
+    def entries(self) -> Mapping[str, dict[str, Any]]:
+        """This run's file entries by path (from the index or parsed now): each with its
+        resources' records and the checks that assess them (``assess``), which the run's
+        unit planning fills in."""
+        return self._files
+
+    def record_assessed(self, rel: str, key: str, records: list[list[Any]]) -> None:
+        """Replace the resource records of ``rel``'s entry with ``records`` (each naming
+        the checks that assess it), assessed by the checks of ``key``."""
+        self._files[rel] = {**self._files[rel], "assess": key, "resources": records}
+
+    def stored_units(self) -> dict[str, Any]:
+        """The result units the previous runs stored, by unit key."""
+        units: dict[str, Any] = self._index()["units"]
+        return units
 
     # storage ---------------------------------------------------------------------------
 

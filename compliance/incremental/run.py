@@ -53,7 +53,7 @@ def cached_rows(
     units = Units(evaluator, cache)
     groups = evaluator.param_groups(options.parameters)
     keys = units.keys(evaluator, groups, now)
-    old_units: dict[str, Any] = cache._index()["units"] if units.cacheable else {}
+    old_units: dict[str, Any] = cache.stored_units() if units.cacheable else {}
     rows_of: dict[Unit, list[Row]] = {}
     controls = default_controls(evaluator)
     for unit, key in keys.items():

@@ -74,7 +74,7 @@ class Units:
 
     def __init__(self, evaluator: Evaluator, cache: Cache) -> None:
         assess(evaluator, cache)
-        files = cache._files
+        files = cache.entries
         metas: list[list[Any]] = []
         rel_at: list[str] = []
         self.start: dict[str, int] = {}
@@ -229,7 +229,7 @@ def assess(evaluator: Evaluator, cache: Cache) -> None:
     they are not known for the run's checks (a file parsed now, or other METADATA): from
     the resources parsed now or their bodies."""
     key = evaluator.assessor.key
-    files = cache._files
+    files = cache.entries
     stale = [
         rel
         for rel in cache.order
@@ -249,7 +249,7 @@ def assess(evaluator: Evaluator, cache: Cache) -> None:
             [*m[:M_ASSESSED], list(assessed_by(r.kind, r.body, r.facts))]
             for m, r in zip(entry["resources"], bodies[rel], strict=True)
         ]
-        files[rel] = {**entry, "assess": key, "resources": metas}
+        cache.record_assessed(rel, key, metas)
 
 
 @dataclass(frozen=True)

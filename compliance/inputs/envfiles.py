@@ -21,8 +21,12 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 def parse_dotenv(text: str) -> list[dict[str, Any]]:
     """``NAME=VALUE`` lines (``export`` allowed, quotes removed, ``#`` comments dropped)
-    as ``{name, value, line}``."""
+    as ``{name, value, line}``. As compose reads the file, an unquoted or double-quoted
+    value interpolates the variables set on earlier lines (``DB_URL=postgres://u:${PW}@db``;
+    ``refs`` names them), a single-quoted one is taken as written; a name set nowhere in the
+    file becomes empty (the shell environment compose would also read is not known here)."""
     out: list[dict[str, Any]] = []
+    variables: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -33,11 +37,18 @@ def parse_dotenv(text: str) -> list[dict[str, Any]]:
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name):
             continue
         value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        quote = value[0] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else ""
+        if quote:
             value = value[1:-1]
         elif " #" in value:
             value = value.split(" #", 1)[0].rstrip()
-        out.append({"name": name, "value": value, "line": number})
+        entry: dict[str, Any] = {"name": name, "value": value, "line": number}
+        done = interpolate(value, variables) if quote != "'" else None
+        if done is not None:
+            entry["value"] = done[0]
+            entry["refs"] = list(dict.fromkeys(done[1]))
+        variables[name] = entry["value"]
+        out.append(entry)
     return out
 
 

@@ -125,12 +125,9 @@ def _execute(
     ]
     if map_files is not None and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
         # the files of a kind together, so that a kind's one-time cost in a process
-        # (python-hcl2's import and grammar: ~0.25 s) is paid by as few workers as can be
+        # (python-hcl2's import and grammar, read or built in the worker that first parses
+        # Terraform while the others parse on) is paid by as few workers as can be
         order = sorted(range(len(args)), key=lambda i: args[i][2])
-        if any(a[2] == "terraform" for a in args):
-            from compliance.inputs import hcl_grammar
-
-            hcl_grammar.parser()  # built once here: every forked worker inherits it
         parsed = map_files(_load_packed, [args[i] for i in order])
         unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
             i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)

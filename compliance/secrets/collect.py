@@ -220,6 +220,34 @@ def secret_shapes(resource: Resource) -> list[dict[str, Any]]:
         if (path, shape) not in seen:
             seen.add((path, shape))
             out.append({"path": path, "shape": shape, "line": resource.line_for(path)})
+    if resource.kind == "ComposeService":
+        out.extend(e for e in _compose_file_shapes(resource) if (e["path"], e["shape"]) not in seen)
+    return out
+
+
+def _compose_file_shapes(service: Resource) -> list[dict[str, Any]]:
+    """Shapes in the values a compose service takes from files, not written in the compose
+    file: an ``environment`` entry as resolved from ``.env`` (``facts.environment[*].resolved``)
+    and each ``env_file`` entry. Each is found at the compose line that brings the value
+    in, with ``from`` naming the files and lines that hold it (empty for a default written
+    inline)."""
+    out: list[dict[str, Any]] = []
+    written = service.body.get("environment")
+    for i, entry in enumerate(service.facts.get("environment", [])):
+        resolved = entry.get("resolved")
+        if not isinstance(resolved, str) or not may_hold_shape(resolved):
+            continue
+        path = f"environment.{entry['name']}" if isinstance(written, dict) else f"environment[{i}]"
+        origin = [{"file": s["file"], "line": s["line"]} for s in entry.get("sources") or []]
+        for shape in shapes_of(resolved):
+            out.append({"path": path, "shape": shape, "line": entry["line"], "from": origin})
+    files = service.body.get("env_file")
+    for i, env_file in enumerate(service.facts.get("env_files", [])):
+        path = f"env_file[{i}]" if isinstance(files, list) else "env_file"
+        for entry in env_file.get("entries", []):
+            for shape in shapes_of(entry["value"]):
+                origin = [{"file": env_file["file"], "line": entry["line"]}]
+                out.append({"path": path, "shape": shape, "line": env_file["line"], "from": origin})
     return out
 
 
@@ -251,7 +279,7 @@ def mark_shapes(
     if hinted is None:
         hinted = text is None or text_may_hold_shape(text)
     for r in resources:
-        if hinted or r.kind == "Secret":
+        if hinted or r.kind in ("Secret", "ComposeService"):
             r.facts["secret_shapes"] = secret_shapes(r)
         else:
             r.facts["secret_shapes"] = []

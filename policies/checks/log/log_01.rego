@@ -1,8 +1,9 @@
 # LOG-01 audit logging enabled: SecurityConfig and control-plane audit flags; on AWS
 # Terraform CloudTrail per root configuration and across regions, VPC flow logs, S3 server
 # access logs, load balancer access logs, EKS control-plane logs and Elasticsearch/OpenSearch
-# logs; on Azure and GCP diagnostic settings, SQL auditing and audit log exemptions. A
-# setting written as `var.x` is judged by that variable's default (lib.tf_value).
+# logs; on Azure and GCP diagnostic settings, SQL auditing, NSG and virtual network flow logs
+# and audit log exemptions. A setting written as `var.x` is judged by that variable's default
+# (lib.tf_value).
 #
 # Cross-resource judgements: input that declares aws_* resources but no aws_cloudtrail is a
 # medium finding on each root configuration's default `provider "aws"` block (a reusable
@@ -22,7 +23,7 @@
 #   scope: global
 #   severity: critical
 #   remediation: Enable audit logging (application audit_config, Kubernetes API server --audit-log-path and --audit-policy-file, CloudTrail, VPC flow logs).
-#   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_kubernetes_cluster, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_network_security_group, azurerm_network_watcher_flow_log, azurerm_sql_server, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
+#   kinds: [Pod, SecurityConfig, aws_alb, aws_cloudtrail, aws_eks_cluster, aws_elasticsearch_domain, aws_elb, aws_flow_log, aws_lb, aws_opensearch_domain, aws_s3_bucket, aws_s3_bucket_logging, aws_vpc, azurerm_key_vault, azurerm_kubernetes_cluster, azurerm_monitor_diagnostic_setting, azurerm_mssql_server, azurerm_mssql_server_extended_auditing_policy, azurerm_network_security_group, azurerm_network_watcher_flow_log, azurerm_sql_server, azurerm_subnet, azurerm_subnet_network_security_group_association, azurerm_virtual_network, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project_iam_audit_config, provider.aws, terraform_variable]
 #   assesses:
 #     Pod: [facts.control_plane.kube-apiserver]
 #     terraform_variable: [body.default]
@@ -263,11 +264,45 @@ violations contains v if {
 # Azure NSG flow logs: an azurerm_network_watcher_flow_log names its network security group in
 # network_security_group_id (or target_resource_id); a group no enabled flow log names records
 # no traffic, as a VPC without flow logs.
-flow_logged_nsgs := {name |
+flow_logged_nsgs contains name if {
 	some f in lib.of_kind("azurerm_network_watcher_flow_log")
 	object.get(f.body, "enabled", true) != false
 	some field in ["network_security_group_id", "target_resource_id"]
 	some name in lib.referenced("azurerm_network_security_group", object.get(f.body, field, ""))
+}
+
+# Virtual network flow logs (NSG flow logs' successor): a flow log whose target_resource_id is an
+# azurerm_virtual_network or an azurerm_subnet records the traffic of every group associated
+# with a subnet it covers, through azurerm_subnet_network_security_group_association or a
+# subnet block written inside the virtual network (security_group).
+flow_log_targets(type) := {name |
+	some f in lib.of_kind("azurerm_network_watcher_flow_log")
+	object.get(f.body, "enabled", true) != false
+	some name in lib.referenced(type, object.get(f.body, "target_resource_id", ""))
+}
+
+flow_logged_subnets contains name if {
+	some name in flow_log_targets("azurerm_subnet")
+}
+
+flow_logged_subnets contains s.name if {
+	some s in lib.of_kind("azurerm_subnet")
+	some network in lib.referenced("azurerm_virtual_network", object.get(s.body, "virtual_network_name", ""))
+	flow_log_targets("azurerm_virtual_network")[network]
+}
+
+flow_logged_nsgs contains name if {
+	some a in lib.of_kind("azurerm_subnet_network_security_group_association")
+	some subnet in lib.referenced("azurerm_subnet", object.get(a.body, "subnet_id", ""))
+	flow_logged_subnets[subnet]
+	some name in lib.referenced("azurerm_network_security_group", object.get(a.body, "network_security_group_id", ""))
+}
+
+flow_logged_nsgs contains name if {
+	some network in lib.of_kind("azurerm_virtual_network")
+	flow_log_targets("azurerm_virtual_network")[network.name]
+	some subnet in lib.blocks(network.body, "subnet")
+	some name in lib.referenced("azurerm_network_security_group", object.get(subnet.block, "security_group", ""))
 }
 
 violations contains v if {

@@ -270,6 +270,7 @@ violations contains v if {
 	some f in object.get(r.facts, "env_files", [])
 	some e in f.entries
 	literal_secret(e.name, e.value)
+	not shape_from(r, f.file, e.line)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "line": f.line,
 		"message": sprintf("compose service %s reads %s from env_file %s (line %d), which holds a literal secret value", [r.name, e.name, f.file, e.line])}
 }
@@ -311,6 +312,7 @@ violations contains v if {
 	some e in object.get(r.facts, ["dotenv", "entries"], [])
 	literal_secret(e.name, e.value)
 	not reported_through_environment(r, e.name)
+	not shape_from(r, ".env", e.line)
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical",
 		"message": sprintf("compose service %s interpolates %s from .env (line %d), which holds a literal secret value", [r.name, e.name, e.line])}
 }
@@ -362,4 +364,12 @@ whole_value_shaped(r, field, e) if {
 shape_on_line(r, line) if {
 	some s in object.get(r.facts, "secret_shapes", [])
 	s.line == line
+}
+
+# A value SEC-03 reports where another file (.env, env_file) holds it.
+shape_from(r, file, line) if {
+	some s in object.get(r.facts, "secret_shapes", [])
+	some o in object.get(s, "from", [])
+	o.file == file
+	o.line == line
 }

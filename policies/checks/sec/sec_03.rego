@@ -42,9 +42,15 @@ shape_labels := {
 
 shape_severity := {"url-credentials": "high", "jwt": "high"}
 
+# A value a compose service takes from another file (.env, env_file) is found at the compose
+# line that brings it in; ``from`` names the files and lines that hold it.
+origin(s) := sprintf(" (from %s)", [concat("; ", [sprintf("%s, line %d", [o.file, o.line]) | some o in s.from])]) if {
+	count(object.get(s, "from", [])) > 0
+} else := ""
+
 violations contains v if {
 	some r in object.get(input, "shaped", [])
 	some s in r.facts.secret_shapes
 	v := {"check": "SEC-03", "resource": r.id, "severity": object.get(shape_severity, s.shape, "critical"), "line": s.line, "path": s.path,
-		"message": sprintf("%s %s holds %s at %s", [r.kind, r.name, object.get(shape_labels, s.shape, s.shape), s.path])}
+		"message": sprintf("%s %s holds %s at %s%s", [r.kind, r.name, object.get(shape_labels, s.shape, s.shape), s.path, origin(s)])}
 }

@@ -53,3 +53,20 @@ def test_rust_backtrace_is_unset_for_the_engine() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "0"), ("1", "1")])
+def test_regorus_allocator_asks_for_no_huge_pages_unless_told(
+    given: str | None, expected: str
+) -> None:
+    """mimalloc (regorus's allocator) reports its options at start with MIMALLOC_VERBOSE:
+    loading the engine turns transparent huge pages off, a value the user set is kept."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")}
+    env["MIMALLOC_VERBOSE"] = "1"
+    if given is not None:
+        env["MIMALLOC_ALLOW_THP"] = given
+    code = "from compliance.engine.embedded import EmbeddedEngine; EmbeddedEngine()"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert f"option 'allow_thp': {expected}" in done.stderr

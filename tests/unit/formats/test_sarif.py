@@ -116,6 +116,36 @@ def test_rules_cover_checks_without_findings(
         assert bare[check_id]["shortDescription"]["text"] == check_id
 
 
+def test_a_rule_takes_its_default_severity_from_the_check(
+    evaluate: Evaluate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SEC-03 is critical, a password inside a URL one of its high findings: the rule keeps
+    the check's severity (what GitHub files the rule's alerts under), each result its own."""
+    monkeypatch.chdir(tmp_path)
+    Path("compose.yaml").write_text(
+        "services:\n  web:\n    image: shop/web:1.8.0\n    environment:\n"
+        "      DATABASE_URL: mysql://root:Fixture-root-77@db:3306/shop\n"
+    )
+    report = evaluate("compose.yaml")
+    (found,) = [f for f in report.findings if f.check_id == "SEC-03"]
+    assert found.severity == "high"
+    checks = load_library().checks
+    assert checks["SEC-03"].severity == "critical"
+    # also where every check has a finding (no rule needs the library for its title)
+    flagged = {f.check_id for f in report.findings}
+    controls = [
+        c.model_copy(update={"checks": sorted(flagged & set(c.checks))}) for c in report.controls
+    ]
+    only = report.model_copy(update={"controls": [c for c in controls if c.checks]})
+    assert any("SEC-03" in c.checks for c in only.controls)
+    run = json.loads(render(only, checks))["runs"][0]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "SEC-03")
+    assert rule["properties"]["severity"] == "critical"
+    assert rule["properties"]["security-severity"] == SECURITY_SEVERITY["critical"]
+    (result,) = [r for r in run["results"] if r["ruleId"] == "SEC-03"]
+    assert result["properties"]["severity"] == "high" and result["level"] == LEVEL["high"]
+
+
 def test_fingerprints_survive_an_inserted_line(
     evaluate: Evaluate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,6 +21,30 @@ def test_parse_dotenv_lines() -> None:
     ]
 
 
+def test_parse_dotenv_interpolates_earlier_lines_as_compose_does() -> None:
+    text = (
+        "PW=s3cret-value\n"
+        "URL=postgres://app:${PW}@db/app\n"
+        'QUOTED="x-${PW}-y"\n'
+        "LITERAL='${PW}'\n"
+        "LATER=${DEFINED_BELOW}\n"
+        "DEFINED_BELOW=z\n"
+        "OPEN=${PW\n"
+        "ESCAPED=$$PW\n"
+    )
+    got = {e["name"]: (e["value"], e.get("refs")) for e in parse_dotenv(text)}
+    assert got == {
+        "PW": ("s3cret-value", None),
+        "URL": ("postgres://app:s3cret-value@db/app", ["PW"]),
+        "QUOTED": ("x-s3cret-value-y", ["PW"]),
+        "LITERAL": ("${PW}", None),
+        "LATER": ("", []),
+        "DEFINED_BELOW": ("z", None),
+        "OPEN": ("${PW", None),
+        "ESCAPED": ("$PW", []),
+    }
+
+
 def test_files_outside_the_folder_or_absolute_are_not_read(tmp_path: Path) -> None:
     (tmp_path / "outside.env").write_text("TOKEN=x\n")
     inner = tmp_path / "app"
@@ -174,3 +198,28 @@ def test_report_names_interpolated_dotenv_variables_never_their_values(tmp_path:
     text = out.read_text()
     for value in ("fixture-admin-pw", "fixture-inline-default", "fixture-when-empty"):
         assert value not in text
+
+
+def test_report_names_files_holding_credential_shapes_never_their_values(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-03"
+    values = ("Fixture-root-pass-41", "ghp_FixtureToken0123456789abcdefghijABCD")
+    for fmt in ("json", "sarif", "markdown", "html", "oscal", "junit", "table"):
+        out = tmp_path / f"report.{fmt}"
+        result = CliRunner().invoke(
+            cli,
+            [
+                "evaluate",
+                str(case / "compose-shapes-from-env-files" / "input"),
+                "--format", fmt, "-o", str(out), "--no-cache", "--fail-on", "none",
+            ],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        text = out.read_text()
+        if fmt != "table":  # the table counts findings by control, without messages
+            assert "from worker.env, line 1" in text and "from .env, line 2" in text
+        for value in values:
+            assert value not in text and value not in result.output
