@@ -375,3 +375,47 @@ def test_a_period_reads_each_runs_population_blobs_together(ledger_url: str) -> 
     # one query for the controls blobs, one per distinct controls blob for its populations,
     # one per findings blob
     assert len(queries) <= 1 + len(controls) + len(findings) < len(populations)
+
+
+def test_population_members_written_run_by_run_are_the_row_by_row_bytes() -> None:
+    from types import SimpleNamespace
+
+    from compliance.ledger.population import build_population
+
+    odd = ["k8s:a,b", 'say "hi"', "line\nbreak", "é ü", " lead", "=formula", ""]
+    blobs: dict[str, Any] = {
+        "c1": [
+            {"pack": "soc2", "control_id": "CC6.1", "population": "p1"},
+            {"pack": "iso", "control_id": "A,1", "population": "p2"},
+        ],
+        "c2": [{"pack": "soc2", "control_id": "CC6.1", "population": "p3"}],
+        "c3": [{"pack": "soc2", "control_id": "CC6.1", "population": "p4"}],
+        "p1": {"NET-02": odd, 'C"K': ["x", "k8s:a,b"]},
+        "p2": {"NET-02": odd[:3]},
+        "p3": {"TLS-01": ["y"]},
+        "p4": {},
+    }
+    runs = [
+        SimpleNamespace(id=f"run-{i}", at=f"2026-11-0{i}T09:00:00Z", body=body)
+        for i, body in enumerate(
+            [
+                {"controls": "c1", "counts": {"population": 9}},
+                {"controls": "c2"},
+                {"controls": "c1"},
+                {"controls": "c3"},
+                {"controls": "c1"},
+            ],
+            start=1,
+        )
+    ]
+    for packs in ((), ("soc2",)):
+        pop = build_population(runs, blobs.__getitem__, packs)
+        assert len(pop.blocks) == len(runs) and pop.blocks[0][2] is pop.blocks[2][2]
+        by_rows = Population(pop.rows, pop.per_run)
+        assert pop.csv_bytes() == by_rows.csv_bytes()
+        assert pop.json_bytes() == by_rows.json_bytes()
+        assert len(list(csv.reader(io.StringIO(pop.csv_bytes().decode())))) == len(pop.rows) + 1
+        assert len(json.loads(pop.json_bytes())) == len(pop.rows)
+    empty = build_population(runs[3:4], blobs.__getitem__, ())
+    assert empty.rows == [] and empty.json_bytes() == b"[]"
+    assert empty.csv_bytes() == Population([], []).csv_bytes()
