@@ -32,6 +32,7 @@ import corpus  # noqa: E402
 from run import BIN, NOW, evaluate, median, timed  # noqa: E402
 from sections import replace_section  # noqa: E402
 
+from compliance.collector import gc_paused  # noqa: E402
 from compliance.ledger.record import record_run  # noqa: E402
 from compliance.ledger.store import Ledger  # noqa: E402
 
@@ -60,7 +61,8 @@ def _record_days_cpu(url: str, data: dict[str, Any], days: int) -> list[tuple[fl
         for i in range(days):
             at = f"{(START + timedelta(days=i)).isoformat()}T02:00:00Z"
             wall, cpu = time.perf_counter(), time.process_time()
-            record_run(led, data, scope="bench", at=at)
+            with gc_paused():  # as `compliance evaluate` records
+                record_run(led, data, scope="bench", at=at)
             seconds.append((time.perf_counter() - wall, time.process_time() - cpu))
     return seconds
 
@@ -92,7 +94,8 @@ def size(data: dict[str, Any], tmp: Path, days: int) -> dict[str, Any]:
     with Ledger(url) as led:
         for i in range(1, days):
             at = f"{(START + timedelta(days=i)).isoformat()}T02:00:00Z"
-            record_run(led, data, scope="bench", at=at)
+            with gc_paused():
+                record_run(led, data, scope="bench", at=at)
     return {"one": one, "all": path.stat().st_size, "days": days, "first_record_s": first[0]}
 
 
