@@ -161,7 +161,7 @@ class Population:
 
 
 def _csv_line() -> Callable[[Sequence[str]], str]:
-    """A function that gives one row as the csv module writes it (``\n`` line end)."""
+    """A function that gives one row as the csv module writes it (``\\n`` line end)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
 
