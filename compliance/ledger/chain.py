@@ -22,7 +22,13 @@ row names."""
 
 
 def canonical(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    """Compact JSON with sorted keys; keys that are not strings written as strings. Written
+    first without orjson's non-string-key mode (slower, and the same bytes when every key is
+    a string), and again with it when a key is not a string."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
 def row_hash(prev: str, seq: int, entry_id: str, kind: str, scope: str, at: str, body: str) -> str:

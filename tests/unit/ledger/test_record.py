@@ -186,3 +186,24 @@ def test_the_source_revision_is_the_commit_and_whether_the_paths_changed(
     outside.mkdir()
     assert source_revision([str(outside)]) is None
     assert source_revision(["-"]) is None and source_revision([]) is None
+
+
+def test_canonical_json_writes_keys_that_are_not_strings_as_strings() -> None:
+    import datetime
+
+    import orjson
+
+    def both_modes(value: Any) -> bytes:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+    values: list[Any] = [
+        {"b": 1, "a": {"z": [1, 2.5], "y": None}, "é": "ü"},
+        {1: "x", "a": 2},
+        {"k": {2: 3, 1: 4}},
+        [{datetime.date(2026, 1, 1): True}],
+    ]
+    for value in values:
+        assert canonical(value) == both_modes(value)
+    assert canonical({"k": {2: 3, 1: 4}}) == b'{"k":{"1":4,"2":3}}'
+    with pytest.raises(TypeError):
+        canonical({"a": object()})
