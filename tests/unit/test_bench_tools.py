@@ -38,6 +38,23 @@ def test_a_section_is_replaced_in_place_or_appended(tools: Any, tmp_path: Path) 
     assert path.read_text().count("## A") == 1
 
 
+def test_the_main_benchmark_keeps_every_section_it_does_not_write(tools: Any) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    old = (
+        "# Benchmark results\n\nintro\n\n## Machine\n\nm\n\n## Results\n\nr\n\n"
+        "## Targets\n\nt\n\n## Side by side\n\ns\n\n## Ledger\n\nl\n\n"
+        "## Ledger and portal: this round\n\nlp\n"
+    )
+    assert run._others(old) == (
+        "\n## Side by side\n\ns\n\n## Ledger\n\nl\n\n## Ledger and portal: this round\n\nlp\n"
+    )
+    assert run._others("# Benchmark results\n") == ""
+
+
 def test_yaml_1_1_scalars_read_otherwise_are_named(tools: Any) -> None:
     _, yp = tools
     assert yp._yaml11(yp._pyyaml) == "same"
