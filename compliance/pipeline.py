@@ -240,7 +240,7 @@ def run(options: PipelineOptions) -> RunResult:
         ledger_line = record_evaluation(
             options.ledger,
             options.scope,
-            report.model_dump(mode="json"),
+            report,
             paths=tuple(paths),
             loaded_resources=loaded.resources,
             bundle=bundle,

@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance.collector import gc_paused
 from compliance.errors import UsageError
 from compliance.project import Project
+
+if TYPE_CHECKING:
+    from compliance.model.report import Report
 
 ENV_LEDGER = "COMPLIANCE_LEDGER"
 DEFAULT_SCOPE = "default"
@@ -57,7 +60,7 @@ def scope_name(option: str | None, project: Project) -> str:
 def record_evaluation(
     url: str,
     scope: str,
-    data: dict[str, Any],
+    data: Report | dict[str, Any],
     *,
     paths: tuple[str, ...],
     loaded_resources: list[Any],
@@ -65,9 +68,10 @@ def record_evaluation(
     bundle_sha256: str | None = None,
     sign_key: Path | None = None,
 ) -> str:
-    """Record one ``compliance evaluate`` run; return the line for stderr."""
+    """Record one ``compliance evaluate`` run (its report, or the report's JSON data);
+    return the line for stderr."""
     from compliance.ledger.appender import SqliteAppender, open_appender
-    from compliance.ledger.record import record_run, resources_of, source_revision
+    from compliance.ledger.record import SourceRevision, record_run, resources_of, run_data
 
     key = None
     if sign_key is not None:
@@ -89,12 +93,16 @@ def record_evaluation(
     # the run's blobs are built from a report of millions of objects the collector would
     # walk again to find nothing
     with ledger, gc_paused():
+        revision = SourceRevision(paths)  # git runs while the run's data is gathered
+        if not isinstance(data, dict):
+            data = run_data(data)
+        resources = resources_of(data, loaded_resources)
         entry = record_run(
             ledger,
             data,
             scope=scope,
-            resources=resources_of(data, loaded_resources),
-            source=source_revision(paths),
+            resources=resources,
+            source=revision.result(),
             bundle=bundle_ref,
             sign_key=key,
         )

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import EvidenceError
-from compliance.ledger.chain import SCHEMA_VERSION, Blobs, Entry, canonical, row_hash
+from compliance.ledger.chain import (
+    SCHEMA_VERSION,
+    Blobs,
+    Entry,
+    blob_bytes,
+    canonical,
+    row_hash,
+)
 
 PREFIX = "sqlite:///"
 
@@ -79,7 +86,9 @@ class SqliteAppender:
                 )
             )
         rows = [
-            (d, values[d][0], zlib.compress(values[d][1], 1)) for d in wanted if d not in present
+            (d, values[d][0], zlib.compress(blob_bytes(values[d][1]), 1))
+            for d in wanted
+            if d not in present
         ]
         if rows:
             self.conn.executemany(

@@ -16,12 +16,19 @@ GENESIS = "0" * 64
 SCHEMA_VERSION = 1
 """The number of migrations in ``schema.MIGRATIONS`` (a test holds the two equal)."""
 
-Blobs = dict[str, tuple[str, bytes]]
-"""digest -> (kind, canonical JSON bytes): the blobs a row names."""
+Blobs = dict[str, tuple[str, bytes | tuple[bytes, ...]]]
+"""digest -> (kind, canonical JSON bytes, whole or as the pieces they join from): the blobs a
+row names."""
 
 
 def canonical(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    """Compact JSON with sorted keys; keys that are not strings written as strings. Written
+    first without orjson's non-string-key mode (slower, and the same bytes when every key is
+    a string), and again with it when a key is not a string."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
 def row_hash(prev: str, seq: int, entry_id: str, kind: str, scope: str, at: str, body: str) -> str:
@@ -38,10 +45,30 @@ def blob_digest(value: Any) -> str:
 
 def put_blob(blobs: Blobs, kind: str, value: Any) -> str:
     """Add ``value`` to ``blobs`` as canonical JSON; return its digest."""
-    data = canonical(value)
+    return put_bytes(blobs, kind, canonical(value))
+
+
+def put_bytes(blobs: Blobs, kind: str, data: bytes) -> str:
+    """Add a blob's canonical JSON bytes to ``blobs``; return their digest."""
     digest = hashlib.sha256(data).hexdigest()
     blobs[digest] = (kind, data)
     return digest
+
+
+def put_pieces(blobs: Blobs, kind: str, pieces: tuple[bytes, ...]) -> str:
+    """Add a blob given as pieces of its canonical JSON bytes; return the SHA-256 of those
+    bytes, hashed piece by piece: they are joined only if the blob is written."""
+    h = hashlib.sha256()
+    for piece in pieces:
+        h.update(piece)
+    digest = h.hexdigest()
+    blobs[digest] = (kind, pieces)
+    return digest
+
+
+def blob_bytes(data: bytes | tuple[bytes, ...]) -> bytes:
+    """A blob's canonical JSON bytes, joined when ``blobs`` holds them in pieces."""
+    return data if isinstance(data, bytes) else b"".join(data)
 
 
 @dataclass(frozen=True)

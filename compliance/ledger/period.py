@@ -84,6 +84,10 @@ def _timelines(
     last_of_day: dict[date, Entry] = {}
     for e in runs:
         last_of_day[_day(e.at)] = e
+    # every controls blob needed, in one read
+    ledger.blobs_of(
+        [e.body["controls"] for e in [*last_of_day.values(), *([before] if before else [])]]
+    )
     known: dict[str, dict[str, Any]] = {}
     if before is not None:
         for c in ledger.blob(before.body["controls"]):
@@ -235,7 +239,7 @@ def build_period(ledger: Ledger, opts: PeriodOptions) -> Period:
     earlier = [e for e in history if e.at < start]
     controls = _timelines(ledger, runs, days, opts.packs, earlier[-1] if earlier else None)
     findings = _findings(ledger, history, {e.id for e in runs}, opts)
-    population = build_population(runs, ledger.blob, opts.packs)
+    population = build_population(runs, ledger.blob, opts.packs, ledger.blobs_of)
     rules = parse_sizes(opts.sizes)
     csv_bytes, json_bytes = population.csv_bytes(), population.json_bytes()
     packs: dict[str, dict[str, Any]] = {}

@@ -13,9 +13,12 @@ same sample.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,11 +76,18 @@ def sample_size(n: int, rules: list[SizeRule]) -> int:
     return n if n else 0
 
 
+Pairs = dict[tuple[str, str], tuple[str, ...]]
+"""(resource, check) -> the controls (``pack:id``) whose population holds it, sorted."""
+
+
 @dataclass
 class Population:
     rows: list[tuple[str, str, str, str, tuple[str, ...]]]
     """(run id, run time, resource id, check id, controls counting it), sorted."""
     per_run: list[dict[str, Any]]
+    blocks: list[tuple[str, str, Pairs]] = field(default_factory=list)
+    """The rows run by run: (run id, run time, its pairs); unchanged runs share their pairs.
+    Empty when the rows were given without them."""
     _bytes: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self) -> Table:
@@ -86,33 +96,85 @@ class Population:
             for run_id, at, resource, check, controls in self.rows
         ]
 
+    def _by_blocks(self) -> bool:
+        return bool(self.blocks) and sum(len(pairs) for *_, pairs in self.blocks) == len(self.rows)
+
     def csv_bytes(self) -> bytes:
-        """The CSV member (made once: the report's digests and the bundle both use it)."""
+        """The CSV member (made once: the report's digests and the bundle both use it). Each
+        distinct set of pairs is written once and each run's rows are its run cells joined
+        to those lines: the bytes of the csv module's rows, whose cells are quoted one by
+        one."""
         if "csv" not in self._bytes:
-            self._bytes["csv"] = csv_text(*self.table()).encode()
+            if not self._by_blocks():
+                self._bytes["csv"] = csv_text(*self.table()).encode()
+            else:
+                line = _csv_line()
+                parts = [csv_text(CSV_COLUMNS, [])]
+                tails: dict[int, list[str]] = {}
+                for run_id, at, pairs in self.blocks:
+                    lines = tails.get(id(pairs))
+                    if lines is None:
+                        lines = tails[id(pairs)] = [
+                            line((rid, check, " ".join(keys)))
+                            for (rid, check), keys in pairs.items()
+                        ]
+                    if lines:
+                        prefix = line((run_id, at))[:-1] + ","
+                        parts.append(prefix + prefix.join(lines))
+                self._bytes["csv"] = "".join(parts).encode()
         return self._bytes["csv"]
 
     def json_bytes(self) -> bytes:
-        """The JSON member (made once)."""
+        """The JSON member (made once), each distinct set of pairs written once, as
+        ``csv_bytes``: the bytes ``orjson.dumps`` gives the list of row objects."""
         if "json" not in self._bytes:
-            self._bytes["json"] = orjson.dumps(
-                [
-                    {
-                        "run_id": r,
-                        "run_at": a,
-                        "resource_id": res,
-                        "check_id": c,
-                        "controls": list(k),
-                    }
-                    for r, a, res, c, k in self.rows
-                ]
-            )
+            if not self._by_blocks():
+                self._bytes["json"] = orjson.dumps(
+                    [
+                        {
+                            "run_id": r,
+                            "run_at": a,
+                            "resource_id": res,
+                            "check_id": c,
+                            "controls": list(k),
+                        }
+                        for r, a, res, c, k in self.rows
+                    ]
+                )
+            else:
+                tails: dict[int, list[bytes]] = {}
+                parts = []
+                for run_id, at, pairs in self.blocks:
+                    members = tails.get(id(pairs))
+                    if members is None:
+                        members = tails[id(pairs)] = [
+                            orjson.dumps(
+                                {"resource_id": rid, "check_id": check, "controls": list(keys)}
+                            )[1:]
+                            for (rid, check), keys in pairs.items()
+                        ]
+                    if members:
+                        prefix = orjson.dumps({"run_id": run_id, "run_at": at})[:-1] + b","
+                        parts.append(prefix + (b"," + prefix).join(members))
+                self._bytes["json"] = b"[" + b",".join(parts) + b"]"
         return self._bytes["json"]
 
 
-def pairs_of(
-    controls: list[dict[str, Any]], blob: Any, packs: tuple[str, ...]
-) -> dict[tuple[str, str], tuple[str, ...]]:
+def _csv_line() -> Callable[[Sequence[str]], str]:
+    """A function that gives one row as the csv module writes it (``\\n`` line end)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+
+    def line(row: Sequence[str]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(row)
+        return out.getvalue()
+
+    return line
+
+
+def pairs_of(controls: list[dict[str, Any]], blob: Any, packs: tuple[str, ...]) -> Pairs:
     """(resource, check) -> the controls (``pack:id``) whose population holds it."""
     out: dict[tuple[str, str], list[str]] = {}
     for c in controls:
@@ -125,21 +187,33 @@ def pairs_of(
     return {pair: tuple(sorted(keys)) for pair, keys in sorted(out.items())}
 
 
-def build_population(runs: list[Any], blob: Any, packs: tuple[str, ...]) -> Population:
-    """``runs`` are ledger entries in time order; ``blob`` reads a blob by digest."""
+def build_population(
+    runs: list[Any],
+    blob: Any,
+    packs: tuple[str, ...],
+    blobs_of: Callable[[list[str]], dict[str, Any]] | None = None,
+) -> Population:
+    """``runs`` are ledger entries in time order; ``blob`` reads a blob by digest and
+    ``blobs_of`` (when given) many at once: the population blobs of each distinct controls
+    blob are then read together."""
     rows: list[tuple[str, str, str, str, tuple[str, ...]]] = []
     per_run = []
-    memo: dict[tuple[str, tuple[str, ...]], dict[tuple[str, str], tuple[str, ...]]] = {}
+    memo: dict[tuple[str, tuple[str, ...]], Pairs] = {}
+    blocks: list[tuple[str, str, Pairs]] = []
     for entry in runs:
         digest = entry.body["controls"]
         controls = blob(digest)
+        read = blob
+        if blobs_of is not None and (digest, ()) not in memo:
+            read = blobs_of([c["population"] for c in controls]).__getitem__
         for selection in {packs, ()}:
             if (digest, selection) not in memo:
-                memo[(digest, selection)] = pairs_of(controls, blob, selection)
+                memo[(digest, selection)] = pairs_of(controls, read, selection)
         mine = memo[(digest, packs)]
         everything = len(memo[(digest, ())])
         recorded = entry.body.get("counts", {}).get("population")
         rows.extend((entry.id, entry.at, rid, check, keys) for (rid, check), keys in mine.items())
+        blocks.append((entry.id, entry.at, mine))
         per_run.append(
             {
                 "run": entry.id,
@@ -151,7 +225,7 @@ def build_population(runs: list[Any], blob: Any, packs: tuple[str, ...]) -> Popu
                 "basis": entry.body.get("population_basis"),
             }
         )
-    return Population(rows, per_run)
+    return Population(rows, per_run, blocks)
 
 
 def draw_samples(

@@ -12,52 +12,112 @@ from __future__ import annotations
 import base64
 import subprocess
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compliance.ledger.chain import Appender, Blobs, Entry, canonical, put_blob, utc_text
+from compliance.ledger.chain import (
+    Appender,
+    Blobs,
+    Entry,
+    canonical,
+    put_blob,
+    put_pieces,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from compliance.model.report import Report
+
+
+class SourceRevision:
+    """The git commit of the first path's repository and whether the given paths have
+    uncommitted changes, from one ``git status`` (its ``branch.oid`` header is the commit,
+    any other line a change) started at construction, so that it runs while the caller
+    builds the run; ``result()`` waits for it. None outside a repository, before its first
+    commit or without git."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        files = [p for p in paths if p != "-"]
+        if not files:
+            return
+        first = Path(files[0])
+        where = first if first.is_dir() else first.parent
+        command = ["git", "-C", str(where), "status", "--porcelain=v2", "--branch"]
+        command += ["--no-ahead-behind", "--", *[str(Path(p).resolve()) for p in files]]
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+        except OSError:
+            self._process = None
+
+    def result(self) -> dict[str, Any] | None:
+        process = self._process
+        if process is None:
+            return None
+        try:
+            out, _ = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return None
+        if process.returncode != 0:
+            return None
+        commit = None
+        dirty = False
+        for line in out.splitlines():
+            if line.startswith("# branch.oid "):
+                commit = line[len("# branch.oid ") :].strip()
+            elif line and not line.startswith("#"):
+                dirty = True
+        if commit is None or commit == "(initial)":
+            return None
+        return {"commit": commit, "dirty": dirty}
+
 
 def source_revision(paths: Sequence[str]) -> dict[str, Any] | None:
-    """The git commit of the first path's repository and whether the given paths have
-    uncommitted changes; None outside a repository or without git."""
-    files = [p for p in paths if p != "-"]
-    if not files:
-        return None
-    first = Path(files[0])
-    where = first if first.is_dir() else first.parent
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(where), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if commit.returncode != 0:
-            return None
-        status = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(where),
-                "status",
-                "--porcelain",
-                "--",
-                *[str(Path(p).resolve()) for p in files],
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    """``SourceRevision(paths).result()``."""
+    return SourceRevision(paths).result()
+
+
+def run_data(report: Report) -> dict[str, Any]:
+    """What ``build_run`` reads of ``report.model_dump(mode="json")``, taken from the models'
+    fields without a dump of every finding, resource and input: the report models hold JSON
+    values in their fields (as formats/json.py relies on), except waivers and pack parameters,
+    which may hold dates and go through pydantic's conversion. The dicts are the models' own
+    ``__dict__`` where nothing is left out (``build_run`` copies what it changes)."""
+    from pydantic_core import to_jsonable_python
+
+    findings = []
+    for f in report.findings:
+        row = dict(f.__dict__)
+        del row["baseline"]
+        row["resource"] = row["resource"].__dict__
+        if row["waiver"] is not None:
+            row["waiver"] = to_jsonable_python(row["waiver"])
+        findings.append(row)
+    return {
+        "tool": report.tool,
+        "engine": report.engine,
+        "evaluated_at": report.evaluated_at,
+        "packs": [p.model_dump(mode="json") for p in report.packs],
+        "summary": report.summary.model_dump(mode="json"),
+        "controls": [c.__dict__ for c in report.controls],
+        "resources": [r.__dict__ for r in report.resources],
+        "findings": findings,
+        "inputs": [i.__dict__ for i in report.inputs],
+        "errors": report.errors,
+    }
 
 
 def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
@@ -76,7 +136,10 @@ def _finding_populations(findings: Iterable[dict[str, Any]]) -> dict[str, dict[s
 def resources_of(data: dict[str, Any], loaded: Iterable[Any] = ()) -> list[dict[str, Any]]:
     """The report's ``resources`` array, or the loaded resources when it has none."""
     if isinstance(data.get("resources"), list):
-        return sorted(data["resources"], key=lambda r: str(r.get("id")))
+        given = data["resources"]
+        if all(type(r.get("id")) is str for r in given):
+            return sorted(given, key=itemgetter("id"))
+        return sorted(given, key=lambda r: str(r.get("id")))
     out = []
     for r in loaded:
         out.append(
@@ -93,6 +156,64 @@ def resources_of(data: dict[str, Any], loaded: Iterable[Any] = ()) -> list[dict[
     return sorted(out, key=lambda r: str(r["id"]))
 
 
+_INPUT_FIELDS = ("file", "format", "sha256", "resources")
+"""What the ledger keeps of each input (an input that holds only these keys is used as is)."""
+_INPUT_KEYS = frozenset(_INPUT_FIELDS)
+
+
+@dataclass(frozen=True, eq=False)
+class _Sorted:
+    """One check's resource list, sorted, and its canonical JSON."""
+
+    source: list[str]
+    ordered: list[str]
+    text: bytes
+    all_text: bool
+    """Every id is a string: an equal list then has the same sorted JSON."""
+
+
+class _Populations:
+    """Each control's population blob, ``canonical({check: sorted(ids)})``, and what the
+    controls assessed per check. A report's controls share their checks' resource lists (one
+    list per check; equal lists in a report's JSON data), so each list is sorted and written
+    as JSON once and a blob is made of those pieces: the bytes ``canonical`` gives, which its
+    digest is taken of."""
+
+    def __init__(self) -> None:
+        self._by_list: dict[int, _Sorted] = {}
+        self._by_check: dict[str, _Sorted] = {}
+        self.by_check: dict[str, set[str]] = {}
+        self._merged: dict[tuple[str, int], _Sorted] = {}
+        """(check, list) pairs already in ``by_check`` (holding the list keeps its id)."""
+
+    def _sorted(self, check: str, ids: list[str]) -> _Sorted:
+        got = self._by_list.get(id(ids))
+        if got is not None and got.source is ids:
+            return got
+        got = self._by_check.get(check)
+        if got is None or not got.all_text or ids != got.source:
+            ordered = sorted(ids)
+            text = canonical(ordered)
+            got = _Sorted(ids, ordered, text, all(type(i) is str for i in ordered))
+        self._by_list[id(ids)] = self._by_check[check] = got
+        return got
+
+    def put(self, blobs: Blobs, population: dict[str, list[str]]) -> tuple[str, int]:
+        """Add the blob of ``population`` (check -> resource ids, any order); return its
+        digest and the number of (check, resource) pairs it holds."""
+        parts = [b"{"]
+        count = 0
+        for check in sorted(population):
+            got = self._sorted(check, population[check])
+            parts += (b"," if len(parts) > 1 else b"", canonical(check), b":", got.text)
+            count += len(got.ordered)
+            if (check, id(got)) not in self._merged:
+                self._merged[(check, id(got))] = got
+                self.by_check.setdefault(check, set()).update(got.ordered)
+        parts.append(b"}")
+        return put_pieces(blobs, "population", tuple(parts)), count
+
+
 def build_run(
     data: dict[str, Any],
     *,
@@ -102,31 +223,16 @@ def build_run(
 ) -> tuple[dict[str, Any], Blobs]:
     """The run's row body and the blobs it names."""
     blobs: Blobs = {}
-    findings = sorted(
-        (_without_baseline(f) for f in data.get("findings", [])),
-        key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]),
-    )
+    findings = _sorted_findings([_without_baseline(f) for f in data.get("findings", [])])
     has_assessed = all("assessed" in c for c in data.get("controls", []))
     from_findings = {} if has_assessed else _finding_populations(findings)
     controls = []
-    assessed_by_check: dict[str, set[str]] = {}
+    populations = _Populations()
     for c in data.get("controls", []):
         key = f"{c['pack']}:{c['control_id']}"
-        if has_assessed:
-            population = {
-                check: sorted(ids) for check, ids in sorted((c.get("assessed") or {}).items())
-            }
-        else:
-            population = from_findings.get(key, {})
+        population = (c.get("assessed") or {}) if has_assessed else from_findings.get(key, {})
         row = {k: v for k, v in c.items() if k != "assessed"}
-        row["population"] = put_blob(blobs, "population", population)
-        row["assessed_count"] = sum(len(ids) for ids in population.values())
-        for check, ids in population.items():
-            seen = assessed_by_check.get(check)
-            if seen is None:
-                assessed_by_check[check] = set(ids)
-            else:
-                seen.update(ids)
+        row["population"], row["assessed_count"] = populations.put(blobs, population)
         controls.append(row)
     controls.sort(key=lambda c: (c["pack"], c["control_id"]))
     packs = data.get("packs", [])
@@ -146,7 +252,7 @@ def build_run(
             blobs,
             "inputs",
             [
-                {k: i.get(k) for k in ("file", "format", "sha256", "resources")}
+                i if i.keys() == _INPUT_KEYS else {k: i.get(k) for k in _INPUT_FIELDS}
                 for i in data.get("inputs", [])
             ],
         ),
@@ -157,11 +263,21 @@ def build_run(
             "controls": len(controls),
             "findings": len(findings),
             "resources": len(resources),
-            "population": sum(len(ids) for ids in assessed_by_check.values()),
+            "population": sum(len(ids) for ids in populations.by_check.values()),
         },
         "bundle": bundle,
     }
     return body, blobs
+
+
+def _sorted_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``findings`` by (fingerprint, check, resource id): by fingerprint alone when no two
+    share one (the usual case, and the same order)."""
+    out = sorted(findings, key=itemgetter("fingerprint"))
+    prints = [f["fingerprint"] for f in out]
+    if len(set(prints)) == len(prints):
+        return out
+    return sorted(findings, key=lambda f: (f["fingerprint"], f["check_id"], f["resource"]["id"]))
 
 
 def _without_baseline(finding: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from compliance.errors import UsageError
+from compliance.errors import EvidenceError, UsageError
 from compliance.evidence.verify import read_members, verify_bundle
 from compliance.ledger.bundle import build_period_bundle
 from compliance.ledger.period import PeriodOptions, build_period, parse_sla
@@ -314,3 +314,108 @@ def test_the_sample_follows_its_definition(tmp_path: Path, order: str) -> None:
         built.population, controls, 11
     )
     assert any(s["size"] < s["population"] for s in built.data["sample"]["controls"])
+
+
+def _blob_queries(led: Ledger) -> list[str]:
+    """The statements that read ``ledger_blobs`` from now on."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM ledger_blobs" in statement:
+            seen.append(statement)
+
+    event.listen(led.engine, "before_cursor_execute", before)
+    return seen
+
+
+def test_many_blobs_are_read_in_one_query(history: Ledger, ledger_url: str) -> None:
+    entry = history.entries("run", "prod")[-1]
+    controls = history.blob(entry.body["controls"])
+    wanted = [entry.body["controls"], entry.body["findings"]] + [c["population"] for c in controls]
+    assert len(set(wanted)) > 2
+    with Ledger(ledger_url) as led:  # nothing cached yet
+        queries = _blob_queries(led)
+        got = led.blobs_of(wanted + wanted[:1])
+        assert len(queries) == 1
+        assert got == {d: history.blob(d) for d in wanted}
+        assert led.blobs_of(wanted) == got and len(queries) == 1  # now from the cache
+        assert led.blob(wanted[-1]) == got[wanted[-1]] and len(queries) == 1
+        with pytest.raises(EvidenceError, match="blob 0000000000000000 is missing"):
+            led.blobs_of([wanted[0], "0" * 64])
+
+
+def test_a_period_reads_each_runs_population_blobs_together(ledger_url: str) -> None:
+    def many_controls(day: str, opens: tuple[str, ...]) -> dict[str, Any]:
+        data = report(day, opens)
+        for i in range(12):
+            data["controls"].append(
+                {
+                    **data["controls"][0],
+                    "control_id": f"X.{i}",
+                    "assessed": {"NET-02": [f"k8s:Service:web/s{j}" for j in range(i + 1)]},
+                }
+            )
+        return data
+
+    with Ledger(ledger_url) as led:
+        record_run(led, many_controls("2026-11-01", ("net", "tls")), scope="prod")
+        record_run(led, many_controls("2026-11-02", ("net",)), scope="prod")
+        record_run(led, many_controls("2026-11-03", ("net",)), scope="prod")
+        runs = led.entries("run", "prod")
+        populations = {c["population"] for e in runs for c in led.blob(e.body["controls"])}
+        controls = {e.body["controls"] for e in runs}
+        findings = {e.body["findings"] for e in runs}
+        want = build_period(led, options()).data
+    assert len(populations) > 12
+    with Ledger(ledger_url) as led:
+        queries = _blob_queries(led)
+        assert build_period(led, options()).data == want
+    # one query for the controls blobs, one per distinct controls blob for its populations,
+    # one per findings blob
+    assert len(queries) <= 1 + len(controls) + len(findings) < len(populations)
+
+
+def test_population_members_written_run_by_run_are_the_row_by_row_bytes() -> None:
+    from types import SimpleNamespace
+
+    from compliance.ledger.population import build_population
+
+    odd = ["k8s:a,b", 'say "hi"', "line\nbreak", "é ü", " lead", "=formula", ""]
+    blobs: dict[str, Any] = {
+        "c1": [
+            {"pack": "soc2", "control_id": "CC6.1", "population": "p1"},
+            {"pack": "iso", "control_id": "A,1", "population": "p2"},
+        ],
+        "c2": [{"pack": "soc2", "control_id": "CC6.1", "population": "p3"}],
+        "c3": [{"pack": "soc2", "control_id": "CC6.1", "population": "p4"}],
+        "p1": {"NET-02": odd, 'C"K': ["x", "k8s:a,b"]},
+        "p2": {"NET-02": odd[:3]},
+        "p3": {"TLS-01": ["y"]},
+        "p4": {},
+    }
+    runs = [
+        SimpleNamespace(id=f"run-{i}", at=f"2026-11-0{i}T09:00:00Z", body=body)
+        for i, body in enumerate(
+            [
+                {"controls": "c1", "counts": {"population": 9}},
+                {"controls": "c2"},
+                {"controls": "c1"},
+                {"controls": "c3"},
+                {"controls": "c1"},
+            ],
+            start=1,
+        )
+    ]
+    for packs in ((), ("soc2",)):
+        pop = build_population(runs, blobs.__getitem__, packs)
+        assert len(pop.blocks) == len(runs) and pop.blocks[0][2] is pop.blocks[2][2]
+        by_rows = Population(pop.rows, pop.per_run)
+        assert pop.csv_bytes() == by_rows.csv_bytes()
+        assert pop.json_bytes() == by_rows.json_bytes()
+        assert len(list(csv.reader(io.StringIO(pop.csv_bytes().decode())))) == len(pop.rows) + 1
+        assert len(json.loads(pop.json_bytes())) == len(pop.rows)
+    empty = build_population(runs[3:4], blobs.__getitem__, ())
+    assert empty.rows == [] and empty.json_bytes() == b"[]"
+    assert empty.csv_bytes() == Population([], []).csv_bytes()
