@@ -31,6 +31,7 @@ from compliance.secrets.detect import (
     may_hold_token,
     secret_literal,
     shapes_of,
+    url_reference,
 )
 
 _ESCAPE = re.compile(r"\\[uUxN/]|\\\r?\n")
@@ -183,7 +184,8 @@ def scan_string(node: str, values: set[str]) -> None:
             values.add(m.group(0))
     if "://" in node and "@" in node:
         for m in URL_CREDENTIALS.finditer(node):
-            values.add(m.group("pw"))
+            if not url_reference(m.group("pw")):
+                values.add(m.group("pw"))
 
 
 def scan_literals(node: str, values: set[str]) -> None:

@@ -201,6 +201,13 @@ def may_hold_shape(text: str) -> bool:
     return _PRIVATE_KEY_IN_TEXT(text) if len(text) >= LONG_TEXT else "PRIVATE KEY" in text
 
 
+def url_reference(password: str) -> bool:
+    """A URL's password that names where the value comes from (``${DB_PASSWORD}``,
+    ``$DB_PASSWORD``, ``{{ .Values.password }}``), not a value: neither collected as a
+    secret nor masked."""
+    return is_reference(password) or (password.startswith("{{") and password.endswith("}}"))
+
+
 def url_password_is_literal(password: str) -> bool:
     return not _PLACEHOLDER.match(password) and not is_reference(password)
 

@@ -33,6 +33,7 @@ from compliance.secrets.detect import (
     may_hold_token,
     secret_literal,
     url_password_is_literal,
+    url_reference,
 )
 from compliance.secrets.spans import mask_spans
 
@@ -166,7 +167,9 @@ def mask_line(line: str) -> str:
         line,
     )
     line = SECRET_VALUE.sub(MASK, line)
-    line = URL_CREDENTIALS.sub(lambda m: m.group("pre") + MASK, line)
+    line = URL_CREDENTIALS.sub(
+        lambda m: m.group(0) if url_reference(m.group("pw")) else m.group("pre") + MASK, line
+    )
     return line
 
 

@@ -9,6 +9,7 @@ import pytest
 from compliance.evidence.bundle import redact_inputs
 from compliance.evidence.redact import MASK, redact_report, redact_text
 from compliance.inputs import LoadResult
+from compliance.secrets.collect import scan_string
 from tests.unit.evidence.planted import PLANTED, SECRETS_DIR, make_report
 
 
@@ -70,6 +71,26 @@ def test_one_line_pem_in_json_is_masked() -> None:
 def test_references_are_not_secrets() -> None:
     text = "password = var.db_password\nDB_PASSWORD: ${DB_PASSWORD}\n"
     assert redact_text(text).text == text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root:${DB_ROOT_PASSWORD}@db:3306/shop",
+        "postgres://app:$PGPASSWORD@db/app",
+        "redis://default:{{.Values.redisPassword}}@cache:6379",
+    ],
+)
+def test_a_url_password_that_names_its_source_is_left_as_written(url: str) -> None:
+    text = f"services:\n  web:\n    environment:\n      DATABASE_URL: {url}\n"
+    assert redact_text(text, rel="compose.yaml").text == text
+    literal = text.replace(url.split(":")[2].split("@")[0], "Fixture-root-pass-41")
+    assert "Fixture-root-pass-41" not in redact_text(literal, rel="compose.yaml").text
+    collected: set[str] = set()
+    scan_string(url, collected)
+    assert collected == set()
+    scan_string(literal, collected)
+    assert collected == {"Fixture-root-pass-41"}
 
 
 def test_secret_looking_values_under_any_name() -> None:
