@@ -17,12 +17,13 @@ import binascii
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from compliance.model import Resource
 from compliance.secrets.detect import (
     PEM_BEGIN,
+    PEM_END,
     SECRET_VALUE,
     URL_CREDENTIALS,
     find_shapes,
@@ -197,9 +198,21 @@ def scan_literals(node: str, values: set[str]) -> None:
         if secret_literal(name.strip(), value):
             values.add(value)
     if "PRIVATE KEY" in node and PEM_BEGIN.search(node):
-        values.update(
-            line.strip() for line in node.splitlines() if line.strip() and "-----" not in line
-        )
+        values.update(_pem_key_lines(node))
+
+
+def _pem_key_lines(text: str) -> Iterator[str]:
+    """The key material of each PEM private key block in ``text``: the lines between a
+    ``BEGIN ... PRIVATE KEY`` line and its ``END`` (or the text's end), not the rest of a
+    script that writes the key to a file."""
+    inside = False
+    for line in text.splitlines():
+        if PEM_BEGIN.search(line):
+            inside = True
+        elif PEM_END.search(line):
+            inside = False
+        elif inside and line.strip() and "-----" not in line:
+            yield line.strip()
 
 
 # ---------------------------------------------------------------- shapes, for SEC-03

@@ -20,11 +20,11 @@ SECRET_NAME = re.compile(
 )
 NOT_A_VALUE_NAME = re.compile(
     r"(?i)^(secretName|secretKeyRef|secretRef|existingSecret|secretProviderClass)$"
-    r"|(_file|_path|_dir|File|Path|Dir|_length|_len|Length|_ttl|_timeout|_days|_rotation|_required|Required|_enabled|Enabled|_id|Id|_arn|Arn)$"
+    r"|(_file|_path|_dir|File|Path|Dir|_length|_len|Length|_ttl|_timeout|_days|_rotation|_required|Required|_enabled|Enabled|_id|Id|_arn|Arn|_permissions|Permissions)$"
     r"|^(automount\w*token|require\w*|\w*_min_\w*|min_\w*|max_\w*)$"
 )
 NOT_A_SECRET_VALUE = re.compile(
-    r"(?i)^(true|false|yes|no|on|off|null|none|~|required|optional|enabled|disabled|auto|default|\[REDACTED\]?|-?\d{1,9}(\.\d+)?)$"
+    r"(?i)^(true|false|yes|no|on|off|null|none|~|required|optional|enabled|disabled|auto|default|\[REDACTED\]?|-?\d{1,9}(\.\d+)?|[\[{(])$"
 )
 REFERENCE = re.compile(
     r"^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|var\.[\w.]+|local\.[\w.]+)\s*$"

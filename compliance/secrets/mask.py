@@ -75,8 +75,9 @@ def redact_text(
     _mask_secret_data_blocks(out, resources)
     _mask_env_pairs(out)
     _mask_sensitive_tf_blocks(out, resources)
+    terraform = rel.lower().endswith(".tf")
     for i, line in enumerate(out):
-        out[i] = mask_line(line)
+        out[i] = mask_line(line, terraform=terraform)
     patterns = value_patterns(secrets | set(line_pieces(secrets)))
     for i, line in enumerate(out):
         for value, pattern in patterns:
@@ -138,7 +139,16 @@ def mask_shapes(text: str) -> str:
     )
 
 
-def mask_line(line: str) -> str:
+_TF_TRAVERSAL = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]*\]|\[[^\]]*$)+$")
+"""An unquoted Terraform expression naming another object's attribute
+(``random_password.db.result``, ``azurerm_storage_account.a.primary_access_key``,
+``data.vault_generic_secret.db.data["pw"]``, whose closing bracket the line rule leaves out)."""
+
+
+def mask_line(line: str, *, terraform: bool = False) -> str:
+    """``line`` with its secret values masked by the line rules; ``terraform``: a line of a
+    ``.tf`` file, where an unquoted value is an expression, never a literal, and an
+    attribute reference (``random_password.db.result``) is left as written."""
     line = PEM_INLINE.sub(lambda m: m.group(1) + MASK + m.group(4), line)
     m = _YAML_PAIR.match(line)
     if m and secret_literal(m.group("name"), _unquote(m.group("value"))):
@@ -162,6 +172,7 @@ def mask_line(line: str) -> str:
         lambda m: (
             m.group("pre") + _quoted_mask(m.group("value"))
             if secret_literal(m.group("name"), _unquote(m.group("value")))
+            and not (terraform and _TF_TRAVERSAL.match(m.group("value")))
             else m.group(0)
         ),
         line,

@@ -23,7 +23,6 @@ from compliance.secrets.detect import (
     is_reference,
     looks_secret_name,
     secret_literal,
-    shapes_of,
 )
 
 MAX_SPAN_NODES = 2_000_000
@@ -83,11 +82,12 @@ def apply_spans(
 
 
 def _is_secret(name: str | None, value: str, secrets: set[str]) -> bool:
+    """Whether a scalar is a secret as a whole: a collected value, or a literal under a
+    secret-looking name. A longer value that only holds a secret (a script exporting a key)
+    keeps its other lines: the line rules and the collected values mask the secret in it."""
     if value in secrets and value.strip() and not NOT_A_SECRET_VALUE.match(value.strip()):
         return not is_reference(value)
-    if name is not None and secret_literal(name, value):
-        return True
-    return "\n" in value.strip() and bool(shapes_of(value))
+    return name is not None and secret_literal(name, value)
 
 
 def yaml_spans(text: str, secrets: set[str]) -> Iterator[tuple[int, int, str]]:
@@ -206,16 +206,16 @@ def delimited_spans(
     text: str, secrets: set[str], pattern: re.Pattern[str]
 ) -> Iterator[tuple[int, int, str]]:
     """The bodies of multi-line strings (``pattern``'s ``body`` group) under a
-    secret-looking name, or holding a collected secret value or a credential shape."""
+    secret-looking name, or that are a collected secret value as a whole. A body that only
+    holds a secret (a ``user_data`` script exporting a key) keeps its other lines: the line
+    rules and the collected values mask the secret in it."""
     for m in pattern.finditer(text):
         name = m.group("name").strip("\"'").rsplit(".", 1)[-1]
         body = m.group("body")
         if not body.strip():
             continue
         inner = body.strip()
-        if (
-            (looks_secret_name(name) and not is_reference(inner))
-            or any(s in body for s in secrets if len(s) >= 4)
-            or shapes_of(body)
+        if (looks_secret_name(name) and not is_reference(inner)) or (
+            inner in secrets and not NOT_A_SECRET_VALUE.match(inner)
         ):
             yield m.start("body"), m.end("body"), ""

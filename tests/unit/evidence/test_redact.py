@@ -73,6 +73,25 @@ def test_references_are_not_secrets() -> None:
     assert redact_text(text).text == text
 
 
+def test_terraform_attribute_references_and_permission_lists_are_not_secrets() -> None:
+    text = (
+        'resource "azurerm_linux_virtual_machine" "vm" {\n'
+        "  admin_password = random_password.vm.result\n"
+        "  storage_account_access_key = azurerm_storage_account.logs.primary_access_key\n"
+        '  password = data.vault_generic_secret.db.data["pw"]\n'
+        "  secret_permissions = [\n"
+        '    "Get",\n'
+        "  ]\n"
+        '  administrator_login_password = "Fixture-admin-pw-77"\n'
+        "}\n"
+    )
+    out = redact_text(text, rel="main.tf").text
+    assert out.split("\n")[:-3] == text.split("\n")[:-3]
+    assert 'administrator_login_password = "[REDACTED]"' in out
+    # outside Terraform an unquoted dotted value may be a literal password
+    assert "random_password" not in redact_text("password = random_password.vm.result\n").text
+
+
 @pytest.mark.parametrize(
     "url",
     [

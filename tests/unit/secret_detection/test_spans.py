@@ -30,6 +30,25 @@ CASES: dict[str, tuple[str, str, list[str], list[str]]] = {
         ["Fixture-folded-one", "Fixture-folded-two"],
         ["      POSTGRES_DB: shop"],
     ),
+    "terraform-user-data-script-keeps-its-other-lines": (
+        "ec2.tf",
+        'resource "aws_instance" "web" {\n  ami = "ami-1"\n  user_data = <<EOF\n#! /bin/bash\n'
+        "sudo apt-get update\nexport AWS_ACCESS_KEY_ID=AKIAFIXTUREKEY00AAAA\n"
+        "export AWS_SECRET_ACCESS_KEY=Fixture/secret+access+key+0000000000000\n"
+        "export AWS_DEFAULT_REGION=us-west-2\nEOF\n}\n",
+        ["AKIAFIXTUREKEY00AAAA", "Fixture/secret+access+key+0000000000000"],
+        ["sudo apt-get update", "export AWS_DEFAULT_REGION=us-west-2", "#! /bin/bash"],
+    ),
+    "yaml-script-holding-a-token-and-a-key-keeps-its-other-lines": (
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata:\n"
+        "  setup.sh: |\n    #!/bin/sh\n"
+        '    curl -H "Authorization: token ghp_Fixture0123456789abcdefghijABCDEFGH" https://x\n'
+        "    cat > key.pem <<K\n    -----BEGIN RSA PRIVATE KEY-----\n"
+        "    MIIEFixtureKeyMaterial\n    -----END RSA PRIVATE KEY-----\n    K\n    echo done\n",
+        ["ghp_Fixture0123456789abcdefghijABCDEFGH", "MIIEFixtureKeyMaterial"],
+        ["    #!/bin/sh", "    cat > key.pem <<K", "    echo done"],
+    ),
     "yaml-plain-value-continued": (
         "cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata:\n"
