@@ -104,15 +104,26 @@ def value_patterns(secrets: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
 
 
 def line_pieces(secrets: Iterable[str]) -> Iterator[str]:
-    """Each line of the secret values that span lines (a block scalar, a TOML multi-line
-    string, a decoded key file), stripped: what is left of such a value in a text that the
-    span rules did not reach."""
+    """Each opaque line of the secret values that span lines (a block scalar, a TOML
+    multi-line string, a decoded key file), stripped: what is left of such a value in a text
+    that the span rules did not reach. A line with white space or quotes in it (``"type":
+    "prometheus",`` of a datasource file kept in a Secret) is configuration that other files
+    hold too, not key material: it is not masked wherever it occurs (the line rules still
+    mask a secret setting in it)."""
     for value in secrets:
         if "\n" in value:
             for line in value.split("\n"):
                 piece = line.strip()
-                if len(piece) >= MIN_SCRUB_LEN and not NOT_A_SECRET_VALUE.match(piece):
+                if (
+                    len(piece) >= MIN_SCRUB_LEN
+                    and not NOT_A_SECRET_VALUE.match(piece)
+                    and not _STRUCTURED.search(piece)
+                ):
                     yield piece
+
+
+_STRUCTURED = re.compile(r"[\s\"']")
+"""What a line of key material (base64, hex, a token) never holds."""
 
 
 SHAPE_HINTS = ("-----", "://")

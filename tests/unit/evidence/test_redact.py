@@ -266,3 +266,19 @@ def test_the_joined_clean_check_agrees_with_scrubbing_each_string(loaded: LoadRe
             assert _all_clean(strings, patterns) == naive(strings)
     assert not _all_clean([*plain, f"value {secret} echoed"], value_patterns([secret]))
     assert not _all_clean([*plain, lines[-1]], value_patterns([]))
+
+
+def test_a_multi_line_secret_masks_its_key_material_elsewhere_not_its_configuration() -> None:
+    """A Secret's datasource file shares lines with every dashboard (``"type": "prometheus",``):
+    another file keeps them; the lines of a key kept in a Secret are masked wherever they
+    occur."""
+    datasources = '{\n    "name": "prometheus",\n    "type": "prometheus",\n    "orgId": 1\n}'
+    key = "-----BEGIN PRIVATE KEY-----\nMIIEvFixtureKeyLineOne0123456789\nAbCdFixtureKeyLineTwo987654321\n-----END PRIVATE KEY-----"
+    dashboard = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata:\n  d.json: |-\n"
+        '    {\n        "type": "prometheus",\n        "title": "CPU"\n    }\n'
+        "  copied: AbCdFixtureKeyLineTwo987654321\n"
+    )
+    out = redact_text(dashboard, secrets={datasources, key}, rel="dashboards.yaml").text
+    assert '        "type": "prometheus",' in out.split("\n")
+    assert "AbCdFixtureKeyLineTwo987654321" not in out
