@@ -19,7 +19,7 @@ SECRET_NAME = re.compile(
     r"(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key|auth[_-]?key|client[_-]?key|signing[_-]?key)"
 )
 NOT_A_VALUE_NAME = re.compile(
-    r"(?i)^(secretName|secretKeyRef|secretRef|existingSecret|secretProviderClass)$"
+    r"(?i)^(secretName|secretKeyRef|secretRef|existingSecret|secretProviderClass|secrets)$"
     r"|(_file|_path|_dir|File|Path|Dir|_length|_len|Length|_ttl|_timeout|_days|_rotation|_required|Required|_enabled|Enabled|_id|Id|_arn|Arn|_permissions|Permissions)$"
     r"|^(automount\w*token|require\w*|\w*_min_\w*|min_\w*|max_\w*)$"
 )
@@ -27,8 +27,11 @@ NOT_A_SECRET_VALUE = re.compile(
     r"(?i)^(true|false|yes|no|on|off|null|none|~|required|optional|enabled|disabled|auto|default|\[REDACTED\]?|-?\d{1,9}(\.\d+)?|[\[{(])$"
 )
 REFERENCE = re.compile(
-    r"^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|var\.[\w.]+|local\.[\w.]+)\s*$"
+    r"^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*|var\.[\w.]+|local\.[\w.]+"
+    r"|/(?:var/)?run/secrets/[^\s]+)\s*$"
 )
+"""A value naming where the secret comes from: an interpolation, a Terraform variable or
+local, a file in the secrets folder that Docker and Kubernetes mount (``/run/secrets/x``)."""
 
 SHAPES: dict[str, str] = {
     "aws-access-key-id": "AWS access key id (AKIA/ASIA...)",

@@ -48,7 +48,7 @@ _JSON_PAIR = re.compile(
     r"(?P<pre>\"(?P<name>[^\"\\]+)\"\s*:\s*\")(?P<value>(?:[^\"\\]|\\.)*)(?P<post>\")"
 )
 _ASSIGN = re.compile(
-    r"(?P<pre>(?:^|[\s;,\[{(])(?P<q>[\"']?)(?P<name>[A-Za-z_][\w.\-]*)(?P=q)[ \t]*=[ \t]*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s,;#\]})]+)"
+    r"(?P<pre>(?:^|[\s;,\[{(])(?P<q>[\"']?)(?P<name>[A-Za-z_][\w.\-]*)(?P=q)[ \t]*=[ \t]*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|\$\{[^}\s]*\}[^\s,;#\]})]*|[^\s,;#\]})]+)"
 )
 _DOCKER_ENV_SPACE = re.compile(
     r"^(?P<pre>\s*(?:ENV|ARG)\s+(?P<name>[A-Za-z_]\w*)\s+)(?P<value>\S.*?)(?P<post>\s*\\?)$", re.I

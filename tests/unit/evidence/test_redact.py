@@ -282,3 +282,19 @@ def test_a_multi_line_secret_masks_its_key_material_elsewhere_not_its_configurat
     out = redact_text(dashboard, secrets={datasources, key}, rel="dashboards.yaml").text
     assert '        "type": "prometheus",' in out.split("\n")
     assert "AbCdFixtureKeyLineTwo987654321" not in out
+
+
+def test_compose_references_secret_files_and_secret_names_are_left_as_written() -> None:
+    """``NAME=${VAR}`` in a list item (the rule's value used to stop at ``}``), a password
+    read from the secrets folder compose and Kubernetes mount, and a service's list of
+    secret names are no values; a literal beside them is masked."""
+    text = (
+        "services:\n  db:\n    environment:\n"
+        "      - POSTGRES_PASSWORD=${POSTGRES_PW}\n"
+        "      - DATABASE_PASSWORD=/run/secrets/db-password\n"
+        "      - MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db-password\n"
+        "      - API_TOKEN=Fixture-literal-token-31\n"
+        "    secrets:\n      - db-password\n"
+    )
+    out = redact_text(text, rel="compose.yaml").text
+    assert out == text.replace("Fixture-literal-token-31", MASK)
