@@ -45,12 +45,9 @@ from compliance.policy.cases import DEFAULT_NOW, Case, discover, load_case, pars
 from compliance.policy.packs import _METADATA, effective_parameters
 from compliance.runner import RunOptions, build_evaluator
 from tests.packs.conftest import CASES as CASES_DIR
-from tests.shared import CORPUS, require
+from tests.shared import CORPUS, corpus_projects
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS_PROJECTS = ("kube-prometheus", "microservices-demo")
-"""Every project of ../shared/corpus (its README): both are Kubernetes manifests that load in
-well under a second. The scaled rNNNN copies are generated for benchmarks, not stored."""
 
 Key = bytes
 
@@ -65,12 +62,8 @@ class InputSet:
     terraform: bool = False
     """Its files include Terraform (``.tf``)."""
     shared: bool = False
-    """Read from ../shared/corpus (skipped, saying so, where it is absent)."""
-
-    def resources(self) -> list[Resource]:
-        if self.shared:
-            require(CORPUS, "the public corpus")
-        return self.load()
+    """Read from ../shared/corpus: every project of it (Kubernetes manifests that load in well
+    under a second), or without it our own fixture in kube-prometheus's patterns."""
 
 
 def _load_dir(root: Path, *paths: str) -> list[Resource]:
@@ -159,11 +152,12 @@ def _input_sets() -> list[InputSet]:
             terraform=_has_terraform(ROOT / "examples" / "bpi"),
         )
     )
-    for project in CORPUS_PROJECTS:
+    projects = corpus_projects()
+    for project in projects:
         sets.append(
             InputSet(
-                f"corpus:{project}",
-                functools.partial(_load_dir, CORPUS, project),
+                f"corpus:{project.name}",
+                functools.partial(_load_dir, project.parent, project.name),
                 now,
                 shared=True,
             )
@@ -171,7 +165,7 @@ def _input_sets() -> list[InputSet]:
     sets.append(
         InputSet(
             "corpus:all",
-            lambda: [r for p in CORPUS_PROJECTS for r in _load_dir(CORPUS, p)],
+            lambda: [r for p in projects for r in _load_dir(p.parent, p.name)],
             now,
             shared=True,
         )
@@ -267,7 +261,7 @@ def _prove(input_set: InputSet) -> tuple[list[str], dict[str, int]]:
     """Problems found, and the number of units (resources, groups) the set splits into."""
     evaluator = _evaluator()
     scopes = _scopes(evaluator)
-    resources = input_set.resources()
+    resources = input_set.load()
     groups: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         groups[group_of(r)].append(r)

@@ -37,7 +37,7 @@ from compliance.policy.cases import discover, load_case
 from compliance.policy.packs import effective_parameters
 from compliance.runner import RunOptions, build_evaluator
 from tests.sampling import EXHAUSTIVE, sample
-from tests.shared import KUBE_PROMETHEUS, require
+from tests.shared import kube_prometheus
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -63,7 +63,7 @@ def _corpus_slice(tmp: Path) -> list[Resource]:
     for i in (1, 2, 3):
         dest = tmp / f"r{i}"
         dest.mkdir(parents=True)
-        for src in sorted(KUBE_PROMETHEUS.glob("*.yaml")):
+        for src in sorted(kube_prometheus().glob("*.yaml")):
             dest.joinpath(src.name).write_text(
                 src.read_text().replace("namespace: monitoring", f"namespace: monitoring-r{i}")
             )
@@ -82,7 +82,6 @@ def inputs() -> dict[str, list[Resource]]:
 
 @pytest.fixture(scope="module")
 def corpus_slice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Resource]]:
-    require(KUBE_PROMETHEUS, "the kube-prometheus corpus")
     return {"corpus-slice": _corpus_slice(tmp_path_factory.mktemp("corpus"))}
 
 

@@ -12,7 +12,7 @@ import yaml
 from compliance.inputs import k8s, yamlutil
 from compliance.inputs.base import FileContext, LoadOptions
 from compliance.inputs.yamlutil import Document, YamlError, load_documents
-from tests.shared import CORPUS, require
+from tests.shared import corpus_projects
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -122,7 +122,7 @@ def test_memoised_resolution_matches_plain_loader_on_corpus(
 def test_memoised_resolution_matches_plain_loader_on_shared_corpus(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    files = _yaml_files(require(CORPUS, "the public corpus"))
+    files = _yaml_files(*corpus_projects())
     assert files
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -218,7 +218,7 @@ def test_construction_matches_reference_on_corpus(path: Path) -> None:
 
 def test_construction_matches_reference_on_shared_corpus() -> None:
     compared = 0
-    for path in _yaml_files(require(CORPUS, "the public corpus")):
+    for path in _yaml_files(*corpus_projects()):
         text = path.read_text(encoding="utf-8")
         try:
             expected = _reference_documents(text)

@@ -15,7 +15,7 @@ import pytest
 from compliance.evaluation.executor import map_in_processes
 from compliance.inputs import LoadOptions, load_paths, registry
 from compliance.secrets import collect, detect
-from tests.shared import CORPUS, require
+from tests.shared import corpus_projects
 
 ROOT = Path(__file__).resolve().parents[3]
 INPUT_ROOTS = [ROOT / "examples", ROOT / "tests" / "fixtures"]
@@ -180,7 +180,7 @@ def test_corpus_bodies_match_reference() -> None:
 
 
 def test_shared_corpus_bodies_match_reference() -> None:
-    bodies = _bodies(require(CORPUS, "the public corpus"))
+    bodies = _bodies(*corpus_projects())
     for body in bodies:
         assert _collected(body) == _reference(body)
     assert _collected(bodies) == _reference(bodies)
