@@ -10,6 +10,27 @@ from compliance.inputs import compose
 from compliance.inputs.envfiles import interpolate, parse_dotenv, read_env_file, referenced_names
 from compliance.inputs.yamlutil import load_documents
 
+CASES = Path(__file__).resolve().parents[2] / "packs" / "cases"
+
+
+def _evaluate_case(tmp_path: Path, case: str, fmt: str = "json") -> tuple[str, str]:
+    """``compliance evaluate`` over a pack case's input (``CHECK/name``): the report's text
+    in ``fmt`` and what the command printed."""
+    from click.testing import CliRunner
+
+    from compliance.cli.main import cli
+
+    out = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate", str(CASES / case / "input"),
+            "--format", fmt, "-o", str(out), "--no-cache", "--fail-on", "none",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out.read_text(), result.output
+
 
 def test_parse_dotenv_lines() -> None:
     text = "# c\n\nexport A=1\nB = 'two words'\nC=\"x#y\"\nD=value # note\nnot a line\n9X=bad\n"
@@ -102,24 +123,9 @@ def test_a_fifo_or_oversized_env_file_is_not_read(tmp_path: Path) -> None:
 def test_report_names_env_file_variables_never_their_values(tmp_path: Path) -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from compliance.cli.main import cli
-
-    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-01"
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "evaluate",
-            str(case / "compose-env-files-with-secrets" / "input"),
-            "--format", "json", "-o", str(out), "--no-cache", "--fail-on", "none",
-        ],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    messages = [f["message"] for f in json.loads(out.read_text())["findings"]]
+    text, _ = _evaluate_case(tmp_path, "SEC-01/compose-env-files-with-secrets")
+    messages = [f["message"] for f in json.loads(text)["findings"]]
     assert any("API_TOKEN from env_file api.env" in m for m in messages)
-    text = out.read_text()
     for value in ("tok-9f8e7d6c5b4a", "s3ss10n-s3cr3t", "pg-dev-password-1"):
         assert value not in text
 
@@ -178,48 +184,18 @@ def test_compose_environment_is_resolved_from_dotenv_and_inline_defaults(
 def test_report_names_interpolated_dotenv_variables_never_their_values(tmp_path: Path) -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from compliance.cli.main import cli
-
-    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-01"
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "evaluate",
-            str(case / "compose-dotenv-interpolated-secrets" / "input"),
-            "--format", "json", "-o", str(out), "--no-cache", "--fail-on", "none",
-        ],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    messages = [f["message"] for f in json.loads(out.read_text())["findings"]]
+    text, _ = _evaluate_case(tmp_path, "SEC-01/compose-dotenv-interpolated-secrets")
+    messages = [f["message"] for f in json.loads(text)["findings"]]
     assert any("ADMIN_DEFAULT_PASSWORD" in m and "ADMIN_PW, line 3" in m for m in messages)
-    text = out.read_text()
     for value in ("fixture-admin-pw", "fixture-inline-default", "fixture-when-empty"):
         assert value not in text
 
 
 def test_report_names_files_holding_credential_shapes_never_their_values(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from compliance.cli.main import cli
-
-    case = Path(__file__).resolve().parents[2] / "packs" / "cases" / "SEC-03"
     values = ("Fixture-root-pass-41", "ghp_FixtureToken0123456789abcdefghijABCD")
     for fmt in ("json", "sarif", "markdown", "html", "oscal", "junit", "table"):
-        out = tmp_path / f"report.{fmt}"
-        result = CliRunner().invoke(
-            cli,
-            [
-                "evaluate",
-                str(case / "compose-shapes-from-env-files" / "input"),
-                "--format", fmt, "-o", str(out), "--no-cache", "--fail-on", "none",
-            ],
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
-        text = out.read_text()
+        text, printed = _evaluate_case(tmp_path, "SEC-03/compose-shapes-from-env-files", fmt)
         if fmt != "table":  # the table counts findings by control, without messages
             assert "from worker.env, line 1" in text and "from .env, line 2" in text
         for value in values:
-            assert value not in text and value not in result.output
+            assert value not in text and value not in printed
