@@ -119,12 +119,16 @@ def _environment(env: Any, lines: dict[str, int], default: int) -> list[dict[str
     if isinstance(env, dict):
         for k, v in env.items():
             path = f"environment.{k}"
-            out.append({"name": str(k), "value": _scalar(v), "line": lines.get(path, default)})
+            value = _scalar(v)
+            out.append(
+                {"name": str(k), "value": value, "line": lines.get(path, default), "path": path}
+            )
     elif isinstance(env, list):
         for i, item in enumerate(env):
             name, sep, val = str(item).partition("=")
-            line = lines.get(f"environment[{i}]", default)
-            out.append({"name": name, "value": val if sep else None, "line": line})
+            path = f"environment[{i}]"
+            line = lines.get(path, default)
+            out.append({"name": name, "value": val if sep else None, "line": line, "path": path})
     return out
 
 

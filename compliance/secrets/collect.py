@@ -251,12 +251,11 @@ def _compose_file_shapes(service: Resource) -> list[dict[str, Any]]:
     in, with ``from`` naming the files and lines that hold it (empty for a default written
     inline)."""
     out: list[dict[str, Any]] = []
-    written = service.body.get("environment")
-    for i, entry in enumerate(service.facts.get("environment", [])):
+    for entry in service.facts.get("environment", []):
         resolved = entry.get("resolved")
         if not isinstance(resolved, str) or not may_hold_shape(resolved):
             continue
-        path = f"environment.{entry['name']}" if isinstance(written, dict) else f"environment[{i}]"
+        path = entry["path"]
         origin = [{"file": s["file"], "line": s["line"]} for s in entry.get("sources") or []]
         for shape in shapes_of(resolved):
             out.append({"path": path, "shape": shape, "line": entry["line"], "from": origin})

@@ -32,18 +32,23 @@ def test_one_resource_per_service(services):
 
 def test_environment_list_form(services):
     assert services["web"].facts["environment"] == [
-        {"name": "API_KEY", "value": "abc123", "line": 5},
-        {"name": "DEBUG", "value": None, "line": 6},
-        {"name": "EMPTY", "value": "", "line": 7},
+        {"name": "API_KEY", "value": "abc123", "line": 5, "path": "environment[0]"},
+        {"name": "DEBUG", "value": None, "line": 6, "path": "environment[1]"},
+        {"name": "EMPTY", "value": "", "line": 7, "path": "environment[2]"},
     ]
 
 
 def test_environment_mapping_form(services):
     assert services["db"].facts["environment"] == [
-        {"name": "POSTGRES_PASSWORD", "value": "secret", "line": 23},
-        {"name": "PORT", "value": "5432", "line": 24},
-        {"name": "FLAG", "value": "true", "line": 25},
-        {"name": "UNSET", "value": None, "line": 26},
+        {
+            "name": "POSTGRES_PASSWORD",
+            "value": "secret",
+            "line": 23,
+            "path": "environment.POSTGRES_PASSWORD",
+        },
+        {"name": "PORT", "value": "5432", "line": 24, "path": "environment.PORT"},
+        {"name": "FLAG", "value": "true", "line": 25, "path": "environment.FLAG"},
+        {"name": "UNSET", "value": None, "line": 26, "path": "environment.UNSET"},
     ]
 
 
