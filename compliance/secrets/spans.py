@@ -215,7 +215,5 @@ def delimited_spans(
         if not body.strip():
             continue
         inner = body.strip()
-        if (looks_secret_name(name) and not is_reference(inner)) or (
-            inner in secrets and not NOT_A_SECRET_VALUE.match(inner)
-        ):
+        if _is_secret(name, inner, secrets):
             yield m.start("body"), m.end("body"), ""
