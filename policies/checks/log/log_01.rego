@@ -264,9 +264,13 @@ violations contains v if {
 # Azure NSG flow logs: an azurerm_network_watcher_flow_log names its network security group in
 # network_security_group_id (or target_resource_id); a group no enabled flow log names records
 # no traffic, as a VPC without flow logs.
-flow_logged_nsgs contains name if {
+enabled_flow_logs contains f if {
 	some f in lib.of_kind("azurerm_network_watcher_flow_log")
 	object.get(f.body, "enabled", true) != false
+}
+
+flow_logged_nsgs contains name if {
+	some f in enabled_flow_logs
 	some field in ["network_security_group_id", "target_resource_id"]
 	some name in lib.referenced("azurerm_network_security_group", object.get(f.body, field, ""))
 }
@@ -276,8 +280,7 @@ flow_logged_nsgs contains name if {
 # with a subnet it covers, through azurerm_subnet_network_security_group_association or a
 # subnet block written inside the virtual network (security_group).
 flow_log_targets(type) := {name |
-	some f in lib.of_kind("azurerm_network_watcher_flow_log")
-	object.get(f.body, "enabled", true) != false
+	some f in enabled_flow_logs
 	some name in lib.referenced(type, object.get(f.body, "target_resource_id", ""))
 }
 
