@@ -27,7 +27,7 @@ from compliance.evidence import record_evidence
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.incremental.cache import Cache, CacheMiss
 from compliance.incremental.run import evaluate_cached
-from compliance.inputs import hcl_grammar
+from compliance.inputs import LoadResult, hcl_grammar
 from compliance.inputs.reading import read_stdin
 from compliance.inputs.registry import NOTHING_TO_EVALUATE
 from compliance.ledger import preload, record_evaluation
@@ -114,6 +114,10 @@ class RunResult:
     ledger_line: str | None = None
     checks: Mapping[str, CheckMeta] = field(default_factory=dict)
     """The check library's metadata (what SARIF's rules say of checks without findings)."""
+    loaded: LoadResult | None = field(default=None, repr=False)
+    """What the run loaded. Held here so that its resources are freed with the result, not
+    when ``run`` returns: a process that exits after writing the report (the CLI) never
+    pays for freeing millions of objects before its output."""
 
     @property
     def errors(self) -> list[LoadError]:
@@ -258,4 +262,5 @@ def run(options: PipelineOptions) -> RunResult:
         keyid=recorded.keyid,
         ledger_line=ledger_line,
         checks=evaluator.library.checks,
+        loaded=loaded,
     )

@@ -17,7 +17,7 @@ from compliance import pipeline
 from compliance.cli.engine_options import EngineSelection, engine_options
 from compliance.cli.main import skip_teardown
 from compliance.errors import OutputError, UsageError
-from compliance.formats import FORMATS, renderer
+from compliance.formats import FORMATS, rendered
 from compliance.incremental.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from compliance.inputs import LoadOptions
 from compliance.inputs.securityconfig import check_set_path
@@ -279,7 +279,7 @@ def evaluate(
 
         _emit(sarif.render(result.report, result.checks), fmt, output)
     else:
-        _emit(renderer(fmt)(result.report), fmt, output)
+        _emit(rendered(fmt, result.report), fmt, output)
     # a table on a terminal lists the errors itself
     if not (fmt == "table" and output is None):
         for line in result.error_lines():

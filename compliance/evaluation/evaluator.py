@@ -105,12 +105,20 @@ class Evaluator:
         ``workers`` processes (compliance.evaluation.executor)."""
         now = now or datetime.now(UTC)
         resources, duplicates = with_unique_ids(resources)
+        # the population does not depend on the engine's answer: listed while worker
+        # processes evaluate, when they do
+        population = functools.cache(lambda: members(resources, self.assessor))
         done = evaluate_parts(
-            self, self.param_groups(parameters), [whole(self, resources)], now, workers
+            self,
+            self.param_groups(parameters),
+            [whole(self, resources)],
+            now,
+            workers,
+            meanwhile=population,
         )
         facts = RunFacts(
             now=now,
-            population=members(resources, self.assessor),
+            population=population(),
             duplicates=duplicates,
             parameters=parameters,
             errors=[*load_errors, *done.errors],

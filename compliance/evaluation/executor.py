@@ -204,11 +204,20 @@ def merge_violations(parts: Sequence[Any]) -> list[Any] | None:
 
 
 _SHARED: dict[str, Any] = {}
-"""What forked evaluation workers inherit: the engine (with its modules) and the query."""
+"""What forked evaluation workers inherit: the engine (with its modules) and the tasks."""
 
 
-Task = tuple[str, Sequence["Resource"], "Collection[str] | None"]
-"""One engine query: the query, the resources of its input, the kinds sent."""
+Task = tuple[str, Sequence["Resource"], "Collection[str] | None", dict[str, Any]]
+"""One engine query: the query, the resources of its input, the kinds sent, the parameters."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One query answered by several engine queries: its tasks, and how their results
+    (in task order) make the one query's answer."""
+
+    tasks: list[Task]
+    combine: Callable[[list[Any]], Any]
 
 
 def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
@@ -216,8 +225,8 @@ def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
     arguments do not cross a process boundary intact."""
     from compliance.errors import EngineError
 
-    engine, tasks, params, now = (_SHARED[k] for k in ("engine", "tasks", "params", "now"))
-    query, resources, kinds = tasks[index]
+    engine, tasks, now = (_SHARED[k] for k in ("engine", "tasks", "now"))
+    query, resources, kinds, params = tasks[index]
     try:
         return (
             "ok",
@@ -230,29 +239,58 @@ def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
 
 
 def run_queries(
-    engine: Engine, tasks: Sequence[Task], params: dict[str, Any], now: datetime, workers: int
+    engine: Engine,
+    tasks: Sequence[Task],
+    now: datetime,
+    workers: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Any]:
     """Each task's engine result, in order; in ``workers`` forked processes when there is
-    more than one task (a fork inherits the engine's compiled modules and the inputs)."""
+    more than one task (a fork inherits the engine's compiled modules and the inputs).
+    ``meanwhile`` is called in this process while they run (it must start no thread and
+    no process)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from compliance.errors import EngineError
 
     if len(tasks) == 1 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [engine.evaluate(q, engine_input(rs, params, now, k)) for q, rs, k in tasks]
-    _SHARED.update(engine=engine, tasks=tasks, params=params, now=now)
+        return [engine.evaluate(q, engine_input(rs, p, now, k)) for q, rs, k, p in tasks]
+    _SHARED.update(engine=engine, tasks=tasks, now=now)
     try:
         with ProcessPoolExecutor(
             max_workers=min(workers, len(tasks)), mp_context=_context()
         ) as pool:
-            results = list(pool.map(_run_task, range(len(tasks))))
+            pending = pool.map(_run_task, range(len(tasks)))
+            if meanwhile is not None:
+                meanwhile()
+            results = list(pending)
     finally:
         _SHARED.clear()
     for status, message, file, line in results:
         if status == "error":
             raise EngineError(message, file=file, line=line)
     return [value for _, value, _, _ in results]
+
+
+def run_splits(
+    engine: Engine,
+    splits: Sequence[Split],
+    now: datetime,
+    workers: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[Any]:
+    """Each split's answer, every task of every split run in one set of processes (no
+    process started twice, no core idle between two queries); ``meanwhile`` as in
+    ``run_queries``."""
+    tasks = [t for split in splits for t in split.tasks]
+    results = run_queries(engine, tasks, now, workers, meanwhile)
+    out = []
+    at = 0
+    for split in splits:
+        out.append(split.combine(results[at : at + len(split.tasks)]))
+        at += len(split.tasks)
+    return out
 
 
 def partitioned_query(
@@ -269,22 +307,43 @@ def partitioned_query(
     scoped: Scoped | None = None,
 ) -> Any:
     """``query`` over ``resources`` as one engine call would answer it, split by namespace
-    over ``workers`` forked processes when the run is large enough to gain from it.
+    over ``workers`` forked processes when the run is large enough to gain from it
+    (``split_query``)."""
+    if splits(engine, len(resources), workers, min_resources):
+        split = split_query(
+            query, resources, params, kinds, workers, partitions=partitions, scoped=scoped
+        )
+        if split is not None:
+            return run_splits(engine, [split], now, workers)[0]
+    return engine.evaluate(query, engine_input(resources, params, now, kinds))
+
+
+def split_query(
+    query: str,
+    resources: Sequence[Resource],
+    params: dict[str, Any],
+    kinds: Collection[str] | None,
+    workers: int,
+    *,
+    partitions: int | None = None,
+    scoped: Scoped | None = None,
+    layout: Layout | None = None,
+) -> Split | None:
+    """``query`` over ``resources`` as tasks by namespace, None where it does not split.
 
     Only the in-process engine is split (a fork inherits its compiled modules). With
-    ``scoped`` the split follows the checks' scopes (``_scoped_query``); without, every
-    partition also holds every resource of no namespace."""
-    if splits(engine, len(resources), workers, min_resources):
-        count = partitions or workers * PARTITIONS_PER_WORKER
-        if scoped is not None:
-            return _scoped_query(
-                engine, query, resources, params, now, kinds, workers, count, scoped
-            )
-        parts = namespace_partitions(resources, count)
-        if len(parts) > 1:
-            tasks: list[Task] = [(query, part, kinds) for part in parts]
-            return merge_violations(run_queries(engine, tasks, params, now, workers))
-    return engine.evaluate(query, engine_input(resources, params, now, kinds))
+    ``scoped`` the split follows the checks' scopes (``_scoped_split``, over ``layout``
+    when given: ``scoped_layout`` of the same resources); without, every partition also
+    holds every resource of no namespace."""
+    count = partitions or workers * PARTITIONS_PER_WORKER
+    if scoped is not None:
+        if layout is None:
+            layout = scoped_layout(resources, count, scoped)
+        return _scoped_split(query, layout, params, kinds, scoped)
+    parts = namespace_partitions(resources, count)
+    if len(parts) < 2:
+        return None
+    return Split([(query, part, kinds, params) for part in parts], merge_violations)
 
 
 def splits(engine: Engine, resources: int, workers: int, least: int | None = None) -> bool:
@@ -305,20 +364,21 @@ class Scoped:
     global_kinds: frozenset[str]
 
 
-def _scoped_query(
-    engine: Engine,
-    query: str,
-    resources: Sequence[Resource],
-    params: dict[str, Any],
-    now: datetime,
-    kinds: Collection[str] | None,
-    workers: int,
-    count: int,
-    scoped: Scoped,
-) -> Any:
-    """Namespaces (each with its ``Namespace`` object) over ``count`` partitions, one
-    partition of everything outside namespaces, and one query of the global checks over
-    the kinds they read: no resource is evaluated twice for the same checks."""
+@dataclass(frozen=True)
+class Layout:
+    """How a scoped split spreads resources (``scoped_layout``), the same for every query
+    of a part."""
+
+    parts: list[list[Resource]]
+    """The resources outside namespaces, then whole namespaces (each with its
+    ``Namespace`` object) per partition; none empty."""
+    every: list[Resource]
+    """The resources of the kinds the global checks read."""
+
+
+def scoped_layout(resources: Sequence[Resource], count: int, scoped: Scoped) -> Layout:
+    """Namespaces over ``count`` partitions (balanced by size), one partition of
+    everything outside namespaces, and every resource the global checks may read."""
     from compliance.evaluation.scope import group_of
 
     keys = [g if (g := group_of(r)).startswith("ns:") else None for r in resources]
@@ -328,10 +388,23 @@ def _scoped_query(
     for r, key in zip(resources, keys, strict=True):
         (shared if key is None else parts[home[key]]).append(r)
     every = [r for r in resources if r.kind in scoped.global_kinds]
+    return Layout([part for part in [shared, *parts] if part], every)
+
+
+def _scoped_split(
+    query: str,
+    layout: Layout,
+    params: dict[str, Any],
+    kinds: Collection[str] | None,
+    scoped: Scoped,
+) -> Split:
+    """A query per partition of ``layout`` and one query of the global checks over the
+    kinds they read: no resource is evaluated twice for the same checks."""
     global_kinds = set(scoped.global_kinds) if kinds is None else set(kinds) & scoped.global_kinds
-    tasks: list[Task] = [(query, part, kinds) for part in [*parts, shared] if part]
-    tasks.append((query, every, global_kinds))
-    results = run_queries(engine, tasks, params, now, workers)
+    # the global query and the partition outside namespaces first: the namespace
+    # partitions, of even sizes, then fill the processes up to an even end
+    tasks: list[Task] = [(query, layout.every, global_kinds, params)]
+    tasks += [(query, part, kinds, params) for part in layout.parts]
     glob = scoped.global_checks
 
     def local(found: Any) -> Any:
@@ -344,7 +417,10 @@ def _scoped_query(
             return None
         return [v for v in found if not isinstance(v, dict) or v.get("check") in glob]
 
-    return merge_violations([*(local(r) for r in results[:-1]), global_only(results[-1])])
+    def combine(results: list[Any]) -> Any:
+        return merge_violations([global_only(results[0]), *(local(r) for r in results[1:])])
+
+    return Split(tasks, combine)
 
 
 def _homes(keys: Sequence[str | None], count: int) -> dict[str, int]:

@@ -19,7 +19,7 @@ are handled here once."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -29,11 +29,16 @@ import orjson
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
 from compliance.evaluation.executor import (
+    PARTITIONS_PER_WORKER,
     Scoped,
+    Split,
     engine_input,
     merge_violations,
     partitioned_query,
+    run_splits,
     scoped_for,
+    scoped_layout,
+    split_query,
     splits,
 )
 from compliance.evaluation.report import Seed as Seed
@@ -155,13 +160,18 @@ def evaluate_parts(
     parts: Sequence[Part],
     now: datetime,
     workers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Evaluated:
     """Each parameter group's seeds over ``parts``: the one evaluation loop of the cold
     and the incremental path. A group whose query fails has no seeds (its packs' controls
-    are ``error``) and an error naming the engine's message."""
+    are ``error``) and an error naming the engine's message. ``meanwhile`` may be called
+    while worker processes evaluate (``PartQuery.prefetch``), or not at all."""
     done = Evaluated([])
     queries = [PartQuery(policy, part, now, workers) for part in parts]
+    for query in queries:
+        query.prefetch([group.params for group in groups], meanwhile)
     by_id: list[dict[str, Resource] | None] = [None] * len(parts)
+    known: list[dict[int, tuple[Any, Seed]]] = [{} for _ in parts]
     for group in groups:
         own: list[Seed] | None = []
         for i, (part, query) in enumerate(zip(parts, queries, strict=True)):
@@ -175,7 +185,7 @@ def evaluate_parts(
             ids = by_id[i]
             if ids is None:
                 ids = by_id[i] = {r.id: r for r in part.resources}
-            seeds, problems = seeds_of(violations, policy.library, ids)
+            seeds, problems = seeds_of(violations, policy.library, ids, known[i])
             if problems:
                 done.errors.extend(LoadError(file="policies", message=p) for p in problems)
                 done.clean = False
@@ -197,6 +207,59 @@ class PartQuery:
         self.splits = part.families is None and splits(policy.engine, len(part.resources), workers)
         self._scoped: Scoped | None = None
         self._last: tuple[dict[str, Any], Any] | None = None
+        self._prefetched: dict[tuple[str, bytes, frozenset[str] | None], Any] = {}
+
+    def prefetch(
+        self, groups: Sequence[dict[str, Any]], meanwhile: Callable[[], object] | None = None
+    ) -> None:
+        """Ask at once every split query that ``__call__`` will ask for these parameter
+        groups in this order (the whole query for the first, the changed families for each
+        later one): their tasks share one set of processes, and ``meanwhile`` is called
+        while they run. A query the calls then ask differently (violations of unknown
+        checks), or all of them after an engine error, are asked again as they come."""
+        plan = self.policy.analysis.plan if self.splits else None
+        if plan is None:
+            return
+        asks: list[tuple[str, dict[str, Any], frozenset[str] | None]] = []
+        present = {r.kind for r in self.part.resources}
+        last: dict[str, Any] | None = None
+        for params in groups:
+            if last is None:
+                asks.append((VIOLATIONS_QUERY, params, self.part.kinds))
+            elif affected := plan.affected(last, params):
+                read = frozenset(plan.kinds_of(affected, present))
+                changed = read if self.part.kinds is None else read & self.part.kinds
+                asks.append((family_query(sorted(affected)), params, changed))
+            last = params
+        if self._scoped is None:
+            self._scoped = scoped_for(self.policy.analysis, present)
+        layout = scoped_layout(
+            self.part.resources, self.workers * PARTITIONS_PER_WORKER, self._scoped
+        )
+        planned: list[tuple[tuple[str, bytes, frozenset[str] | None], Split]] = []
+        for query, params, sent in asks:
+            split = split_query(
+                query,
+                self.part.resources,
+                params,
+                sent,
+                self.workers,
+                scoped=self._scoped,
+                layout=layout,
+            )
+            if split is not None:
+                planned.append((_ask_key(query, params, sent), split))
+        try:
+            answers = run_splits(
+                self.policy.engine,
+                [split for _, split in planned],
+                self.now,
+                self.workers,
+                meanwhile,
+            )
+        except EngineError:
+            return
+        self._prefetched = {key: answer for (key, _), answer in zip(planned, answers, strict=True)}
 
     def __call__(self, params: dict[str, Any]) -> Any:
         part, last = self.part, self._last
@@ -245,6 +308,9 @@ class PartQuery:
         engine, part = self.policy.engine, self.part
         if part.families is not None:
             return engine.evaluate(query, engine_input(part.resources, params, self.now, kinds))
+        key = _ask_key(query, params, kinds)
+        if key in self._prefetched:
+            return self._prefetched.pop(key)
         if self.splits and plan is not None and self._scoped is None:
             self._scoped = scoped_for(self.policy.analysis, {r.kind for r in part.resources})
         return partitioned_query(
@@ -257,6 +323,16 @@ class PartQuery:
             self.workers,
             scoped=self._scoped,
         )
+
+
+def _ask_key(
+    query: str, params: dict[str, Any], kinds: Collection[str] | None
+) -> tuple[str, bytes, frozenset[str] | None]:
+    return (
+        query,
+        orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
+        None if kinds is None else frozenset(kinds),
+    )
 
 
 def seed(v: dict[str, Any], resource: Resource) -> Seed:
@@ -279,17 +355,31 @@ def seed(v: dict[str, Any], resource: Resource) -> Seed:
 
 
 def seeds_of(
-    violations: Any, library: CheckLibrary, by_id: dict[str, Resource]
+    violations: Any,
+    library: CheckLibrary,
+    by_id: dict[str, Resource],
+    known: dict[int, tuple[Any, Seed]] | None = None,
 ) -> tuple[list[Seed], list[str]]:
-    """The engine's violations as seeds, and a message for each malformed one."""
+    """The engine's violations as seeds, and a message for each malformed one.
+
+    ``known``: the seeds of violations already seen over the same resources (a later
+    parameter group keeps the violations of the families it did not ask again: the same
+    objects), by ``id``; each seed made is added. Entries hold their violation, so no id
+    is reused while it is there."""
     seeds: list[Seed] = []
     problems: list[str] = []
     for v in violations or []:
+        if known is not None and (hit := known.get(id(v))) is not None and hit[0] is v:
+            seeds.append(hit[1])
+            continue
         problem = _invalid_violation(v, library, by_id)
         if problem:
             problems.append(problem)
-        else:
-            seeds.append(seed(v, by_id[v["resource"]]))
+            continue
+        s = seed(v, by_id[v["resource"]])
+        seeds.append(s)
+        if known is not None:
+            known[id(v)] = (v, s)
     return seeds, problems
 
 

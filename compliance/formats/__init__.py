@@ -25,3 +25,14 @@ def renderer(name: str) -> Renderer:
     module = import_module(FORMATS[name])
     render: Renderer = module.render
     return render
+
+
+def rendered(name: str, report: Report) -> str | bytes:
+    """The report in format ``name``: UTF-8 bytes where the format's module writes bytes
+    itself (``encode``: JSON, whose report of tens of MB is then never decoded to text and
+    encoded back), else its text."""
+    module = import_module(FORMATS[name])
+    encode: Callable[[Report], bytes] | None = getattr(module, "encode", None)
+    if encode is not None:
+        return encode(report)
+    return renderer(name)(report)

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
 from compliance.evaluation.evaluator import Evaluator
+from compliance.evaluation import executor
 from compliance.evaluation.executor import engine_input
 from compliance.evaluation.planner import (
     Part,
@@ -136,13 +138,20 @@ def test_a_families_part_asks_their_union_and_keeps_what_the_caller_wants(
         assert outcome.seeds == wanted
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_engine_error_fails_its_group_only(
-    evaluator: Evaluator, resources: list[Resource]
+    evaluator: Evaluator,
+    resources: list[Resource],
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """In one process, and split over two (where the failure in a worker makes the
+    queries asked at once be asked again one group at a time)."""
+    monkeypatch.setattr(executor, "PARTITION_MIN_RESOURCES", 0)
     groups = param_groups(evaluator.packs, {})
     failing = groups[1].params
     policy = Policy(evaluator, Recording(evaluator.engine, fail_when=failing))
-    done = evaluate_parts(policy, groups, [whole(policy, resources)], NOW)
+    done = evaluate_parts(policy, groups, [whole(policy, resources)], NOW, workers)
     assert not done.clean
     assert [(e.file, e.line, e.message) for e in done.errors] == [
         ("planted.rego", 3, "planted failure")
@@ -186,3 +195,62 @@ def test_a_namespace_part_asks_the_families_of_the_namespace_checks(
             s for s in expected if plan.family_of_check[s["check"]] in part.families
         ]
         assert {s["check"] for s in outcome.seeds or []} & namespaced
+
+
+def test_a_split_part_asks_every_group_in_one_set_of_processes(
+    evaluator: Evaluator, resources: list[Resource], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Split over processes, the first group's whole query and the later groups' changed
+    families are tasks of one pool (no process started per group); the caller's
+    ``meanwhile`` runs once while they do; every group's seeds are those of a fresh query."""
+    monkeypatch.setattr(executor, "PARTITION_MIN_RESOURCES", 0)
+    runs: list[list[dict[str, Any]]] = []
+    real = executor.run_queries
+
+    def recording(
+        engine: Engine, tasks: Any, now: datetime, workers: int, meanwhile: Any = None
+    ) -> Any:
+        runs.append([params for _, _, _, params in tasks])
+        return real(engine, tasks, now, workers, meanwhile)
+
+    monkeypatch.setattr(executor, "run_queries", recording)
+    called: list[int] = []
+    groups = param_groups(evaluator.packs, {})
+    assert len(groups) == 2
+    done = evaluate_parts(
+        evaluator,
+        groups,
+        [whole(evaluator, resources)],
+        NOW,
+        workers=2,
+        meanwhile=lambda: called.append(len(runs)),
+    )
+    assert done.clean and not done.errors
+    assert len(runs) == 1, "one pool for every group"
+    assert {orjson_key(p) for p in runs[0]} == {orjson_key(g.params) for g in groups}
+    assert called == [1], "meanwhile runs once, while the pool does"
+    by_id = {r.id: r for r in resources}
+    for outcome in done.outcomes:
+        expected, _ = seeds_of(
+            fresh(evaluator, resources, outcome.group.params), evaluator.library, by_id
+        )
+        assert outcome.seeds == expected
+
+
+def test_a_later_group_reuses_the_seeds_of_the_families_it_keeps(
+    evaluator: Evaluator, resources: list[Resource]
+) -> None:
+    groups = param_groups(evaluator.packs, {})
+    done = evaluate_parts(evaluator, groups, [whole(evaluator, resources)], NOW)
+    first, second = (o.seeds or [] for o in done.outcomes)
+    plan = evaluator.analysis.plan
+    assert plan is not None
+    kept = [s for s in second if plan.family_of_check[s["check"]] != "log_03"]
+    assert kept and len(kept) < len(second), "the corpus must have LOG-03 findings and others"
+    earlier = {id(s) for s in first}
+    assert all(id(s) in earlier for s in kept)
+    assert not any(id(s) in earlier for s in second if s not in kept)
+
+
+def orjson_key(params: dict[str, Any]) -> bytes:
+    return orjson.dumps(params, option=orjson.OPT_SORT_KEYS)
