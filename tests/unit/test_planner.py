@@ -13,8 +13,8 @@ import pytest
 
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
-from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation import executor
+from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.executor import engine_input
 from compliance.evaluation.planner import (
     Part,
