@@ -59,6 +59,7 @@ def _grammar_file() -> Path:
     return Path(hcl2.parser.__file__).resolve().parent / "hcl2.lark"
 
 
+@functools.cache
 def cache_key() -> str:
     """Digest of everything the compiled tables depend on."""
     h = hashlib.sha256()
@@ -101,15 +102,13 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if _DICT in value:
-            return {_decode(k): _decode(v) for k, v in value[_DICT]}
-        if _TUPLE in value:
-            return tuple(_decode(v) for v in value[_TUPLE])
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
+def _decode_object(value: dict[str, Any]) -> Any:
+    """``json.loads``' object hook undoing ``_encode`` (objects come innermost first, so
+    a tuple used as a key is a tuple again before its dict is built)."""
+    if _DICT in value:
+        return {k: v for k, v in value[_DICT]}
+    if _TUPLE in value:
+        return tuple(value[_TUPLE])
     return value
 
 
@@ -142,7 +141,7 @@ def loads(text: str) -> Lark | None:
     from lark import Lark
 
     try:
-        tables = _decode(json.loads(body))
+        tables = json.loads(body, object_hook=_decode_object)
         loaded: Lark = Lark._load_from_dict(  # type: ignore[no-untyped-call]
             tables["data"], tables["memo"], **_options()
         )

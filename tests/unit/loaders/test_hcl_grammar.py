@@ -46,6 +46,24 @@ def test_written_then_read_without_building(fresh, monkeypatch):
     assert hcl_grammar.parse(SOURCE).serialize(options=options()) == PARSED
 
 
+def test_the_parser_read_back_has_the_tables_of_the_parser_built():
+    """Every table (tuples as keys and values, dicts with non-string keys) survives the
+    JSON: the parser read from the cache serializes as the freshly built one does."""
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    built = hcl_grammar.build()
+    loaded = hcl_grammar.loads(hcl_grammar.dumps(built))
+    assert loaded is not None
+
+    def tables(parser):
+        data, memo = parser.memo_serialize([TerminalDef, Rule])
+        data["options"] = {**data["options"], "postlex": None}
+        return data, memo
+
+    assert tables(loaded) == tables(built)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
