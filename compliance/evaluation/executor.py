@@ -110,11 +110,13 @@ def map_in_processes(
     """``[fn(*a) for a in args]`` over ``workers`` forked processes, results in order.
 
     Fork (where available) so children inherit the imported modules instead of importing
-    them again. Chunks are small enough that one large file does not leave a core idle."""
+    them again. Chunks are small enough that one large file does not leave a core idle,
+    nor the last chunk one process idle for long while the other finishes (32 a process:
+    about a tenth of a second of parsing each at 10k files)."""
     workers = max(1, min(workers, len(args)))
     if workers == 1:
         return [fn(*a) for a in args]
-    chunksize = max(1, len(args) // (workers * 8))
+    chunksize = max(1, len(args) // (workers * 32))
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
