@@ -15,6 +15,7 @@ and every tests/packs case, for every parameter set).
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 from collections import Counter, defaultdict
@@ -203,6 +204,16 @@ def merge_violations(parts: Sequence[Any]) -> list[Any] | None:
     if not seen and all(p is None for p in parts):
         return None
     return sorted(seen.values(), key=_violation_order)
+
+
+def merge_disjoint(ordered: list[Any], more: Any) -> list[Any]:
+    """``merge_violations([ordered, more])`` for two lists already in set order (an engine
+    answer or a merge) that hold no violation in common (violations of other check
+    families): each of ``more`` inserted where it sorts, without ordering ``ordered`` again."""
+    out = list(ordered)
+    for v in more or []:
+        bisect.insort_right(out, v, key=_violation_order)
+    return out
 
 
 _SHARED: dict[str, Any] = {}

@@ -33,7 +33,7 @@ from compliance.evaluation.executor import (
     Scoped,
     Split,
     engine_input,
-    merge_violations,
+    merge_disjoint,
     partitioned_query,
     run_splits,
     scoped_for,
@@ -279,9 +279,7 @@ class PartQuery:
                 read = plan.kinds_of(affected, {r.kind for r in part.resources})
                 kinds = read if part.kinds is None else read & part.kinds
                 fresh = self._ask(family_query(sorted(affected)), params, kinds, plan)
-                result = merge_violations([kept, fresh])
-                if result is None and last[1] is not None:
-                    result = []
+                result = merge_disjoint(kept, fresh)
         else:
             query = (
                 VIOLATIONS_QUERY if part.families is None else family_query(sorted(part.families))

@@ -23,6 +23,7 @@ from compliance.engine.base import VIOLATIONS_QUERY
 from compliance.evaluation.evaluator import Evaluator
 from compliance.evaluation.executor import (
     engine_input,
+    merge_disjoint,
     merge_violations,
     namespace_partitions,
     partition_key,
@@ -272,6 +273,25 @@ def test_merge_orders_like_the_engine(evaluator: Evaluator) -> None:
     assert merge_violations([a, b]) == engine_set
     assert len(engine_set) == len(a) + len(b) - 1
     assert merge_violations([None, None]) is None
+
+
+def test_merging_disjoint_ordered_lists_inserts_like_a_merge(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    """``merge_disjoint`` (a later parameter group's kept violations and its fresh ones)
+    gives what ``merge_violations`` gives, on every family split of the engine's answer."""
+    resources = inputs["all-cases"]
+    found = _whole(evaluator, resources, _params(evaluator)[0])
+    plan = evaluator.analysis.plan
+    assert plan is not None
+    families = sorted({plan.family_of_check[v["check"]] for v in found})
+    assert len(families) > 3
+    for family in families:
+        kept = [v for v in found if plan.family_of_check[v["check"]] != family]
+        fresh = [v for v in found if plan.family_of_check[v["check"]] == family]
+        assert merge_disjoint(kept, fresh) == merge_violations([kept, fresh]) == found
+    assert merge_disjoint(found, None) == found
+    assert merge_disjoint([], None) == []
 
 
 def test_a_kind_read_only_by_prefix_reaches_the_engine(
