@@ -195,15 +195,21 @@ def _violation_order(value: Any) -> Any:
     return rego_order(value)
 
 
-def merge_violations(parts: Sequence[Any]) -> list[Any] | None:
-    """The union of partitions' violation lists, without duplicates, in set order."""
-    seen: dict[bytes, Any] = {}
-    for part in parts:
-        for v in part or []:
-            seen.setdefault(orjson.dumps(v, option=orjson.OPT_SORT_KEYS), v)
-    if not seen and all(p is None for p in parts):
+def merge_violations(parts: Sequence[Any], *, disjoint: bool = False) -> list[Any] | None:
+    """The union of partitions' violation lists, without duplicates, in set order.
+    ``disjoint``: no violation is in two parts (each an engine answer, a set), so none is
+    looked for."""
+    if disjoint:
+        union = [v for part in parts for v in part or []]
+    else:
+        seen: dict[bytes, Any] = {}
+        for part in parts:
+            for v in part or []:
+                seen.setdefault(orjson.dumps(v, option=orjson.OPT_SORT_KEYS), v)
+        union = list(seen.values())
+    if not union and all(p is None for p in parts):
         return None
-    return sorted(seen.values(), key=_violation_order)
+    return sorted(union, key=_violation_order)
 
 
 def merge_disjoint(ordered: list[Any], more: Any) -> list[Any]:
@@ -431,7 +437,11 @@ def _scoped_split(
         return [v for v in found if not isinstance(v, dict) or v.get("check") in glob]
 
     def combine(results: list[Any]) -> Any:
-        return merge_violations([global_only(results[0]), *(local(r) for r in results[1:])])
+        # the partitions share no resource and the global query answers the global checks
+        # only: no violation is in two answers
+        return merge_violations(
+            [global_only(results[0]), *(local(r) for r in results[1:])], disjoint=True
+        )
 
     return Split(tasks, combine)
 

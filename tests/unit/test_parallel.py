@@ -290,6 +290,7 @@ def test_merging_disjoint_ordered_lists_inserts_like_a_merge(
         kept = [v for v in found if plan.family_of_check[v["check"]] != family]
         fresh = [v for v in found if plan.family_of_check[v["check"]] == family]
         assert merge_disjoint(kept, fresh) == merge_violations([kept, fresh]) == found
+        assert merge_violations([fresh, kept], disjoint=True) == found
     assert merge_disjoint(found, None) == found
     assert merge_disjoint([], None) == []
 
