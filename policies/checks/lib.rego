@@ -17,7 +17,20 @@ workloads contains r if {
 pod_spec(r) := object.get(r.body, split(r.facts.pod_spec_path, "."), {})
 
 # Each container of a workload: facts (name, image, role, path) plus its spec.
-containers(r) := [object.union(c, {"spec": pod_spec(r)[c.field][c.index]}) | some c in r.facts.containers]
+containers(r) := [object.union(c, {"spec": spec}) |
+	pod := pod_spec(r)
+	some c in r.facts.containers
+	specs := pod[c.field]
+	spec := specs[c.index]
+]
+
+# Every container of every workload, derived once per evaluation: the workload (resource),
+# its pod spec (pod) and the container as containers(r) gives it (container).
+workload_containers := [{"resource": r, "pod": pod, "container": c} |
+	some r in workloads
+	pod := pod_spec(r)
+	some c in containers(r)
+]
 
 param(name, default_value) := object.get(input.params, name, default_value)
 

@@ -22,8 +22,9 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some i, port in object.get(c.spec, "ports", [])
 	object.get(port, "hostPort", 0) > 0
 	v := {"check": "NET-03", "resource": r.id, "severity": "medium", "path": sprintf("%s.ports[%d].hostPort", [c.path, i]),

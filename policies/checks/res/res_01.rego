@@ -36,8 +36,9 @@ defaulted contains [k8s_lib.ns_of(r), kind, res] if {
 # its Namespace object or smallest workload id: all in the group.
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
 	missing := [sprintf("%s %s", [res, trim_suffix(kind, "s")]) |
 		some kind in ["requests", "limits"]

@@ -39,8 +39,9 @@ violations contains v if {
 
 # Control-plane components started with --tls-cipher-suites (kube-apiserver, kubelet, etcd --cipher-suites).
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	cmd := lib.command_line(c.spec)
 	some flag in ["tls-cipher-suites", "cipher-suites"]
 	value := tls_lib.flag_value(cmd, flag)
