@@ -32,6 +32,11 @@ workload_containers := [{"resource": r, "pod": pod, "container": c} |
 	some c in containers(r)
 ]
 
+# The workload containers of workloads that run a control-plane binary (facts.control_plane:
+# kube-apiserver, kubelet or etcd, found by the loader as runs finds them); the checks of
+# control-plane flags look only at these.
+control_plane_containers := [w | some w in workload_containers; w.resource.facts.control_plane]
+
 param(name, default_value) := object.get(input.params, name, default_value)
 
 admin_ports := param("admin_ports", [22, 3389, 1433, 3306, 5432, 6379, 27017, 9200])

@@ -56,7 +56,7 @@ violations contains v if {
 
 # kube-apiserver and kubelet default to --anonymous-auth=true.
 violations contains v if {
-	some w in lib.workload_containers
+	some w in lib.control_plane_containers
 	r := w.resource
 	c := w.container
 	some binary in ["kube-apiserver", "kubelet"]

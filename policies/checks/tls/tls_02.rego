@@ -40,11 +40,11 @@ violations contains v if {
 # Control-plane components started with --tls-cipher-suites (kube-apiserver, kubelet, etcd --cipher-suites).
 violations contains v if {
 	some w in lib.workload_containers
+	some flag in ["tls-cipher-suites", "cipher-suites"]
+	w.resource.facts.flags[flag]
 	r := w.resource
 	c := w.container
-	cmd := lib.command_line(c.spec)
-	some flag in ["tls-cipher-suites", "cipher-suites"]
-	value := tls_lib.flag_value(cmd, flag)
+	value := tls_lib.flag_value(lib.command_line(c.spec), flag)
 	weak := [s | some s in split(value, ","); s != ""; not strong_suite(trim_space(s))]
 	count(weak) > 0
 	v := {"check": "TLS-02", "resource": r.id, "severity": "high", "path": c.path,
@@ -89,12 +89,30 @@ else := "high"
 policy_cipher_message(policy) := sprintf("listener TLS policy %s also allows ECDHE CBC suites (forward secret, not AEAD); a -Res- policy allows only AEAD suites", [policy]) if ecdhe_cbc_policies[policy]
 else := sprintf("listener TLS policy %s allows weak cipher suites (static RSA key exchange, SHA-1 or CBC)", [policy])
 
-strong_suite(suite) if regex.match(`^(TLS_)?(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$`, upper(suite))
+strong_suite(suite) if upper(suite) in strong_suites
 
-strong_suite(suite) if regex.match(`^(TLS_)?ECDHE_(RSA|ECDSA)_WITH_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305(_SHA256)?)$`, upper(suite))
+# Strong suites in upper case: the TLS 1.3 suites, and ECDHE with AES-GCM or
+# CHACHA20-POLY1305 by their IANA and OpenSSL names (a set: one lookup per suite).
+strong_suites := tls13_suites | iana_ecdhe_aead_suites | openssl_ecdhe_aead_suites
 
-# OpenSSL names.
-strong_suite(suite) if regex.match(`^ECDHE-(RSA|ECDSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$`, upper(suite))
+tls13_suites := {concat("", [prefix, s]) |
+	some prefix in ["", "TLS_"]
+	some s in ["AES_128_GCM_SHA256", "AES_256_GCM_SHA384", "CHACHA20_POLY1305_SHA256"]
+}
+
+iana_ecdhe_aead_suites := {concat("", [prefix, "ECDHE_", auth, "_WITH_", cipher]) |
+	some prefix in ["", "TLS_"]
+	some auth in ["RSA", "ECDSA"]
+	some cipher in [
+		"AES_128_GCM_SHA256", "AES_128_GCM_SHA384", "AES_256_GCM_SHA256", "AES_256_GCM_SHA384",
+		"CHACHA20_POLY1305", "CHACHA20_POLY1305_SHA256",
+	]
+}
+
+openssl_ecdhe_aead_suites := {concat("", ["ECDHE-", auth, "-", cipher]) |
+	some auth in ["RSA", "ECDSA"]
+	some cipher in ["AES128-GCM-SHA256", "AES128-GCM-SHA384", "AES256-GCM-SHA256", "AES256-GCM-SHA384", "CHACHA20-POLY1305"]
+}
 
 # ECDHE with CBC and a SHA-2 MAC: forward secret, not AEAD.
 ecdhe_cbc_sha2(suite) if regex.match(`^(TLS_)?ECDHE_(RSA|ECDSA)_WITH_AES_(128|256)_CBC_SHA(256|384)$`, upper(suite))

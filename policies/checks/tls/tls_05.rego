@@ -56,7 +56,7 @@ mtls_flags := [
 ]
 
 violations contains v if {
-	some w in lib.workload_containers
+	some w in lib.control_plane_containers
 	r := w.resource
 	c := w.container
 	some f in mtls_flags
