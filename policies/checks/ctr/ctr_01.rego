@@ -248,8 +248,7 @@ mode_word(false) := "writable"
 violations contains v if {
 	some r in data.compliance.lib.workloads
 	some i, vol in object.get(lib.pod_spec(r), "volumes", [])
-	is_object(vol)
-	p := host_path(object.get(vol, ["hostPath", "path"], null))
+	p := host_path(vol.hostPath.path)
 	exposure := host_exposure(p)
 	read_only := k8s_read_only_flag(r, vol.name)
 	v := {"check": "CTR-01", "resource": r.id, "severity": severity_of(exposure, read_only),
