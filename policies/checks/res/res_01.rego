@@ -40,11 +40,12 @@ violations contains v if {
 	r := w.resource
 	c := w.container
 	c.role != "ephemeral"
+	ns := k8s_lib.ns_of(r)
 	missing := [sprintf("%s %s", [res, trim_suffix(kind, "s")]) |
 		some kind in ["requests", "limits"]
 		some res in ["cpu", "memory"]
 		object.get(c.spec, ["resources", kind, res], null) == null
-		not defaulted[[k8s_lib.ns_of(r), kind, res]]
+		not defaulted[[ns, kind, res]]
 	]
 	count(missing) > 0
 	v := {"check": "RES-01", "resource": r.id, "path": c.path,

@@ -80,9 +80,16 @@ violations contains v if {
 		"message": sprintf("container %s exposes Secret %s as environment variable %s; mount it as a file instead", [c.name, env.valueFrom.secretKeyRef.name, env.name])}
 }
 
+# The distinct keys of ConfigMap data that look like secret names, each judged once (the
+# same keys recur across ConfigMaps).
+configmap_keys := {key | some r in lib.of_kind("ConfigMap"); some key, _ in object.get(r.body, "data", {})}
+
+configmap_secret_keys := {key | some key in configmap_keys; lib.looks_secret(key)}
+
 violations contains v if {
 	some r in lib.of_kind("ConfigMap")
 	some key, value in object.get(r.body, "data", {})
+	configmap_secret_keys[key]
 	literal_secret(key, value)
 	not shape_at(r, sprintf("data.%s", [key]))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("data.%s", [key]),
