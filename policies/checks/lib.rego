@@ -51,10 +51,10 @@ looks_secret(name) if regex.match(secret_name_pattern, name)
 is_reference(value) if regex.match(`^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*)\s*$`, value)
 
 literal_secret(name, value) if {
-	looks_secret(name)
-	not points_to_file(name, value)
 	is_string(value)
 	count(trim_space(value)) > 0
+	looks_secret(name)
+	not points_to_file(name, value)
 	not is_reference(value)
 }
 

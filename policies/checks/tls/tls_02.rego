@@ -37,16 +37,28 @@ violations contains v if {
 		"message": sprintf("cipher suite %s is weak (%s); allow only ECDHE with AES-GCM or CHACHA20-POLY1305, or TLS 1.3 suites", [suite, suite_weakness(suite)])}
 }
 
-# Control-plane components started with --tls-cipher-suites (kube-apiserver, kubelet, etcd --cipher-suites).
-violations contains v if {
+# Containers started with --tls-cipher-suites (kube-apiserver, kubelet) or --cipher-suites
+# (etcd): the workload container, the flag and its value. The workload's facts.flags name
+# the flags some container of it passes.
+cipher_flags := [{"workload": w, "flag": flag, "value": value} |
 	some w in lib.workload_containers
 	some flag in ["tls-cipher-suites", "cipher-suites"]
 	w.resource.facts.flags[flag]
-	r := w.resource
-	c := w.container
-	value := tls_lib.flag_value(lib.command_line(c.spec), flag)
-	weak := [s | some s in split(value, ","); s != ""; not strong_suite(trim_space(s))]
+	value := tls_lib.flag_value(lib.command_line(w.container.spec), flag)
+]
+
+# The weak suites of each distinct flag value, judged once (the same list recurs).
+weak_suites[value] := [s | some s in split(value, ","); s != ""; not strong_suite(trim_space(s))] if {
+	some value in {x.value | some x in cipher_flags}
+}
+
+violations contains v if {
+	some x in cipher_flags
+	weak := weak_suites[x.value]
 	count(weak) > 0
+	r := x.workload.resource
+	c := x.workload.container
+	flag := x.flag
 	v := {"check": "TLS-02", "resource": r.id, "severity": "high", "path": c.path,
 		"message": sprintf("container %s allows weak cipher suites through --%s: %s", [c.name, flag, concat(", ", weak)])}
 }
