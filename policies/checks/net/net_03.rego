@@ -15,8 +15,9 @@ import rego.v1
 
 violations contains v if {
 	some r in lib.workloads
+	pod := lib.pod_spec(r)
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
-	object.get(lib.pod_spec(r), field, false) == true
+	object.get(pod, field, false) == true
 	v := {"check": "NET-03", "resource": r.id, "path": sprintf("%s.%s", [r.facts.pod_spec_path, field]),
 		"message": sprintf("%s %s shares the node's namespaces (%s: true)", [r.kind, r.name, field])}
 }
