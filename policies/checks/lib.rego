@@ -17,7 +17,25 @@ workloads contains r if {
 pod_spec(r) := object.get(r.body, split(r.facts.pod_spec_path, "."), {})
 
 # Each container of a workload: facts (name, image, role, path) plus its spec.
-containers(r) := [object.union(c, {"spec": pod_spec(r)[c.field][c.index]}) | some c in r.facts.containers]
+containers(r) := [object.union(c, {"spec": spec}) |
+	pod := pod_spec(r)
+	some c in r.facts.containers
+	specs := pod[c.field]
+	spec := specs[c.index]
+]
+
+# Every container of every workload, derived once per evaluation: the workload (resource),
+# its pod spec (pod) and the container as containers(r) gives it (container).
+workload_containers := [{"resource": r, "pod": pod, "container": c} |
+	some r in workloads
+	pod := pod_spec(r)
+	some c in containers(r)
+]
+
+# The workload containers of workloads that run a control-plane binary (facts.control_plane:
+# kube-apiserver, kubelet or etcd, found by the loader as runs finds them); the checks of
+# control-plane flags look only at these.
+control_plane_containers := [w | some w in workload_containers; w.resource.facts.control_plane]
 
 param(name, default_value) := object.get(input.params, name, default_value)
 
@@ -33,10 +51,10 @@ looks_secret(name) if regex.match(secret_name_pattern, name)
 is_reference(value) if regex.match(`^\s*(\$\{[^}]+\}|\$\([^)]+\)|\$[A-Za-z_][A-Za-z0-9_]*)\s*$`, value)
 
 literal_secret(name, value) if {
-	looks_secret(name)
-	not points_to_file(name, value)
 	is_string(value)
 	count(trim_space(value)) > 0
+	looks_secret(name)
+	not points_to_file(name, value)
 	not is_reference(value)
 }
 

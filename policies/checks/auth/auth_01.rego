@@ -56,8 +56,9 @@ violations contains v if {
 
 # kube-apiserver and kubelet default to --anonymous-auth=true.
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.control_plane_containers
+	r := w.resource
+	c := w.container
 	some binary in ["kube-apiserver", "kubelet"]
 	lib.runs(c.spec, binary)
 	value := anonymous_auth(lib.command_line(c.spec))

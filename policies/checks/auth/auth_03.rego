@@ -73,16 +73,25 @@ control_plane_accounts := {
 
 role_kinds := {"ClusterRole", "Role"}
 
-violations contains v if {
+# Each rule of a Role or ClusterRole outside system: (kind, resource, index, rule), listed
+# once per evaluation for the rules below.
+role_rules := [{"kind": kind, "resource": r, "index": i, "rule": rule} |
 	some kind in role_kinds
 	some r in lib.of_kind(kind)
 	not startswith(r.name, "system:")
 	some i, rule in object.get(r.body, "rules", [])
-	wildcard(rule, "verbs")
-	wildcard(rule, "resources")
-	wildcard(rule, "apiGroups")
-	v := {"check": "AUTH-03", "resource": r.id, "severity": "critical", "path": sprintf("rules[%d]", [i]),
-		"message": sprintf("%s %s grants every verb on every resource (wildcard admin)", [kind, r.name])}
+]
+
+# The role rules with a wildcard in `field` ("verbs" or "resources").
+wildcard_rules[field] := [x | some x in role_rules; "*" in x.rule[field]] if some field in ["verbs", "resources"]
+
+violations contains v if {
+	some x in wildcard_rules.verbs
+	"*" in x.rule.resources
+	"*" in x.rule.apiGroups
+	r := x.resource
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "critical", "path": sprintf("rules[%d]", [x.index]),
+		"message": sprintf("%s %s grants every verb on every resource (wildcard admin)", [x.kind, r.name])}
 }
 
 api_group_name(g) := "core" if g == ""
@@ -90,50 +99,36 @@ else := g
 
 # Every verb on every resource of named API groups: broad, but not cluster admin.
 violations contains v if {
-	some kind in role_kinds
-	some r in lib.of_kind(kind)
-	not startswith(r.name, "system:")
-	some i, rule in object.get(r.body, "rules", [])
-	wildcard(rule, "verbs")
-	wildcard(rule, "resources")
-	not wildcard(rule, "apiGroups")
-	groups := concat(", ", [api_group_name(g) | some g in object.get(rule, "apiGroups", [])])
-	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d]", [i]),
-		"message": sprintf("%s %s grants every verb on every resource of API group(s) %s", [kind, r.name, groups])}
+	some x in wildcard_rules.verbs
+	"*" in x.rule.resources
+	not "*" in x.rule.apiGroups
+	r := x.resource
+	groups := concat(", ", [api_group_name(g) | some g in object.get(x.rule, "apiGroups", [])])
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d]", [x.index]),
+		"message": sprintf("%s %s grants every verb on every resource of API group(s) %s", [x.kind, r.name, groups])}
+}
+
+# A wildcard in verbs or in resources, not both.
+violations contains v if {
+	some field, other in {"verbs": "resources", "resources": "verbs"}
+	some x in wildcard_rules[field]
+	not "*" in x.rule[other]
+	r := x.resource
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d].%s", [x.index, field]),
+		"message": sprintf("%s %s uses a wildcard in %s", [x.kind, r.name, field])}
 }
 
 violations contains v if {
-	some kind in role_kinds
-	some r in lib.of_kind(kind)
-	not startswith(r.name, "system:")
-	some i, rule in object.get(r.body, "rules", [])
-	some field in ["verbs", "resources"]
-	wildcard(rule, field)
-	not full_wildcard(rule)
-	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d].%s", [i, field]),
-		"message": sprintf("%s %s uses a wildcard in %s", [kind, r.name, field])}
-}
-
-violations contains v if {
-	some kind in role_kinds
-	some r in lib.of_kind(kind)
-	not startswith(r.name, "system:")
-	some i, rule in object.get(r.body, "rules", [])
-	"secrets" in object.get(rule, "resources", [])
-	not wildcard(rule, "verbs")
-	some verb in object.get(rule, "verbs", [])
+	some x in role_rules
+	"secrets" in x.rule.resources
+	not "*" in x.rule.verbs
+	some verb in x.rule.verbs
 	verb in {"get", "list", "watch"}
-	count(object.get(rule, "resourceNames", [])) == 0
-	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d]", [i]),
-		"message": sprintf("%s %s can %s every Secret in its scope", [kind, r.name, verb])}
+	count(object.get(x.rule, "resourceNames", [])) == 0
+	r := x.resource
+	v := {"check": "AUTH-03", "resource": r.id, "severity": "high", "path": sprintf("rules[%d]", [x.index]),
+		"message": sprintf("%s %s can %s every Secret in its scope", [x.kind, r.name, verb])}
 }
-
-full_wildcard(rule) if {
-	wildcard(rule, "verbs")
-	wildcard(rule, "resources")
-}
-
-wildcard(rule, field) if "*" in object.get(rule, field, [])
 
 violations contains v if {
 	some r in lib.of_kind("SecurityConfig")

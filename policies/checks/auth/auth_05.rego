@@ -79,8 +79,9 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some i, env in object.get(c.spec, "env", [])
 	lib.looks_secret(env.name)
 	default_password(object.get(env, "value", null))

@@ -25,16 +25,18 @@ import data.compliance.lib
 import rego.v1
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	object.get(c.spec, ["securityContext", "privileged"], false) == true
 	v := {"check": "CTR-01", "resource": r.id, "severity": "critical", "path": sprintf("%s.securityContext.privileged", [c.path]),
 		"message": sprintf("container %s runs privileged", [c.name])}
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
 	object.get(c.spec, ["securityContext", "allowPrivilegeEscalation"], true) != false
 	v := {"check": "CTR-01", "resource": r.id, "severity": "high", "path": sprintf("%s.securityContext", [c.path]),
@@ -42,10 +44,11 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
-	not runs_as_non_root(lib.pod_spec(r), c.spec)
+	not runs_as_non_root(w.pod, c.spec)
 	v := {"check": "CTR-01", "resource": r.id, "severity": "high", "path": sprintf("%s.securityContext", [c.path]),
 		"message": sprintf("container %s may run as root (no runAsNonRoot: true or non-zero runAsUser)", [c.name])}
 }
@@ -64,8 +67,9 @@ runs_as_non_root(pod, container) if {
 runs_as_non_root(pod, container) if effective(pod, container, "runAsUser") > 0
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
 	not "ALL" in object.get(c.spec, ["securityContext", "capabilities", "drop"], [])
 	v := {"check": "CTR-01", "resource": r.id, "severity": "medium", "path": sprintf("%s.securityContext.capabilities", [c.path]),
@@ -75,8 +79,9 @@ violations contains v if {
 dangerous_caps := {"SYS_ADMIN", "NET_ADMIN", "ALL", "SYS_PTRACE", "SYS_MODULE", "NET_RAW"}
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some cap in object.get(c.spec, ["securityContext", "capabilities", "add"], [])
 	dangerous_caps[upper(cap)]
 	v := {"check": "CTR-01", "resource": r.id, "severity": "high", "path": sprintf("%s.securityContext.capabilities.add", [c.path]),
@@ -84,8 +89,9 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
 	object.get(c.spec, ["securityContext", "readOnlyRootFilesystem"], false) != true
 	v := {"check": "CTR-01", "resource": r.id, "severity": "medium", "path": sprintf("%s.securityContext", [c.path]),
@@ -93,10 +99,11 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
-	not seccomp_confined(lib.pod_spec(r), c.spec)
+	not seccomp_confined(w.pod, c.spec)
 	v := {"check": "CTR-01", "resource": r.id, "severity": "medium", "path": sprintf("%s.securityContext", [c.path]),
 		"message": sprintf("container %s has no seccomp profile (RuntimeDefault or Localhost)", [c.name])}
 }
@@ -241,8 +248,7 @@ mode_word(false) := "writable"
 violations contains v if {
 	some r in data.compliance.lib.workloads
 	some i, vol in object.get(lib.pod_spec(r), "volumes", [])
-	is_object(vol)
-	p := host_path(object.get(vol, ["hostPath", "path"], null))
+	p := host_path(vol.hostPath.path)
 	exposure := host_exposure(p)
 	read_only := k8s_read_only_flag(r, vol.name)
 	v := {"check": "CTR-01", "resource": r.id, "severity": severity_of(exposure, read_only),

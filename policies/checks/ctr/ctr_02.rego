@@ -93,29 +93,34 @@ where(image) := {"line": image.line} if not image.path
 
 finding(image, severity, message) := object.union(where(image), {"check": "CTR-02", "resource": image.resource, "severity": severity, "message": message})
 
+# Each distinct reference split once (images repeat across workloads).
+references := {image.reference | some image in images}
+
+reference_parts[reference] := parts(reference) if some reference in references
+
 provenance(image) := {finding(image, "medium", sprintf("%s uses image %s without a version tag or digest (implicitly latest)", [image.what, image.reference]))} if {
-	p := parts(image.reference)
+	p := reference_parts[image.reference]
 	p.digest == null
 	p.tag == null
 }
 
 provenance(image) := {finding(image, "medium", sprintf("%s uses image %s: the mutable latest tag", [image.what, image.reference]))} if {
-	p := parts(image.reference)
+	p := reference_parts[image.reference]
 	p.digest == null
 	p.tag == "latest"
 }
 
 provenance(image) := {finding(image, "low", sprintf("%s uses image %s pinned by tag only; pin it by digest (@sha256:...)", [image.what, image.reference]))} if {
-	p := parts(image.reference)
+	p := reference_parts[image.reference]
 	p.digest == null
 	not p.tag in {null, "latest"}
 }
 
 violations contains v if {
-	some image in images
 	allowed := lib.param("allowed_registries", [])
 	count(allowed) > 0
-	name := parts(image.reference).name
+	some image in images
+	name := reference_parts[image.reference].name
 	not from_allowed(name, allowed)
 	v := finding(image, "medium", sprintf("%s uses image %s from registry %s, which is not in allowed_registries", [image.what, image.reference, registry(name)]))
 }

@@ -42,10 +42,11 @@ violations contains v if {
 }
 
 violations contains v if {
-	some kind in long_running
-	some r in lib.of_kind(kind)
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	c := w.container
 	c.role == "app"
+	r := w.resource
+	long_running[r.kind]
 	missing := [probe | some probe in ["livenessProbe", "readinessProbe"]; not c.spec[probe]]
 	count(missing) > 0
 	v := {"check": "HLT-01", "resource": r.id, "path": c.path,

@@ -15,19 +15,14 @@ full_range(from, to) if {
 }
 
 # What a world-open rule exposes; undefined when it exposes nothing this family cares about.
-exposed(protocol, _, _) := "all ports (every protocol)" if all_protocol(protocol)
-
-exposed(protocol, from, to) := "all ports" if {
-	not all_protocol(protocol)
+exposed(protocol, from, to) := "all ports (every protocol)" if {
+	all_protocol(protocol)
+} else := "all ports" if {
 	full_range(from, to)
-}
-
-exposed(protocol, from, to) := sprintf("admin/database port(s) %s", [concat(", ", ports)]) if {
-	not all_protocol(protocol)
-	not full_range(from, to)
+} else := sprintf("admin/database port(s) %s", [concat(", ", ports)]) if {
 	is_number(from)
 	is_number(to)
-	ports := [sprintf("%d", [p]) | some p in data.compliance.lib.admin_ports; data.compliance.lib.port_in_range(p, from, to)]
+	ports := [sprintf("%d", [p]) | some p in data.compliance.lib.admin_ports; p >= from; p <= to]
 	count(ports) > 0
 }
 

@@ -13,12 +13,14 @@ else := "protocol"
 
 # The value of --name=value, --name value, or "true" for a bare --name.
 flag_value(cmd, name) := value if {
+	prefix := concat("", ["--", name, "="])
 	some arg in cmd
-	startswith(arg, sprintf("--%s=", [name]))
-	value := substring(arg, count(name) + 3, -1)
+	startswith(arg, prefix)
+	value := substring(arg, count(prefix), -1)
 } else := value if {
+	flag := concat("", ["--", name])
 	some i, arg in cmd
-	arg == sprintf("--%s", [name])
+	arg == flag
 	value := bare_flag_value(cmd, i)
 }
 

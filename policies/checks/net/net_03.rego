@@ -15,15 +15,17 @@ import rego.v1
 
 violations contains v if {
 	some r in lib.workloads
+	pod := lib.pod_spec(r)
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
-	object.get(lib.pod_spec(r), field, false) == true
+	object.get(pod, field, false) == true
 	v := {"check": "NET-03", "resource": r.id, "path": sprintf("%s.%s", [r.facts.pod_spec_path, field]),
 		"message": sprintf("%s %s shares the node's namespaces (%s: true)", [r.kind, r.name, field])}
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some i, port in object.get(c.spec, "ports", [])
 	object.get(port, "hostPort", 0) > 0
 	v := {"check": "NET-03", "resource": r.id, "severity": "medium", "path": sprintf("%s.ports[%d].hostPort", [c.path, i]),

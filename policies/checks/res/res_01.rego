@@ -36,14 +36,16 @@ defaulted contains [k8s_lib.ns_of(r), kind, res] if {
 # its Namespace object or smallest workload id: all in the group.
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	c.role != "ephemeral"
+	ns := k8s_lib.ns_of(r)
 	missing := [sprintf("%s %s", [res, trim_suffix(kind, "s")]) |
 		some kind in ["requests", "limits"]
 		some res in ["cpu", "memory"]
 		object.get(c.spec, ["resources", kind, res], null) == null
-		not defaulted[[k8s_lib.ns_of(r), kind, res]]
+		not defaulted[[ns, kind, res]]
 	]
 	count(missing) > 0
 	v := {"check": "RES-01", "resource": r.id, "path": c.path,

@@ -60,8 +60,9 @@ literal_secret(name, value) if {
 secret_setting(name) if regex.match(`(?i)[_.-](ttl|length|len|min|max|timeout|expiry|expires|lifetime|age|seconds|minutes|hours|days|enabled|required|rotation|policy|name|id|arn|path|file|dir|url|uri|ref|version)$`, name)
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some i, env in object.get(c.spec, "env", [])
 	literal_secret(env.name, object.get(env, "value", ""))
 	not shape_at(r, sprintf("%s.env[%d]", [c.path, i]))
@@ -70,17 +71,25 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some i, env in object.get(c.spec, "env", [])
 	env.valueFrom.secretKeyRef
 	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": sprintf("%s.env[%d]", [c.path, i]),
 		"message": sprintf("container %s exposes Secret %s as environment variable %s; mount it as a file instead", [c.name, env.valueFrom.secretKeyRef.name, env.name])}
 }
 
+# The distinct keys of ConfigMap data that look like secret names, each judged once (the
+# same keys recur across ConfigMaps).
+configmap_keys := {key | some r in lib.of_kind("ConfigMap"); some key, _ in object.get(r.body, "data", {})}
+
+configmap_secret_keys := {key | some key in configmap_keys; lib.looks_secret(key)}
+
 violations contains v if {
 	some r in lib.of_kind("ConfigMap")
 	some key, value in object.get(r.body, "data", {})
+	configmap_secret_keys[key]
 	literal_secret(key, value)
 	not shape_at(r, sprintf("data.%s", [key]))
 	v := {"check": "SEC-01", "resource": r.id, "severity": "critical", "path": sprintf("data.%s", [key]),
@@ -134,8 +143,9 @@ violations contains v if {
 }
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.workload_containers
+	r := w.resource
+	c := w.container
 	some i, source in object.get(c.spec, "envFrom", [])
 	source.secretRef
 	v := {"check": "SEC-01", "resource": r.id, "severity": "high", "path": sprintf("%s.envFrom[%d]", [c.path, i]),

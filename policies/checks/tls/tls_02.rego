@@ -37,15 +37,28 @@ violations contains v if {
 		"message": sprintf("cipher suite %s is weak (%s); allow only ECDHE with AES-GCM or CHACHA20-POLY1305, or TLS 1.3 suites", [suite, suite_weakness(suite)])}
 }
 
-# Control-plane components started with --tls-cipher-suites (kube-apiserver, kubelet, etcd --cipher-suites).
-violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
-	cmd := lib.command_line(c.spec)
+# Containers started with --tls-cipher-suites (kube-apiserver, kubelet) or --cipher-suites
+# (etcd): the workload container, the flag and its value. The workload's facts.flags name
+# the flags some container of it passes.
+cipher_flags := [{"workload": w, "flag": flag, "value": value} |
+	some w in lib.workload_containers
 	some flag in ["tls-cipher-suites", "cipher-suites"]
-	value := tls_lib.flag_value(cmd, flag)
-	weak := [s | some s in split(value, ","); s != ""; not strong_suite(trim_space(s))]
+	w.resource.facts.flags[flag]
+	value := tls_lib.flag_value(lib.command_line(w.container.spec), flag)
+]
+
+# The weak suites of each distinct flag value, judged once (the same list recurs).
+weak_suites[value] := [s | some s in split(value, ","); s != ""; not strong_suite(trim_space(s))] if {
+	some value in {x.value | some x in cipher_flags}
+}
+
+violations contains v if {
+	some x in cipher_flags
+	weak := weak_suites[x.value]
 	count(weak) > 0
+	r := x.workload.resource
+	c := x.workload.container
+	flag := x.flag
 	v := {"check": "TLS-02", "resource": r.id, "severity": "high", "path": c.path,
 		"message": sprintf("container %s allows weak cipher suites through --%s: %s", [c.name, flag, concat(", ", weak)])}
 }
@@ -88,12 +101,30 @@ else := "high"
 policy_cipher_message(policy) := sprintf("listener TLS policy %s also allows ECDHE CBC suites (forward secret, not AEAD); a -Res- policy allows only AEAD suites", [policy]) if ecdhe_cbc_policies[policy]
 else := sprintf("listener TLS policy %s allows weak cipher suites (static RSA key exchange, SHA-1 or CBC)", [policy])
 
-strong_suite(suite) if regex.match(`^(TLS_)?(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$`, upper(suite))
+strong_suite(suite) if upper(suite) in strong_suites
 
-strong_suite(suite) if regex.match(`^(TLS_)?ECDHE_(RSA|ECDSA)_WITH_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305(_SHA256)?)$`, upper(suite))
+# Strong suites in upper case: the TLS 1.3 suites, and ECDHE with AES-GCM or
+# CHACHA20-POLY1305 by their IANA and OpenSSL names (a set: one lookup per suite).
+strong_suites := tls13_suites | iana_ecdhe_aead_suites | openssl_ecdhe_aead_suites
 
-# OpenSSL names.
-strong_suite(suite) if regex.match(`^ECDHE-(RSA|ECDSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$`, upper(suite))
+tls13_suites := {concat("", [prefix, s]) |
+	some prefix in ["", "TLS_"]
+	some s in ["AES_128_GCM_SHA256", "AES_256_GCM_SHA384", "CHACHA20_POLY1305_SHA256"]
+}
+
+iana_ecdhe_aead_suites := {concat("", [prefix, "ECDHE_", auth, "_WITH_", cipher]) |
+	some prefix in ["", "TLS_"]
+	some auth in ["RSA", "ECDSA"]
+	some cipher in [
+		"AES_128_GCM_SHA256", "AES_128_GCM_SHA384", "AES_256_GCM_SHA256", "AES_256_GCM_SHA384",
+		"CHACHA20_POLY1305", "CHACHA20_POLY1305_SHA256",
+	]
+}
+
+openssl_ecdhe_aead_suites := {concat("", ["ECDHE-", auth, "-", cipher]) |
+	some auth in ["RSA", "ECDSA"]
+	some cipher in ["AES128-GCM-SHA256", "AES128-GCM-SHA384", "AES256-GCM-SHA256", "AES256-GCM-SHA384", "CHACHA20-POLY1305"]
+}
 
 # ECDHE with CBC and a SHA-2 MAC: forward secret, not AEAD.
 ecdhe_cbc_sha2(suite) if regex.match(`^(TLS_)?ECDHE_(RSA|ECDSA)_WITH_AES_(128|256)_CBC_SHA(256|384)$`, upper(suite))

@@ -56,8 +56,9 @@ mtls_flags := [
 ]
 
 violations contains v if {
-	some r in lib.workloads
-	some c in lib.containers(r)
+	some w in lib.control_plane_containers
+	r := w.resource
+	c := w.container
 	some f in mtls_flags
 	lib.runs(c.spec, f.binary)
 	not flag_enabled(lib.command_line(c.spec), f.flag)
