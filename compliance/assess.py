@@ -190,6 +190,14 @@ def members(resources: Iterable[Resource], assessor: Assessor) -> list[Member]:
     return out
 
 
+def set_aside(population: list[Member], ids: Collection[str]) -> list[Member]:
+    """``population`` with the resources of ``ids`` (those the engine could not evaluate)
+    assessed by no check."""
+    if not ids:
+        return population
+    return [m._replace(assessed_by=()) if m.id in ids else m for m in population]
+
+
 # the population in a report ---------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from compliance.assess import Assessor, members, with_unique_ids
+from compliance.assess import Assessor, members, set_aside, with_unique_ids
 from compliance.engine.base import Engine
 from compliance.evaluation.planner import (
     GroupOutcome,
@@ -118,7 +118,7 @@ class Evaluator:
         )
         facts = RunFacts(
             now=now,
-            population=population(),
+            population=set_aside(population(), done.set_aside),
             duplicates=duplicates,
             parameters=parameters,
             errors=[*load_errors, *done.errors],

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -41,6 +41,7 @@ from compliance.evaluation.executor import (
     split_query,
     splits,
 )
+from compliance.evaluation.isolate import unevaluable, unevaluable_errors
 from compliance.evaluation.report import Seed as Seed
 from compliance.model import LoadError, Pack, Resource
 from compliance.model.report import SEVERITIES
@@ -152,6 +153,9 @@ class Evaluated:
     """Engine errors and malformed violations, in the order met."""
     clean: bool = True
     """No engine error and no malformed violation: the result may be kept."""
+    set_aside: set[str] = field(default_factory=set)
+    """The ids of resources the engine could not evaluate, left out of every later query
+    (each is an error of its file)."""
 
 
 def evaluate_parts(
@@ -167,6 +171,7 @@ def evaluate_parts(
     are ``error``) and an error naming the engine's message. ``meanwhile`` may be called
     while worker processes evaluate (``PartQuery.prefetch``), or not at all."""
     done = Evaluated([])
+    parts = list(parts)
     queries = [PartQuery(policy, part, now, workers) for part in parts]
     for query in queries:
         query.prefetch([group.params for group in groups], meanwhile)
@@ -174,14 +179,22 @@ def evaluate_parts(
     known: list[dict[int, tuple[Any, Seed]]] = [{} for _ in parts]
     for group in groups:
         own: list[Seed] | None = []
-        for i, (part, query) in enumerate(zip(parts, queries, strict=True)):
+        for i in range(len(parts)):
             try:
-                violations = query(group.params)
+                violations = queries[i](group.params)
             except EngineError as e:
-                done.errors.append(engine_error(e, policy.engine.name))
-                done.clean = False
-                own = None
-                break
+                if not _set_aside(policy, parts, queries, i, group.params, now, workers, done):
+                    done.errors.append(engine_error(e, policy.engine.name))
+                    done.clean = False
+                    own = None
+                    break
+                try:
+                    violations = queries[i](group.params)
+                except EngineError as again:
+                    done.errors.append(engine_error(again, policy.engine.name))
+                    own = None
+                    break
+            part = parts[i]
             ids = by_id[i]
             if ids is None:
                 ids = by_id[i] = {r.id: r for r in part.resources}
@@ -193,6 +206,32 @@ def evaluate_parts(
             own.extend(seeds if part.keep is None else [s for s in seeds if part.keep(s)])
         done.outcomes.append(GroupOutcome(group, own))
     return done
+
+
+def _set_aside(
+    policy: Policy,
+    parts: list[Part],
+    queries: list[PartQuery],
+    i: int,
+    params: dict[str, Any],
+    now: datetime,
+    workers: int,
+    done: Evaluated,
+) -> bool:
+    """After part ``i``'s query failed: the resources the engine cannot take
+    (``isolate.unevaluable``) leave the part for this and later groups, each an error of
+    its file and line; False when no such resources are found."""
+    part = parts[i]
+    query = VIOLATIONS_QUERY if part.families is None else family_query(sorted(part.families))
+    found = unevaluable(policy.engine.evaluate, query, part.resources, params, now, part.kinds)
+    if not found:
+        return False
+    done.errors.extend(unevaluable_errors(part.resources, found, policy.engine.name))
+    done.clean = False
+    done.set_aside.update(found)
+    parts[i] = replace(part, resources=[r for r in part.resources if r.id not in found])
+    queries[i] = PartQuery(policy, parts[i], now, workers)
+    return True
 
 
 class PartQuery:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from compliance.assess import set_aside
 from compliance.evaluation.planner import (
     Part,
     Seed,
@@ -68,6 +69,7 @@ def cached_rows(
 
     errors = list(loaded.errors)
     outcomes = []
+    unevaluated: set[str] = set()
     keep = units.cacheable
     if missing:
         done = evaluate_parts(
@@ -75,6 +77,7 @@ def cached_rows(
         )
         errors.extend(done.errors)
         outcomes = done.outcomes
+        unevaluated = done.set_aside
         # an engine error or a malformed violation is reported again next run, never
         # hidden by the cache
         keep = keep and done.clean
@@ -86,7 +89,7 @@ def cached_rows(
     cache.save({u.name: (keys[u], rows) for u, rows in rows_of.items()} if keep else {}, controls)
     return [row for rows in rows_of.values() for row in rows], RunFacts(
         now=now,
-        population=units.population(),
+        population=set_aside(units.population(), unevaluated),
         duplicates=units.duplicates,
         parameters=options.parameters,
         errors=errors,

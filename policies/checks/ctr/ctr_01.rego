@@ -55,9 +55,15 @@ violations contains v if {
 
 # The container's own setting wins over the pod's (null when neither sets it).
 effective(pod, container, field) := object.get(
-	object.get(container, "securityContext", {}), field,
-	object.get(object.get(pod, "securityContext", {}), field, null),
+	security_context(container), field,
+	object.get(security_context(pod), field, null),
 )
+
+# A securityContext left empty (`securityContext:`, null) sets nothing, as in Kubernetes.
+security_context(spec) := sc if {
+	sc := object.get(spec, "securityContext", {})
+	is_object(sc)
+} else := {}
 
 runs_as_non_root(pod, container) if {
 	effective(pod, container, "runAsNonRoot") == true
