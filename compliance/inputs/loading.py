@@ -21,7 +21,7 @@ from compliance.inputs.records import FileCache, Recorded
 from compliance.model import LoadError, Resource
 from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
-from compliance.model.resource import ResourceRow
+from compliance.model.resource import PackedRow
 
 Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
 """``mapper(fn, args) == [fn(*a) for a in args]``, in other processes: how ``load_paths``
@@ -174,7 +174,7 @@ def _load(
 
 
 _Packed = tuple[
-    list[ResourceRow],
+    list[PackedRow],
     list[LoadError],
     list[InputRef],
     list[Skipped],
@@ -186,10 +186,11 @@ def _load_packed(
     text: str | None, ctx: FileContext, kind: str, explicit: bool, keep_texts: bool
 ) -> tuple[_Packed, str | None]:
     """``_load`` in a worker process (which reads the file itself: no text is sent to it),
-    its resources as plain tuples: pickling and unpickling a pydantic model per resource
-    costs the main process about twice as much."""
+    its resources as plain tuples (pickling and unpickling a pydantic model per resource
+    costs the main process about twice as much) whose bodies and line maps are JSON bytes:
+    the main process decodes only those it reads, and the engine is sent the bytes."""
     result, kept = _load(text, ctx, kind, explicit, keep_texts)
-    resources = [r.to_row() for r in result.resources]
+    resources = [r.to_packed() for r in result.resources]
     return (resources, result.errors, result.inputs, result.skipped, result.secrets), kept
 
 
@@ -197,7 +198,7 @@ def _unpack(packed: _Packed) -> LoadedFiles:
     """The worker's result as it was there (every field set; validated in the worker)."""
     resources, errors, inputs, skipped, secrets = packed
     return LoadedFiles(
-        resources=[Resource.from_row(row) for row in resources],
+        resources=[Resource.from_packed(row) for row in resources],
         errors=errors,
         inputs=inputs,
         skipped=skipped,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from compliance.model.construct import trusted
 from compliance.paths import nearest_line
@@ -39,6 +40,25 @@ ResourceRow = tuple[
 ]
 """``Resource.to_row()``: id, kind, name, namespace, file, line, end_line, format, body, facts, lines."""
 
+PackedRow = tuple[
+    str,
+    str,
+    str,
+    str | None,
+    str,
+    int,
+    int | None,
+    str,
+    bytes | dict[str, Any],
+    dict[str, Any],
+    bytes,
+]
+"""``Resource.to_packed()``: a row whose ``body`` (where JSON holds it exactly) and
+``lines`` are JSON bytes."""
+
+_LAZY = ("body", "lines")
+"""The fields a packed resource keeps as JSON until they are read."""
+
 
 class Resource(BaseModel):
     """One evaluable object: a Kubernetes object, a Dockerfile, a compose service, ...
@@ -50,6 +70,10 @@ class Resource(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True)
+    __slots__ = ("_encoded",)
+    """``_encoded``: field name -> the field's value as JSON bytes (``from_packed``). A field
+    missing from ``__dict__`` is decoded from them when first read; ``body``'s bytes are
+    also what the in-process engine is sent (``engine_input``)."""
 
     id: str
     kind: str
@@ -59,6 +83,71 @@ class Resource(BaseModel):
     body: dict[str, Any]
     facts: dict[str, Any] = Field(default_factory=dict)
     lines: dict[str, int] = Field(default_factory=dict, exclude=True)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name in _LAZY:
+                encoded = _encoded_of(self)
+                if encoded is not None and name in encoded:
+                    return _decode(self, name, encoded[name])
+            return super().__getattr__(name)
+
+    def _decoded(self) -> Resource:
+        """This resource with every field in ``__dict__`` (what pydantic's own methods read)."""
+        encoded = _encoded_of(self)
+        if encoded is not None:
+            for name in encoded:
+                if name not in self.__dict__:
+                    getattr(self, name)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return handler(self._decoded())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Resource):
+            other._decoded()
+        return super(Resource, self._decoded()).__eq__(other)
+
+    def __repr_args__(self) -> Any:
+        return super(Resource, self._decoded()).__repr_args__()
+
+    def __iter__(self) -> Any:
+        return super(Resource, self._decoded()).__iter__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        encoded = _encoded_of(self)
+        if encoded is not None:
+            state["_encoded"] = encoded
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        state = dict(state)
+        encoded = state.pop("_encoded", None)
+        super().__setstate__(state)
+        if encoded is not None:
+            object.__setattr__(self, "_encoded", encoded)
+
+    def __copy__(self) -> Resource:
+        out = super().__copy__()
+        _carry(self, out)
+        return out
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Resource:
+        out = super().__deepcopy__(memo)
+        _carry(self, out)
+        return out
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Resource:
+        out = super().model_copy(update=update, deep=deep)
+        encoded = _encoded_of(out)
+        if encoded is not None and update and not encoded.keys().isdisjoint(update):
+            kept = {k: v for k, v in encoded.items() if k not in update}
+            object.__setattr__(out, "_encoded", kept or None)
+        return out
 
     def line_for(self, path: str | None) -> int:
         """Line of ``path`` or of its nearest recorded ancestor; the resource line otherwise."""
@@ -101,8 +190,59 @@ class Resource(BaseModel):
             },
         )
 
-    def engine_input(self) -> dict[str, Any]:
-        """What the Rego checks see of this resource."""
+    def to_packed(self) -> PackedRow:
+        """``to_row`` with ``body`` and ``lines`` as JSON bytes: what a load worker sends
+        (``from_packed`` keeps them so until read). A body JSON does not hold exactly (a
+        tuple, a non-finite float: both become something else) stays a dict."""
+        row = self.to_row()
+        body = row[8]
+        try:
+            data: bytes | dict[str, Any] = orjson.dumps(body)
+        except orjson.JSONEncodeError:
+            data = body  # e.g. a lone surrogate: reported by the loader, or by the engine
+        else:
+            # a body parsed from YAML or JSON holds only JSON's types, and non-finite
+            # floats encode as null: only such a body, or another format's, is decoded again
+            if (self.source.format != "k8s" or b"null" in data) and orjson.loads(data) != body:
+                data = body
+        return (*row[:8], data, row[9], orjson.dumps(row[10]))
+
+    @classmethod
+    def from_packed(cls, row: PackedRow) -> Resource:
+        """The inverse of ``to_packed`` (unvalidated, like ``from_row``): ``body`` and
+        ``lines`` stay JSON until read."""
+        rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines = row
+        source = trusted(Source, {"file": file, "line": line, "end_line": end_line, "format": fmt})
+        values: dict[str, Any] = {
+            "id": rid,
+            "kind": kind,
+            "name": name,
+            "namespace": namespace,
+            "source": source,
+            "facts": facts,
+        }
+        encoded = {"lines": lines}
+        if isinstance(body, bytes):
+            encoded["body"] = body
+        else:
+            values["body"] = body
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", values)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(cls.__pydantic_fields__))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        object.__setattr__(obj, "_encoded", encoded)
+        return obj
+
+    def engine_input(self, fragments: bool = False) -> dict[str, Any]:
+        """What the Rego checks see of this resource. With ``fragments``, a body still held
+        as JSON is given as those bytes (``orjson.Fragment``: for an engine that encodes its
+        input with orjson)."""
+        body: Any = None
+        if fragments:
+            encoded = _encoded_of(self)
+            if encoded is not None and "body" in encoded:
+                body = orjson.Fragment(encoded["body"])
         return {
             "id": self.id,
             "kind": self.kind,
@@ -110,7 +250,7 @@ class Resource(BaseModel):
             "namespace": self.namespace,
             "format": self.source.format,
             "file": self.source.file,
-            "body": self.body,
+            "body": self.body if body is None else body,
             "facts": self.facts,
         }
 
@@ -125,6 +265,32 @@ class Resource(BaseModel):
             "file": self.source.file,
             "facts": {"secret_shapes": self.facts["secret_shapes"]},
         }
+
+
+def _encoded_of(resource: Resource) -> dict[str, bytes] | None:
+    try:
+        return resource._encoded  # type: ignore[no-any-return]
+    except AttributeError:  # built by validation or ``trusted``: nothing encoded
+        return None
+
+
+def _decode(resource: Resource, name: str, data: bytes) -> Any:
+    """Field ``name`` decoded from ``data`` into the resource's ``__dict__``, which is replaced
+    by one in field order (pydantic dumps fields in ``__dict__`` order)."""
+    fields = resource.__dict__
+    if name in fields:  # decoded by another thread meanwhile
+        return fields[name]
+    value = orjson.loads(data)
+    fields = {**fields, name: value}
+    ordered = {k: fields[k] for k in Resource.__pydantic_fields__ if k in fields}
+    object.__setattr__(resource, "__dict__", ordered)
+    return value
+
+
+def _carry(source: Resource, copied: Resource) -> None:
+    encoded = _encoded_of(source)
+    if encoded is not None:
+        object.__setattr__(copied, "_encoded", encoded)
 
 
 class LoadError(BaseModel):
