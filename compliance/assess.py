@@ -19,6 +19,7 @@ import orjson
 
 from compliance.model import CheckMeta, LoadError, Resource
 from compliance.model.notes import SharedIdentity
+from compliance.model.resource import Assessed
 
 NO_CHECK = "no check reads this kind"
 NO_PROPERTY = "the checks that read this kind found none of the properties they judge"
@@ -142,10 +143,19 @@ class Assessor:
         return tuple(out)
 
     def assesses(self, resource: Resource) -> tuple[str, ...]:
-        """``assessed_by`` of ``resource``, reading its body only where a path needs it."""
+        """``assessed_by`` of ``resource``: as found where it was loaded (``stamp``), else
+        read from its body, only where a path needs it."""
+        known = resource.assessed(self.key)
+        if known is not None:
+            return known
         kind = resource.kind
         body = resource.body if kind in self._reads_body else None
         return self.assessed_by(kind, body, resource.facts)
+
+    def stamp(self, resource: Resource) -> Assessed:
+        """What a load worker keeps with ``resource`` (``Resource.to_packed``), so that
+        ``assesses`` need not read its body in the main process."""
+        return self.key, self.assesses(resource)
 
 
 # identity -------------------------------------------------------------------------------

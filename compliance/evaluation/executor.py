@@ -225,7 +225,8 @@ def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
         return (
             "ok",
             engine.evaluate(
-                query, engine_input(resources, params, now, kinds, fragments=takes_fragments(engine))
+                query,
+                engine_input(resources, params, now, kinds, fragments=takes_fragments(engine)),
             ),
             None,
             None,

@@ -21,11 +21,15 @@ from compliance.inputs.records import FileCache, Recorded
 from compliance.model import LoadError, Resource
 from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
-from compliance.model.resource import PackedRow
+from compliance.model.resource import Assessed, PackedRow
 
 Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
 """``mapper(fn, args) == [fn(*a) for a in args]``, in other processes: how ``load_paths``
 parses files in parallel (the caller's process pool, e.g. compliance.evaluation.executor's)."""
+
+Stamp = Callable[[Resource], Assessed]
+"""What a worker process computes of each resource it loads, kept with it
+(``compliance.assess.Assessor.stamp``)."""
 
 
 def load_paths(
@@ -35,6 +39,7 @@ def load_paths(
     map_files: Mapper | None = None,
     cache: FileCache | None = None,
     keep_texts: bool = True,
+    stamp: Stamp | None = None,
 ) -> LoadedFiles:
     """Load every file under ``paths``. Never raises for bad input: errors are collected.
 
@@ -42,11 +47,12 @@ def load_paths(
     ``cache`` reuses the result of a file whose bytes did not change. Either way the result
     is the same, in the same order. ``keep_texts``: keep every input's text (``texts``, what
     an evidence bundle holds); else only JSON inputs' (secret values are also collected
-    from their raw structure)."""
+    from their raw structure). ``stamp``: what a worker process computes of each resource
+    it loads (so that the main process need not read its body for it)."""
     options = options or LoadOptions()
     found = discover(paths, options, registry.kind_by_name, registry.kind_of_named)
     with gc_paused():
-        merged = _merge(_execute(found.steps, options, map_files, cache, keep_texts))
+        merged = _merge(_execute(found.steps, options, map_files, cache, keep_texts, stamp))
     merged.notices.extend(found.notices)
     merged.seen.update(found.seen)
     return merged
@@ -72,6 +78,7 @@ def _execute(
     map_files: Mapper | None,
     cache: FileCache | None,
     keep_texts: bool = True,
+    stamp: Stamp | None = None,
 ) -> list[LoadResult | Recorded]:
     """Parse every job's file the cache does not hold (through ``map_files`` when there
     is enough to share), keeping the order of ``steps``. Without a cache each file is read
@@ -120,7 +127,7 @@ def _execute(
         pending.append((len(done), ctx, step.kind, step.explicit))
         done.append(None)
     args = [
-        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts)
+        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts, stamp)
         for index, ctx, kind, explicit in pending
     ]
     if map_files is not None and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
@@ -134,7 +141,7 @@ def _execute(
         }
         loads = [unpacked[i] for i in range(len(args))]
     else:
-        loads = [_load(*a) for a in args]
+        loads = [_load(*a[:5]) for a in args]
     for (index, ctx, kind, explicit), (result, kept) in zip(pending, loads, strict=True):
         if cache is not None:
             _, data, st = read[index]
@@ -183,14 +190,19 @@ _Packed = tuple[
 
 
 def _load_packed(
-    text: str | None, ctx: FileContext, kind: str, explicit: bool, keep_texts: bool
+    text: str | None,
+    ctx: FileContext,
+    kind: str,
+    explicit: bool,
+    keep_texts: bool,
+    stamp: Stamp | None = None,
 ) -> tuple[_Packed, str | None]:
     """``_load`` in a worker process (which reads the file itself: no text is sent to it),
     its resources as plain tuples (pickling and unpickling a pydantic model per resource
     costs the main process about twice as much) whose bodies and line maps are JSON bytes:
     the main process decodes only those it reads, and the engine is sent the bytes."""
     result, kept = _load(text, ctx, kind, explicit, keep_texts)
-    resources = [r.to_packed() for r in result.resources]
+    resources = [r.to_packed(stamp(r) if stamp else None) for r in result.resources]
     return (resources, result.errors, result.inputs, result.skipped, result.secrets), kept
 
 

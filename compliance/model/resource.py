@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -52,9 +52,14 @@ PackedRow = tuple[
     bytes | dict[str, Any],
     dict[str, Any],
     bytes,
+    "Assessed | None",
 ]
 """``Resource.to_packed()``: a row whose ``body`` (where JSON holds it exactly) and
-``lines`` are JSON bytes."""
+``lines`` are JSON bytes, with what assessed the resource where it was loaded."""
+
+Assessed = tuple[str, tuple[str, ...]]
+"""The key of an ``Assessor`` (compliance.assess) and the checks it found assessing a
+resource: what a load worker computed, kept with the resource for the same assessor."""
 
 _LAZY = ("body", "lines")
 """The fields a packed resource keeps as JSON until they are read."""
@@ -70,10 +75,11 @@ class Resource(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True)
-    __slots__ = ("_encoded",)
+    __slots__ = ("_encoded", "_assessed")
     """``_encoded``: field name -> the field's value as JSON bytes (``from_packed``). A field
     missing from ``__dict__`` is decoded from them when first read; ``body``'s bytes are
-    also what the in-process engine is sent (``engine_input``)."""
+    also what the in-process engine is sent (``engine_input``). ``_assessed``: the
+    ``Assessed`` computed where the resource was loaded (``assessed``)."""
 
     id: str
     kind: str
@@ -119,17 +125,19 @@ class Resource(BaseModel):
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
-        encoded = _encoded_of(self)
-        if encoded is not None:
-            state["_encoded"] = encoded
+        for slot in Resource.__slots__:
+            value = _slot(self, slot)
+            if value is not None:
+                state[slot] = value
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         state = dict(state)
-        encoded = state.pop("_encoded", None)
+        kept = {slot: state.pop(slot, None) for slot in Resource.__slots__}
         super().__setstate__(state)
-        if encoded is not None:
-            object.__setattr__(self, "_encoded", encoded)
+        for slot, value in kept.items():
+            if value is not None:
+                object.__setattr__(self, slot, value)
 
     def __copy__(self) -> Resource:
         out = super().__copy__()
@@ -141,13 +149,23 @@ class Resource(BaseModel):
         _carry(self, out)
         return out
 
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Resource:
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Resource:
         out = super().model_copy(update=update, deep=deep)
         encoded = _encoded_of(out)
         if encoded is not None and update and not encoded.keys().isdisjoint(update):
             kept = {k: v for k, v in encoded.items() if k not in update}
             object.__setattr__(out, "_encoded", kept or None)
+        if update and not _ASSESSED_FROM.isdisjoint(update):
+            object.__setattr__(out, "_assessed", None)
         return out
+
+    def assessed(self, key: str) -> tuple[str, ...] | None:
+        """The checks that assessed this resource as the ``Assessor`` of ``key`` found
+        where it was loaded (``to_packed``); None if it was not asked there."""
+        assessed = _slot(self, "_assessed")
+        return assessed[1] if assessed is not None and assessed[0] == key else None
 
     def line_for(self, path: str | None) -> int:
         """Line of ``path`` or of its nearest recorded ancestor; the resource line otherwise."""
@@ -190,28 +208,18 @@ class Resource(BaseModel):
             },
         )
 
-    def to_packed(self) -> PackedRow:
+    def to_packed(self, assessed: Assessed | None = None) -> PackedRow:
         """``to_row`` with ``body`` and ``lines`` as JSON bytes: what a load worker sends
-        (``from_packed`` keeps them so until read). A body JSON does not hold exactly (a
-        tuple, a non-finite float: both become something else) stays a dict."""
+        (``from_packed`` keeps them so until read), and ``assessed``. A body JSON does not
+        hold exactly (a tuple, a non-finite float: both become something else) stays a dict."""
         row = self.to_row()
-        body = row[8]
-        try:
-            data: bytes | dict[str, Any] = orjson.dumps(body)
-        except orjson.JSONEncodeError:
-            data = body  # e.g. a lone surrogate: reported by the loader, or by the engine
-        else:
-            # a body parsed from YAML or JSON holds only JSON's types, and non-finite
-            # floats encode as null: only such a body, or another format's, is decoded again
-            if (self.source.format != "k8s" or b"null" in data) and orjson.loads(data) != body:
-                data = body
-        return (*row[:8], data, row[9], orjson.dumps(row[10]))
+        return (*row[:8], _packed_body(row[8], row[7]), row[9], orjson.dumps(row[10]), assessed)
 
     @classmethod
     def from_packed(cls, row: PackedRow) -> Resource:
         """The inverse of ``to_packed`` (unvalidated, like ``from_row``): ``body`` and
         ``lines`` stay JSON until read."""
-        rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines = row
+        rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines, assessed = row
         source = trusted(Source, {"file": file, "line": line, "end_line": end_line, "format": fmt})
         values: dict[str, Any] = {
             "id": rid,
@@ -232,6 +240,7 @@ class Resource(BaseModel):
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
         object.__setattr__(obj, "_encoded", encoded)
+        object.__setattr__(obj, "_assessed", assessed)
         return obj
 
     def engine_input(self, fragments: bool = False) -> dict[str, Any]:
@@ -267,11 +276,33 @@ class Resource(BaseModel):
         }
 
 
-def _encoded_of(resource: Resource) -> dict[str, bytes] | None:
+def _packed_body(body: dict[str, Any], fmt: str) -> bytes | dict[str, Any]:
+    """``body`` as JSON bytes where they decode to an equal body, else ``body``."""
     try:
-        return resource._encoded  # type: ignore[no-any-return]
-    except AttributeError:  # built by validation or ``trusted``: nothing encoded
+        data = orjson.dumps(body)
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate: an error of its file already
+        return body
+    # a body parsed from YAML or JSON holds only JSON's types, and non-finite floats
+    # encode as null: only such a body, or another format's, is decoded again to compare
+    if (fmt != "k8s" or b"null" in data) and orjson.loads(data) != body:
+        return body
+    return data
+
+
+_ASSESSED_FROM = frozenset({"kind", "body", "facts"})
+"""The fields ``Assessed`` depends on."""
+
+
+def _slot(resource: Resource, name: str) -> Any:
+    try:
+        return object.__getattribute__(resource, name)
+    except AttributeError:  # built by validation or ``trusted``: not set
         return None
+
+
+def _encoded_of(resource: Resource) -> dict[str, bytes] | None:
+    encoded: dict[str, bytes] | None = _slot(resource, "_encoded")
+    return encoded
 
 
 def _decode(resource: Resource, name: str, data: bytes) -> Any:
@@ -288,9 +319,10 @@ def _decode(resource: Resource, name: str, data: bytes) -> Any:
 
 
 def _carry(source: Resource, copied: Resource) -> None:
-    encoded = _encoded_of(source)
-    if encoded is not None:
-        object.__setattr__(copied, "_encoded", encoded)
+    for slot in Resource.__slots__:
+        value = _slot(source, slot)
+        if value is not None:
+            object.__setattr__(copied, slot, value)
 
 
 class LoadError(BaseModel):
