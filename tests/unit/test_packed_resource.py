@@ -137,7 +137,7 @@ def test_duplicates_get_their_ids_and_keep_their_bodies(loaded: list[Resource]) 
     twins = [_packed(r), _packed(r.model_copy(update={"source": r.source.model_copy()}))]
     out, shared = with_unique_ids(twins)
     assert len(shared) == 1 and out[0].id != out[1].id
-    for before, after in zip(twins, out, strict=True):
+    for after in out:
         assert after.body == r.body and after.lines == r.lines
         assert orjson.dumps(after.engine_input(fragments=True)) == orjson.dumps(
             r.model_copy(update={"id": after.id}).engine_input()
@@ -207,15 +207,20 @@ def test_nulls_and_floats_that_json_holds_are_sent_as_bytes() -> None:
 
 def test_threads_reading_one_packed_resource_see_one_body(loaded: list[Resource]) -> None:
     r = max(loaded, key=lambda r: len(orjson.dumps(r.body)))
+
+    def read(p: Resource, seen: list[Any]) -> None:
+        seen.append(p.body)
+
     for _ in range(20):
         p = _packed(r)
         seen: list[Any] = []
-        threads = [threading.Thread(target=lambda: seen.append(p.body)) for _ in range(4)]
+        threads = [threading.Thread(target=read, args=(p, seen)) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        assert all(b == r.body for b in seen) and p.__dict__["body"] == r.body
+        assert len(seen) == 4 and all(b == r.body for b in seen)
+        assert p.__dict__["body"] == r.body
 
 
 def test_loading_in_processes_with_a_stamp(
