@@ -126,8 +126,9 @@ def _execute(
         ctx = FileContext(Path(step.path), step.rel, options, step.root)
         pending.append((len(done), ctx, step.kind, step.explicit))
         done.append(None)
+    encode = cache is None
     args = [
-        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts, stamp)
+        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts, stamp, encode)
         for index, ctx, kind, explicit in pending
     ]
     if map_files is not None and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
@@ -196,13 +197,15 @@ def _load_packed(
     explicit: bool,
     keep_texts: bool,
     stamp: Stamp | None = None,
+    encode: bool = True,
 ) -> tuple[_Packed, str | None]:
     """``_load`` in a worker process (which reads the file itself: no text is sent to it),
     its resources as plain tuples (pickling and unpickling a pydantic model per resource
-    costs the main process about twice as much) whose bodies and line maps are JSON bytes:
-    the main process decodes only those it reads, and the engine is sent the bytes."""
+    costs the main process about twice as much). With ``encode`` their bodies and line
+    maps are JSON bytes: the main process decodes only those it reads, and the engine is
+    sent the bytes (a run with a cache stores every one decoded: it is sent them so)."""
     result, kept = _load(text, ctx, kind, explicit, keep_texts)
-    resources = [r.to_packed(stamp(r) if stamp else None) for r in result.resources]
+    resources = [r.to_packed(stamp(r) if stamp else None, encode) for r in result.resources]
     return (resources, result.errors, result.inputs, result.skipped, result.secrets), kept
 
 

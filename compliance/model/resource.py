@@ -51,11 +51,11 @@ PackedRow = tuple[
     str,
     bytes | dict[str, Any],
     dict[str, Any],
-    bytes,
+    bytes | dict[str, int],
     "Assessed | None",
 ]
 """``Resource.to_packed()``: a row whose ``body`` (where JSON holds it exactly) and
-``lines`` are JSON bytes, with what assessed the resource where it was loaded."""
+``lines`` may be JSON bytes, with what assessed the resource where it was loaded."""
 
 Assessed = tuple[str, tuple[str, ...]]
 """The key of an ``Assessor`` (compliance.assess) and the checks it found assessing a
@@ -208,17 +208,20 @@ class Resource(BaseModel):
             },
         )
 
-    def to_packed(self, assessed: Assessed | None = None) -> PackedRow:
-        """``to_row`` with ``body`` and ``lines`` as JSON bytes: what a load worker sends
-        (``from_packed`` keeps them so until read), and ``assessed``. A body JSON does not
-        hold exactly (a tuple, a non-finite float: both become something else) stays a dict."""
+    def to_packed(self, assessed: Assessed | None = None, encode: bool = True) -> PackedRow:
+        """``to_row`` with ``assessed`` and, with ``encode``, ``body`` and ``lines`` as JSON
+        bytes: what a load worker sends (``from_packed`` keeps them so until read). A body
+        JSON does not hold exactly (a tuple, a non-finite float: both become something
+        else) stays a dict."""
         row = self.to_row()
+        if not encode:
+            return (*row, assessed)
         return (*row[:8], _packed_body(row[8], row[7]), row[9], orjson.dumps(row[10]), assessed)
 
     @classmethod
     def from_packed(cls, row: PackedRow) -> Resource:
-        """The inverse of ``to_packed`` (unvalidated, like ``from_row``): ``body`` and
-        ``lines`` stay JSON until read."""
+        """The inverse of ``to_packed`` (unvalidated, like ``from_row``): a ``body`` or
+        ``lines`` given as JSON stays so until read."""
         rid, kind, name, namespace, file, line, end_line, fmt, body, facts, lines, assessed = row
         source = trusted(Source, {"file": file, "line": line, "end_line": end_line, "format": fmt})
         values: dict[str, Any] = {
@@ -227,19 +230,23 @@ class Resource(BaseModel):
             "name": name,
             "namespace": namespace,
             "source": source,
-            "facts": facts,
         }
-        encoded = {"lines": lines}
+        encoded: dict[str, bytes] = {}
         if isinstance(body, bytes):
             encoded["body"] = body
         else:
             values["body"] = body
+        values["facts"] = facts  # every field in field order, as validation leaves them
+        if isinstance(lines, bytes):
+            encoded["lines"] = lines
+        else:
+            values["lines"] = lines
         obj = cls.__new__(cls)
         object.__setattr__(obj, "__dict__", values)
         object.__setattr__(obj, "__pydantic_fields_set__", set(cls.__pydantic_fields__))
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
-        object.__setattr__(obj, "_encoded", encoded)
+        object.__setattr__(obj, "_encoded", encoded or None)
         object.__setattr__(obj, "_assessed", assessed)
         return obj
 

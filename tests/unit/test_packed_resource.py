@@ -242,3 +242,17 @@ def test_loading_in_processes_with_a_stamp(
     assert members(multi.resources, assessor) == members(alone.resources, assessor)
     assert all(_lazy(r) for r in multi.resources if r.source.format == "k8s")
     assert multi.resources == alone.resources
+
+
+def test_a_row_packed_without_encoding_holds_dicts(
+    loaded: list[Resource], assessor: Assessor
+) -> None:
+    """What a run with a cache sends (the cache stores every body decoded)."""
+    for r in loaded:
+        row = r.to_packed(assessor.stamp(r), encode=False)
+        assert row[8] is r.body and row[10] is r.lines
+        p = Resource.from_packed(row)
+        assert p == r and list(p.__dict__) == list(r.__dict__)
+        assert p.model_dump() == r.model_dump() and p.lines == r.lines
+        assert p.assessed(assessor.key) == assessor.assesses(r)
+        assert p.engine_input(fragments=True) == r.engine_input()
