@@ -18,6 +18,7 @@ from compliance.inputs.base import FileContext, LoadedFiles, LoadOptions, LoadRe
 from compliance.inputs.discovery import Job, discover
 from compliance.inputs.reading import decode, read_regular
 from compliance.inputs.records import FileCache, Recorded
+from compliance.inputs.spool import Spool, Spooled, available
 from compliance.model import LoadError, Resource
 from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
@@ -136,9 +137,17 @@ def _execute(
         # (python-hcl2's import and grammar, read or built in the worker that first parses
         # Terraform while the others parse on) is paid by as few workers as can be
         order = sorted(range(len(args)), key=lambda i: args[i][2])
-        parsed = map_files(_load_packed, [args[i] for i in order])
+        spool = _spool(size) if encode else None
+        token = spool.token if spool is not None else None
+        global _SPOOL
+        _SPOOL = spool  # what the workers map_files forks inherit
+        try:
+            parsed = map_files(_load_packed, [(*args[i], token) for i in order])
+        finally:
+            _SPOOL = None
         unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
-            i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)
+            i: (_unpack(packed, spool), kept)
+            for i, (packed, kept) in zip(order, parsed, strict=True)
         }
         loads = [unpacked[i] for i in range(len(args))]
     else:
@@ -198,20 +207,70 @@ def _load_packed(
     keep_texts: bool,
     stamp: Stamp | None = None,
     encode: bool = True,
+    spool: str | None = None,
 ) -> tuple[_Packed, str | None]:
     """``_load`` in a worker process (which reads the file itself: no text is sent to it),
     its resources as plain tuples (pickling and unpickling a pydantic model per resource
     costs the main process about twice as much). With ``encode`` their bodies and line
     maps are JSON bytes: the main process decodes only those it reads, and the engine is
-    sent the bytes (a run with a cache stores every one decoded: it is sent them so)."""
+    sent the bytes (a run with a cache stores every one decoded: it is sent them so).
+    ``spool``: the token of the ``Spool`` the bytes are written to, if this process shares it."""
     result, kept = _load(text, ctx, kind, explicit, keep_texts)
     resources = [r.to_packed(stamp(r) if stamp else None, encode) for r in result.resources]
+    if spool is not None and _SPOOL is not None and _SPOOL.token == spool:
+        resources = _spooled(resources, _SPOOL)
     return (resources, result.errors, result.inputs, result.skipped, result.secrets), kept
 
 
-def _unpack(packed: _Packed) -> LoadedFiles:
-    """The worker's result as it was there (every field set; validated in the worker)."""
+_SPOOL: Spool | None = None
+"""The spool of the parallel load in progress (set in the main process while its workers
+are forked, which inherit it)."""
+
+SPOOL_SLACK = 1024 * 1024
+
+
+def _spool(size: int) -> Spool | None:
+    """A spool for the JSON of ``size`` bytes of inputs: twice their size (JSON escapes
+    some characters), None where workers cannot share one."""
+    if not available():
+        return None
+    try:
+        return Spool(2 * size + SPOOL_SLACK)
+    except (OSError, ValueError):  # no such mapping here: the bytes go through the pipe
+        return None
+
+
+def _spooled(rows: list[PackedRow], spool: Spool) -> list[Any]:
+    """``rows`` with their bytes written to ``spool`` and ``Spooled`` in their place; as they
+    are when the spool is full."""
+    parts = [v for row in rows for v in (row[8], row[10]) if isinstance(v, bytes)]
+    placed = spool.put(parts) if parts else None
+    if placed is None:
+        return rows
+    where = iter(placed)
+    out: list[Any] = []
+    for row in rows:
+        body = next(where) if isinstance(row[8], bytes) else row[8]
+        lines = next(where) if isinstance(row[10], bytes) else row[10]
+        out.append((*row[:8], body, row[9], lines, row[11]))
+    return out
+
+
+def _unpack(packed: _Packed, spool: Spool | None = None) -> LoadedFiles:
+    """The worker's result as it was there (every field set; validated in the worker);
+    bytes written to ``spool`` are read there."""
     resources, errors, inputs, skipped, secrets = packed
+    if spool is not None:
+        resources = [
+            (
+                *row[:8],
+                spool.get(row[8]) if isinstance(row[8], Spooled) else row[8],
+                row[9],
+                spool.get(row[10]) if isinstance(row[10], Spooled) else row[10],
+                row[11],
+            )
+            for row in resources
+        ]
     return LoadedFiles(
         resources=[Resource.from_packed(row) for row in resources],
         errors=errors,

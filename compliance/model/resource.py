@@ -49,9 +49,9 @@ PackedRow = tuple[
     int,
     int | None,
     str,
-    bytes | dict[str, Any],
+    bytes | memoryview | dict[str, Any],
     dict[str, Any],
-    bytes | dict[str, int],
+    bytes | memoryview | dict[str, int],
     "Assessed | None",
 ]
 """``Resource.to_packed()``: a row whose ``body`` (where JSON holds it exactly) and
@@ -129,6 +129,9 @@ class Resource(BaseModel):
             value = _slot(self, slot)
             if value is not None:
                 state[slot] = value
+        encoded = _encoded_of(self)
+        if encoded is not None:  # a memoryview (of a load's spool) is sent as its bytes
+            state["_encoded"] = {k: bytes(v) for k, v in encoded.items()}
         return state
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
@@ -231,13 +234,13 @@ class Resource(BaseModel):
             "namespace": namespace,
             "source": source,
         }
-        encoded: dict[str, bytes] = {}
-        if isinstance(body, bytes):
+        encoded: dict[str, bytes | memoryview] = {}
+        if isinstance(body, bytes | memoryview):
             encoded["body"] = body
         else:
             values["body"] = body
         values["facts"] = facts  # every field in field order, as validation leaves them
-        if isinstance(lines, bytes):
+        if isinstance(lines, bytes | memoryview):
             encoded["lines"] = lines
         else:
             values["lines"] = lines
@@ -258,7 +261,7 @@ class Resource(BaseModel):
         if fragments:
             encoded = _encoded_of(self)
             if encoded is not None and "body" in encoded:
-                body = orjson.Fragment(encoded["body"])
+                body = orjson.Fragment(bytes(encoded["body"]))
         return {
             "id": self.id,
             "kind": self.kind,
@@ -307,12 +310,12 @@ def _slot(resource: Resource, name: str) -> Any:
         return None
 
 
-def _encoded_of(resource: Resource) -> dict[str, bytes] | None:
-    encoded: dict[str, bytes] | None = _slot(resource, "_encoded")
+def _encoded_of(resource: Resource) -> dict[str, bytes | memoryview] | None:
+    encoded: dict[str, bytes | memoryview] | None = _slot(resource, "_encoded")
     return encoded
 
 
-def _decode(resource: Resource, name: str, data: bytes) -> Any:
+def _decode(resource: Resource, name: str, data: bytes | memoryview) -> Any:
     """Field ``name`` decoded from ``data`` into the resource's ``__dict__``, which is replaced
     by one in field order (pydantic dumps fields in ``__dict__`` order)."""
     fields = resource.__dict__

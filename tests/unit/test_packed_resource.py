@@ -18,6 +18,8 @@ import pytest
 from compliance.assess import Assessor, members, with_unique_ids
 from compliance.evaluation.executor import engine_input, map_in_processes
 from compliance.inputs import LoadOptions, load_paths, loading
+from compliance.inputs.base import FileContext
+from compliance.inputs.spool import Spool, Spooled
 from compliance.model import Resource, Source
 from compliance.runner import RunOptions, build_evaluator
 
@@ -239,6 +241,8 @@ def test_loading_in_processes_with_a_stamp(
     )
     assert len(multi.resources) == len(alone.resources) > 20
     assert all(_lazy(r) for r in multi.resources if r.source.format == "k8s")
+    # read where the workers wrote them, in memory shared with this process
+    assert all(isinstance(r._encoded["body"], memoryview) for r in multi.resources if _lazy(r))
     assert members(multi.resources, assessor) == members(alone.resources, assessor)
     assert all(_lazy(r) for r in multi.resources if r.source.format == "k8s")
     assert multi.resources == alone.resources
@@ -256,3 +260,48 @@ def test_a_row_packed_without_encoding_holds_dicts(
         assert p.model_dump() == r.model_dump() and p.lines == r.lines
         assert p.assessed(assessor.key) == assessor.assesses(r)
         assert p.engine_input(fragments=True) == r.engine_input()
+
+
+def test_a_spool_hands_back_what_was_put_and_refuses_what_does_not_fit() -> None:
+    spool = Spool(10)
+    first = spool.put([b"abc", b"de"])
+    assert first is not None and [bytes(spool.get(w)) for w in first] == [b"abc", b"de"]
+    assert spool.put([b"123456"]) is None  # 5 + 6 > 10: nothing written
+    last = spool.put([b"12345"])
+    assert last is not None and bytes(spool.get(last[0])) == b"12345"
+    assert spool.put([b"x"]) is None
+
+
+def test_rows_go_through_the_pipe_when_the_spool_is_full_or_not_shared(
+    loaded: list[Resource],
+) -> None:
+    rows = [r.to_packed() for r in loaded]
+    full = Spool(0)
+    assert loading._spooled(rows, full) == rows
+    spool = Spool(10_000_000)
+    spooled = loading._spooled(rows, spool)
+    assert any(isinstance(row[8], Spooled) for row in spooled)
+    back = loading._unpack((spooled, [], [], [], {}), spool).resources
+    assert back == loaded
+    assert all(isinstance(r._encoded["body"], memoryview) for r in back if _lazy(r))
+    # a worker not given this spool's token writes nothing to it
+    path = ROOT / "examples" / "bpi" / "k8s" / "bpi-core-statefulset.yaml"
+    ctx = FileContext(path, path.name, LoadOptions(), ROOT)
+    packed, _ = loading._load_packed(None, ctx, "yaml", True, False, None, True, "another")
+    assert packed[0] and all(isinstance(row[8], bytes) for row in packed[0])
+    loading._SPOOL = spool  # as a forked worker of this load sees it
+    try:
+        packed, _ = loading._load_packed(None, ctx, "yaml", True, False, None, True, spool.token)
+    finally:
+        loading._SPOOL = None
+    assert packed[0] and all(isinstance(row[8], Spooled) for row in packed[0])
+
+
+def test_a_spooled_resource_pickles_as_its_bytes(loaded: list[Resource]) -> None:
+    r = next(r for r in loaded if r.kind == "ConfigMap")
+    spool = Spool(1_000_000)
+    (row,) = loading._spooled([r.to_packed()], spool)
+    p = loading._unpack(([row], [], [], [], {}), spool).resources[0]
+    back = pickle.loads(pickle.dumps(p))
+    assert _lazy(back) and back == r
+    assert isinstance(back._encoded["body"], bytes)
