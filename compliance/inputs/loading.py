@@ -236,7 +236,7 @@ def _spool(size: int) -> Spool | None:
         return None
     try:
         return Spool(2 * size + SPOOL_SLACK)
-    except (OSError, ValueError):  # no such mapping here: the bytes go through the pipe
+    except (OSError, ValueError, ImportError):  # no shared mapping or lock: the pipe it is
         return None
 
 
