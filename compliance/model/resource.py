@@ -292,11 +292,34 @@ def _packed_body(body: dict[str, Any], fmt: str) -> bytes | dict[str, Any]:
         data = orjson.dumps(body)
     except orjson.JSONEncodeError:  # e.g. a lone surrogate: an error of its file already
         return body
-    # a body parsed from YAML or JSON holds only JSON's types, and non-finite floats
-    # encode as null: only such a body, or another format's, is decoded again to compare
-    if (fmt != "k8s" or b"null" in data) and orjson.loads(data) != body:
-        return body
-    return data
+    if fmt != "k8s":
+        return data if orjson.loads(data) == body else body
+    # a body parsed from YAML or JSON holds only JSON's types; a non-finite float encodes
+    # as null. A large body is walked for one (its JSON is mostly long strings, longer to
+    # search), a small one searched for null.
+    if len(data) >= WALK_BYTES:
+        return data if _finite(body) else body
+    return data if b"null" not in data or orjson.loads(data) == body else body
+
+
+WALK_BYTES = 16 * 1024
+"""From this size of JSON, a body is walked for non-finite floats instead of searched."""
+
+
+def _finite(value: Any) -> bool:
+    """Whether ``value`` (JSON's types) holds no NaN or infinity."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is dict:
+            extend(node.values())
+        elif kind is list:
+            extend(node)
+        elif kind is float and node - node != 0.0:
+            return False
+    return True
 
 
 _ASSESSED_FROM = frozenset({"kind", "body", "facts"})

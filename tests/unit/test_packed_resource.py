@@ -185,11 +185,12 @@ def _resource(fmt: Any, body: dict[str, Any]) -> Resource:
         ("k8s", {"a": math.nan}),
         ("k8s", {"a": [1.0, math.inf]}),
         ("k8s", {"a": -math.inf, "s": "null"}),
+        ("k8s", {"pad": "x" * 20_000, "deep": [{"a": [1, {"b": math.nan}]}]}),
         ("terraform", {"a": (1, 2)}),
         ("k8s", {"a": "\ud800"}),
         ("k8s", {"a": 2**70}),
     ],
-    ids=["nan", "inf", "neg-inf", "tuple", "lone-surrogate", "big-int"],
+    ids=["nan", "inf", "neg-inf", "large-nan", "tuple", "lone-surrogate", "big-int"],
 )
 def test_a_body_json_does_not_hold_exactly_stays_a_dict(fmt: Any, body: dict[str, Any]) -> None:
     r = _resource(fmt, body)
@@ -200,8 +201,9 @@ def test_a_body_json_does_not_hold_exactly_stays_a_dict(fmt: Any, body: dict[str
     assert p.engine_input(fragments=True)["body"] is r.body
 
 
-def test_nulls_and_floats_that_json_holds_are_sent_as_bytes() -> None:
-    body = {"a": None, "b": [1.5, -0.0, 1e300], "c": "null", "d": 2**64 - 1}
+@pytest.mark.parametrize("pad", ["", "x" * 20_000], ids=["small", "large"])
+def test_nulls_and_floats_that_json_holds_are_sent_as_bytes(pad: str) -> None:
+    body = {"a": None, "b": [1.5, -0.0, 1e300], "c": "null", "d": 2**64 - 1, "pad": pad}
     row = _resource("k8s", body).to_packed()
     assert isinstance(row[8], bytes)
     assert Resource.from_packed(row).body == body
