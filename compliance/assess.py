@@ -19,6 +19,7 @@ import orjson
 
 from compliance.model import CheckMeta, LoadError, Resource
 from compliance.model.notes import SharedIdentity
+from compliance.model.resource import Assessed
 
 NO_CHECK = "no check reads this kind"
 NO_PROPERTY = "the checks that read this kind found none of the properties they judge"
@@ -111,6 +112,14 @@ class Assessor:
         }
         """The kinds whose every check lists no ``assesses`` paths: the same answer for
         every resource of the kind."""
+        self._reads_body = {
+            kind
+            for kind, entries in self.by_kind.items()
+            if kind not in self._always
+            and any(p[0] == "body" for _, paths in entries for p in paths or ())
+        }
+        """The kinds whose checks' ``assesses`` paths read ``body``: another resource's body
+        is not read (it may still be JSON, ``Resource.from_packed``)."""
         spec = {c: [checks[c].kinds, checks[c].assesses] for c in sorted(used)}
         self.key = hashlib.sha256(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
         """Digest of everything ``assessed_by`` depends on besides the resource."""
@@ -132,6 +141,21 @@ class Assessor:
             if paths is None or any(_holds(view, p, 0) for p in paths):
                 out.append(check)
         return tuple(out)
+
+    def assesses(self, resource: Resource) -> tuple[str, ...]:
+        """``assessed_by`` of ``resource``: as found where it was loaded (``stamp``), else
+        read from its body, only where a path needs it."""
+        known = resource.assessed(self.key)
+        if known is not None:
+            return known
+        kind = resource.kind
+        body = resource.body if kind in self._reads_body else None
+        return self.assessed_by(kind, body, resource.facts)
+
+    def stamp(self, resource: Resource) -> Assessed:
+        """What a load worker keeps with ``resource`` (``Resource.to_packed``), so that
+        ``assesses`` need not read its body in the main process."""
+        return self.key, self.assesses(resource)
 
 
 # identity -------------------------------------------------------------------------------
@@ -171,20 +195,20 @@ def with_unique_ids(
 
 
 def members(resources: Iterable[Resource], assessor: Assessor) -> list[Member]:
-    assessed_by = assessor.assessed_by
+    assesses = assessor.assesses
     out = []
     for r in resources:
-        kind, src = r.kind, r.source
+        src = r.source
         out.append(
             Member(
                 r.id,
-                kind,
+                r.kind,
                 r.name,
                 r.namespace,
                 src.file,
                 src.line,
                 src.format,
-                assessed_by(kind, r.body, r.facts),
+                assesses(r),
             )
         )
     return out

@@ -199,7 +199,13 @@ def run(options: PipelineOptions) -> RunResult:
         # the inputs' text only for a bundle (it holds them): 170 MB for 10k objects
         keep_texts = bool(bundle or store_dir)
         loaded = load_inputs(
-            paths, run_options.load, stdin_text, workers=workers, cache=cache, keep_texts=keep_texts
+            paths,
+            run_options.load,
+            stdin_text,
+            workers=workers,
+            cache=cache,
+            keep_texts=keep_texts,
+            stamp=evaluator.assessor.stamp,
         )
     for notice in loaded.notices:
         say(f"note: {notice.message}")

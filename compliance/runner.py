@@ -14,7 +14,7 @@ from compliance.errors import InputError
 from compliance.evaluation.evaluator import Evaluator, Waive
 from compliance.evaluation.executor import map_in_processes
 from compliance.inputs import LoadOptions, LoadResult, load_paths, load_stream
-from compliance.inputs.loading import Mapper
+from compliance.inputs.loading import Mapper, Stamp
 from compliance.inputs.registry import FileCache, nothing_to_evaluate
 from compliance.model import LoadError, Report
 from compliance.policy.packs import load_library, load_packs
@@ -49,6 +49,7 @@ def load_inputs(
     workers: int = 1,
     cache: FileCache | None = None,
     keep_texts: bool = True,
+    stamp: Stamp | None = None,
 ) -> LoadResult:
     """Every input of ``paths`` (``-``: ``stdin_text``, or the error reading it); see
     ``load_paths``. ``workers > 1``: files are parsed in that many processes."""
@@ -56,7 +57,9 @@ def load_inputs(
     map_files: Mapper | None = (
         functools.partial(map_in_processes, workers=workers) if workers > 1 else None
     )
-    result = load_paths(files, options, map_files=map_files, cache=cache, keep_texts=keep_texts)
+    result = load_paths(
+        files, options, map_files=map_files, cache=cache, keep_texts=keep_texts, stamp=stamp
+    )
     if "-" in paths and isinstance(stdin_text, InputError):
         result.errors.append(LoadError(file="-", line=stdin_text.line, message=stdin_text.message))
     elif "-" in paths:

@@ -48,17 +48,20 @@ def engine_input(
     params: dict[str, Any],
     now: datetime,
     only_kinds: Collection[str] | None = None,
+    *,
+    fragments: bool = False,
 ) -> dict[str, Any]:
     """The document checks read: resources grouped by kind, parameters and the run's time.
     With ``only_kinds``, resources of other kinds are left out (no check reads them).
     ``shaped`` lists every resource holding a known credential shape, whatever its kind
     (id, kind, name, file and ``facts.secret_shapes`` only): SEC-03 reads it, so no kind
-    is sent whole for it."""
+    is sent whole for it. ``fragments``: bodies still held as JSON stay those bytes
+    (``Resource.engine_input``), for the in-process engine (``takes_fragments``)."""
     kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
     shaped: list[dict[str, Any]] = []
     for r in resources:
         if only_kinds is None or r.kind in only_kinds:
-            kinds[r.kind].append(r.engine_input())
+            kinds[r.kind].append(r.engine_input(fragments))
         if r.facts.get("secret_shapes"):
             shaped.append(r.shapes_input())
     return {
@@ -249,7 +252,10 @@ def _run_task(index: int) -> tuple[str, Any, str | None, int | None]:
     try:
         return (
             "ok",
-            engine.evaluate(query, engine_input(resources, params, now, kinds)),
+            engine.evaluate(
+                query,
+                engine_input(resources, params, now, kinds, fragments=takes_fragments(engine)),
+            ),
             None,
             None,
         )
@@ -274,7 +280,11 @@ def run_queries(
     from compliance.errors import EngineError
 
     if len(tasks) == 1 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [engine.evaluate(q, engine_input(rs, p, now, k)) for q, rs, k, p in tasks]
+        fragments = takes_fragments(engine)
+        return [
+            engine.evaluate(q, engine_input(rs, p, now, k, fragments=fragments))
+            for q, rs, k, p in tasks
+        ]
     _SHARED.update(engine=engine, tasks=tasks, now=now)
     try:
         with ProcessPoolExecutor(
@@ -334,7 +344,9 @@ def partitioned_query(
         )
         if split is not None:
             return run_splits(engine, [split], now, workers)[0]
-    return engine.evaluate(query, engine_input(resources, params, now, kinds))
+    return engine.evaluate(
+        query, engine_input(resources, params, now, kinds, fragments=takes_fragments(engine))
+    )
 
 
 def split_query(
@@ -363,6 +375,12 @@ def split_query(
     if len(parts) < 2:
         return None
     return Split([(query, part, kinds, params) for part in parts], merge_violations)
+
+
+def takes_fragments(engine: Engine) -> bool:
+    """Whether ``engine`` encodes its input with orjson, which splices ``orjson.Fragment``
+    bytes in as they are (the in-process engine; OPA's client encodes with ``json``)."""
+    return engine.name == "embedded"
 
 
 def splits(engine: Engine, resources: int, workers: int, least: int | None = None) -> bool:

@@ -40,6 +40,7 @@ from compliance.evaluation.executor import (
     scoped_layout,
     split_query,
     splits,
+    takes_fragments,
 )
 from compliance.evaluation.isolate import unevaluable, unevaluable_errors
 from compliance.evaluation.report import Seed as Seed
@@ -344,7 +345,10 @@ class PartQuery:
     ) -> Any:
         engine, part = self.policy.engine, self.part
         if part.families is not None:
-            return engine.evaluate(query, engine_input(part.resources, params, self.now, kinds))
+            document = engine_input(
+                part.resources, params, self.now, kinds, fragments=takes_fragments(engine)
+            )
+            return engine.evaluate(query, document)
         key = _ask_key(query, params, kinds)
         if key in self._prefetched:
             return self._prefetched.pop(key)

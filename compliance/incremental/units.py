@@ -242,11 +242,11 @@ def assess(evaluator: Evaluator, cache: Cache) -> None:
     bodies = cache.resources_of(stale)
     if bodies is None:
         raise CacheMiss("a cached body is missing or damaged")
-    assessed_by = evaluator.assessor.assessed_by
+    assesses = evaluator.assessor.assesses
     for rel in stale:
         entry = files[rel]
         metas = [
-            [*m[:M_ASSESSED], list(assessed_by(r.kind, r.body, r.facts))]
+            [*m[:M_ASSESSED], list(assesses(r))]
             for m, r in zip(entry["resources"], bodies[rel], strict=True)
         ]
         cache.record_assessed(rel, key, metas)

@@ -18,14 +18,19 @@ from compliance.inputs.base import FileContext, LoadedFiles, LoadOptions, LoadRe
 from compliance.inputs.discovery import Job, discover
 from compliance.inputs.reading import decode, read_regular
 from compliance.inputs.records import FileCache, Recorded
+from compliance.inputs.spool import Spool, Spooled, available
 from compliance.model import LoadError, Resource
 from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
-from compliance.model.resource import ResourceRow
+from compliance.model.resource import Assessed, PackedRow
 
 Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
 """``mapper(fn, args) == [fn(*a) for a in args]``, in other processes: how ``load_paths``
 parses files in parallel (the caller's process pool, e.g. compliance.evaluation.executor's)."""
+
+Stamp = Callable[[Resource], Assessed]
+"""What a worker process computes of each resource it loads, kept with it
+(``compliance.assess.Assessor.stamp``)."""
 
 
 def load_paths(
@@ -35,6 +40,7 @@ def load_paths(
     map_files: Mapper | None = None,
     cache: FileCache | None = None,
     keep_texts: bool = True,
+    stamp: Stamp | None = None,
 ) -> LoadedFiles:
     """Load every file under ``paths``. Never raises for bad input: errors are collected.
 
@@ -42,11 +48,12 @@ def load_paths(
     ``cache`` reuses the result of a file whose bytes did not change. Either way the result
     is the same, in the same order. ``keep_texts``: keep every input's text (``texts``, what
     an evidence bundle holds); else only JSON inputs' (secret values are also collected
-    from their raw structure)."""
+    from their raw structure). ``stamp``: what a worker process computes of each resource
+    it loads (so that the main process need not read its body for it)."""
     options = options or LoadOptions()
     found = discover(paths, options, registry.kind_by_name, registry.kind_of_named)
     with gc_paused():
-        merged = _merge(_execute(found.steps, options, map_files, cache, keep_texts))
+        merged = _merge(_execute(found.steps, options, map_files, cache, keep_texts, stamp))
     merged.notices.extend(found.notices)
     merged.seen.update(found.seen)
     return merged
@@ -72,6 +79,7 @@ def _execute(
     map_files: Mapper | None,
     cache: FileCache | None,
     keep_texts: bool = True,
+    stamp: Stamp | None = None,
 ) -> list[LoadResult | Recorded]:
     """Parse every job's file the cache does not hold (through ``map_files`` when there
     is enough to share), keeping the order of ``steps``. Without a cache each file is read
@@ -119,8 +127,9 @@ def _execute(
         ctx = FileContext(Path(step.path), step.rel, options, step.root)
         pending.append((len(done), ctx, step.kind, step.explicit))
         done.append(None)
+    encode = cache is None
     args = [
-        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts)
+        (read[index][0] if index in read else None, ctx, kind, explicit, keep_texts, stamp, encode)
         for index, ctx, kind, explicit in pending
     ]
     if map_files is not None and len(args) > 1 and size >= PARALLEL_MIN_BYTES:
@@ -128,13 +137,21 @@ def _execute(
         # (python-hcl2's import and grammar, read or built in the worker that first parses
         # Terraform while the others parse on) is paid by as few workers as can be
         order = sorted(range(len(args)), key=lambda i: args[i][2])
-        parsed = map_files(_load_packed, [args[i] for i in order])
+        spool = _spool(size) if encode else None
+        token = spool.token if spool is not None else None
+        global _SPOOL
+        _SPOOL = spool  # what the workers map_files forks inherit
+        try:
+            parsed = map_files(_load_packed, [(*args[i], token) for i in order])
+        finally:
+            _SPOOL = None
         unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
-            i: (_unpack(packed), kept) for i, (packed, kept) in zip(order, parsed, strict=True)
+            i: (_unpack(packed, spool), kept)
+            for i, (packed, kept) in zip(order, parsed, strict=True)
         }
         loads = [unpacked[i] for i in range(len(args))]
     else:
-        loads = [_load(*a) for a in args]
+        loads = [_load(*a[:5]) for a in args]
     for (index, ctx, kind, explicit), (result, kept) in zip(pending, loads, strict=True):
         if cache is not None:
             _, data, st = read[index]
@@ -174,7 +191,7 @@ def _load(
 
 
 _Packed = tuple[
-    list[ResourceRow],
+    list[PackedRow],
     list[LoadError],
     list[InputRef],
     list[Skipped],
@@ -183,21 +200,79 @@ _Packed = tuple[
 
 
 def _load_packed(
-    text: str | None, ctx: FileContext, kind: str, explicit: bool, keep_texts: bool
+    text: str | None,
+    ctx: FileContext,
+    kind: str,
+    explicit: bool,
+    keep_texts: bool,
+    stamp: Stamp | None = None,
+    encode: bool = True,
+    spool: str | None = None,
 ) -> tuple[_Packed, str | None]:
     """``_load`` in a worker process (which reads the file itself: no text is sent to it),
-    its resources as plain tuples: pickling and unpickling a pydantic model per resource
-    costs the main process about twice as much."""
+    its resources as plain tuples (pickling and unpickling a pydantic model per resource
+    costs the main process about twice as much). With ``encode`` their bodies and line
+    maps are JSON bytes: the main process decodes only those it reads, and the engine is
+    sent the bytes (a run with a cache stores every one decoded: it is sent them so).
+    ``spool``: the token of the ``Spool`` the bytes are written to, if this process shares it."""
     result, kept = _load(text, ctx, kind, explicit, keep_texts)
-    resources = [r.to_row() for r in result.resources]
+    resources = [r.to_packed(stamp(r) if stamp else None, encode) for r in result.resources]
+    if spool is not None and _SPOOL is not None and _SPOOL.token == spool:
+        resources = _spooled(resources, _SPOOL)
     return (resources, result.errors, result.inputs, result.skipped, result.secrets), kept
 
 
-def _unpack(packed: _Packed) -> LoadedFiles:
-    """The worker's result as it was there (every field set; validated in the worker)."""
+_SPOOL: Spool | None = None
+"""The spool of the parallel load in progress (set in the main process while its workers
+are forked, which inherit it)."""
+
+SPOOL_SLACK = 1024 * 1024
+
+
+def _spool(size: int) -> Spool | None:
+    """A spool for the JSON of ``size`` bytes of inputs: twice their size (JSON escapes
+    some characters), None where workers cannot share one."""
+    if not available():
+        return None
+    try:
+        return Spool(2 * size + SPOOL_SLACK)
+    except (OSError, ValueError, ImportError):  # no shared mapping or lock: the pipe it is
+        return None
+
+
+def _spooled(rows: list[PackedRow], spool: Spool) -> list[Any]:
+    """``rows`` with their bytes written to ``spool`` and ``Spooled`` in their place; as they
+    are when the spool is full."""
+    parts = [v for row in rows for v in (row[8], row[10]) if isinstance(v, bytes)]
+    placed = spool.put(parts) if parts else None
+    if placed is None:
+        return rows
+    where = iter(placed)
+    out: list[Any] = []
+    for row in rows:
+        body = next(where) if isinstance(row[8], bytes) else row[8]
+        lines = next(where) if isinstance(row[10], bytes) else row[10]
+        out.append((*row[:8], body, row[9], lines, row[11]))
+    return out
+
+
+def _unpack(packed: _Packed, spool: Spool | None = None) -> LoadedFiles:
+    """The worker's result as it was there (every field set; validated in the worker);
+    bytes written to ``spool`` are read there."""
     resources, errors, inputs, skipped, secrets = packed
+    if spool is not None:
+        resources = [
+            (
+                *row[:8],
+                spool.get(row[8]) if isinstance(row[8], Spooled) else row[8],
+                row[9],
+                spool.get(row[10]) if isinstance(row[10], Spooled) else row[10],
+                row[11],
+            )
+            for row in resources
+        ]
     return LoadedFiles(
-        resources=[Resource.from_row(row) for row in resources],
+        resources=[Resource.from_packed(row) for row in resources],
         errors=errors,
         inputs=inputs,
         skipped=skipped,

@@ -218,6 +218,27 @@ def _assert_scoped_split_equals_whole(
     assert checked >= least
 
 
+def test_resources_loaded_in_processes_split_as_one_query_over_parsed_ones(
+    evaluator: Evaluator, inputs: dict[str, list[Resource]]
+) -> None:
+    """What a large run evaluates: resources from load workers (bodies kept as the workers'
+    JSON and sent to the engine as those bytes), split by scope over processes, give the
+    violations of one query over resources parsed here, for every parameter set."""
+    packed = {
+        name: [Resource.from_packed(r.to_packed(evaluator.assessor.stamp(r))) for r in rs]
+        for name, rs in inputs.items()
+        if name in WHOLE_SUITE
+    }
+    for params in _params(evaluator):
+        for name, resources in packed.items():
+            whole = _whole(evaluator, inputs[name], params)
+            scoped = scoped_for(evaluator.analysis, {r.kind for r in resources})
+            assert _split(evaluator, resources, params, 3, scoped) == whole, name
+            assert _split(evaluator, resources, params, 3) == whole, name
+    # the bodies were spliced into the engine's input, never decoded here
+    assert all("body" not in r.__dict__ for rs in packed.values() for r in rs)
+
+
 def test_family_union_query_equals_the_main_query(
     evaluator: Evaluator, inputs: dict[str, list[Resource]]
 ) -> None:
