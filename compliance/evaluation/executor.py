@@ -19,7 +19,7 @@ import bisect
 import math
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -110,8 +110,10 @@ def _context() -> Any:
 
 def map_in_processes(
     fn: Callable[..., T], args: Sequence[tuple[Any, ...]], workers: int
-) -> list[T]:
-    """``[fn(*a) for a in args]`` over ``workers`` forked processes, results in order.
+) -> Iterator[T]:
+    """``fn(*a) for a in args`` over ``workers`` forked processes, results in order, each
+    as soon as it and those before it are done: the caller works on the first results
+    while the processes parse on. The processes start at the first ``next``.
 
     Fork (where available) so children inherit the imported modules instead of importing
     them again. Chunks are small enough that one large file does not leave a core idle,
@@ -119,12 +121,13 @@ def map_in_processes(
     about a tenth of a second of parsing each at 10k files)."""
     workers = max(1, min(workers, len(args)))
     if workers == 1:
-        return [fn(*a) for a in args]
+        yield from (fn(*a) for a in args)
+        return
     chunksize = max(1, len(args) // (workers * 32))
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        return list(pool.map(_star, [(fn, a) for a in args], chunksize=chunksize))
+        yield from pool.map(_star, [(fn, a) for a in args], chunksize=chunksize)
 
 
 def _star(item: tuple[Callable[..., T], tuple[Any, ...]]) -> T:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from compliance.model.notes import Skipped
 from compliance.model.report import InputRef
 from compliance.model.resource import Assessed, PackedRow
 
-Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
+Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterable[Any]]
 """``mapper(fn, args) == [fn(*a) for a in args]``, in other processes: how ``load_paths``
 parses files in parallel (the caller's process pool, e.g. compliance.evaluation.executor's)."""
 
@@ -142,13 +142,14 @@ def _execute(
         global _SPOOL
         _SPOOL = spool  # what the workers map_files forks inherit
         try:
+            # each result unpacked as it comes, while the workers parse on
             parsed = map_files(_load_packed, [(*args[i], token) for i in order])
+            unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
+                i: (_unpack(packed, spool), kept)
+                for i, (packed, kept) in zip(order, parsed, strict=True)
+            }
         finally:
             _SPOOL = None
-        unpacked: dict[int, tuple[LoadedFiles, str | None]] = {
-            i: (_unpack(packed, spool), kept)
-            for i, (packed, kept) in zip(order, parsed, strict=True)
-        }
         loads = [unpacked[i] for i in range(len(args))]
     else:
         loads = [_load(*a[:5]) for a in args]
