@@ -29,7 +29,7 @@ POD_SPEC_PATHS: dict[str, str] = {
 
 
 def load_document(doc: Document, ctx: FileContext) -> list[Resource]:
-    value = doc.value
+    value = without_nulls(doc.value) if doc.nulls else doc.value
     kind = value.get("kind")
     items = value.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
@@ -59,6 +59,18 @@ def _lines_by_item(lines: dict[str, int]) -> dict[str, dict[str, int]]:
             if close > 0 and key[close + 1 : close + 2] == ".":
                 grouped.setdefault(key[: close + 1], {})[key[close + 2 :]] = line
     return grouped
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` without the mapping keys whose value is null, at any depth: Kubernetes takes
+    a field left empty (``ports:``, ``securityContext:``) as unset, and so do the checks.
+    Null list items stay (the API server refuses them; a check that cannot take one makes
+    the resource an error of its file)."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
 
 
 def resource_from_object(obj: dict[str, Any], file: str, line: int = 1) -> Resource:

@@ -141,6 +141,8 @@ class Document:
     end_line: int
     lines: dict[str, int] = field(default_factory=dict)
     """Dotted path -> 1-based line, relative to the document root."""
+    nulls: bool = False
+    """Whether some mapping in it maps a key to null (``key:`` left empty, ``~``)."""
 
 
 class _Builder:
@@ -148,6 +150,8 @@ class _Builder:
         self.budget = MAX_NODES
         self.may_merge = may_merge
         """False when the text holds neither ``<<`` nor a tag (``!``): no merge key then."""
+        self.nulls = False
+        """Whether a mapping built since it was last reset maps a key to null."""
         self._sizes: dict[int, int] = {}
 
     def check_size(self, node: yaml.Node) -> None:
@@ -222,7 +226,13 @@ class _Builder:
             lines[child] = key_node.start_mark.line + 1
             if value_node.__class__ is _SCALAR_NODE:
                 self.budget -= 1
-                out[key] = value_node.value if value_node.tag == _STR else _scalar_value(value_node)
+                if value_node.tag == _STR:
+                    out[key] = value_node.value
+                elif (scalar := _scalar_value(value_node)) is None:
+                    out[key] = None
+                    self.nulls = True
+                else:
+                    out[key] = scalar
             else:
                 out[key] = self.build(value_node, child, lines, depth + 1)
         if self.budget < 0:
@@ -274,10 +284,13 @@ def load_documents(text: str) -> list[Document]:
             if may_alias:
                 builder.check_size(node)
             lines: dict[str, int] = {}
+            builder.nulls = False
             value = builder.build(node, "", lines, 0)
             if value is None:
                 continue
-            docs.append(Document(value, node.start_mark.line + 1, _end_line(node), lines))
+            docs.append(
+                Document(value, node.start_mark.line + 1, _end_line(node), lines, builder.nulls)
+            )
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = e.problem or str(e)
@@ -295,4 +308,4 @@ def _end_line(node: yaml.Node) -> int:
 
 
 def document_from_json(value: Any) -> Document:
-    return Document(value, 1, 1, {})
+    return Document(value, 1, 1, {}, nulls=True)  # not looked for: may hold some

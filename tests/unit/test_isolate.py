@@ -22,8 +22,8 @@ from compliance.runner import RunOptions, build_evaluator
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
-# Kubernetes takes ``ports:`` left empty; a check that iterates it cannot (regorus fails the
-# whole query on it)
+# A null list item (the API server refuses it; the loader keeps it as written): a check that
+# reads the port cannot take it (regorus fails the whole query on it)
 POISONED = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -36,7 +36,7 @@ spec:
       containers:
         - name: app
           image: registry.example.com/app:1.0.0
-          ports:
+          ports: [~]
 """
 
 
@@ -83,7 +83,7 @@ def test_a_poisoned_resource_leaves_every_other_finding(
 def test_the_cli_names_the_file_and_line_and_exits_3(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(POISONED.format(namespace="one"))
     (tmp_path / "good.yaml").write_text(
-        POISONED.format(namespace="two").replace("broken", "good").replace("          ports:\n", "")
+        POISONED.format(namespace="two").replace("broken", "good").replace("          ports: [~]\n", "")
     )
     out = tmp_path / "report.json"
     result = CliRunner().invoke(

@@ -183,8 +183,18 @@ def _reference_documents(text: str) -> str:
         lines: dict[str, int] = {}
         value = _reference_build(node, "", lines) if node is not None else None
         if value is not None:
-            docs.append(Document(value, node.start_mark.line + 1, yamlutil._end_line(node), lines))
+            end = yamlutil._end_line(node)
+            docs.append(Document(value, node.start_mark.line + 1, end, lines, _null_value(value)))
     return repr(docs)
+
+
+def _null_value(value: Any) -> bool:
+    """Whether some mapping in ``value`` maps a key to null."""
+    if isinstance(value, dict):
+        return any(v is None or _null_value(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_null_value(v) for v in value)
+    return False
 
 
 MERGES = [
