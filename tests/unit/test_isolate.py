@@ -83,7 +83,9 @@ def test_a_poisoned_resource_leaves_every_other_finding(
 def test_the_cli_names_the_file_and_line_and_exits_3(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(POISONED.format(namespace="one"))
     (tmp_path / "good.yaml").write_text(
-        POISONED.format(namespace="two").replace("broken", "good").replace("          ports: [~]\n", "")
+        POISONED.format(namespace="two")
+        .replace("broken", "good")
+        .replace("          ports: [~]\n", "")
     )
     out = tmp_path / "report.json"
     result = CliRunner().invoke(
