@@ -68,7 +68,8 @@ _LAZY = ("body", "lines")
 class Resource(BaseModel):
     """One evaluable object: a Kubernetes object, a Dockerfile, a compose service, ...
 
-    ``body`` is the document as written; ``facts`` are values computed in Python that Rego
+    ``body`` is the document as written (a Kubernetes object without its fields left
+    null: unset, as Kubernetes takes them); ``facts`` are values computed in Python that Rego
     should not have to compute. ``lines`` maps dotted field paths
     (``spec.template.spec.containers[0].image``) to 1-based lines; it stays in Python and is
     never sent to the engine.
