@@ -369,7 +369,7 @@ def split_query(
     ``scoped`` the split follows the checks' scopes (``_scoped_split``, over ``layout``
     when given: ``scoped_layout`` of the same resources); without, every partition also
     holds every resource of no namespace."""
-    count = partitions or workers * PARTITIONS_PER_WORKER
+    count = partition_count(workers, partitions)
     if scoped is not None:
         if layout is None:
             layout = scoped_layout(resources, count, scoped)
@@ -378,6 +378,11 @@ def split_query(
     if len(parts) < 2:
         return None
     return Split([(query, part, kinds, params) for part in parts], merge_violations)
+
+
+def partition_count(workers: int, partitions: int | None = None) -> int:
+    """How many namespace partitions a split makes (``partitions`` when given)."""
+    return partitions or workers * PARTITIONS_PER_WORKER
 
 
 def takes_fragments(engine: Engine) -> bool:
@@ -480,7 +485,7 @@ def _homes(keys: Sequence[str | None], count: int) -> dict[str, int]:
     return home
 
 
-def scoped_for(analysis: RegoAnalysis, present: set[str]) -> Scoped:
+def scoped_for(analysis: RegoAnalysis, present: Collection[str]) -> Scoped:
     """The split by scope of a run over the kinds ``present``: its global checks and the
     kinds they may read."""
     library = analysis.library

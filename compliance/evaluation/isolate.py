@@ -71,18 +71,19 @@ def _search(
     groups: dict[str, list[Resource]] = {}
     for r in sent:
         groups.setdefault(group_of(r), []).append(r)
+
+    def fails(items: list[list[Resource]]) -> str | None:
+        return error([r for item in items for r in item])
+
     found: dict[str, str] = {}
-    for group in _failing(list(groups.values()), lambda gs: error([r for g in gs for r in g])):
-        alone = _failing([[r] for r in group], lambda rs: error([r for one in rs for r in one]))
-        culprits = {one[0].id for one in alone}
-        rest = [r for r in group if r.id not in culprits]
-        message = error([r for one in alone for r in one])
-        if rest and error(rest) is not None:  # the group fails as a whole: give it up
-            culprits = {r.id for r in group}
-            message = error(group)
-        for r in group:
-            if r.id in culprits:
-                found[r.id] = message or ""
+    for group in _failing(list(groups.values()), fails):
+        alone = [one[0] for one in _failing([[r] for r in group], fails)]
+        ids = {r.id for r in alone}
+        rest = [r for r in group if r.id not in ids]
+        if not alone or (rest and error(rest) is not None):  # fails as a whole: give it up
+            alone = group
+        message = error(alone) or ""
+        found.update((r.id, message) for r in alone)
     if not found or error([r for r in sent if r.id not in found]) is not None:
         return {}
     return found

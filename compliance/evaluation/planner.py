@@ -18,6 +18,7 @@ are handled here once."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,11 +30,11 @@ import orjson
 from compliance.engine.base import VIOLATIONS_QUERY, Engine
 from compliance.errors import EngineError
 from compliance.evaluation.executor import (
-    PARTITIONS_PER_WORKER,
     Scoped,
     Split,
     engine_input,
     merge_disjoint,
+    partition_count,
     partitioned_query,
     run_splits,
     scoped_for,
@@ -110,6 +111,11 @@ class Part:
     keep: Callable[[Seed], bool] | None = None
     """Which of the part's seeds the caller wants (None: all); may raise to refuse one."""
 
+    @property
+    def query(self) -> str:
+        """The query of every check the part asks: the main one, or its families' union."""
+        return VIOLATIONS_QUERY if self.families is None else family_query(sorted(self.families))
+
 
 def whole(
     policy: Policy,
@@ -182,19 +188,12 @@ def evaluate_parts(
         own: list[Seed] | None = []
         for i in range(len(parts)):
             try:
-                violations = queries[i](group.params)
+                violations = _answer(policy, parts, queries, i, group.params, now, workers, done)
             except EngineError as e:
-                if not _set_aside(policy, parts, queries, i, group.params, now, workers, done):
-                    done.errors.append(engine_error(e, policy.engine.name))
-                    done.clean = False
-                    own = None
-                    break
-                try:
-                    violations = queries[i](group.params)
-                except EngineError as again:
-                    done.errors.append(engine_error(again, policy.engine.name))
-                    own = None
-                    break
+                done.errors.append(engine_error(e, policy.engine.name))
+                done.clean = False
+                own = None
+                break
             part = parts[i]
             ids = by_id[i]
             if ids is None:
@@ -209,7 +208,7 @@ def evaluate_parts(
     return done
 
 
-def _set_aside(
+def _answer(
     policy: Policy,
     parts: list[Part],
     queries: list[PartQuery],
@@ -218,21 +217,26 @@ def _set_aside(
     now: datetime,
     workers: int,
     done: Evaluated,
-) -> bool:
-    """After part ``i``'s query failed: the resources the engine cannot take
-    (``isolate.unevaluable``) leave the part for this and later groups, each an error of
-    its file and line; False when no such resources are found."""
-    part = parts[i]
-    query = VIOLATIONS_QUERY if part.families is None else family_query(sorted(part.families))
-    found = unevaluable(policy.engine.evaluate, query, part.resources, params, now, part.kinds)
-    if not found:
-        return False
+) -> Any:
+    """Part ``i``'s violations for ``params``. When its query fails, the resources the
+    engine cannot take (``isolate.unevaluable``) leave the part for this and later groups,
+    each an error of its file and line, and the rest is asked again; raises the engine's
+    error when there are none such (or the rest fails too)."""
+    try:
+        return queries[i](params)
+    except EngineError:
+        part = parts[i]
+        found = unevaluable(
+            policy.engine.evaluate, part.query, part.resources, params, now, part.kinds
+        )
+        if not found:
+            raise
     done.errors.extend(unevaluable_errors(part.resources, found, policy.engine.name))
     done.clean = False
     done.set_aside.update(found)
     parts[i] = replace(part, resources=[r for r in part.resources if r.id not in found])
     queries[i] = PartQuery(policy, parts[i], now, workers)
-    return True
+    return queries[i](params)
 
 
 class PartQuery:
@@ -249,6 +253,31 @@ class PartQuery:
         self._last: tuple[dict[str, Any], Any] | None = None
         self._prefetched: dict[tuple[str, bytes, frozenset[str] | None], Any] = {}
 
+    @functools.cached_property
+    def _present(self) -> frozenset[str]:
+        """The kinds of the part's resources."""
+        return frozenset(r.kind for r in self.part.resources)
+
+    def _scope(self) -> Scoped:
+        """What the checks' scopes allow a split of this part (computed once)."""
+        if self._scoped is None:
+            self._scoped = scoped_for(self.policy.analysis, self._present)
+        return self._scoped
+
+    def _changed(
+        self, plan: FamilyPlan, last: dict[str, Any], params: dict[str, Any]
+    ) -> tuple[set[str], str, frozenset[str]] | None:
+        """The part's families a parameter differing from ``last`` concerns, their union
+        query and the kinds it reads of the part; None when no family is concerned."""
+        affected = plan.affected(last, params)
+        if self.part.families is not None:
+            affected &= self.part.families
+        if not affected:
+            return None
+        read = frozenset(plan.kinds_of(affected, self._present))
+        kinds = read if self.part.kinds is None else read & self.part.kinds
+        return affected, family_query(sorted(affected)), kinds
+
     def prefetch(
         self, groups: Sequence[dict[str, Any]], meanwhile: Callable[[], object] | None = None
     ) -> None:
@@ -261,31 +290,19 @@ class PartQuery:
         if plan is None:
             return
         asks: list[tuple[str, dict[str, Any], frozenset[str] | None]] = []
-        present = {r.kind for r in self.part.resources}
         last: dict[str, Any] | None = None
         for params in groups:
             if last is None:
                 asks.append((VIOLATIONS_QUERY, params, self.part.kinds))
-            elif affected := plan.affected(last, params):
-                read = frozenset(plan.kinds_of(affected, present))
-                changed = read if self.part.kinds is None else read & self.part.kinds
-                asks.append((family_query(sorted(affected)), params, changed))
+            elif (changed := self._changed(plan, last, params)) is not None:
+                asks.append((changed[1], params, changed[2]))
             last = params
-        if self._scoped is None:
-            self._scoped = scoped_for(self.policy.analysis, present)
-        layout = scoped_layout(
-            self.part.resources, self.workers * PARTITIONS_PER_WORKER, self._scoped
-        )
+        scoped = self._scope()
+        layout = scoped_layout(self.part.resources, partition_count(self.workers), scoped)
         planned: list[tuple[tuple[str, bytes, frozenset[str] | None], Split]] = []
         for query, params, sent in asks:
             split = split_query(
-                query,
-                self.part.resources,
-                params,
-                sent,
-                self.workers,
-                scoped=self._scoped,
-                layout=layout,
+                query, self.part.resources, params, sent, self.workers, scoped=scoped, layout=layout
             )
             if split is not None:
                 planned.append((_ask_key(query, params, sent), split))
@@ -307,24 +324,17 @@ class PartQuery:
         # reuse the last group's violations, or to split by scope
         plan = self.policy.analysis.plan if last is not None or self.splits else None
         if plan is not None and last is not None and self._reusable(plan, last[1]):
-            affected = plan.affected(last[0], params)
-            if part.families is not None:
-                affected &= part.families
-            if not affected:
+            changed = self._changed(plan, last[0], params)
+            if changed is None:
                 result = last[1]
             else:
+                affected, query, kinds = changed
                 kept = [
                     v for v in last[1] or [] if plan.family_of_check[v["check"]] not in affected
                 ]
-                read = plan.kinds_of(affected, {r.kind for r in part.resources})
-                kinds = read if part.kinds is None else read & part.kinds
-                fresh = self._ask(family_query(sorted(affected)), params, kinds, plan)
-                result = merge_disjoint(kept, fresh)
+                result = merge_disjoint(kept, self._ask(query, params, kinds, plan))
         else:
-            query = (
-                VIOLATIONS_QUERY if part.families is None else family_query(sorted(part.families))
-            )
-            result = self._ask(query, params, part.kinds, plan)
+            result = self._ask(part.query, params, part.kinds, plan)
         self._last = (dict(params), result)
         return result
 
@@ -352,8 +362,6 @@ class PartQuery:
         key = _ask_key(query, params, kinds)
         if key in self._prefetched:
             return self._prefetched.pop(key)
-        if self.splits and plan is not None and self._scoped is None:
-            self._scoped = scoped_for(self.policy.analysis, {r.kind for r in part.resources})
         return partitioned_query(
             engine,
             query,
@@ -362,7 +370,7 @@ class PartQuery:
             self.now,
             kinds,
             self.workers,
-            scoped=self._scoped,
+            scoped=self._scope() if self.splits and plan is not None else None,
         )
 
 
