@@ -74,9 +74,10 @@ def without_nulls(value: Any) -> Any:
 
 
 def resource_from_object(obj: dict[str, Any], file: str, line: int = 1) -> Resource:
-    """One Kubernetes object already parsed (e.g. from an AdmissionReview) as a Resource."""
+    """One Kubernetes object already parsed (e.g. from an AdmissionReview) as a Resource,
+    its fields left null unset as in a file (``without_nulls``)."""
     ctx = FileContext(Path(file), file, LoadOptions())
-    resource = _resource(obj, line, None, {}, ctx)
+    resource = _resource(without_nulls(obj), line, None, {}, ctx)
     mark_shapes([resource])
     return resource
 

@@ -25,8 +25,9 @@ from compliance.model.report import InputRef
 from compliance.model.resource import Assessed, PackedRow
 
 Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterable[Any]]
-"""``mapper(fn, args) == [fn(*a) for a in args]``, in other processes: how ``load_paths``
-parses files in parallel (the caller's process pool, e.g. compliance.evaluation.executor's)."""
+"""``mapper(fn, args)`` yields ``fn(*a) for a in args`` in order, from other processes: how
+``load_paths`` parses files in parallel (the caller's process pool, e.g.
+compliance.evaluation.executor's)."""
 
 Stamp = Callable[[Resource], Assessed]
 """What a worker process computes of each resource it loads, kept with it

@@ -11,6 +11,7 @@ import pytest
 
 from compliance.evaluation.evaluator import Evaluator
 from compliance.inputs import LoadOptions, load_paths
+from compliance.inputs.k8s import resource_from_object
 from compliance.inputs.yamlutil import load_documents
 from compliance.runner import RunOptions, build_evaluator
 
@@ -105,3 +106,20 @@ def test_a_null_list_item_stays_and_is_an_error_of_its_file(
     assert resource.body["spec"]["template"]["spec"]["containers"][0]["env"] == [None]
     report = evaluator.evaluate(loaded.resources, now=NOW)
     assert [(Path(e.file).name, e.line) for e in report.errors] == [("d.yaml", 1)]
+
+
+def test_an_object_judged_alone_loses_its_null_fields_too() -> None:
+    """An AdmissionReview's object (``resource_from_object``) as a file's would."""
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "shop", "labels": None},
+        "spec": {"securityContext": None, "containers": [{"name": "c", "ports": None}]},
+    }
+    resource = resource_from_object(obj, "admission")
+    assert resource.body == {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "c"}]},
+    }
