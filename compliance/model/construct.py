@@ -26,9 +26,15 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
     # fraction of a set comparison of its keys, once per model of thousands)
     if tuple(values) != order and values.keys() != cls.__pydantic_fields__.keys():
         raise ValueError(f"{cls.__name__}: every field must be given, got {sorted(values)}")
+    return holding(cls, values, set(values))
+
+
+def holding(cls: type[M], values: dict[str, Any], fields_set: set[str]) -> M:
+    """An instance of ``cls`` whose ``__dict__`` is ``values`` (unchecked: ``trusted``, or a
+    model that supplies the fields missing from ``values`` itself), ``fields_set`` set."""
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj

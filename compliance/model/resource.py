@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from compliance.model.construct import trusted
+from compliance.model.construct import holding, trusted
 from compliance.paths import nearest_line
 
 Format = Literal["k8s", "dockerfile", "compose", "terraform", "securityconfig"]
@@ -245,11 +245,7 @@ class Resource(BaseModel):
             encoded["lines"] = lines
         else:
             values["lines"] = lines
-        obj = cls.__new__(cls)
-        object.__setattr__(obj, "__dict__", values)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(cls.__pydantic_fields__))
-        object.__setattr__(obj, "__pydantic_extra__", None)
-        object.__setattr__(obj, "__pydantic_private__", None)
+        obj = holding(cls, values, set(cls.__pydantic_fields__))
         object.__setattr__(obj, "_encoded", encoded or None)
         object.__setattr__(obj, "_assessed", assessed)
         return obj
