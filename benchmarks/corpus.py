@@ -1,13 +1,27 @@
 """Scaled benchmark corpora: kube-prometheus copied N times, plus generated Terraform and
-SecurityConfig files (see /work/shared/corpus/README.md and benchmarks/README.md)."""
+SecurityConfig files (see benchmarks/README.md).
+
+kube-prometheus comes from ``../shared/corpus`` beside the checkout (``COMPLIANCE_SHARED_DIR``
+elsewhere), reference material the repository does not carry; without it, from our own
+fixture in its patterns (``tests/fixtures/monitoring``, fewer objects a copy), and the
+results say which (``SOURCE_NAME``)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "kube-prometheus"
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("COMPLIANCE_SHARED_DIR") or REPO.parent / "shared")
+KUBE_PROMETHEUS = SHARED / "corpus" / "kube-prometheus"
+SOURCE = KUBE_PROMETHEUS if KUBE_PROMETHEUS.is_dir() else REPO / "tests" / "fixtures" / "monitoring"
+SOURCE_NAME = (
+    "kube-prometheus (../shared/corpus)"
+    if SOURCE == KUBE_PROMETHEUS
+    else "tests/fixtures/monitoring (no ../shared: fewer objects a copy)"
+)
 CORPORA = Path(__file__).resolve().parent / "corpora"
 GENERATOR_VERSION = "1"
 _NAMESPACE = re.compile(r"namespace: monitoring\b")
@@ -128,7 +142,8 @@ def _stamp(dest: Path, stamp: str) -> None:
 def build(copies: int, dest: Path | None = None) -> Path:
     """``benchmarks/corpora/k<copies>``: rebuilt only when missing or from an older generator."""
     dest = dest or CORPORA / f"c{copies}"
-    if _up_to_date(dest, str(copies)):
+    stamp = f"{copies} {SOURCE.name}"
+    if _up_to_date(dest, stamp):
         return dest
     sources = sorted(p for p in SOURCE.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
     texts = {p.name: p.read_text(encoding="utf-8") for p in sources}
@@ -152,7 +167,7 @@ def build(copies: int, dest: Path | None = None) -> Path:
                 retention=365 if i % 5 else 30,
             )
         )
-    _stamp(dest, str(copies))
+    _stamp(dest, stamp)
     return dest
 
 

@@ -186,6 +186,7 @@ def machine() -> str:
         f"- Python {platform.python_version()}, PyYAML {version('PyYAML')} (C loader), "
         f"regorus {version('gordon-to-regorus')}, orjson {version('orjson')}, "
         f"compliance {compliance_version}\n"
+        f"- Corpus source: {corpus.SOURCE_NAME}\n"
     )
 
 

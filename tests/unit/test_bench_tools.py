@@ -3,6 +3,7 @@ verdicts (benchmarks/yaml_parsers.py), on the parsers every checkout has."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -90,3 +91,34 @@ def test_the_alias_bomb_is_refused_by_our_loader_and_shared_by_pyyaml(tools: Any
     floor = next(i for name, i in index.items() if name.startswith("PyYAML"))
     assert yp._bomb_probe(ours, None).startswith("refused (YamlError")
     assert yp._bomb_probe(floor, None).startswith("accepted, aliases shared")
+
+
+def test_the_corpus_builds_in_a_lone_clone_from_our_own_fixture(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without ../shared the scaled corpus copies tests/fixtures/monitoring and says so."""
+    import importlib
+
+    before = os.environ.get("COMPLIANCE_SHARED_DIR")
+    monkeypatch.setenv("COMPLIANCE_SHARED_DIR", str(tmp_path / "empty"))
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import corpus
+
+    corpus = importlib.reload(corpus)
+    try:
+        assert BENCHMARKS.parent / "tests" / "fixtures" / "monitoring" == corpus.SOURCE
+        assert "no ../shared" in corpus.SOURCE_NAME
+        root = corpus.build(2, tmp_path / "c2")
+        copied = sorted(p.name for p in (root / "r0002").glob("*.yaml"))
+        assert copied == sorted(p.name for p in corpus.SOURCE.glob("*.yaml"))
+        assert "namespace: monitoring-r0002" in "".join(
+            p.read_text() for p in (root / "r0002").glob("*.yaml")
+        )
+        assert (root / "r0001" / "terraform" / "main.tf").is_file()
+        assert "monitoring" in (root / ".generator").read_text()
+    finally:  # the module as the environment had it
+        if before is None:
+            monkeypatch.delenv("COMPLIANCE_SHARED_DIR")
+        else:
+            monkeypatch.setenv("COMPLIANCE_SHARED_DIR", before)
+        importlib.reload(corpus)
