@@ -24,6 +24,7 @@ from compliance.model.resource import Assessed
 NO_CHECK = "no check reads this kind"
 NO_PROPERTY = "the checks that read this kind found none of the properties they judge"
 CONTEXT = "checks read this kind only as context for other resources"
+UNEVALUABLE = "the checks could not evaluate them (an error names each)"
 
 
 class Member(NamedTuple):
@@ -38,6 +39,8 @@ class Member(NamedTuple):
     format: str
     assessed_by: tuple[str, ...]
     """The checks whose ``assesses`` paths found their property (findings add more)."""
+    unevaluable: bool = False
+    """Set aside: the engine could not evaluate it (``set_aside``), so no check assessed it."""
 
 
 def format_of_kind(kind: str) -> str:
@@ -219,7 +222,7 @@ def set_aside(population: list[Member], ids: Collection[str]) -> list[Member]:
     assessed by no check."""
     if not ids:
         return population
-    return [m._replace(assessed_by=()) if m.id in ids else m for m in population]
+    return [m._replace(assessed_by=(), unevaluable=True) if m.id in ids else m for m in population]
 
 
 # the population in a report ---------------------------------------------------------------
@@ -250,6 +253,7 @@ def observed(
     by_check: dict[str, list[str]] = defaultdict(list)
     resources: list[dict[str, Any]] = []
     unassessed: Counter[str] = Counter()
+    unevaluable: Counter[str] = Counter()
     for m in population:
         checks: Sequence[str] = m.assessed_by
         more = extra.get(m.id)
@@ -259,6 +263,7 @@ def observed(
             by_check[check].append(m.id)
         if not checks:
             unassessed[m.kind] += 1
+            unevaluable[m.kind] += m.unevaluable
         resources.append(
             {
                 "id": m.id,
@@ -277,8 +282,18 @@ def observed(
         {
             kind: {
                 "count": unassessed[kind],
-                "reason": reason(kind),
+                "reason": _why(reason, kind, unassessed[kind], unevaluable[kind]),
             }
             for kind in sorted(unassessed)
         },
     )
+
+
+def _why(reason: Callable[[str], str], kind: str, count: int, unevaluable: int) -> str:
+    """Why ``count`` resources of ``kind`` were not assessed, ``unevaluable`` of them set
+    aside."""
+    if not unevaluable:
+        return reason(kind)
+    if unevaluable == count:
+        return UNEVALUABLE
+    return f"{reason(kind)}; {unevaluable} of them: {UNEVALUABLE}"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from compliance.assess import UNEVALUABLE, Member, observed, set_aside
 from compliance.cli.main import cli
 from compliance.engine.base import VIOLATIONS_QUERY
 from compliance.errors import EngineError
@@ -74,6 +75,8 @@ def test_a_poisoned_resource_leaves_every_other_finding(
     assert with_bad.exit_code("none") == 3  # an error: never a clean gate
     broken = {r.id: r.assessed_by for r in with_bad.resources if r.name == "broken"}
     assert len(broken) == 2 and all(by == [] for by in broken.values())
+    unassessed = with_bad.summary.model_dump(mode="json")["unassessed"]
+    assert unassessed["Deployment"] == {"count": 2, "reason": UNEVALUABLE}
     # the controls whose checks read Kubernetes objects say so; the others keep their status
     status = {(c.pack, c.control_id): c.status for c in with_bad.controls}
     assert "error" in status.values()
@@ -124,3 +127,13 @@ def test_a_search_over_budget_gives_up(evaluator: Evaluator, tmp_path: Path) -> 
     found = unevaluable(engine.evaluate, VIOLATIONS_QUERY, resources, {}, NOW, kinds)
     assert sorted(found) == sorted(r.id for r in resources)
     assert unevaluable(engine.evaluate, VIOLATIONS_QUERY, resources, {}, NOW, kinds, budget=5) == {}
+
+
+def test_the_population_says_which_unassessed_resources_were_set_aside() -> None:
+    deployment = Member("d1", "Deployment", "a", "ns", "a.yaml", 1, "k8s", ())
+    population = set_aside([deployment, deployment._replace(id="d2")], {"d2"})
+    seen = observed(population, [], lambda kind: "none of the properties")
+    assert seen.unassessed == {
+        "Deployment": {"count": 2, "reason": f"none of the properties; 1 of them: {UNEVALUABLE}"}
+    }
+    assert observed(population[:1], [], lambda kind: "x").unassessed["Deployment"]["reason"] == "x"
